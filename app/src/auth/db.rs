@@ -1,0 +1,168 @@
+//! Users, groups and permissions in the database.
+
+use crate::db::{code_column, now, Db};
+use crate::domain::permissions::{Actor, Membership};
+use crate::domain::{GroupId, Permission, UserId};
+use sqlx::Row;
+
+/// What the login check needs of a user.
+#[derive(Debug, Clone)]
+pub struct StoredUser {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+}
+
+pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<StoredUser>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| stored_user(&r)).transpose()
+}
+
+pub async fn user_by_id(db: &Db, id: UserId) -> Result<Option<StoredUser>, sqlx::Error> {
+    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| stored_user(&r)).transpose()
+}
+
+fn stored_user(row: &sqlx::any::AnyRow) -> Result<StoredUser, sqlx::Error> {
+    Ok(StoredUser {
+        id: UserId(row.try_get("id")?),
+        username: row.try_get("username")?,
+        password_hash: row.try_get("password_hash")?,
+    })
+}
+
+/// The user with their groups and each group's permissions.
+pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.username, u.full_name, g.id AS group_id, g.name AS group_name,
+                p.permission
+           FROM users u
+           LEFT JOIN group_members m ON m.user_id = u.id
+           LEFT JOIN user_groups g ON g.id = m.group_id
+           LEFT JOIN group_permissions p ON p.group_id = g.id
+          WHERE u.id = $1
+          ORDER BY g.name, p.permission",
+    )
+    .bind(id.0)
+    .fetch_all(&db.pool)
+    .await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let mut actor = Actor {
+        user: id,
+        username: first.try_get("username")?,
+        full_name: first.try_get("full_name")?,
+        memberships: Vec::new(),
+    };
+    for row in &rows {
+        let Some(group_id) = row.try_get::<Option<i64>, _>("group_id")? else { continue };
+        if actor.memberships.last().map(|m| m.group.0) != Some(group_id) {
+            actor.memberships.push(Membership {
+                group: GroupId(group_id),
+                group_name: row.try_get("group_name")?,
+                permissions: Vec::new(),
+            });
+        }
+        if row.try_get::<Option<String>, _>("permission")?.is_some() {
+            let permission = code_column(row, "permission", Permission::from_code)?;
+            if let Some(membership) = actor.memberships.last_mut() {
+                membership.permissions.push(permission);
+            }
+        }
+    }
+    Ok(Some(actor))
+}
+
+/// Why a user could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the user name `{0}` is taken")]
+    Taken(String),
+    #[error("there is no group named `{0}`")]
+    UnknownGroup(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Creates a user with an argon2id hash of `password`, member of `groups` (by name).
+pub async fn create_user(
+    db: &Db,
+    username: &str,
+    full_name: &str,
+    password: &str,
+    groups: &[&str],
+) -> Result<UserId, CreateUserError> {
+    let hash = password_auth::generate_hash(password);
+    let mut tx = db.pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (username, full_name, password_hash, created_at)
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(username)
+    .bind(full_name)
+    .bind(hash)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await;
+    let id: i64 = match inserted {
+        Ok(row) => row.try_get("id")?,
+        Err(e) if crate::db::is_unique_violation(&e) => return Err(CreateUserError::Taken(username.into())),
+        Err(e) => return Err(e.into()),
+    };
+    for group in groups {
+        let added = sqlx::query(
+            "INSERT INTO group_members (group_id, user_id)
+             SELECT id, $1 FROM user_groups WHERE name = $2",
+        )
+        .bind(id)
+        .bind(*group)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() == 0 {
+            return Err(CreateUserError::UnknownGroup((*group).into()));
+        }
+    }
+    tx.commit().await?;
+    Ok(UserId(id))
+}
+
+/// Creates a group holding `permissions`, or returns the existing one of that name.
+pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Result<GroupId, sqlx::Error> {
+    sqlx::query("INSERT INTO user_groups (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")
+        .bind(name)
+        .execute(&db.pool)
+        .await?;
+    let id: i64 = sqlx::query("SELECT id FROM user_groups WHERE name = $1")
+        .bind(name)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get("id")?;
+    for permission in permissions {
+        sqlx::query(
+            "INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(permission.code())
+        .execute(&db.pool)
+        .await?;
+    }
+    Ok(GroupId(id))
+}
+
+pub async fn group_id_by_name(db: &Db, name: &str) -> Result<Option<GroupId>, sqlx::Error> {
+    let row = sqlx::query("SELECT id FROM user_groups WHERE name = $1")
+        .bind(name)
+        .fetch_optional(&db.pool)
+        .await?;
+    row.map(|r| r.try_get("id").map(GroupId)).transpose()
+}
+
+pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&db.pool).await?.try_get("n")
+}

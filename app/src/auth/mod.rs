@@ -1,0 +1,62 @@
+//! Logging in and out, and knowing who is logged in.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod session;
+
+use crate::i18n::*;
+use crate::language::{ErrorMessage, LanguageSwitch};
+use api::{Login, Logout};
+use leptos::prelude::*;
+
+/// The login page: Usuario / Contraseña / Entrar (pt: Usuário / Senha / Entrar).
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let login = ServerAction::<Login>::new();
+    let failure = move || login.value().get().and_then(Result::err);
+    view! {
+        <main class="login-page">
+            <div class="login-card">
+                <div class="login-top">
+                    <p class="brand">{t!(i18n, app_name)}</p>
+                    <LanguageSwitch />
+                </div>
+                <h1>{t!(i18n, login.title)}</h1>
+                <ActionForm action=login attr:class="stacked-form">
+                    <label for="username">{t!(i18n, login.username)}</label>
+                    <input id="username" name="username" autocomplete="username" required maxlength="100" />
+                    <label for="password">{t!(i18n, login.password)}</label>
+                    <input
+                        id="password"
+                        name="password"
+                        type="password"
+                        autocomplete="current-password"
+                        required
+                        maxlength="1000"
+                    />
+                    <button type="submit" class="primary" disabled=move || login.pending().get()>
+                        {t!(i18n, login.submit)}
+                    </button>
+                </ActionForm>
+                <div aria-live="polite">
+                    {move || failure().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+                </div>
+            </div>
+        </main>
+    }
+}
+
+/// "Salir": ends the session on the server.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let i18n = use_i18n();
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <ActionForm action=logout attr:class="inline-form">
+            <button type="submit" class="link-button">{t!(i18n, header.logout)}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,314 @@
+//! Demo data (SPEC §6): groups, users, catalogues, and releases walked through the real
+//! workflow functions so that their tasks and execution log are what use would leave.
+//! Loaded only into an empty database.
+
+use super::flows::{FlowCache, StoredFlow};
+use super::{fold_for_search, now, Db};
+use crate::auth::db::{actor, count_users, create_user, ensure_group, CreateUserError};
+use crate::domain::permissions::Actor;
+use crate::domain::validation::ClosureDraft;
+use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
+use crate::error::AppError;
+use crate::release_form::db::{advance, capture, register, save, NewRelease};
+
+/// Every demo user's password.
+pub const DEMO_PASSWORD: &str = "demo1234";
+
+pub const EXECUTORS_N1: &str = "Despliegue N1";
+pub const EXECUTORS_N2: &str = "Despliegue N2";
+pub const CHANGE_MANAGEMENT: &str = "Gestión de Cambios";
+pub const REQUESTERS: &str = "Solicitantes";
+
+/// (user name, full name, group, what they are for) — printed by `make run`.
+pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
+    ("ana", "Ana Martínez", EXECUTORS_N1, "executor, Spanish"),
+    ("joao", "João Silva", EXECUTORS_N1, "executor, Portuguese"),
+    ("lucia", "Lucía Fernández", EXECUTORS_N2, "executor of the other group"),
+    ("pedro", "Pedro Costa", EXECUTORS_N2, "executor of the other group, Portuguese"),
+    ("gestor", "Marta Gestora", CHANGE_MANAGEMENT, "manager: registers, authorizes, reviews"),
+    ("consultor", "Carlos Consultor", REQUESTERS, "requester without Execute"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("cannot create a demo user: {0}")]
+    User(#[from] CreateUserError),
+    #[error("a demo action was refused: {0}")]
+    Refused(#[from] AppError),
+}
+
+/// Loads the demo into an empty database; returns false when users already exist.
+pub async fn load_if_empty(db: &Db, flow: &StoredFlow) -> Result<bool, DemoError> {
+    if count_users(db).await? > 0 {
+        return Ok(false);
+    }
+    use Permission::*;
+    let n1 = ensure_group(db, EXECUTORS_N1, &[Execute]).await?;
+    let n2 = ensure_group(db, EXECUTORS_N2, &[Execute]).await?;
+    ensure_group(db, CHANGE_MANAGEMENT, &[Create, Execute, Delegate, Suspend, Reactivate, Reopen, Cancel]).await?;
+    ensure_group(db, REQUESTERS, &[]).await?;
+    for (username, full_name, group, _) in DEMO_USERS {
+        create_user(db, username, full_name, DEMO_PASSWORD, &[group]).await?;
+    }
+    load_catalogues(db).await?;
+    let cast = Cast {
+        manager: demo_actor(db, "gestor").await?,
+        n1: [demo_actor(db, "ana").await?, demo_actor(db, "joao").await?],
+        n2: [demo_actor(db, "lucia").await?, demo_actor(db, "pedro").await?],
+        n1_group: n1,
+        n2_group: n2,
+    };
+    load_releases(db, flow, &cast).await?;
+    Ok(true)
+}
+
+async fn demo_actor(db: &Db, username: &str) -> Result<Actor, DemoError> {
+    let user = crate::auth::db::user_by_username(db, username).await?.ok_or(sqlx::Error::RowNotFound)?;
+    Ok(actor(db, user.id).await?.ok_or(sqlx::Error::RowNotFound)?)
+}
+
+struct Cast {
+    manager: Actor,
+    n1: [Actor; 2],
+    n2: [Actor; 2],
+    n1_group: GroupId,
+    n2_group: GroupId,
+}
+
+/// Solution categories: (code, es, pt).
+pub const SOLUTION_CATEGORIES: &[(&str, &str, &str)] = &[
+    ("executed_successfully", "Ejecutada con éxito", "Executada com sucesso"),
+    ("executed_with_workaround", "Ejecutada con solución alternativa", "Executada com solução de contorno"),
+    ("partially_executed", "Ejecutada parcialmente", "Executada parcialmente"),
+    ("rolled_back", "Revertida (rollback)", "Revertida (rollback)"),
+    ("executed_out_of_window", "Ejecutada fuera de la ventana", "Executada fora da janela"),
+    ("executed_with_incidents", "Ejecutada con incidentes", "Executada com incidentes"),
+    ("blocked_by_dependency", "Bloqueada por dependencia", "Bloqueada por dependência"),
+    ("cancelled_by_requester", "Cancelada por el solicitante", "Cancelada pelo solicitante"),
+];
+
+const SYSTEMS: &[&str] = &[
+    "ERP Finanzas", "Portal de clientes", "Servidor de correo", "Intranet", "CRM Ventas",
+    "App móvil", "Data warehouse", "Facturación electrónica", "VPN corporativa", "Nómina",
+    "Sistema de inventario", "Mesa de servicio",
+];
+const ACTIONS: &[&str] = &[
+    "Actualización de", "Parche de seguridad para", "Migración de", "Nueva versión de",
+    "Ajuste de configuración de", "Despliegue de",
+];
+
+async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
+    for (position, (code, es, pt)) in SOLUTION_CATEGORIES.iter().enumerate() {
+        sqlx::query("INSERT INTO solution_categories (code, name_es, name_pt, position) VALUES ($1, $2, $3, $4)")
+            .bind(*code)
+            .bind(*es)
+            .bind(*pt)
+            .bind(position as i64)
+            .execute(&db.pool)
+            .await?;
+    }
+    let problem_statuses = ["registered", "in_analysis", "known_error", "resolved", "closed"];
+    for i in 0..24 {
+        let title = format!("{} intermitente en {}", ["Lentitud", "Caída", "Error 500", "Bloqueo"][i % 4], SYSTEMS[i % SYSTEMS.len()]);
+        sqlx::query("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3)")
+            .bind(&title)
+            .bind(fold_for_search(&title))
+            .bind(problem_statuses[i % problem_statuses.len()])
+            .execute(&db.pool)
+            .await?;
+    }
+    for i in 0..20 {
+        let (title, language) = if i % 2 == 0 {
+            (format!("Procedimiento de despliegue: {}", SYSTEMS[i % SYSTEMS.len()]), "es")
+        } else {
+            (format!("Procedimento de implantação: {}", SYSTEMS[i % SYSTEMS.len()]), "pt")
+        };
+        let body = format!("{title}\n\n1. Verificar la ventana de cambio.\n2. Ejecutar el respaldo.\n3. Desplegar y validar.");
+        sqlx::query("INSERT INTO knowledge_articles (title, search_text, language, body) VALUES ($1, $2, $3, $4)")
+            .bind(&title)
+            .bind(fold_for_search(&title))
+            .bind(language)
+            .bind(&body)
+            .execute(&db.pool)
+            .await?;
+    }
+    for i in 0..20 {
+        let name = format!("{}-paquete", SYSTEMS[i % SYSTEMS.len()].to_lowercase().replace(' ', "-"));
+        sqlx::query(
+            "INSERT INTO media_items (name, search_text, version, location, sha256) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&name)
+        .bind(fold_for_search(&name))
+        .bind(format!("{}.{}.{}", 1 + i % 4, i % 10, i))
+        .bind(format!("dml://repositorio/{name}/{}", 1 + i % 4))
+        .bind(format!("{:064x}", 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)))
+        .execute(&db.pool)
+        .await?;
+    }
+    let change_statuses = ["registered", "approved", "in_progress", "implemented", "closed", "cancelled"];
+    for i in 0..24 {
+        let title = format!("Cambio {} {}", ACTIONS[i % ACTIONS.len()].to_lowercase(), SYSTEMS[(i + 3) % SYSTEMS.len()]);
+        sqlx::query("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3)")
+            .bind(&title)
+            .bind(fold_for_search(&title))
+            .bind(change_statuses[i % change_statuses.len()])
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Where a demo release is left: the status it ends with and, for the executor group,
+/// which of the two groups executes it.
+#[derive(Clone, Copy)]
+struct Plan {
+    target: Status,
+    second_group: bool,
+}
+
+const HOUR: i64 = 3_600;
+const DAY: i64 = 24 * HOUR;
+
+fn plans() -> Vec<Plan> {
+    use Status::*;
+    let mut plans = Vec::new();
+    let mut add = |target: Status, count: usize, second_group: bool| {
+        plans.extend(std::iter::repeat_n(Plan { target, second_group }, count));
+    };
+    add(Closed, 5, false);
+    add(Closed, 1, true);
+    add(Cancelled, 3, false);
+    add(Resolved, 3, false);
+    add(Resolved, 1, true);
+    add(NotResolved, 2, false);
+    add(NotResolved, 1, true);
+    add(Suspended, 2, false);
+    add(Suspended, 1, true);
+    add(InExecution, 2, false);
+    add(InExecution, 1, true);
+    add(Registered, 4, false);
+    add(Approved, 6, false);
+    add(Approved, 3, true);
+    plans
+}
+
+async fn load_releases(db: &Db, flow: &StoredFlow, cast: &Cast) -> Result<(), DemoError> {
+    let flows = FlowCache::default();
+    let plans = plans();
+    let total = plans.len() as i64;
+    let today = now();
+    for (i, plan) in plans.into_iter().enumerate() {
+        let i64_i = i as i64;
+        // Older releases further along; the newest are the ones waiting.
+        let registered_at = today - (total - i64_i) * DAY - (i64_i % 5) * HOUR;
+        let impact = 1 + i64_i % 3;
+        let urgency = 1 + (i64_i / 3) % 3;
+        let title = format!("{} {} {}", ACTIONS[i % ACTIONS.len()], SYSTEMS[i % SYSTEMS.len()], version_label(i));
+        let new = NewRelease {
+            description: format!("{title}: despliegue planificado en la ventana de mantenimiento."),
+            title,
+            executor_group: if plan.second_group { cast.n2_group } else { cast.n1_group },
+            release_type: ["normal", "standard", "emergency"][i % 3],
+            risk: ["low", "medium", "high"][(i / 2) % 3],
+            impact,
+            urgency,
+            priority: crate::domain::priority::priority(
+                crate::domain::priority::Level::new(impact).unwrap_or(crate::domain::priority::Level::MEDIUM),
+                crate::domain::priority::Level::new(urgency).unwrap_or(crate::domain::priority::Level::MEDIUM),
+            ),
+            planned_start: registered_at + 2 * DAY,
+            // Some deadlines have passed, so the list shows delays.
+            planned_end: registered_at + if i % 4 == 0 { 3 * DAY } else { (total + 10) * DAY },
+            version_label: version_label(i),
+        };
+        let id = register(db, flow, &cast.manager, &new, registered_at).await?;
+        let executors = if plan.second_group { &cast.n2 } else { &cast.n1 };
+        walk(db, &flows, cast, executors, id, plan.target, registered_at, i).await?;
+    }
+    Ok(())
+}
+
+fn version_label(i: usize) -> String {
+    format!("{}.{}.{}", 1 + i % 5, (i * 7) % 10, i % 4)
+}
+
+/// Takes a registered release through the flow to `target`, as its people would.
+#[allow(clippy::too_many_arguments)]
+async fn walk(
+    db: &Db,
+    flows: &FlowCache,
+    cast: &Cast,
+    executors: &[Actor; 2],
+    id: ReleaseId,
+    target: Status,
+    registered_at: i64,
+    i: usize,
+) -> Result<(), DemoError> {
+    let mut at = registered_at;
+    let mut tick = |hours: i64| {
+        at += hours * HOUR;
+        at
+    };
+    let none = ClosureDraft::default();
+    if target == Status::Registered {
+        return Ok(());
+    }
+    let manager = &cast.manager;
+    capture(db, flows, manager, id, tick(2)).await?;
+    let decision = if target == Status::Cancelled { "rejected" } else { "approved" };
+    advance(db, flows, manager, id, version(db, id).await?, Some(decision), &none, tick(1)).await?;
+    if matches!(target, Status::Approved | Status::Cancelled) {
+        return Ok(());
+    }
+    if target == Status::Suspended {
+        sqlx::query("UPDATE releases SET status = 'suspended', suspended_since = $1 WHERE id = $2")
+            .bind(tick(20))
+            .bind(id.0)
+            .execute(&db.pool)
+            .await?;
+        return Ok(());
+    }
+    let executor = &executors[i % 2];
+    capture(db, flows, executor, id, tick(20)).await?;
+    let category = Some(CategoryId(1 + (i % 4) as i64));
+    if target == Status::InExecution {
+        let draft = ClosureDraft {
+            outcome: Some(ClosureOutcome::Resolved),
+            solution_category: category,
+            useful_information: "Despliegue en curso; pendiente la validación funcional.".into(),
+        };
+        save(db, executor, id, version(db, id).await?, &draft, tick(1)).await?;
+        return Ok(());
+    }
+    let closure = if target == Status::NotResolved {
+        ClosureDraft {
+            outcome: Some(ClosureOutcome::NotResolved),
+            solution_category: None,
+            useful_information: "Falló la migración de la base de datos; se revirtió el paquete.".into(),
+        }
+    } else {
+        ClosureDraft {
+            outcome: Some(ClosureOutcome::Resolved),
+            solution_category: category,
+            useful_information: "Paquete desplegado y validado con el área usuaria.".into(),
+        }
+    };
+    advance(db, flows, executor, id, version(db, id).await?, None, &closure, tick(3)).await?;
+    if matches!(target, Status::NotResolved | Status::Resolved) {
+        return Ok(());
+    }
+    capture(db, flows, manager, id, tick(5)).await?;
+    advance(db, flows, manager, id, version(db, id).await?, Some("accepted"), &none, tick(1)).await?;
+    Ok(())
+}
+
+async fn version(db: &Db, id: ReleaseId) -> Result<i64, AppError> {
+    Ok(crate::release_form::db::load(db, id).await?.state.row_version)
+}
+
+/// The ids of the demo users, for tests.
+pub async fn user_id(db: &Db, username: &str) -> Result<Option<UserId>, sqlx::Error> {
+    Ok(crate::auth::db::user_by_username(db, username).await?.map(|u| u.id))
+}

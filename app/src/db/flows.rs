@@ -1,0 +1,109 @@
+//! Loads the flow definitions of the repository (`flows/*.toml`) into the database.
+//! A definition is stored once per version; releases point at the version they started
+//! with, so changing a flow never changes a release already under way.
+
+use super::{now, Db, SetupError};
+use crate::domain::flow::FlowDefinition;
+use sqlx::Row;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// The release flow, compiled into the server from the repository file.
+pub const RELEASE_FLOW_FILE: &str = "flows/release.toml";
+const RELEASE_FLOW_TOML: &str = include_str!("../../../flows/release.toml");
+
+/// A flow version as stored, with its database id.
+#[derive(Debug, Clone)]
+pub struct StoredFlow {
+    pub id: i64,
+    pub definition: Arc<FlowDefinition>,
+}
+
+/// Flow definitions by id. They never change once stored, so they are read once.
+#[derive(Debug, Clone, Default)]
+pub struct FlowCache {
+    by_id: Arc<RwLock<HashMap<i64, Arc<FlowDefinition>>>>,
+}
+
+pub fn parse(file: &str, text: &str) -> Result<FlowDefinition, SetupError> {
+    let flow: FlowDefinition =
+        toml::from_str(text).map_err(|e| SetupError::Flow { file: file.into(), reason: e.to_string() })?;
+    flow.validate().map_err(|e| SetupError::Flow { file: file.into(), reason: e.to_string() })?;
+    Ok(flow)
+}
+
+/// Stores the repository's release flow if this version is new, and returns it. A stored
+/// version whose content differs from the file is refused: bump `version` instead.
+pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
+    let flow = parse(RELEASE_FLOW_FILE, RELEASE_FLOW_TOML)?;
+    let json = serde_json::to_string(&flow).map_err(|e| SetupError::Flow {
+        file: RELEASE_FLOW_FILE.into(),
+        reason: e.to_string(),
+    })?;
+    let existing = sqlx::query("SELECT id, definition FROM flows WHERE code = $1 AND version = $2")
+        .bind(&flow.code)
+        .bind(flow.version)
+        .fetch_optional(&db.pool)
+        .await?;
+    if let Some(row) = existing {
+        let stored: String = row.try_get("definition")?;
+        let stored: FlowDefinition = serde_json::from_str(&stored).map_err(|e| SetupError::Flow {
+            file: RELEASE_FLOW_FILE.into(),
+            reason: format!("the stored version cannot be read: {e}"),
+        })?;
+        if stored != flow {
+            return Err(SetupError::Flow {
+                file: RELEASE_FLOW_FILE.into(),
+                reason: format!(
+                    "version {} is already stored with other content; give the changed flow a new version",
+                    flow.version
+                ),
+            });
+        }
+        return Ok(StoredFlow { id: row.try_get("id")?, definition: Arc::new(flow) });
+    }
+
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&flow.code)
+    .bind(flow.version)
+    .bind(&json)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    for step in &flow.steps {
+        sqlx::query("INSERT INTO flow_steps (flow_id, code, name_es, name_pt) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&step.code)
+            .bind(&step.name.es)
+            .bind(&step.name.pt)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    tracing::info!(code = %flow.code, version = flow.version, "flow definition stored");
+    Ok(StoredFlow { id, definition: Arc::new(flow) })
+}
+
+impl FlowCache {
+    /// The definition of flow `id`, from memory after the first read.
+    pub async fn get(&self, db: &Db, id: i64) -> Result<Arc<FlowDefinition>, sqlx::Error> {
+        if let Some(flow) = self.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
+            return Ok(flow);
+        }
+        let json: String = sqlx::query("SELECT definition FROM flows WHERE id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?
+            .try_get("definition")?;
+        let flow: Arc<FlowDefinition> =
+            Arc::new(serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
+        if let Ok(mut map) = self.by_id.write() {
+            map.insert(id, flow.clone());
+        }
+        Ok(flow)
+    }
+}

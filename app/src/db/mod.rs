@@ -1,0 +1,181 @@
+//! The database, server side only: one pool for SQLite or PostgreSQL behind sqlx's `Any`
+//! driver, so every query is written once with `$1`-style parameters that both accept.
+//! Each feature keeps its own queries in its `db.rs`; this module holds what they share.
+
+pub mod demo;
+pub mod flows;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+/// Which database the URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Backend {
+        if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// The connection pool and what the rest of the server needs to know about it.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+    pub url: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("cannot open the database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error while setting up: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("the flow definition {file} is not valid: {reason}")]
+    Flow { file: String, reason: String },
+}
+
+/// Opens the database named by `url` (creating a SQLite file if needed) and migrates it.
+pub async fn connect(url: &str) -> Result<Db, SetupError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url);
+    let connect_url = match backend {
+        Backend::Sqlite => sqlite_url(url),
+        Backend::Postgres => url.to_owned(),
+    };
+    if backend == Backend::Sqlite {
+        if let Some(dir) = sqlite_parent_dir(&connect_url) {
+            let _ = std::fs::create_dir_all(dir);
+        }
+    }
+    let pool = AnyPoolOptions::new()
+        .max_connections(match backend {
+            // SQLite has one writer; a few readers in WAL mode are all it can use.
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        })
+        .acquire_timeout(Duration::from_secs(5))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the writer; FULL sync makes an acknowledged
+                    // write durable; the busy timeout queues writers instead of failing them.
+                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+        .connect(&connect_url)
+        .await
+        .map_err(|source| SetupError::Connect { url: redact(url), source })?;
+    let db = Db { pool, backend, url: connect_url };
+    migrate(&db).await?;
+    Ok(db)
+}
+
+async fn migrate(db: &Db) -> Result<(), SetupError> {
+    match db.backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&db.pool).await?,
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&db.pool).await?,
+    }
+    Ok(())
+}
+
+/// `data/x.db` or `sqlite:data/x.db` become a URL that creates the file when missing.
+fn sqlite_url(url: &str) -> String {
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.contains('?') {
+        format!("sqlite://{path}")
+    } else {
+        format!("sqlite://{path}?mode=rwc")
+    }
+}
+
+fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
+    let path = url.strip_prefix("sqlite://")?.split('?').next()?;
+    if path.is_empty() || path.starts_with(':') {
+        return None;
+    }
+    std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+}
+
+/// A URL fit for logs: the password, if any, replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Now, in Unix seconds: every stored time is one.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// Folds text for searching: lower case, accents removed ("Liberación" → "liberacion"),
+/// so a search finds a title however the user types its accents.
+pub fn fold_for_search(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Reads a text column holding one of a `code_enum`'s codes.
+pub fn code_column<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let code: String = row.try_get(column)?;
+    parse(&code).ok_or_else(|| sqlx::Error::Decode(format!("unknown code `{code}` in {column}").into()))
+}
+
+/// Whether an error is a unique-constraint violation (a duplicate link, a taken name…).
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    match error {
+        sqlx::Error::Database(e) => e.is_unique_violation(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn search_folding_ignores_case_and_accents() {
+        assert_eq!(fold_for_search("Liberación de VERSIÓN"), "liberacion de version");
+        assert_eq!(fold_for_search("Atualização"), "atualizacao");
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        assert_eq!(redact("postgres://app:secret@localhost:5432/rd"), "postgres://app:***@localhost:5432/rd");
+        assert_eq!(redact("sqlite://data/releasedesk.db"), "sqlite://data/releasedesk.db");
+    }
+
+    #[test]
+    fn sqlite_paths_become_creating_urls() {
+        assert_eq!(sqlite_url("data/releasedesk.db"), "sqlite://data/releasedesk.db?mode=rwc");
+        assert_eq!(sqlite_url("sqlite::memory:"), "sqlite://:memory:?mode=rwc");
+        assert_eq!(sqlite_parent_dir("sqlite://data/x.db?mode=rwc"), Some(std::path::Path::new("data")));
+    }
+}

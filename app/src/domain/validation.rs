@@ -1,0 +1,144 @@
+//! Limits and required fields of what users type, checked on the server before any write.
+
+use super::{CategoryId, ClosureOutcome};
+use serde::{Deserialize, Serialize};
+
+/// The longest useful information, description or other free text the desk accepts.
+pub const MAX_TEXT_CHARS: usize = 10_000;
+/// The longest title.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The longest search text.
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// A field of a form that validation can name in its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Outcome,
+    SolutionCategory,
+    UsefulInformation,
+    Title,
+    Description,
+    VersionLabel,
+    PlannedEnd,
+    Impact,
+    Urgency,
+    Search,
+    Username,
+    Password,
+    FullName,
+}
+
+/// What is wrong with a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Problem {
+    Required,
+    TooLong { max: usize },
+    OutOfRange,
+    EndBeforeStart,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: Field,
+    pub problem: Problem,
+}
+
+/// Checks that `text` is at most `max` characters (not bytes: "ç" is one).
+pub fn check_length(field: Field, text: &str, max: usize) -> Result<(), FieldError> {
+    if text.chars().count() > max {
+        Err(FieldError { field, problem: Problem::TooLong { max } })
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that `text` has something other than white space.
+pub fn check_required(field: Field, text: &str) -> Result<(), FieldError> {
+    if text.trim().is_empty() {
+        Err(FieldError { field, problem: Problem::Required })
+    } else {
+        Ok(())
+    }
+}
+
+/// The Closure area as the user filled it in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClosureDraft {
+    pub outcome: Option<ClosureOutcome>,
+    pub solution_category: Option<CategoryId>,
+    pub useful_information: String,
+}
+
+impl ClosureDraft {
+    /// What any save requires: only the length limit, so a draft can be kept half-done.
+    pub fn check_for_save(&self) -> Result<(), FieldError> {
+        check_length(Field::UsefulInformation, &self.useful_information, MAX_TEXT_CHARS)
+    }
+
+    /// What finishing the execution requires: an outcome; Resolved needs the solution
+    /// category and the useful information, Not resolved needs the information (the reason).
+    pub fn check_for_advance(&self) -> Result<ClosureOutcome, FieldError> {
+        self.check_for_save()?;
+        let outcome = self
+            .outcome
+            .ok_or(FieldError { field: Field::Outcome, problem: Problem::Required })?;
+        if outcome == ClosureOutcome::Resolved && self.solution_category.is_none() {
+            return Err(FieldError { field: Field::SolutionCategory, problem: Problem::Required });
+        }
+        check_required(Field::UsefulInformation, &self.useful_information)?;
+        Ok(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
+        ClosureDraft {
+            outcome,
+            solution_category: category.map(CategoryId),
+            useful_information: info.to_owned(),
+        }
+    }
+
+    #[test]
+    fn resolved_needs_category_and_information() {
+        let missing_category = draft(Some(ClosureOutcome::Resolved), None, "done");
+        assert_eq!(
+            missing_category.check_for_advance().unwrap_err().field,
+            Field::SolutionCategory
+        );
+        let missing_info = draft(Some(ClosureOutcome::Resolved), Some(1), "   ");
+        assert_eq!(missing_info.check_for_advance().unwrap_err().field, Field::UsefulInformation);
+        let complete = draft(Some(ClosureOutcome::Resolved), Some(1), "deployed");
+        assert_eq!(complete.check_for_advance(), Ok(ClosureOutcome::Resolved));
+    }
+
+    #[test]
+    fn not_resolved_needs_only_the_reason() {
+        assert_eq!(
+            draft(Some(ClosureOutcome::NotResolved), None, "rollback").check_for_advance(),
+            Ok(ClosureOutcome::NotResolved)
+        );
+        assert!(draft(Some(ClosureOutcome::NotResolved), None, "").check_for_advance().is_err());
+    }
+
+    #[test]
+    fn advancing_without_an_outcome_names_the_outcome() {
+        assert_eq!(draft(None, Some(1), "x").check_for_advance().unwrap_err().field, Field::Outcome);
+    }
+
+    #[test]
+    fn a_draft_may_be_incomplete_but_not_too_long() {
+        assert!(draft(None, None, "").check_for_save().is_ok());
+        let long = "ç".repeat(MAX_TEXT_CHARS + 1);
+        assert_eq!(
+            draft(None, None, &long).check_for_save().unwrap_err().problem,
+            Problem::TooLong { max: MAX_TEXT_CHARS }
+        );
+        assert!(draft(None, None, &"ç".repeat(MAX_TEXT_CHARS)).check_for_save().is_ok());
+    }
+}

@@ -1,0 +1,114 @@
+//! The one error type of server functions. It crosses the network as JSON, maps to one HTTP
+//! status, and the UI turns it into a translated sentence (see `i18n::error_message`).
+
+use crate::domain::flow::Refusal;
+use crate::domain::validation::FieldError;
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "error", rename_all = "snake_case")]
+pub enum AppError {
+    /// No session: log in first.
+    #[error("not logged in")]
+    Unauthenticated,
+    /// Wrong user name or password; never says which.
+    #[error("wrong user name or password")]
+    BadCredentials,
+    /// The flow or a permission forbids the action; `refusal` says why.
+    #[error("refused: {refusal:?}")]
+    Refused { refusal: Refusal },
+    /// A field of the request is missing or wrong.
+    #[error("invalid input: {0:?}")]
+    Invalid(FieldError),
+    /// The release (or other record) does not exist, or the user may not know it does.
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be reached right now.
+    #[error("service unavailable")]
+    Unavailable,
+    /// The request could not be read or the answer could not be sent.
+    #[error("request failed: {message}")]
+    Request { message: String },
+    /// Something failed on the server; details are in its log, not in the answer.
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated | AppError::BadCredentials => 401,
+            AppError::Refused { refusal } => match refusal {
+                Refusal::NotInGroup { .. } | Refusal::GroupLacksPermission { .. } => 403,
+                Refusal::Invalid(_) | Refusal::OutcomeNotAllowed { .. } => 422,
+                _ => 409,
+            },
+            AppError::Invalid(_) => 422,
+            AppError::NotFound => 404,
+            AppError::Request { .. } => 400,
+            AppError::Unavailable => 503,
+            AppError::Internal => 500,
+        }
+    }
+}
+
+impl From<Refusal> for AppError {
+    fn from(refusal: Refusal) -> Self {
+        AppError::Refused { refusal }
+    }
+}
+
+impl From<FieldError> for AppError {
+    fn from(error: FieldError) -> Self {
+        AppError::Invalid(error)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(message)
+            | ServerFnErrorErr::MissingArg(message)
+            | ServerFnErrorErr::Request(message)
+            | ServerFnErrorErr::Deserialization(message)
+            | ServerFnErrorErr::Serialization(message) => AppError::Request { message },
+            _ => AppError::Internal,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        match error {
+            sqlx::Error::RowNotFound => AppError::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::error!(%error, "database unavailable");
+                AppError::Unavailable
+            }
+            error => {
+                tracing::error!(%error, "database error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+/// Sets the HTTP status of the current server-function response from its result, so a
+/// refused call is a 4xx on the wire and not only in the body.
+#[cfg(feature = "ssr")]
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+                response.set_status(status);
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,184 @@
+//! Everything the two languages need beyond the locale files: the provider with its
+//! cookie, the ES | PT switch, and the translation of codes (statuses, errors, fields).
+
+use crate::domain::flow::Refusal;
+use crate::domain::validation::{Field, FieldError, Problem};
+use crate::domain::{Localized, Permission, Status};
+use crate::error::AppError;
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_i18n::context::CookieOptions;
+use leptos_i18n::I18nContext;
+
+/// The cookie that keeps the chosen language, so the server renders the next page in it.
+pub const LANGUAGE_COOKIE: &str = "releasedesk_lang";
+
+/// Provides the language to everything below: from the cookie, else Accept-Language,
+/// else Spanish. Sets `<html lang>` and keeps the choice for a year.
+#[component]
+pub fn LanguageProvider(children: Children) -> impl IntoView {
+    const YEAR_MS: i64 = 365 * 24 * 60 * 60 * 1000;
+    let cookie_options = CookieOptions::default().path("/").max_age(YEAR_MS);
+    view! {
+        <I18nContextProvider cookie_name=LANGUAGE_COOKIE cookie_options>
+            {children()}
+        </I18nContextProvider>
+    }
+}
+
+/// ES | PT in the header: changes every label at once, keeps what is typed.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let choice = move |locale: Locale| {
+        view! {
+            <button
+                type="button"
+                class="lang-option"
+                lang=locale.as_str()
+                aria-pressed=move || (i18n.get_locale() == locale).to_string()
+                on:click=move |_| i18n.set_locale(locale)
+            >
+                {move || match locale {
+                    Locale::es => t_string!(i18n, header.lang_es),
+                    Locale::pt => t_string!(i18n, header.lang_pt),
+                }}
+            </button>
+        }
+    };
+    view! {
+        <div class="lang-switch" role="group" aria-label=move || t_string!(i18n, header.language)>
+            {choice(Locale::es)}
+            <span aria-hidden="true">"|"</span>
+            {choice(Locale::pt)}
+        </div>
+    }
+}
+
+/// A text held in both languages (flow steps, categories), in the current one.
+pub fn localized(locale: Locale, text: &Localized) -> String {
+    match locale {
+        Locale::es => text.es.clone(),
+        Locale::pt => text.pt.clone(),
+    }
+}
+
+pub fn status_label(locale: Locale, status: Status) -> &'static str {
+    match status {
+        Status::Registered => td_string!(locale, status.registered),
+        Status::Approved => td_string!(locale, status.approved),
+        Status::InExecution => td_string!(locale, status.in_execution),
+        Status::Resolved => td_string!(locale, status.resolved),
+        Status::NotResolved => td_string!(locale, status.not_resolved),
+        Status::Suspended => td_string!(locale, status.suspended),
+        Status::Cancelled => td_string!(locale, status.cancelled),
+        Status::Closed => td_string!(locale, status.closed),
+    }
+}
+
+pub fn permission_label(locale: Locale, permission: Permission) -> &'static str {
+    match permission {
+        Permission::Create => td_string!(locale, permission.create),
+        Permission::Execute => td_string!(locale, permission.execute),
+        Permission::Delegate => td_string!(locale, permission.delegate),
+        Permission::Suspend => td_string!(locale, permission.suspend),
+        Permission::Reactivate => td_string!(locale, permission.reactivate),
+        Permission::Reopen => td_string!(locale, permission.reopen),
+        Permission::Cancel => td_string!(locale, permission.cancel),
+    }
+}
+
+pub fn field_label(locale: Locale, field: Field) -> &'static str {
+    match field {
+        Field::Outcome => td_string!(locale, field.outcome),
+        Field::SolutionCategory => td_string!(locale, field.solution_category),
+        Field::UsefulInformation => td_string!(locale, field.useful_information),
+        Field::Title => td_string!(locale, field.title),
+        Field::Description => td_string!(locale, field.description),
+        Field::VersionLabel => td_string!(locale, field.version_label),
+        Field::PlannedEnd => td_string!(locale, field.planned_end),
+        Field::Impact => td_string!(locale, field.impact),
+        Field::Urgency => td_string!(locale, field.urgency),
+        Field::Search => td_string!(locale, field.search),
+        Field::Username => td_string!(locale, field.username),
+        Field::Password => td_string!(locale, field.password),
+        Field::FullName => td_string!(locale, field.full_name),
+    }
+}
+
+pub fn priority_label(locale: Locale, priority: i64) -> &'static str {
+    match priority {
+        1 => td_string!(locale, priority.p1),
+        2 => td_string!(locale, priority.p2),
+        3 => td_string!(locale, priority.p3),
+        4 => td_string!(locale, priority.p4),
+        _ => td_string!(locale, priority.p5),
+    }
+}
+
+/// An error as a sentence in the current language; never a debug string.
+#[component]
+pub fn ErrorMessage(error: AppError) -> impl IntoView {
+    let i18n = use_i18n();
+    match error {
+        AppError::Unauthenticated => view! { {t!(i18n, error.unauthenticated)} }.into_any(),
+        AppError::BadCredentials => view! { {t!(i18n, error.bad_credentials)} }.into_any(),
+        AppError::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
+        AppError::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
+        AppError::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
+        AppError::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
+        AppError::Invalid(error) => invalid_message(i18n, error),
+        AppError::Refused { refusal } => match refusal {
+            Refusal::FlowEnded => view! { {t!(i18n, error.flow_ended)} }.into_any(),
+            Refusal::Suspended => view! { {t!(i18n, error.suspended)} }.into_any(),
+            Refusal::NotInGroup { group } => view! { {t!(i18n, error.not_in_group, group)} }.into_any(),
+            Refusal::GroupLacksPermission { permission } => {
+                let permission = move || permission_label(i18n.get_locale(), permission);
+                view! { {t!(i18n, error.group_lacks_permission, permission)} }.into_any()
+            }
+            Refusal::HeldByOther { holder } => view! { {t!(i18n, error.held_by_other, holder)} }.into_any(),
+            Refusal::NotCaptured => view! { {t!(i18n, error.not_captured)} }.into_any(),
+            Refusal::StaleVersion { .. } => view! { {t!(i18n, error.stale_version)} }.into_any(),
+            Refusal::OutcomeNotAllowed { .. } => view! { {t!(i18n, error.outcome_not_allowed)} }.into_any(),
+            Refusal::Invalid(error) => invalid_message(i18n, error),
+        },
+    }
+}
+
+fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
+    let field = move || field_label(i18n.get_locale(), error.field);
+    match error.problem {
+        Problem::Required => view! { {t!(i18n, error.required, field)} }.into_any(),
+        Problem::TooLong { max } => view! { {t!(i18n, error.too_long, field, max)} }.into_any(),
+        Problem::OutOfRange => view! { {t!(i18n, error.out_of_range, field)} }.into_any(),
+        Problem::EndBeforeStart => view! { {t!(i18n, error.end_before_start)} }.into_any(),
+    }
+}
+
+/// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC.
+pub fn format_datetime(seconds: i64) -> String {
+    chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_day_month_year() {
+        // 2026-03-05 14:07 UTC
+        assert_eq!(format_datetime(1_772_719_620), "05/03/2026 14:07");
+    }
+
+    #[test]
+    fn every_status_has_a_label_in_both_languages() {
+        for status in Status::ALL {
+            assert!(!status_label(Locale::es, *status).is_empty());
+            assert!(!status_label(Locale::pt, *status).is_empty());
+        }
+        assert_eq!(status_label(Locale::es, Status::InExecution), "En ejecución");
+        assert_eq!(status_label(Locale::pt, Status::Suspended), "Suspensa");
+    }
+}

@@ -1,0 +1,134 @@
+//! The frame around every page after login: the header with the main menu
+//! (Procesos > Gestión de Liberación > Liberación), the user, the language switch, logout.
+
+use crate::auth::api::current_user;
+use crate::auth::LogoutButton;
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::language::LanguageSwitch;
+use leptos::prelude::*;
+use leptos_router::components::Outlet;
+
+/// The logged-in user, loaded once per page for everything below the layout.
+pub type CurrentUser = Resource<Result<crate::domain::permissions::Actor, AppError>>;
+
+#[component]
+pub fn Layout() -> impl IntoView {
+    let i18n = use_i18n();
+    let user: CurrentUser = Resource::new(|| (), |_| current_user());
+    provide_context(user);
+    // A session that ends while a page is open sends the user to log in again.
+    Effect::new(move |_| {
+        if let Some(Err(AppError::Unauthenticated)) = user.get() {
+            let _ = window().location().set_href("/login");
+        }
+    });
+    view! {
+        <a class="skip-link" href="#main">{t!(i18n, header.skip)}</a>
+        <header class="topbar">
+            <a class="brand" href="/releases">{t!(i18n, app_name)}</a>
+            <MainMenu />
+            <div class="topbar-end">
+                <Transition fallback=|| ()>
+                    {move || {
+                        user.get()
+                            .and_then(Result::ok)
+                            .map(|actor| {
+                                view! {
+                                    <span class="user-name" title=move || t_string!(i18n, header.user)>
+                                        {actor.full_name}
+                                    </span>
+                                }
+                            })
+                    }}
+                </Transition>
+                <LanguageSwitch />
+                <LogoutButton />
+            </div>
+        </header>
+        <main id="main" tabindex="-1">
+            <Outlet />
+        </main>
+    }
+}
+
+/// The main menu as a menu button with a submenu, the way ITSM suites lay it out.
+#[component]
+fn MainMenu() -> impl IntoView {
+    let i18n = use_i18n();
+    let processes_open = RwSignal::new(false);
+    let release_open = RwSignal::new(false);
+    let close_all = move || {
+        processes_open.set(false);
+        release_open.set(false);
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "Escape" {
+            close_all();
+        }
+    };
+    view! {
+        <nav class="main-menu" aria-label=move || t_string!(i18n, menu.main) on:keydown=on_keydown>
+            <button
+                type="button"
+                id="menu-processes"
+                aria-haspopup="menu"
+                aria-controls="menu-processes-list"
+                aria-expanded=move || processes_open.get().to_string()
+                on:click=move |_| {
+                    processes_open.update(|open| *open = !*open);
+                    release_open.set(false);
+                }
+            >
+                {t!(i18n, menu.processes)}
+            </button>
+            <ul
+                role="menu"
+                id="menu-processes-list"
+                aria-labelledby="menu-processes"
+                class="menu"
+                hidden=move || !processes_open.get()
+            >
+                <li role="none">
+                    <button
+                        type="button"
+                        role="menuitem"
+                        id="menu-release-management"
+                        aria-haspopup="menu"
+                        aria-expanded=move || release_open.get().to_string()
+                        on:click=move |_| release_open.update(|open| *open = !*open)
+                    >
+                        {t!(i18n, menu.release_management)}
+                    </button>
+                    <ul
+                        role="menu"
+                        aria-labelledby="menu-release-management"
+                        class="menu submenu"
+                        hidden=move || !release_open.get()
+                    >
+                        <li role="none">
+                            <a role="menuitem" href="/releases" on:click=move |_| close_all()>
+                                {t!(i18n, menu.release)}
+                            </a>
+                        </li>
+                    </ul>
+                </li>
+            </ul>
+        </nav>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    let i18n = use_i18n();
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <main class="not-found">
+            <h1>{t!(i18n, not_found.title)}</h1>
+            <p><a href="/releases">{t!(i18n, not_found.back)}</a></p>
+        </main>
+    }
+}

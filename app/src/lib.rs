@@ -1,0 +1,83 @@
+//! ReleaseDesk: the release-execution desk of an ITSM platform.
+//!
+//! One module per feature, each with its components (`mod.rs`), its server functions
+//! (`api.rs`) and, on the server only, its queries (`db.rs`). The rules themselves live in
+//! `domain`, plain Rust that both sides share and the server enforces.
+
+#![recursion_limit = "256"]
+
+#[allow(deprecated)]
+mod i18n_generated {
+    leptos_i18n::load_locales!();
+}
+pub use i18n_generated::i18n;
+
+pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod execution_log;
+pub mod language;
+pub mod layout;
+pub mod release_form;
+pub mod release_list;
+
+use crate::i18n::*;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/releasedesk.css" />
+        <language::LanguageProvider>
+            <AppTitle />
+            <Router>
+                <Routes fallback=layout::NotFound>
+                    <Route path=path!("/login") view=auth::LoginPage />
+                    <ParentRoute path=path!("") view=layout::Layout>
+                        <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
+                        <Route path=path!("releases") view=release_list::ReleaseListPage />
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </language::LanguageProvider>
+    }
+}
+
+#[component]
+fn AppTitle() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <Title text=move || t_string!(i18n, app_name) /> }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

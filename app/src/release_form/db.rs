@@ -1,0 +1,476 @@
+//! The writes of the execution procedure. Each action reads the release, lets the flow
+//! engine decide, then writes in one transaction whose first statement is guarded by what
+//! was read (the row version, or the task still being free): concurrent actions cannot
+//! both win, and on SQLite the transaction takes the write lock at once.
+
+use crate::auth::db::group_id_by_name;
+use crate::db::flows::{FlowCache, StoredFlow};
+use crate::db::{code_column, fold_for_search, Db};
+use crate::domain::flow::{self, Capture, Executor, FlowDefinition, Holder, OpenTask, ReleaseState};
+use crate::domain::permissions::Actor;
+use crate::domain::validation::ClosureDraft;
+use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, TaskId, UserId};
+use crate::error::AppError;
+use crate::execution_log::db::{append, LogKind, NewEntry};
+use serde_json::json;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use std::sync::Arc;
+
+/// A release as the write paths need it.
+#[derive(Debug, Clone)]
+pub struct LoadedRelease {
+    pub id: ReleaseId,
+    pub flow_id: i64,
+    pub executor_group: GroupId,
+    pub state: ReleaseState,
+    pub captured_at: Option<i64>,
+}
+
+/// Reads the release and its open task.
+pub async fn load(db: &Db, id: ReleaseId) -> Result<LoadedRelease, AppError> {
+    let row = sqlx::query(
+        "SELECT r.id, r.flow_id, r.executor_group_id, r.status, r.row_version, r.current_step,
+                t.id AS task_id, t.group_id AS task_group_id, g.name AS task_group_name,
+                t.assignee_id, holder.full_name AS holder_name, t.captured_at
+           FROM releases r
+           LEFT JOIN tasks t ON t.id = r.current_task_id AND t.finished_at IS NULL
+           LEFT JOIN user_groups g ON g.id = t.group_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+          WHERE r.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(loaded_release(&row)?)
+}
+
+fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
+    let task = match row.try_get::<Option<i64>, _>("task_id")? {
+        Some(task_id) => Some(OpenTask {
+            id: TaskId(task_id),
+            step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
+            group: GroupId(row.try_get("task_group_id")?),
+            group_name: row.try_get("task_group_name")?,
+            assignee: match row.try_get::<Option<i64>, _>("assignee_id")? {
+                Some(user) => Some(Holder { user: UserId(user), name: row.try_get("holder_name")? }),
+                None => None,
+            },
+        }),
+        None => None,
+    };
+    Ok(LoadedRelease {
+        id: ReleaseId(row.try_get("id")?),
+        flow_id: row.try_get("flow_id")?,
+        executor_group: GroupId(row.try_get("executor_group_id")?),
+        state: ReleaseState {
+            status: code_column(row, "status", Status::from_code)?,
+            row_version: row.try_get("row_version")?,
+            task,
+        },
+        captured_at: row.try_get("captured_at")?,
+    })
+}
+
+/// The data of a new release, as the registration form sends it (already validated).
+#[derive(Debug, Clone)]
+pub struct NewRelease {
+    pub title: String,
+    pub description: String,
+    pub executor_group: GroupId,
+    pub release_type: &'static str,
+    pub risk: &'static str,
+    pub impact: i64,
+    pub urgency: i64,
+    pub priority: i64,
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+}
+
+/// Registers a release: it enters the flow at its start step, which the registration
+/// itself completes, and waits at the next step for that step's group.
+pub async fn register(
+    db: &Db,
+    flow: &StoredFlow,
+    actor: &Actor,
+    new: &NewRelease,
+    now: i64,
+) -> Result<ReleaseId, AppError> {
+    if !actor.may(Permission::Create) {
+        return Err(flow::Refusal::GroupLacksPermission { permission: Permission::Create }.into());
+    }
+    let definition = &flow.definition;
+    let start = definition.step(&definition.start).ok_or(AppError::Internal)?;
+    let outcome = start.outcomes.first().ok_or(AppError::Internal)?;
+    let transition = definition.transition(&start.code, outcome).ok_or(AppError::Internal)?;
+    let start_group = resolve_group(db, &start.executor, new.executor_group).await?;
+    let next = match definition.step(&transition.to) {
+        Some(step) => Some((step.code.clone(), resolve_group(db, &step.executor, new.executor_group).await?)),
+        None => None,
+    };
+
+    let mut tx = db.pool.begin().await?;
+    let id: i64 = sqlx::query(
+        "INSERT INTO releases (title, description, search_text, requester_id, executor_group_id,
+                               release_type, risk, impact, urgency, priority, planned_start,
+                               planned_end, version_label, status, flow_id, current_step,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+         RETURNING id",
+    )
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(fold_for_search(&new.title))
+    .bind(actor.user.0)
+    .bind(new.executor_group.0)
+    .bind(new.release_type)
+    .bind(new.risk)
+    .bind(new.impact)
+    .bind(new.urgency)
+    .bind(new.priority)
+    .bind(new.planned_start)
+    .bind(new.planned_end)
+    .bind(&new.version_label)
+    .bind(transition.status.code())
+    .bind(flow.id)
+    .bind(&start.code)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    let release = ReleaseId(id);
+    sqlx::query(
+        "INSERT INTO tasks (release_id, step_code, group_id, assignee_id, created_at, captured_at,
+                            finished_at, finished_by, outcome)
+         VALUES ($1, $2, $3, $4, $5, $5, $5, $4, $6)",
+    )
+    .bind(id)
+    .bind(&start.code)
+    .bind(start_group.0)
+    .bind(actor.user.0)
+    .bind(now)
+    .bind(outcome)
+    .execute(&mut *tx)
+    .await?;
+    let mut registered = NewEntry::new(release, actor.user, now, LogKind::Registered);
+    registered.step = Some(start.code.clone());
+    registered.details = json!({ "title": new.title });
+    append(&mut tx, &registered).await?;
+    open_next_task(&mut tx, release, next.as_ref().map(|(s, g)| (s.as_str(), *g)), now).await?;
+    tx.commit().await?;
+    Ok(release)
+}
+
+/// Which group executes a step of this release.
+async fn resolve_group(db: &Db, executor: &Executor, release_group: GroupId) -> Result<GroupId, AppError> {
+    match executor {
+        Executor::ReleaseGroup => Ok(release_group),
+        Executor::Group(name) => group_id_by_name(db, name).await?.ok_or_else(|| {
+            tracing::error!(group = %name, "the flow names a group that does not exist");
+            AppError::Internal
+        }),
+    }
+}
+
+/// Creates the unassigned task of the next step and points the release at it; or, when
+/// the flow has ended, leaves the release without a step.
+async fn open_next_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    next: Option<(&str, GroupId)>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    match next {
+        Some((step, group)) => {
+            let task: i64 = sqlx::query(
+                "INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4)
+                 RETURNING id",
+            )
+            .bind(release.0)
+            .bind(step)
+            .bind(group.0)
+            .bind(now)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get("id")?;
+            sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
+                .bind(step)
+                .bind(task)
+                .bind(release.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+        None => {
+            sqlx::query("UPDATE releases SET current_step = NULL, current_task_id = NULL WHERE id = $1")
+                .bind(release.0)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// What capturing answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Captured {
+    /// The task is now the user's.
+    Taken,
+    /// It already was.
+    AlreadyYours,
+}
+
+/// Captures the release's open task for the user. Of any number of users confirming at
+/// once, the database lets exactly one update the still-free task; the others are told
+/// who has it.
+pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, now: i64) -> Result<Captured, AppError> {
+    let release = load(db, id).await?;
+    let flow = flows.get(db, release.flow_id).await?;
+    let status = match flow::capture(&flow, &release.state, actor)? {
+        Capture::AlreadyYours => return Ok(Captured::AlreadyYours),
+        Capture::Take { status } => status,
+    };
+    let task = release.state.task.as_ref().ok_or(AppError::Internal)?;
+
+    let mut tx = db.pool.begin().await?;
+    let taken = sqlx::query(
+        "UPDATE tasks SET assignee_id = $1, captured_at = $2
+          WHERE id = $3 AND assignee_id IS NULL AND finished_at IS NULL",
+    )
+    .bind(actor.user.0)
+    .bind(now)
+    .bind(task.id.0)
+    .execute(&mut *tx)
+    .await?;
+    if taken.rows_affected() == 0 {
+        tx.rollback().await?;
+        // Someone was faster: tell the user who.
+        let now_state = load(db, id).await?;
+        return Err(match now_state.state.task.and_then(|t| t.assignee) {
+            Some(holder) if holder.user == actor.user => return Ok(Captured::AlreadyYours),
+            Some(holder) => flow::Refusal::HeldByOther { holder: holder.name }.into(),
+            None => flow::Refusal::FlowEnded.into(),
+        });
+    }
+    sqlx::query("UPDATE releases SET status = $1, updated_at = $2, row_version = row_version + 1 WHERE id = $3")
+        .bind(status.code())
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Captured);
+    entry.step = Some(task.step.clone());
+    append(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(Captured::Taken)
+}
+
+/// Takes the write lock and checks, in the same statement, that nobody changed the
+/// release since `expected_version`; the answer names the current version otherwise.
+async fn claim_version(
+    tx: &mut AnyConnection,
+    db: &Db,
+    id: ReleaseId,
+    expected_version: i64,
+    status: Option<Status>,
+    now: i64,
+) -> Result<i64, AppError> {
+    let updated = sqlx::query(
+        "UPDATE releases SET row_version = row_version + 1, updated_at = $1, status = COALESCE($2, status)
+          WHERE id = $3 AND row_version = $4",
+    )
+    .bind(now)
+    .bind(status.map(Status::code))
+    .bind(id.0)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        let current = load(db, id).await.map(|r| r.state.row_version).unwrap_or(expected_version);
+        return Err(flow::Refusal::StaleVersion { current }.into());
+    }
+    Ok(expected_version + 1)
+}
+
+async fn write_closure(
+    tx: &mut AnyConnection,
+    id: ReleaseId,
+    closure: &ClosureDraft,
+    actor: &Actor,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO closures (release_id, outcome, solution_category_id, useful_information,
+                               recorded_by, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (release_id) DO UPDATE SET
+             outcome = excluded.outcome,
+             solution_category_id = excluded.solution_category_id,
+             useful_information = excluded.useful_information,
+             recorded_by = excluded.recorded_by,
+             recorded_at = excluded.recorded_at",
+    )
+    .bind(id.0)
+    .bind(closure.outcome.map(ClosureOutcome::code))
+    .bind(closure.solution_category.map(|c| c.0))
+    .bind(&closure.useful_information)
+    .bind(actor.user.0)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+async fn check_category(db: &Db, closure: &ClosureDraft) -> Result<(), AppError> {
+    if let Some(CategoryId(category)) = closure.solution_category {
+        let exists = sqlx::query("SELECT id FROM solution_categories WHERE id = $1 AND active = 1")
+            .bind(category)
+            .fetch_optional(&db.pool)
+            .await?;
+        if exists.is_none() {
+            return Err(AppError::Invalid(crate::domain::validation::FieldError {
+                field: crate::domain::validation::Field::SolutionCategory,
+                problem: crate::domain::validation::Problem::OutOfRange,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// "Save and keep current task": stores the Closure area; the task stays with the user.
+/// Returns the release's new version.
+pub async fn save(
+    db: &Db,
+    actor: &Actor,
+    id: ReleaseId,
+    expected_version: i64,
+    closure: &ClosureDraft,
+    now: i64,
+) -> Result<i64, AppError> {
+    let release = load(db, id).await?;
+    let task = flow::check_save(&release.state, actor, expected_version)?;
+    closure.check_for_save()?;
+    check_category(db, closure).await?;
+    let mut tx = db.pool.begin().await?;
+    let version = claim_version(&mut tx, db, id, expected_version, None, now).await?;
+    write_closure(&mut tx, id, closure, actor, now).await?;
+    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Saved);
+    entry.step = Some(task.step.clone());
+    append(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// What "save and advance" did, for the confirmation the user sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advanced {
+    pub status: Status,
+    pub next_step: Option<String>,
+    pub time_spent_minutes: i64,
+}
+
+/// "Save and advance flow": saves, finishes the task, follows the transition its outcome
+/// selects, and opens the next step's task unassigned for that step's group.
+#[allow(clippy::too_many_arguments)]
+pub async fn advance(
+    db: &Db,
+    flows: &FlowCache,
+    actor: &Actor,
+    id: ReleaseId,
+    expected_version: i64,
+    decision: Option<&str>,
+    closure: &ClosureDraft,
+    now: i64,
+) -> Result<Advanced, AppError> {
+    let release = load(db, id).await?;
+    let flow: Arc<FlowDefinition> = flows.get(db, release.flow_id).await?;
+    let step_is_execution = release
+        .state
+        .task
+        .as_ref()
+        .and_then(|t| flow.step(&t.step))
+        .is_some_and(|s| s.needs_closure);
+    let advance = flow::advance(&flow, &release.state, actor, expected_version, decision, closure)?;
+    if step_is_execution {
+        check_category(db, closure).await?;
+    }
+    let next = match &advance.next {
+        Some(next) => Some((next.step.clone(), resolve_group(db, &next.executor, release.executor_group).await?)),
+        None => None,
+    };
+    let time_spent_minutes = release.captured_at.map_or(0, |captured| ((now - captured).max(0) + 59) / 60);
+
+    let mut tx = db.pool.begin().await?;
+    claim_version(&mut tx, db, id, expected_version, Some(advance.status), now).await?;
+    if step_is_execution {
+        write_closure(&mut tx, id, closure, actor, now).await?;
+        if advance.outcome == ClosureOutcome::Resolved.code() {
+            sqlx::query("UPDATE closures SET release_date = $1 WHERE release_id = $2")
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query(
+        "UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
+          WHERE id = $4 AND finished_at IS NULL",
+    )
+    .bind(now)
+    .bind(actor.user.0)
+    .bind(&advance.outcome)
+    .bind(advance.finished_task.0)
+    .execute(&mut *tx)
+    .await?;
+    open_next_task(&mut tx, id, next.as_ref().map(|(s, g)| (s.as_str(), *g)), now).await?;
+
+    let snapshot = snapshot(&mut tx, id).await?;
+    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Advanced);
+    entry.step = Some(advance.from_step.clone());
+    entry.time_spent_minutes = Some(time_spent_minutes);
+    entry.details = json!({
+        "outcome": advance.outcome,
+        "to_step": next.as_ref().map(|(s, _)| s.clone()),
+        "status": advance.status.code(),
+    });
+    entry.snapshot = Some(snapshot);
+    append(&mut tx, &entry).await?;
+    let follow_up = match advance.outcome.as_str() {
+        "resolved" => Some(LogKind::Resolved),
+        "sent_back" | "not_resolved" => Some(LogKind::SentBack),
+        _ => None,
+    };
+    if let Some(kind) = follow_up {
+        let mut entry = NewEntry::new(id, actor.user, now, kind);
+        entry.step = Some(advance.from_step.clone());
+        append(&mut tx, &entry).await?;
+    }
+    tx.commit().await?;
+    Ok(Advanced { status: advance.status, next_step: next.map(|(s, _)| s), time_spent_minutes })
+}
+
+/// The release as it stands inside the transaction, for the log's field-by-field history.
+async fn snapshot(conn: &mut AnyConnection, id: ReleaseId) -> Result<serde_json::Value, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT r.title, r.status, r.current_step, r.priority, r.planned_end, r.version_label,
+                r.row_version, c.outcome, c.solution_category_id, c.useful_information
+           FROM releases r LEFT JOIN closures c ON c.release_id = r.id
+          WHERE r.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(json!({
+        "title": row.try_get::<String, _>("title")?,
+        "status": row.try_get::<String, _>("status")?,
+        "current_step": row.try_get::<Option<String>, _>("current_step")?,
+        "priority": row.try_get::<i64, _>("priority")?,
+        "planned_end": row.try_get::<i64, _>("planned_end")?,
+        "version_label": row.try_get::<String, _>("version_label")?,
+        "row_version": row.try_get::<i64, _>("row_version")?,
+        "outcome": row.try_get::<Option<String>, _>("outcome")?,
+        "solution_category_id": row.try_get::<Option<i64>, _>("solution_category_id")?,
+        "useful_information": row.try_get::<Option<String>, _>("useful_information")?,
+    }))
+}

@@ -1,0 +1,99 @@
+//! The release list as a server function: filters, search and paging run in the database.
+
+use crate::domain::{Localized, ReleaseId, Status};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+use crate::error::respond;
+
+/// Rows per page of the list.
+pub const PAGE_SIZE: i64 = 25;
+
+/// Whose releases the list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Releases whose open task the user holds.
+    Mine,
+    /// Releases whose open task belongs to one of the user's groups.
+    MyGroups,
+    #[default]
+    All,
+}
+
+impl Scope {
+    pub fn code(self) -> &'static str {
+        match self {
+            Scope::Mine => "mine",
+            Scope::MyGroups => "groups",
+            Scope::All => "all",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Scope {
+        match code {
+            "mine" => Scope::Mine,
+            "groups" => Scope::MyGroups,
+            _ => Scope::All,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListQuery {
+    /// A release number, or words that must all appear in the title.
+    pub search: String,
+    pub status: Option<Status>,
+    pub scope: Scope,
+    /// Zero-based.
+    pub page: i64,
+}
+
+/// One row of the list, as the columns of SPEC §3.1 show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRow {
+    pub id: ReleaseId,
+    pub title: String,
+    pub requester: String,
+    pub created_at: i64,
+    pub priority: i64,
+    pub planned_end: i64,
+    /// Seconds past the deadline, not counting suspensions; zero when on time.
+    pub delay_seconds: i64,
+    pub status: Status,
+    pub current_task: Option<Localized>,
+    pub executor_group: String,
+    pub responsible: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleasePage {
+    pub rows: Vec<ReleaseRow>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// A page of the releases the query selects, newest first.
+#[server(prefix = "/api", endpoint = "list_releases", input = Json)]
+pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
+    use crate::auth::session::{require_actor, use_db};
+    use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
+    respond(
+        async move {
+            let actor = require_actor().await?;
+            check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
+            if query.page < 0 {
+                return Err(AppError::Invalid(crate::domain::validation::FieldError {
+                    field: Field::Search,
+                    problem: crate::domain::validation::Problem::OutOfRange,
+                }));
+            }
+            let db = use_db()?;
+            Ok(super::db::list(&db, &actor, &query, crate::db::now()).await?)
+        }
+        .await,
+    )
+}

@@ -1,0 +1,184 @@
+//! The list's queries. Filters become numbered parameters, never spliced text.
+
+use super::api::{ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE};
+use crate::db::{code_column, fold_for_search, Db};
+use crate::domain::permissions::Actor;
+use crate::domain::{delay_seconds, Localized, ReleaseId, Status};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A WHERE clause with its parameters, numbered as they are pushed.
+#[derive(Default)]
+struct Filter {
+    conditions: Vec<String>,
+    texts: Vec<(usize, String)>,
+    numbers: Vec<(usize, i64)>,
+    count: usize,
+}
+
+impl Filter {
+    fn next(&mut self) -> usize {
+        self.count += 1;
+        self.count
+    }
+
+    fn text(&mut self, condition: impl Fn(usize) -> String, value: String) {
+        let n = self.next();
+        self.conditions.push(condition(n));
+        self.texts.push((n, value));
+    }
+
+    fn number(&mut self, condition: impl Fn(usize) -> String, value: i64) {
+        let n = self.next();
+        self.conditions.push(condition(n));
+        self.numbers.push((n, value));
+    }
+
+    fn sql(&self) -> String {
+        if self.conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", self.conditions.join(" AND "))
+        }
+    }
+
+    /// Binds the parameters in their numbered order.
+    fn bind<'q>(
+        &'q self,
+        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+        for n in 1..=self.count {
+            if let Some((_, text)) = self.texts.iter().find(|(i, _)| *i == n) {
+                query = query.bind(text.as_str());
+            } else if let Some((_, number)) = self.numbers.iter().find(|(i, _)| *i == n) {
+                query = query.bind(*number);
+            }
+        }
+        query
+    }
+}
+
+/// `%word%` for LIKE, with LIKE's own wildcards in the word taken literally.
+fn contains_pattern(word: &str) -> String {
+    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
+    let mut filter = Filter::default();
+    let search = query.search.trim();
+    if let Some(number) = search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok().filter(|_| !search.is_empty()) {
+        filter.number(|n| format!("r.id = ${n}"), number);
+    } else {
+        for word in fold_for_search(search).split_whitespace() {
+            filter.text(|n| format!("r.search_text LIKE ${n} ESCAPE '\\'"), contains_pattern(word));
+        }
+    }
+    if let Some(status) = query.status {
+        filter.text(|n| format!("r.status = ${n}"), status.code().to_owned());
+    }
+    match query.scope {
+        Scope::Mine => filter.number(|n| format!("t.assignee_id = ${n}"), actor.user.0),
+        Scope::MyGroups => filter.number(
+            |n| format!("t.group_id IN (SELECT group_id FROM group_members WHERE user_id = ${n})"),
+            actor.user.0,
+        ),
+        Scope::All => {}
+    }
+    filter
+}
+
+pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result<ReleasePage, sqlx::Error> {
+    let filter = filter_for(query, actor);
+    let where_clause = filter.sql();
+    let count_sql = format!(
+        "SELECT COUNT(*) AS total
+           FROM releases r
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+         {where_clause}"
+    );
+    let total: i64 = filter.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?.try_get("total")?;
+
+    let offset = query.page.saturating_mul(PAGE_SIZE);
+    let rows_sql = format!(
+        "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status,
+                r.suspended_seconds, r.suspended_since,
+                requester.full_name AS requester, executor.name AS executor_group,
+                step.name_es AS step_es, step.name_pt AS step_pt,
+                holder.full_name AS responsible
+           FROM releases r
+           JOIN users requester ON requester.id = r.requester_id
+           JOIN user_groups executor ON executor.id = r.executor_group_id
+           LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+         {where_clause}
+          ORDER BY r.created_at DESC, r.id DESC
+          LIMIT {PAGE_SIZE} OFFSET {offset}"
+    );
+    let rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
+    let rows = rows.iter().map(|row| release_row(row, now)).collect::<Result<_, _>>()?;
+    Ok(ReleasePage { rows, total, page: query.page, page_size: PAGE_SIZE })
+}
+
+fn release_row(row: &AnyRow, now: i64) -> Result<ReleaseRow, sqlx::Error> {
+    let status = code_column(row, "status", Status::from_code)?;
+    let planned_end: i64 = row.try_get("planned_end")?;
+    let step_es: Option<String> = row.try_get("step_es")?;
+    let step_pt: Option<String> = row.try_get("step_pt")?;
+    Ok(ReleaseRow {
+        id: ReleaseId(row.try_get("id")?),
+        title: row.try_get("title")?,
+        requester: row.try_get("requester")?,
+        created_at: row.try_get("created_at")?,
+        priority: row.try_get("priority")?,
+        planned_end,
+        delay_seconds: delay_seconds(
+            planned_end,
+            now,
+            status,
+            row.try_get("suspended_seconds")?,
+            row.try_get("suspended_since")?,
+        ),
+        status,
+        current_task: step_es.zip(step_pt).map(|(es, pt)| Localized { es, pt }),
+        executor_group: row.try_get("executor_group")?,
+        responsible: row.try_get("responsible")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::UserId;
+
+    fn anyone() -> Actor {
+        Actor { user: UserId(4), username: "ana".into(), full_name: "Ana".into(), memberships: vec![] }
+    }
+
+    #[test]
+    fn a_number_searches_the_release_number_and_words_search_the_title() {
+        let by_number = filter_for(&ListQuery { search: " 53 ".into(), ..Default::default() }, &anyone());
+        assert_eq!(by_number.sql(), "WHERE r.id = $1");
+        assert_eq!(by_number.numbers, vec![(1, 53)]);
+
+        let by_words = filter_for(&ListQuery { search: "Actualización  ERP".into(), ..Default::default() }, &anyone());
+        assert_eq!(by_words.sql(), "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.search_text LIKE $2 ESCAPE '\\'");
+        assert_eq!(by_words.texts, vec![(1, "%actualizacion%".into()), (2, "%erp%".into())]);
+    }
+
+    #[test]
+    fn like_wildcards_typed_by_the_user_are_literal() {
+        assert_eq!(contains_pattern("100%_done"), "%100\\%\\_done%");
+    }
+
+    #[test]
+    fn filters_number_their_parameters_in_order() {
+        let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, page: 0 };
+        let filter = filter_for(&query, &anyone());
+        assert_eq!(
+            filter.sql(),
+            "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.status = $2 AND t.assignee_id = $3"
+        );
+    }
+}

@@ -1,0 +1,249 @@
+//! Processes > Release Management > Release: the list of releases (SPEC §3.1).
+//! The filters live in the URL, so a reload, a bookmark or the back button keeps them.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod db;
+
+use crate::domain::Status;
+use crate::i18n::*;
+use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
+use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+
+/// The URL of the list showing `query`.
+pub fn list_url(query: &ListQuery) -> String {
+    let mut params = ParamsMap::new();
+    if !query.search.is_empty() {
+        params.insert("q", query.search.clone());
+    }
+    if let Some(status) = query.status {
+        params.insert("status", status.code().to_owned());
+    }
+    if query.scope != Scope::All {
+        params.insert("scope", query.scope.code().to_owned());
+    }
+    if query.page > 0 {
+        params.insert("page", query.page.to_string());
+    }
+    format!("/releases{}", params.to_query_string())
+}
+
+fn query_from(params: &ParamsMap) -> ListQuery {
+    ListQuery {
+        search: params.get("q").unwrap_or_default(),
+        status: params.get("status").and_then(|s| Status::from_code(&s)),
+        scope: params.get("scope").map(|s| Scope::from_code(&s)).unwrap_or_default(),
+        page: params.get("page").and_then(|p| p.parse().ok()).unwrap_or(0).max(0),
+    }
+}
+
+#[component]
+pub fn ReleaseListPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_query_map();
+    let query = Memo::new(move |_| params.with(query_from));
+    let releases = Resource::new(move || query.get(), list_releases);
+    let navigate = use_navigate();
+    let go = move |next: ListQuery| navigate(&list_url(&next), Default::default());
+
+    // What is typed stays typed: the field is bound to this signal, not re-rendered.
+    let search = RwSignal::new(query.get_untracked().search);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            go(ListQuery { search: search.get_untracked().trim().to_owned(), page: 0, ..query.get_untracked() });
+        }
+    };
+    let on_status = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let status = Status::from_code(&event_target_value(&ev));
+            go(ListQuery { status, page: 0, ..query.get_untracked() });
+        }
+    };
+    let on_scope = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let scope = Scope::from_code(&event_target_value(&ev));
+            go(ListQuery { scope, page: 0, ..query.get_untracked() });
+        }
+    };
+
+    view! {
+        <section class="release-list" aria-labelledby="list-title">
+            <div class="page-head">
+                <h1 id="list-title">{t!(i18n, list.title)}</h1>
+            </div>
+            <form class="filters" role="search" method="get" action="/releases" on:submit=on_search>
+                <div class="field grow">
+                    <label for="search">{t!(i18n, list.search)}</label>
+                    <input
+                        id="search"
+                        name="q"
+                        type="search"
+                        maxlength="200"
+                        placeholder=move || t_string!(i18n, list.search_hint)
+                        bind:value=search
+                    />
+                </div>
+                <div class="field">
+                    <label for="status-filter">{t!(i18n, list.status_filter)}</label>
+                    <select id="status-filter" name="status" on:change=on_status>
+                        <option value="" selected=move || query.with(|q| q.status.is_none())>
+                            {t!(i18n, list.any_status)}
+                        </option>
+                        {Status::ALL
+                            .iter()
+                            .map(|status| {
+                                let status = *status;
+                                view! {
+                                    <option value=status.code() selected=move || query.with(|q| q.status == Some(status))>
+                                        {move || status_label(i18n.get_locale(), status)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="scope-filter">{t!(i18n, list.scope)}</label>
+                    <select id="scope-filter" name="scope" on:change=on_scope>
+                        <option value="all" selected=move || query.with(|q| q.scope == Scope::All)>
+                            {t!(i18n, list.scope_all)}
+                        </option>
+                        <option value="groups" selected=move || query.with(|q| q.scope == Scope::MyGroups)>
+                            {t!(i18n, list.scope_groups)}
+                        </option>
+                        <option value="mine" selected=move || query.with(|q| q.scope == Scope::Mine)>
+                            {t!(i18n, list.scope_mine)}
+                        </option>
+                    </select>
+                </div>
+                <div class="field actions">
+                    <button type="submit" class="primary">{t!(i18n, list.apply)}</button>
+                    <button type="button" on:click=move |_| releases.refetch()>
+                        {t!(i18n, list.refresh)}
+                    </button>
+                </div>
+            </form>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
+                {move || {
+                    releases
+                        .get()
+                        .map(|result| match result {
+                            Ok(page) => view! { <ReleaseTable page query /> }.into_any(),
+                            Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
+    let i18n = use_i18n();
+    let first = if page.total == 0 { 0 } else { page.page * page.page_size + 1 };
+    let last = (page.page * page.page_size + page.rows.len() as i64).min(page.total);
+    let total = page.total;
+    let has_previous = page.page > 0;
+    let has_next = last < total;
+    let page_url = move |delta: i64| list_url(&ListQuery { page: (query.get().page + delta).max(0), ..query.get() });
+    let empty = page.rows.is_empty();
+    view! {
+        <div class="table-wrap">
+            <table class="releases">
+                <caption class="visually-hidden">{t!(i18n, list.caption)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, list.number)}</th>
+                        <th scope="col">{t!(i18n, list.requester)}</th>
+                        <th scope="col">{t!(i18n, list.created)}</th>
+                        <th scope="col">{t!(i18n, list.priority)}</th>
+                        <th scope="col">{t!(i18n, list.deadline)}</th>
+                        <th scope="col">{t!(i18n, list.delay)}</th>
+                        <th scope="col">{t!(i18n, list.status)}</th>
+                        <th scope="col">{t!(i18n, list.current_task)}</th>
+                        <th scope="col">{t!(i18n, list.executor_group)}</th>
+                        <th scope="col">{t!(i18n, list.responsible)}</th>
+                        <th scope="col">{t!(i18n, list.action)}</th>
+                    </tr>
+                </thead>
+                <tbody>{page.rows.into_iter().map(|row| view! { <ReleaseRowView row /> }).collect_view()}</tbody>
+            </table>
+        </div>
+        <Show when=move || empty>
+            <p class="muted">{t!(i18n, list.empty)}</p>
+        </Show>
+        <nav class="pager" aria-label=move || t_string!(i18n, list.pages)>
+            <span class="range" aria-live="polite">{t!(i18n, list.range, first, last, total)}</span>
+            <Show when=move || has_previous>
+                <a class="button" href=move || page_url(-1) rel="prev">{t!(i18n, list.previous)}</a>
+            </Show>
+            <Show when=move || has_next>
+                <a class="button" href=move || page_url(1) rel="next">{t!(i18n, list.next)}</a>
+            </Show>
+        </nav>
+    }
+}
+
+#[component]
+fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
+    let i18n = use_i18n();
+    let status = row.status;
+    let priority = row.priority;
+    let delay = row.delay_seconds;
+    let current_task = row.current_task.clone();
+    let responsible = row.responsible.clone();
+    let id = row.id;
+    let delay_class = if delay > 0 { "late" } else { "" };
+    view! {
+        <tr>
+            <th scope="row">{id.0}</th>
+            <td>{row.requester}</td>
+            <td>{format_datetime(row.created_at)}</td>
+            <td>
+                <span class=format!("pill priority-{priority}")>{move || priority_label(i18n.get_locale(), priority)}</span>
+            </td>
+            <td>{format_datetime(row.planned_end)}</td>
+            <td class=delay_class><Delay seconds=delay /></td>
+            <td>
+                <span class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</span>
+            </td>
+            <td>
+                <span class="task-title">{row.title}</span>
+                {move || current_task.as_ref().map(|task| view! { <span class="task-step">{localized(i18n.get_locale(), task)}</span> })}
+            </td>
+            <td>{row.executor_group}</td>
+            <td>
+                {match responsible {
+                    Some(name) => view! { <span>{name}</span> }.into_any(),
+                    None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
+                }}
+            </td>
+            <td>
+                <a class="button" href=format!("/releases/{}", id.0)>{t!(i18n, list.open)}</a>
+            </td>
+        </tr>
+    }
+}
+
+/// "3 d 4 h" late, or "En plazo".
+#[component]
+pub fn Delay(seconds: i64) -> impl IntoView {
+    let i18n = use_i18n();
+    let days = seconds / 86_400;
+    let hours = (seconds % 86_400) / 3_600;
+    let minutes = (seconds % 3_600) / 60;
+    if seconds <= 0 {
+        view! { <span>{t!(i18n, list.on_time)}</span> }.into_any()
+    } else if days > 0 {
+        view! { <span>{t!(i18n, list.delay_days, days, hours)}</span> }.into_any()
+    } else {
+        view! { <span>{t!(i18n, list.delay_hours, hours, minutes)}</span> }.into_any()
+    }
+}

@@ -1,0 +1,133 @@
+//! The ReleaseDesk server: configuration, the database, the routes. Everything else lives
+//! in the `app` crate.
+
+use app::auth::session::{auth_layer, require_login_for_pages, session_store};
+use app::db::{connect, demo, flows, redact, Db};
+use app::{shell, App};
+use axum::Router;
+use clap::{Parser, Subcommand};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "releasedesk", about = "ReleaseDesk: the release-execution desk")]
+struct Cli {
+    /// sqlite path or URL (default data/releasedesk.db), or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = "data/releasedesk.db", global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve {
+        /// Load the demo data when the database has no users.
+        #[arg(long)]
+        demo: bool,
+        /// Mark the session cookie Secure (behind HTTPS).
+        #[arg(long, env = "RELEASEDESK_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Create a user; the password is read from the first line of standard input.
+    CreateUser {
+        username: String,
+        full_name: String,
+        /// A group to join, by name; repeat for several.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
+        Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
+        Command::CreateUser { username, full_name, groups } => {
+            create_user(&cli.database_url, &username, &full_name, &groups).await
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("releasedesk: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
+    let db = connect(database_url).await.map_err(|e| e.to_string())?;
+    let flow = flows::install_release_flow(&db).await.map_err(|e| e.to_string())?;
+    Ok((db, flow))
+}
+
+async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Result<(), String> {
+    let (db, flow) = open(database_url).await?;
+    tracing::info!(database = %redact(database_url), "database ready");
+    if load_demo && demo::load_if_empty(&db, &flow).await.map_err(|e| e.to_string())? {
+        println!("Demo data loaded. Users (password {}):", demo::DEMO_PASSWORD);
+        for (username, full_name, group, role) in demo::DEMO_USERS {
+            println!("  {username:<10} {full_name:<18} {group:<20} {role}");
+        }
+    }
+
+    let conf = get_configuration(None).map_err(|e| e.to_string())?;
+    let options = conf.leptos_options;
+    let address = options.site_addr;
+    let routes = generate_route_list(App);
+    let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
+    let flows = flows::FlowCache::default();
+    let context = {
+        let db = db.clone();
+        let flow = flow.clone();
+        move || {
+            provide_context(db.clone());
+            provide_context(flow.clone());
+            provide_context(flows.clone());
+        }
+    };
+    let app = Router::new()
+        .leptos_routes_with_context(&options, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(require_login_for_pages))
+        .layer(auth_layer(&db, store, secure_cookies))
+        .with_state(options);
+
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    println!("ReleaseDesk is serving on http://{address}");
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn create_user(database_url: &str, username: &str, full_name: &str, groups: &[String]) -> Result<(), String> {
+    let (db, _) = open(database_url).await?;
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 8 {
+        return Err("the password needs at least 8 characters".into());
+    }
+    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+    app::auth::db::create_user(&db, username, full_name, password, &groups).await.map_err(|e| e.to_string())?;
+    println!("User {username} created.");
+    Ok(())
+}
