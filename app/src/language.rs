@@ -96,7 +96,11 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Title => td_string!(locale, field.title),
         Field::Description => td_string!(locale, field.description),
         Field::VersionLabel => td_string!(locale, field.version_label),
+        Field::PlannedStart => td_string!(locale, field.planned_start),
         Field::PlannedEnd => td_string!(locale, field.planned_end),
+        Field::ReleaseType => td_string!(locale, field.release_type),
+        Field::Risk => td_string!(locale, field.risk),
+        Field::ExecutorGroup => td_string!(locale, field.executor_group),
         Field::Impact => td_string!(locale, field.impact),
         Field::Urgency => td_string!(locale, field.urgency),
         Field::Search => td_string!(locale, field.search),
@@ -155,6 +159,17 @@ fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
     }
 }
 
+/// A duration as "2 d 3 h", "4 h 10 min" or "25 min": the units read the same in es and pt.
+pub fn format_duration(seconds: i64) -> String {
+    let minutes = (seconds.max(0) + 59) / 60;
+    let (days, hours, minutes) = (minutes / 1_440, (minutes % 1_440) / 60, minutes % 60);
+    match (days, hours) {
+        (0, 0) => format!("{minutes} min"),
+        (0, _) => format!("{hours} h {minutes} min"),
+        _ => format!("{days} d {hours} h"),
+    }
+}
+
 /// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC.
 pub fn format_datetime(seconds: i64) -> String {
     chrono::DateTime::from_timestamp(seconds, 0)
@@ -170,6 +185,14 @@ mod tests {
     fn dates_read_day_month_year() {
         // 2026-03-05 14:07 UTC
         assert_eq!(format_datetime(1_772_719_620), "05/03/2026 14:07");
+    }
+
+    #[test]
+    fn durations_round_up_to_the_minute() {
+        assert_eq!(format_duration(0), "0 min");
+        assert_eq!(format_duration(61), "2 min");
+        assert_eq!(format_duration(3 * 3_600 + 600), "3 h 10 min");
+        assert_eq!(format_duration(2 * 86_400 + 3_600), "2 d 1 h");
     }
 
     #[test]

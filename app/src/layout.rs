@@ -12,11 +12,59 @@ use leptos_router::components::Outlet;
 /// The logged-in user, loaded once per page for everything below the layout.
 pub type CurrentUser = Resource<Result<crate::domain::permissions::Actor, AppError>>;
 
+/// A confirmation that outlives the page that caused it (shown on the next one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlashMessage {
+    Advanced(crate::release_form::api::AdvanceResult),
+    Registered(crate::domain::ReleaseId),
+}
+
+pub type Flash = RwSignal<Option<FlashMessage>>;
+
+/// Shows the pending confirmation, once.
+#[component]
+pub fn FlashBanner() -> impl IntoView {
+    let i18n = use_i18n();
+    let flash = use_context::<Flash>();
+    let message = flash.and_then(|f| f.get_untracked());
+    if let Some(flash) = flash {
+        flash.set(None);
+    }
+    message.map(|message| match message {
+        FlashMessage::Advanced(result) => {
+            let number = result.id.0;
+            let minutes = result.time_spent_minutes;
+            let next = result.next_step.clone();
+            let status = result.status;
+            view! {
+                <p class="flash success" role="status">
+                    {match next {
+                        Some(step) => {
+                            let step = move || crate::language::localized(i18n.get_locale(), &step);
+                            view! { {t!(i18n, options.advanced, number, step, minutes)} }.into_any()
+                        }
+                        None => {
+                            let status = move || crate::language::status_label(i18n.get_locale(), status);
+                            view! { {t!(i18n, options.finished, number, status)} }.into_any()
+                        }
+                    }}
+                </p>
+            }
+                .into_any()
+        }
+        FlashMessage::Registered(id) => {
+            let number = id.0;
+            view! { <p class="flash success" role="status">{t!(i18n, register.done, number)}</p> }.into_any()
+        }
+    })
+}
+
 #[component]
 pub fn Layout() -> impl IntoView {
     let i18n = use_i18n();
     let user: CurrentUser = Resource::new(|| (), |_| current_user());
     provide_context(user);
+    provide_context::<Flash>(RwSignal::new(None));
     // A session that ends while a page is open sends the user to log in again.
     Effect::new(move |_| {
         if let Some(Err(AppError::Unauthenticated)) = user.get() {

@@ -18,10 +18,12 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod execution_log;
+pub mod flow_view;
 pub mod language;
 pub mod layout;
 pub mod release_form;
 pub mod release_list;
+pub mod widgets;
 
 use crate::i18n::*;
 use leptos::prelude::*;
@@ -62,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
                         <Route path=path!("releases") view=release_list::ReleaseListPage />
+                        <Route path=path!("releases/new") view=release_form::registration::RegisterPage />
+                        <Route path=path!("releases/:id") view=release_form::ReleasePage />
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -72,6 +76,13 @@ pub fn App() -> impl IntoView {
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
+    // Effects run only in the browser, after hydration: mark the page interactive so
+    // tests (and people's scripts) know when clicks reach the app.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! { <Title text=move || t_string!(i18n, app_name) /> }
 }
 

@@ -1,13 +1,10 @@
 //! The ReleaseDesk server: configuration, the database, the routes. Everything else lives
 //! in the `app` crate.
 
-use app::auth::session::{auth_layer, require_login_for_pages, session_store};
-use app::db::{connect, demo, flows, redact, Db};
-use app::{shell, App};
-use axum::Router;
+use app::db::{demo, redact};
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use server::{open_database, router};
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -65,14 +62,8 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn open(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
-    let db = connect(database_url).await.map_err(|e| e.to_string())?;
-    let flow = flows::install_release_flow(&db).await.map_err(|e| e.to_string())?;
-    Ok((db, flow))
-}
-
 async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Result<(), String> {
-    let (db, flow) = open(database_url).await?;
+    let (db, flow) = open_database(database_url).await?;
     tracing::info!(database = %redact(database_url), "database ready");
     if load_demo && demo::load_if_empty(&db, &flow).await.map_err(|e| e.to_string())? {
         println!("Demo data loaded. Users (password {}):", demo::DEMO_PASSWORD);
@@ -80,37 +71,14 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
             println!("  {username:<10} {full_name:<18} {group:<20} {role}");
         }
     }
-
-    let conf = get_configuration(None).map_err(|e| e.to_string())?;
-    let options = conf.leptos_options;
+    let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
-    let routes = generate_route_list(App);
-    let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
-    let flows = flows::FlowCache::default();
-    let context = {
-        let db = db.clone();
-        let flow = flow.clone();
-        move || {
-            provide_context(db.clone());
-            provide_context(flow.clone());
-            provide_context(flows.clone());
-        }
-    };
-    let app = Router::new()
-        .leptos_routes_with_context(&options, routes, context, {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
-        .fallback(leptos_axum::file_and_error_handler(shell))
-        .layer(axum::middleware::from_fn(require_login_for_pages))
-        .layer(auth_layer(&db, store, secure_cookies))
-        .with_state(options);
-
+    let app = router(db, flow, options, secure_cookies).await?;
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .map_err(|e| format!("cannot listen on {address}: {e}"))?;
     println!("ReleaseDesk is serving on http://{address}");
-    axum::serve(listener, app.into_make_service())
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
@@ -119,7 +87,7 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
 }
 
 async fn create_user(database_url: &str, username: &str, full_name: &str, groups: &[String]) -> Result<(), String> {
-    let (db, _) = open(database_url).await?;
+    let (db, _) = open_database(database_url).await?;
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);

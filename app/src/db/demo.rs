@@ -279,7 +279,7 @@ async fn walk(
             solution_category: category,
             useful_information: "Despliegue en curso; pendiente la validación funcional.".into(),
         };
-        save(db, executor, id, version(db, id).await?, &draft, tick(1)).await?;
+        save(db, flows, executor, id, version(db, id).await?, &draft, tick(1)).await?;
         return Ok(());
     }
     let closure = if target == Status::NotResolved {

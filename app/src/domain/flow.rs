@@ -243,6 +243,34 @@ fn open_task(state: &ReleaseState) -> Result<&OpenTask, Refusal> {
     state.task.as_ref().ok_or(Refusal::FlowEnded)
 }
 
+/// What the user may do with a release when opening it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "access", rename_all = "snake_case")]
+pub enum Access {
+    /// The user holds the task: the form is editable.
+    Execute,
+    /// The task is free and the user may take it: confirm the assignment first.
+    Capture,
+    /// The user sees the release read-only, for this reason.
+    ReadOnly { reason: Refusal },
+}
+
+/// Decides the [`Access`] of `actor` to a release in `state`.
+pub fn access(state: &ReleaseState, actor: &Actor) -> Access {
+    let task = match open_task(state) {
+        Ok(task) => task,
+        Err(reason) => return Access::ReadOnly { reason },
+    };
+    if let Err(reason) = check_may_execute(task, actor) {
+        return Access::ReadOnly { reason };
+    }
+    match &task.assignee {
+        None => Access::Capture,
+        Some(holder) if holder.user == actor.user => Access::Execute,
+        Some(holder) => Access::ReadOnly { reason: Refusal::HeldByOther { holder: holder.name.clone() } },
+    }
+}
+
 /// The user may execute `task`: they are in its group and the group has Execute.
 pub fn check_may_execute(task: &OpenTask, actor: &Actor) -> Result<(), Refusal> {
     if !actor.is_member_of(task.group) {
@@ -463,6 +491,30 @@ mod tests {
         assert_eq!(capture(&flow, &state("execution", Status::Suspended, None), &e), Err(Refusal::Suspended));
         let ended = ReleaseState { status: Status::Closed, row_version: 1, task: None };
         assert_eq!(capture(&flow, &ended, &e), Err(Refusal::FlowEnded));
+    }
+
+    #[test]
+    fn access_tells_execute_capture_or_read_only_with_the_reason() {
+        let e = executor();
+        assert_eq!(access(&state("execution", Status::InExecution, Some(1)), &e), Access::Execute);
+        assert_eq!(access(&state("execution", Status::Approved, None), &e), Access::Capture);
+        assert_eq!(
+            access(&state("execution", Status::InExecution, Some(5)), &e),
+            Access::ReadOnly { reason: Refusal::HeldByOther { holder: "User 5".into() } }
+        );
+        assert_eq!(
+            access(&state("review", Status::Resolved, None), &e),
+            Access::ReadOnly { reason: Refusal::NotInGroup { group: format!("Group {MANAGERS}") } }
+        );
+        let requester = actor(9, &[(EXECUTORS, &[])]);
+        assert_eq!(
+            access(&state("execution", Status::Approved, None), &requester),
+            Access::ReadOnly { reason: Refusal::GroupLacksPermission { permission: Permission::Execute } }
+        );
+        assert_eq!(
+            access(&state("execution", Status::Suspended, None), &e),
+            Access::ReadOnly { reason: Refusal::Suspended }
+        );
     }
 
     #[test]

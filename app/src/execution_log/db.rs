@@ -1,23 +1,9 @@
 //! The execution log in the database: entries are only ever inserted. There is no update
 //! or delete here, and the database's triggers refuse them from anywhere else.
 
+pub use super::LogKind;
 use crate::domain::{ReleaseId, UserId};
 use sqlx::AnyConnection;
-
-crate::domain::code_enum!(
-    /// What happened, as stored in `execution_log.kind`.
-    LogKind {
-        Registered = "registered",
-        Captured = "captured",
-        Saved = "saved",
-        Advanced = "advanced",
-        Resolved = "resolved",
-        SentBack = "sent_back",
-        Linked = "linked",
-        Unlinked = "unlinked",
-        Manual = "manual",
-    }
-);
 
 /// One entry to append.
 #[derive(Debug, Clone)]
@@ -65,4 +51,43 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<(), sq
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A stored entry, with the names the log shows.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub at: i64,
+    pub user: String,
+    pub kind: String,
+    pub step: Option<String>,
+    pub time_spent_minutes: Option<i64>,
+    pub details: String,
+}
+
+/// The release's entries, newest first.
+pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<StoredEntry>, sqlx::Error> {
+    use sqlx::Row;
+    sqlx::query(
+        "SELECT l.id, l.occurred_at, u.full_name, l.kind, l.step_code, l.time_spent_minutes, l.details
+           FROM execution_log l JOIN users u ON u.id = l.user_id
+          WHERE l.release_id = $1
+          ORDER BY l.id DESC",
+    )
+    .bind(release.0)
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(StoredEntry {
+            id: r.try_get("id")?,
+            at: r.try_get("occurred_at")?,
+            user: r.try_get("full_name")?,
+            kind: r.try_get("kind")?,
+            step: r.try_get("step_code")?,
+            time_spent_minutes: r.try_get("time_spent_minutes")?,
+            details: r.try_get("details")?,
+        })
+    })
+    .collect()
 }

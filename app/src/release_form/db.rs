@@ -342,6 +342,7 @@ async fn check_category(db: &Db, closure: &ClosureDraft) -> Result<(), AppError>
 /// Returns the release's new version.
 pub async fn save(
     db: &Db,
+    flows: &FlowCache,
     actor: &Actor,
     id: ReleaseId,
     expected_version: i64,
@@ -350,11 +351,14 @@ pub async fn save(
 ) -> Result<i64, AppError> {
     let release = load(db, id).await?;
     let task = flow::check_save(&release.state, actor, expected_version)?;
+    let has_closure = flows.get(db, release.flow_id).await?.step(&task.step).is_some_and(|s| s.needs_closure);
     closure.check_for_save()?;
     check_category(db, closure).await?;
     let mut tx = db.pool.begin().await?;
     let version = claim_version(&mut tx, db, id, expected_version, None, now).await?;
-    write_closure(&mut tx, id, closure, actor, now).await?;
+    if has_closure {
+        write_closure(&mut tx, id, closure, actor, now).await?;
+    }
     let mut entry = NewEntry::new(id, actor.user, now, LogKind::Saved);
     entry.step = Some(task.step.clone());
     append(&mut tx, &entry).await?;
@@ -473,4 +477,142 @@ async fn snapshot(conn: &mut AnyConnection, id: ReleaseId) -> Result<serde_json:
         "solution_category_id": row.try_get::<Option<i64>, _>("solution_category_id")?,
         "useful_information": row.try_get::<Option<String>, _>("useful_information")?,
     }))
+}
+
+/// The release as its form shows it, with the user's access.
+pub async fn view(
+    db: &Db,
+    flows: &FlowCache,
+    actor: &Actor,
+    id: ReleaseId,
+) -> Result<super::api::ReleaseView, AppError> {
+    use super::api::{CategoryChoice, OutcomeChoice, ReleaseView, StepView};
+    let release = load(db, id).await?;
+    let flow = flows.get(db, release.flow_id).await?;
+    let row = sqlx::query(
+        "SELECT r.title, r.description, r.release_type, r.risk, r.impact, r.urgency, r.priority,
+                r.planned_start, r.planned_end, r.version_label, r.status, r.created_at,
+                r.updated_at, r.row_version, r.current_step,
+                requester.full_name AS requester, executor.name AS executor_group,
+                task_group.name AS task_group, holder.full_name AS responsible,
+                c.outcome, c.solution_category_id, c.useful_information
+           FROM releases r
+           JOIN users requester ON requester.id = r.requester_id
+           JOIN user_groups executor ON executor.id = r.executor_group_id
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           LEFT JOIN user_groups task_group ON task_group.id = t.group_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN closures c ON c.release_id = r.id
+          WHERE r.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&db.pool)
+    .await?;
+    let step = row
+        .try_get::<Option<String>, _>("current_step")?
+        .and_then(|code| flow.step(&code))
+        .map(|step| StepView {
+            code: step.code.clone(),
+            name: step.name.clone(),
+            outcomes: step
+                .outcomes
+                .iter()
+                .filter_map(|code| flow.outcome(code))
+                .map(|o| OutcomeChoice { code: o.code.clone(), name: o.name.clone() })
+                .collect(),
+            needs_closure: step.needs_closure,
+        });
+    let categories = sqlx::query(
+        "SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|c| {
+        Ok(CategoryChoice {
+            id: CategoryId(c.try_get("id")?),
+            name: crate::domain::Localized { es: c.try_get("name_es")?, pt: c.try_get("name_pt")? },
+        })
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let outcome: Option<String> = row.try_get("outcome")?;
+    Ok(ReleaseView {
+        id,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        requester: row.try_get("requester")?,
+        executor_group: row.try_get("executor_group")?,
+        release_type: row.try_get("release_type")?,
+        risk: row.try_get("risk")?,
+        impact: row.try_get("impact")?,
+        urgency: row.try_get("urgency")?,
+        priority: row.try_get("priority")?,
+        planned_start: row.try_get("planned_start")?,
+        planned_end: row.try_get("planned_end")?,
+        version_label: row.try_get("version_label")?,
+        status: release.state.status,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        row_version: row.try_get("row_version")?,
+        step,
+        task_group: row.try_get("task_group")?,
+        responsible: row.try_get("responsible")?,
+        closure: ClosureDraft {
+            outcome: outcome.as_deref().and_then(ClosureOutcome::from_code),
+            solution_category: row.try_get::<Option<i64>, _>("solution_category_id")?.map(CategoryId),
+            useful_information: row.try_get::<Option<String>, _>("useful_information")?.unwrap_or_default(),
+        },
+        categories,
+        access: flow::access(&release.state, actor),
+    })
+}
+
+pub async fn executor_groups(db: &Db) -> Result<Vec<super::api::GroupChoice>, sqlx::Error> {
+    sqlx::query(
+        "SELECT g.id, g.name FROM user_groups g
+           JOIN group_permissions p ON p.group_id = g.id AND p.permission = 'execute'
+          ORDER BY g.name",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| Ok(super::api::GroupChoice { id: GroupId(r.try_get("id")?), name: r.try_get("name")? }))
+    .collect()
+}
+
+/// Checks every field of a registration and computes the priority.
+pub async fn validate_registration(db: &Db, form: &super::api::Registration) -> Result<NewRelease, AppError> {
+    use crate::domain::priority::{priority, Level};
+    use crate::domain::validation::{check_length, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+    use crate::domain::{ReleaseType, Risk};
+    let out_of_range = |field| AppError::Invalid(FieldError { field, problem: Problem::OutOfRange });
+    check_required(Field::Title, &form.title)?;
+    check_length(Field::Title, &form.title, MAX_TITLE_CHARS)?;
+    check_length(Field::Description, &form.description, MAX_TEXT_CHARS)?;
+    check_required(Field::VersionLabel, &form.version_label)?;
+    check_length(Field::VersionLabel, &form.version_label, 50)?;
+    let impact = Level::new(form.impact).ok_or_else(|| out_of_range(Field::Impact))?;
+    let urgency = Level::new(form.urgency).ok_or_else(|| out_of_range(Field::Urgency))?;
+    let release_type = ReleaseType::from_code(&form.release_type).ok_or_else(|| out_of_range(Field::ReleaseType))?;
+    let risk = Risk::from_code(&form.risk).ok_or_else(|| out_of_range(Field::Risk))?;
+    if form.planned_start >= form.planned_end {
+        return Err(AppError::Invalid(FieldError { field: Field::PlannedEnd, problem: Problem::EndBeforeStart }));
+    }
+    let groups = executor_groups(db).await?;
+    if !groups.iter().any(|g| g.id == form.executor_group) {
+        return Err(out_of_range(Field::ExecutorGroup));
+    }
+    Ok(NewRelease {
+        title: form.title.trim().to_owned(),
+        description: form.description.clone(),
+        executor_group: form.executor_group,
+        release_type: release_type.code(),
+        risk: risk.code(),
+        impact: impact.value(),
+        urgency: urgency.value(),
+        priority: priority(impact, urgency),
+        planned_start: form.planned_start,
+        planned_end: form.planned_end,
+        version_label: form.version_label.trim().to_owned(),
+    })
 }

@@ -1,5 +1,452 @@
-//! The release form: open and capture the task, the Closure area, Options (save and
-//! advance / save and keep), and registration of new releases.
+//! The release form (SPEC §3 steps 2–6): the header with the execution log and flow
+//! icons, the release's data, the Closure area or the step's decision, and Options
+//! ("Guardar y avanzar flujo" / "Guardar y mantener la tarea actual").
 
+pub mod api;
+pub mod capture;
+pub mod closure;
 #[cfg(feature = "ssr")]
 pub mod db;
+pub mod registration;
+
+use crate::domain::flow::{Access, Refusal};
+use crate::domain::validation::ClosureDraft;
+use crate::domain::ReleaseId;
+use crate::error::AppError;
+use crate::execution_log::ExecutionLog;
+use crate::flow_view::FlowDiagram;
+use crate::i18n::*;
+use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
+use crate::layout::{Flash, FlashMessage};
+use crate::widgets::{MenuButton, MenuEntry, Modal};
+use api::{advance_release, get_release, save_release, ReleaseView};
+use capture::{CaptureDialog, CaptureTarget};
+use closure::{ClosureArea, DecisionArea, Draft};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+#[component]
+pub fn ReleasePage() -> impl IntoView {
+    let i18n = use_i18n();
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).map(ReleaseId)));
+    let release = Resource::new(
+        move || id.get(),
+        |id| async move {
+            match id {
+                Some(id) => get_release(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    );
+    let reload = Callback::new(move |_: ()| release.refetch());
+    view! {
+        <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
+            {move || {
+                release
+                    .get()
+                    .map(|result| match result {
+                        Ok(view) => view! { <ReleaseForm view reload /> }.into_any(),
+                        Err(error) => {
+                            view! {
+                                <p class="error" role="alert"><ErrorMessage error /></p>
+                                <p><a href="/releases">{t!(i18n, form.back)}</a></p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// What the last save told the user.
+#[derive(Debug, Clone, PartialEq)]
+enum Notice {
+    Saved,
+    Failed(AppError),
+    /// Someone else changed the release: what changed, as field labels' keys.
+    ChangedMeanwhile(Vec<ChangedPart>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChangedPart {
+    Status,
+    Phase,
+    Responsible,
+    Closure,
+    Data,
+}
+
+fn changed_parts(before: &ReleaseView, after: &ReleaseView) -> Vec<ChangedPart> {
+    let mut parts = Vec::new();
+    if before.status != after.status {
+        parts.push(ChangedPart::Status);
+    }
+    if before.step.as_ref().map(|s| &s.code) != after.step.as_ref().map(|s| &s.code) {
+        parts.push(ChangedPart::Phase);
+    }
+    if before.responsible != after.responsible {
+        parts.push(ChangedPart::Responsible);
+    }
+    if before.closure != after.closure {
+        parts.push(ChangedPart::Closure);
+    }
+    if (&before.title, &before.description, before.priority, before.planned_end, &before.version_label)
+        != (&after.title, &after.description, after.priority, after.planned_end, &after.version_label)
+    {
+        parts.push(ChangedPart::Data);
+    }
+    parts
+}
+
+#[component]
+fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let id = view.id;
+    let current = RwSignal::new(view.clone());
+    let version = RwSignal::new(view.row_version);
+    let draft = Draft {
+        outcome: RwSignal::new(view.closure.outcome),
+        category: RwSignal::new(view.closure.solution_category),
+        information: RwSignal::new(view.closure.useful_information.clone()),
+        decision: RwSignal::new(None),
+    };
+    let editable = matches!(view.access, Access::Execute);
+    let notice = RwSignal::new(None::<Notice>);
+    let log_open = RwSignal::new(false);
+    let flow_open = RwSignal::new(false);
+    let log_refresh = RwSignal::new(0usize);
+    let capture_target = RwSignal::new(None::<CaptureTarget>);
+    let flash = use_context::<Flash>();
+    let navigate = use_navigate();
+
+    let closure_now = move || ClosureDraft {
+        outcome: draft.outcome.get_untracked(),
+        solution_category: draft.category.get_untracked(),
+        useful_information: draft.information.get_untracked(),
+    };
+    // A stale save overwrote nothing: show what changed and take the new version, keeping
+    // what the user typed so they can look and save again.
+    let on_stale = move || {
+        spawn_local(async move {
+            if let Ok(fresh) = get_release(id).await {
+                let parts = current.with_untracked(|before| changed_parts(before, &fresh));
+                version.set(fresh.row_version);
+                current.set(fresh);
+                notice.set(Some(Notice::ChangedMeanwhile(parts)));
+                log_refresh.update(|n| *n += 1);
+            }
+        });
+    };
+    let save = Action::new(move |closure: &ClosureDraft| {
+        let closure = closure.clone();
+        let expected = version.get_untracked();
+        async move { save_release(id, expected, closure).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(new_version)) => {
+            version.set(new_version);
+            notice.set(Some(Notice::Saved));
+            log_refresh.update(|n| *n += 1);
+        }
+        Some(Err(AppError::Refused { refusal: Refusal::StaleVersion { .. } })) => on_stale(),
+        Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
+        None => {}
+    });
+    let advance = Action::new(move |(decision, closure): &(Option<String>, ClosureDraft)| {
+        let (decision, closure) = (decision.clone(), closure.clone());
+        let expected = version.get_untracked();
+        async move { advance_release(id, expected, decision, closure).await }
+    });
+    Effect::new(move |_| match advance.value().get() {
+        Some(Ok(result)) => {
+            if let Some(flash) = flash {
+                flash.set(Some(FlashMessage::Advanced(result)));
+            }
+            navigate("/releases", Default::default());
+        }
+        Some(Err(AppError::Refused { refusal: Refusal::StaleVersion { .. } })) => on_stale(),
+        Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
+        None => {}
+    });
+    let busy = Signal::derive(move || save.pending().get() || advance.pending().get());
+
+    let step = view.step.clone();
+    let needs_closure = step.as_ref().is_some_and(|s| s.needs_closure);
+    let outcomes = step.as_ref().map(|s| s.outcomes.clone()).unwrap_or_default();
+    let categories = view.categories.clone();
+    let access = view.access.clone();
+    let capture_step = step.as_ref().map(|s| s.name.clone());
+
+    let options = vec![
+        MenuEntry {
+            label: Signal::derive(move || t_string!(i18n, options.save_advance).to_owned()),
+            on_select: Callback::new(move |_| {
+                notice.set(None);
+                advance.dispatch((draft.decision.get_untracked(), closure_now()));
+            }),
+        },
+        MenuEntry {
+            label: Signal::derive(move || t_string!(i18n, options.save_keep).to_owned()),
+            on_select: Callback::new(move |_| {
+                notice.set(None);
+                save.dispatch(closure_now());
+            }),
+        },
+    ];
+
+    view! {
+        <article class="release-form" aria-labelledby="release-heading">
+            <ReleaseHeader current log_open flow_open />
+            {match access {
+                Access::Execute => ().into_any(),
+                Access::Capture => {
+                    view! {
+                        <div class="notice" role="note">
+                            <p>{t!(i18n, form.free_task)}</p>
+                            <button
+                                type="button"
+                                class="primary"
+                                on:click=move |_| capture_target.set(Some(CaptureTarget { id, step: capture_step.clone() }))
+                            >
+                                {t!(i18n, form.take_task)}
+                            </button>
+                        </div>
+                    }
+                        .into_any()
+                }
+                Access::ReadOnly { reason } => {
+                    let error = AppError::Refused { refusal: reason };
+                    view! {
+                        <p class="notice" role="note">
+                            <strong>{t!(i18n, form.read_only)}</strong>
+                            " "
+                            <ErrorMessage error />
+                        </p>
+                    }
+                        .into_any()
+                }
+            }}
+            <div class="form-columns">
+                <ReleaseData current />
+                <div class="work-area">
+                    {if needs_closure {
+                        view! { <ClosureArea draft categories editable /> }.into_any()
+                    } else if !outcomes.is_empty() {
+                        view! { <DecisionArea draft outcomes editable /> }.into_any()
+                    } else {
+                        ().into_any()
+                    }}
+                    {editable
+                        .then(|| {
+                            view! {
+                                <div class="options-bar">
+                                    <MenuButton
+                                        id="options"
+                                        label=Signal::derive(move || t_string!(i18n, options.title).to_owned())
+                                        entries=options
+                                        disabled=busy
+                                    />
+                                    <Show when=move || busy.get()>
+                                        <span class="muted" role="status">{t!(i18n, options.saving)}</span>
+                                    </Show>
+                                </div>
+                            }
+                        })}
+                    <div aria-live="polite">{move || notice.get().map(|notice| view! { <NoticeView notice /> })}</div>
+                </div>
+            </div>
+        </article>
+        <Modal open=log_open labelled_by="log-title" class="wide">
+            <div class="dialog-head">
+                <h2 id="log-title">{t!(i18n, log.title)}</h2>
+                <button type="button" on:click=move |_| log_open.set(false)>{t!(i18n, dialog.close)}</button>
+            </div>
+            <ExecutionLog release=id refresh=log_refresh />
+        </Modal>
+        <Modal open=flow_open labelled_by="flow-title" class="wide">
+            <div class="dialog-head">
+                <h2 id="flow-title">{t!(i18n, flow.title)}</h2>
+                <button type="button" on:click=move |_| flow_open.set(false)>{t!(i18n, dialog.close)}</button>
+            </div>
+            <FlowDiagram release=id />
+        </Modal>
+        <CaptureDialog target=capture_target on_captured=Callback::new(move |_| reload.run(())) />
+    }
+}
+
+/// Number, Phase, Priority, Current group, Current responsible, and the two icon buttons.
+#[component]
+fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_open: RwSignal<bool>) -> impl IntoView {
+    let i18n = use_i18n();
+    let number = move || current.with(|r| r.id.0);
+    view! {
+        <header class="release-head">
+            <div class="release-title">
+                <h1 id="release-heading">{t!(i18n, form.heading, number)}</h1>
+                <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
+            </div>
+            <div class="icon-buttons">
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label=move || t_string!(i18n, log.title)
+                    title=move || t_string!(i18n, log.title)
+                    on:click=move |_| log_open.set(true)
+                >
+                    <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+                        <path d="M6 3h9l4 4v14H6z M14 3v5h5 M9 12h7 M9 16h7" fill="none" stroke="currentColor" stroke-width="1.8" />
+                    </svg>
+                </button>
+                <button
+                    type="button"
+                    class="icon-button"
+                    aria-label=move || t_string!(i18n, flow.view)
+                    title=move || t_string!(i18n, flow.view)
+                    on:click=move |_| flow_open.set(true)
+                >
+                    <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+                        <path d="M3 5h6v5H3z M15 14h6v5h-6z M9 7.5h3v9h3" fill="none" stroke="currentColor" stroke-width="1.8" />
+                    </svg>
+                </button>
+            </div>
+            <dl class="summary">
+                <div>
+                    <dt>{t!(i18n, list.number)}</dt>
+                    <dd>{number}</dd>
+                </div>
+                <div>
+                    <dt>{t!(i18n, form.phase)}</dt>
+                    <dd>
+                        {move || {
+                            current.with(|r| match &r.step {
+                                Some(step) => localized(i18n.get_locale(), &step.name),
+                                None => status_label(i18n.get_locale(), r.status).to_owned(),
+                            })
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>{t!(i18n, list.priority)}</dt>
+                    <dd>
+                        {move || {
+                            let priority = current.with(|r| r.priority);
+                            view! { <span class=format!("pill priority-{priority}")>{priority_label(i18n.get_locale(), priority)}</span> }
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>{t!(i18n, form.current_group)}</dt>
+                    <dd>{move || current.with(|r| r.task_group.clone().unwrap_or_else(|| "—".into()))}</dd>
+                </div>
+                <div>
+                    <dt>{t!(i18n, list.responsible)}</dt>
+                    <dd>
+                        {move || match current.with(|r| r.responsible.clone()) {
+                            Some(name) => view! { <span>{name}</span> }.into_any(),
+                            None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
+                        }}
+                    </dd>
+                </div>
+                <div>
+                    <dt>{t!(i18n, list.status)}</dt>
+                    <dd>{move || status_label(i18n.get_locale(), current.with(|r| r.status))}</dd>
+                </div>
+            </dl>
+        </header>
+    }
+}
+
+/// The release's data, read-only: the execution step does not change it.
+#[component]
+fn ReleaseData(current: RwSignal<ReleaseView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let text = move |f: fn(&ReleaseView) -> String| move || current.with(f);
+    let level = move |value: i64| match value {
+        1 => t_string!(i18n, level.high),
+        2 => t_string!(i18n, level.medium),
+        _ => t_string!(i18n, level.low),
+    };
+    view! {
+        <section class="card release-data" aria-labelledby="data-title">
+            <h2 id="data-title">{t!(i18n, form.data)}</h2>
+            <dl class="data-grid">
+                <dt>{t!(i18n, field.title)}</dt>
+                <dd>{text(|r| r.title.clone())}</dd>
+                <dt>{t!(i18n, field.description)}</dt>
+                <dd class="prewrap">{text(|r| r.description.clone())}</dd>
+                <dt>{t!(i18n, list.requester)}</dt>
+                <dd>{text(|r| r.requester.clone())}</dd>
+                <dt>{t!(i18n, field.executor_group)}</dt>
+                <dd>{text(|r| r.executor_group.clone())}</dd>
+                <dt>{t!(i18n, field.release_type)}</dt>
+                <dd>{move || release_type_label(i18n.get_locale(), &current.with(|r| r.release_type.clone()))}</dd>
+                <dt>{t!(i18n, field.risk)}</dt>
+                <dd>{move || risk_label(i18n.get_locale(), &current.with(|r| r.risk.clone()))}</dd>
+                <dt>{t!(i18n, field.impact)}</dt>
+                <dd>{move || level(current.with(|r| r.impact))}</dd>
+                <dt>{t!(i18n, field.urgency)}</dt>
+                <dd>{move || level(current.with(|r| r.urgency))}</dd>
+                <dt>{t!(i18n, field.planned_start)}</dt>
+                <dd>{text(|r| format_datetime(r.planned_start))}</dd>
+                <dt>{t!(i18n, field.planned_end)}</dt>
+                <dd>{text(|r| format_datetime(r.planned_end))}</dd>
+                <dt>{t!(i18n, field.version_label)}</dt>
+                <dd>{text(|r| r.version_label.clone())}</dd>
+                <dt>{t!(i18n, list.created)}</dt>
+                <dd>{text(|r| format_datetime(r.created_at))}</dd>
+                <dt>{t!(i18n, form.updated)}</dt>
+                <dd>{text(|r| format_datetime(r.updated_at))}</dd>
+            </dl>
+        </section>
+    }
+}
+
+pub fn release_type_label(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "standard" => td_string!(locale, release_type.standard),
+        "emergency" => td_string!(locale, release_type.emergency),
+        _ => td_string!(locale, release_type.normal),
+    }
+}
+
+pub fn risk_label(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "high" => td_string!(locale, risk.high),
+        "medium" => td_string!(locale, risk.medium),
+        _ => td_string!(locale, risk.low),
+    }
+}
+
+#[component]
+fn NoticeView(notice: Notice) -> impl IntoView {
+    let i18n = use_i18n();
+    match notice {
+        Notice::Saved => view! { <p class="success" role="status">{t!(i18n, options.saved)}</p> }.into_any(),
+        Notice::Failed(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+        Notice::ChangedMeanwhile(parts) => {
+            let parts = move || {
+                parts
+                    .iter()
+                    .map(|part| match part {
+                        ChangedPart::Status => t_string!(i18n, list.status),
+                        ChangedPart::Phase => t_string!(i18n, form.phase),
+                        ChangedPart::Responsible => t_string!(i18n, list.responsible),
+                        ChangedPart::Closure => t_string!(i18n, closure.title),
+                        ChangedPart::Data => t_string!(i18n, form.data),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            view! {
+                <div class="error" role="alert">
+                    <p>{t!(i18n, error.stale_version)}</p>
+                    <p>{t!(i18n, form.changed, parts)}</p>
+                </div>
+            }
+                .into_any()
+        }
+    }
+}

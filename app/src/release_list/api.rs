@@ -1,6 +1,7 @@
 //! The release list as a server function: filters, search and paging run in the database.
 
 use crate::domain::{Localized, ReleaseId, Status};
+
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -66,6 +67,8 @@ pub struct ReleaseRow {
     pub current_task: Option<Localized>,
     pub executor_group: String,
     pub responsible: Option<String>,
+    /// What the user may do on opening it: confirm the assignment first, or not.
+    pub access: crate::domain::flow::Access,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,8 @@
 use super::api::{ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE};
 use crate::db::{code_column, fold_for_search, Db};
 use crate::domain::permissions::Actor;
-use crate::domain::{delay_seconds, Localized, ReleaseId, Status};
+use crate::domain::flow::{self, Holder, OpenTask, ReleaseState};
+use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status, TaskId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -105,27 +106,44 @@ pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result
                 r.suspended_seconds, r.suspended_since,
                 requester.full_name AS requester, executor.name AS executor_group,
                 step.name_es AS step_es, step.name_pt AS step_pt,
-                holder.full_name AS responsible
+                holder.full_name AS responsible, r.current_step, t.id AS task_id,
+                t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
            FROM releases r
            JOIN users requester ON requester.id = r.requester_id
            JOIN user_groups executor ON executor.id = r.executor_group_id
            LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
            LEFT JOIN tasks t ON t.id = r.current_task_id
            LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN user_groups task_group ON task_group.id = t.group_id
          {where_clause}
           ORDER BY r.created_at DESC, r.id DESC
           LIMIT {PAGE_SIZE} OFFSET {offset}"
     );
     let rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
-    let rows = rows.iter().map(|row| release_row(row, now)).collect::<Result<_, _>>()?;
+    let rows = rows.iter().map(|row| release_row(row, actor, now)).collect::<Result<_, _>>()?;
     Ok(ReleasePage { rows, total, page: query.page, page_size: PAGE_SIZE })
 }
 
-fn release_row(row: &AnyRow, now: i64) -> Result<ReleaseRow, sqlx::Error> {
+fn release_row(row: &AnyRow, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx::Error> {
     let status = code_column(row, "status", Status::from_code)?;
     let planned_end: i64 = row.try_get("planned_end")?;
     let step_es: Option<String> = row.try_get("step_es")?;
     let step_pt: Option<String> = row.try_get("step_pt")?;
+    let responsible: Option<String> = row.try_get("responsible")?;
+    let task = match row.try_get::<Option<i64>, _>("task_id")? {
+        Some(task_id) => Some(OpenTask {
+            id: TaskId(task_id),
+            step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
+            group: GroupId(row.try_get("task_group_id")?),
+            group_name: row.try_get("task_group_name")?,
+            assignee: match (row.try_get::<Option<i64>, _>("assignee_id")?, &responsible) {
+                (Some(user), Some(name)) => Some(Holder { user: UserId(user), name: name.clone() }),
+                _ => None,
+            },
+        }),
+        None => None,
+    };
+    let access = flow::access(&ReleaseState { status, row_version: 0, task }, actor);
     Ok(ReleaseRow {
         id: ReleaseId(row.try_get("id")?),
         title: row.try_get("title")?,
@@ -143,14 +161,14 @@ fn release_row(row: &AnyRow, now: i64) -> Result<ReleaseRow, sqlx::Error> {
         status,
         current_task: step_es.zip(step_pt).map(|(es, pt)| Localized { es, pt }),
         executor_group: row.try_get("executor_group")?,
-        responsible: row.try_get("responsible")?,
+        responsible,
+        access,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::UserId;
 
     fn anyone() -> Actor {
         Actor { user: UserId(4), username: "ana".into(), full_name: "Ana".into(), memberships: vec![] }

@@ -5,7 +5,10 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
-use crate::domain::Status;
+use crate::domain::flow::Access;
+use crate::domain::{Permission, Status};
+use crate::layout::{CurrentUser, FlashBanner};
+use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
 use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
@@ -47,7 +50,21 @@ pub fn ReleaseListPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(query_from));
     let releases = Resource::new(move || query.get(), list_releases);
     let navigate = use_navigate();
-    let go = move |next: ListQuery| navigate(&list_url(&next), Default::default());
+    let go = {
+        let navigate = navigate.clone();
+        move |next: ListQuery| navigate(&list_url(&next), Default::default())
+    };
+    let capture_target = RwSignal::new(None::<CaptureTarget>);
+    provide_context(capture_target);
+    let open_captured = Callback::new(move |id: crate::domain::ReleaseId| {
+        navigate(&format!("/releases/{}", id.0), Default::default())
+    });
+    let may_register = move || {
+        use_context::<CurrentUser>()
+            .and_then(|user| user.get())
+            .and_then(Result::ok)
+            .is_some_and(|actor| actor.may(Permission::Create))
+    };
 
     // What is typed stays typed: the field is bound to this signal, not re-rendered.
     let search = RwSignal::new(query.get_untracked().search);
@@ -77,7 +94,13 @@ pub fn ReleaseListPage() -> impl IntoView {
         <section class="release-list" aria-labelledby="list-title">
             <div class="page-head">
                 <h1 id="list-title">{t!(i18n, list.title)}</h1>
+                <Transition fallback=|| ()>
+                    <Show when=may_register>
+                        <a class="button primary" href="/releases/new">{t!(i18n, list.register)}</a>
+                    </Show>
+                </Transition>
             </div>
+            <FlashBanner />
             <form class="filters" role="search" method="get" action="/releases" on:submit=on_search>
                 <div class="field grow">
                     <label for="search">{t!(i18n, list.search)}</label>
@@ -140,6 +163,7 @@ pub fn ReleaseListPage() -> impl IntoView {
                         })
                 }}
             </Transition>
+            <CaptureDialog target=capture_target on_captured=open_captured />
         </section>
     }
 }
@@ -226,7 +250,7 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
                 }}
             </td>
             <td>
-                <a class="button" href=format!("/releases/{}", id.0)>{t!(i18n, list.open)}</a>
+                <OpenButton id access=row.access step=row.current_task.clone() />
             </td>
         </tr>
     }
@@ -245,5 +269,35 @@ pub fn Delay(seconds: i64) -> impl IntoView {
         view! { <span>{t!(i18n, list.delay_days, days, hours)}</span> }.into_any()
     } else {
         view! { <span>{t!(i18n, list.delay_hours, hours, minutes)}</span> }.into_any()
+    }
+}
+
+/// "Abrir": a task the user may take asks to confirm the assignment first; any other
+/// release opens directly (editable if the task is theirs, read-only with the reason if not).
+#[component]
+fn OpenButton(id: crate::domain::ReleaseId, access: Access, step: Option<crate::domain::Localized>) -> impl IntoView {
+    let i18n = use_i18n();
+    let href = format!("/releases/{}", id.0);
+    match access {
+        Access::Capture => {
+            let target = use_context::<RwSignal<Option<CaptureTarget>>>();
+            view! {
+                <a
+                    class="button"
+                    role="button"
+                    href=href
+                    on:click=move |ev| {
+                        if let Some(target) = target {
+                            ev.prevent_default();
+                            target.set(Some(CaptureTarget { id, step: step.clone() }));
+                        }
+                    }
+                >
+                    {t!(i18n, list.open)}
+                </a>
+            }
+                .into_any()
+        }
+        _ => view! { <a class="button" role="button" href=href>{t!(i18n, list.open)}</a> }.into_any(),
     }
 }

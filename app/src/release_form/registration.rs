@@ -1,0 +1,230 @@
+//! "Registrar liberación" / "Cadastrar liberação": the form for users whose group has Create.
+
+use super::api::{executor_groups, register_release, Registration};
+use crate::domain::priority::{priority, Level};
+use crate::domain::validation::{Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+use crate::domain::{GroupId, ReleaseType, Risk};
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::language::{priority_label, ErrorMessage};
+use crate::layout::{Flash, FlashMessage};
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+
+/// `2026-03-05T14:07` from a datetime-local field, as Unix seconds (UTC).
+pub fn parse_datetime_local(value: &str) -> Option<i64> {
+    chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc().timestamp())
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let groups = Resource::new(|| (), |_| executor_groups());
+    let title = RwSignal::new(String::new());
+    let description = RwSignal::new(String::new());
+    let group = RwSignal::new(None::<GroupId>);
+    let release_type = RwSignal::new(ReleaseType::Normal);
+    let risk = RwSignal::new(Risk::Low);
+    let impact = RwSignal::new(2i64);
+    let urgency = RwSignal::new(2i64);
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let version = RwSignal::new(String::new());
+    let failure = RwSignal::new(None::<AppError>);
+    let computed_priority = move || {
+        priority(
+            Level::new(impact.get()).unwrap_or(Level::MEDIUM),
+            Level::new(urgency.get()).unwrap_or(Level::MEDIUM),
+        )
+    };
+    let register = Action::new(move |registration: &Registration| register_release(registration.clone()));
+    let flash = use_context::<Flash>();
+    let navigate = use_navigate();
+    Effect::new(move |_| match register.value().get() {
+        Some(Ok(id)) => {
+            if let Some(flash) = flash {
+                flash.set(Some(FlashMessage::Registered(id)));
+            }
+            navigate(&format!("/releases/{}", id.0), Default::default());
+        }
+        Some(Err(error)) => failure.set(Some(error)),
+        None => {}
+    });
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let invalid = |field| Some(AppError::Invalid(FieldError { field, problem: Problem::Required }));
+        let (Some(planned_start), Some(planned_end)) =
+            (parse_datetime_local(&start.get_untracked()), parse_datetime_local(&end.get_untracked()))
+        else {
+            failure.set(invalid(Field::PlannedEnd));
+            return;
+        };
+        let Some(executor_group) = group.get_untracked() else {
+            failure.set(invalid(Field::ExecutorGroup));
+            return;
+        };
+        failure.set(None);
+        register.dispatch(Registration {
+            title: title.get_untracked(),
+            description: description.get_untracked(),
+            executor_group,
+            release_type: release_type.get_untracked().code().to_owned(),
+            risk: risk.get_untracked().code().to_owned(),
+            impact: impact.get_untracked(),
+            urgency: urgency.get_untracked(),
+            planned_start,
+            planned_end,
+            version_label: version.get_untracked(),
+        });
+    };
+    let level_options = move |selected: RwSignal<i64>| {
+        [1i64, 2, 3]
+            .into_iter()
+            .map(|value| {
+                view! {
+                    <option value=value selected=move || selected.get() == value>
+                        {move || match value {
+                            1 => t_string!(i18n, level.high),
+                            2 => t_string!(i18n, level.medium),
+                            _ => t_string!(i18n, level.low),
+                        }}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="register" aria-labelledby="register-title">
+            <h1 id="register-title">{t!(i18n, register.title)}</h1>
+            <form class="card register-form" on:submit=on_submit novalidate>
+                <div class="field wide">
+                    <label for="title">{t!(i18n, field.title)}</label>
+                    <input id="title" required maxlength=MAX_TITLE_CHARS bind:value=title />
+                </div>
+                <div class="field wide">
+                    <label for="description">{t!(i18n, field.description)}</label>
+                    <textarea
+                        id="description"
+                        maxlength=MAX_TEXT_CHARS
+                        prop:value=move || description.get()
+                        on:input=move |ev| description.set(event_target_value(&ev))
+                    ></textarea>
+                </div>
+                <div class="field">
+                    <label for="executor-group">{t!(i18n, field.executor_group)}</label>
+                    <select
+                        id="executor-group"
+                        required
+                        on:change=move |ev| group.set(event_target_value(&ev).parse().ok().map(GroupId))
+                    >
+                        <option value="">{t!(i18n, closure.choose)}</option>
+                        <Transition fallback=|| ()>
+                            {move || {
+                                groups
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .map(|groups| {
+                                        groups
+                                            .into_iter()
+                                            .map(|g| view! { <option value=g.id.0>{g.name}</option> })
+                                            .collect_view()
+                                    })
+                            }}
+                        </Transition>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="release-type">{t!(i18n, field.release_type)}</label>
+                    <select
+                        id="release-type"
+                        on:change=move |ev| {
+                            release_type.set(ReleaseType::from_code(&event_target_value(&ev)).unwrap_or(ReleaseType::Normal))
+                        }
+                    >
+                        {ReleaseType::ALL
+                            .iter()
+                            .map(|t| {
+                                let t = *t;
+                                view! {
+                                    <option value=t.code() selected=move || release_type.get() == t>
+                                        {move || super::release_type_label(i18n.get_locale(), t.code())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="risk">{t!(i18n, field.risk)}</label>
+                    <select
+                        id="risk"
+                        on:change=move |ev| risk.set(Risk::from_code(&event_target_value(&ev)).unwrap_or(Risk::Low))
+                    >
+                        {Risk::ALL
+                            .iter()
+                            .map(|r| {
+                                let r = *r;
+                                view! {
+                                    <option value=r.code() selected=move || risk.get() == r>
+                                        {move || super::risk_label(i18n.get_locale(), r.code())}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="impact">{t!(i18n, field.impact)}</label>
+                    <select id="impact" on:change=move |ev| impact.set(event_target_value(&ev).parse().unwrap_or(2))>
+                        {level_options(impact)}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="urgency">{t!(i18n, field.urgency)}</label>
+                    <select id="urgency" on:change=move |ev| urgency.set(event_target_value(&ev).parse().unwrap_or(2))>
+                        {level_options(urgency)}
+                    </select>
+                </div>
+                <div class="field">
+                    <span class="label" id="priority-label">{t!(i18n, register.priority)}</span>
+                    <output aria-labelledby="priority-label" class=move || format!("pill priority-{}", computed_priority())>
+                        {move || priority_label(i18n.get_locale(), computed_priority())}
+                    </output>
+                </div>
+                <div class="field">
+                    <label for="planned-start">{t!(i18n, field.planned_start)}</label>
+                    <input id="planned-start" type="datetime-local" required bind:value=start />
+                </div>
+                <div class="field">
+                    <label for="planned-end">{t!(i18n, field.planned_end)}</label>
+                    <input id="planned-end" type="datetime-local" required bind:value=end />
+                </div>
+                <div class="field">
+                    <label for="version-label">{t!(i18n, field.version_label)}</label>
+                    <input id="version-label" required maxlength="50" bind:value=version />
+                </div>
+                <div class="field wide form-actions">
+                    <button type="submit" class="primary" disabled=move || register.pending().get()>
+                        {t!(i18n, register.submit)}
+                    </button>
+                    <a class="button" href="/releases">{t!(i18n, dialog.cancel)}</a>
+                </div>
+                <div class="wide" aria-live="polite">
+                    {move || failure.get().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_local_values_become_unix_seconds() {
+        assert_eq!(parse_datetime_local("2026-03-05T14:07"), Some(1_772_719_620));
+        assert_eq!(parse_datetime_local(""), None);
+        assert_eq!(parse_datetime_local("05/03/2026"), None);
+    }
+}

@@ -1,0 +1,153 @@
+//! Small accessible building blocks shared by the features: a modal dialog and a menu
+//! button. They carry no text of their own; callers pass translated labels.
+
+use leptos::html;
+use leptos::prelude::*;
+
+/// A modal dialog on the native `<dialog>`: the browser traps focus inside, closes it on
+/// Escape and returns focus to where it was. `open` shows and hides it.
+#[component]
+pub fn Modal(
+    open: RwSignal<bool>,
+    /// The id of the element that names the dialog (usually its heading).
+    labelled_by: &'static str,
+    #[prop(optional)] class: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let dialog = NodeRef::<html::Dialog>::new();
+    Effect::new(move |_| {
+        let Some(element) = dialog.get() else { return };
+        if open.get() {
+            if !element.open() {
+                let _ = element.show_modal();
+            }
+        } else if element.open() {
+            element.close();
+        }
+    });
+    view! {
+        <dialog
+            node_ref=dialog
+            class=format!("modal {class}")
+            aria-labelledby=labelled_by
+            on:close=move |_| open.set(false)
+        >
+            <Show when=move || open.get()>{children()}</Show>
+        </dialog>
+    }
+}
+
+/// One entry of a [`MenuButton`].
+#[derive(Clone, Copy)]
+pub struct MenuEntry {
+    pub label: Signal<String>,
+    pub on_select: Callback<()>,
+}
+
+/// A button that opens a menu of actions (role menu, items role menuitem), operable with
+/// the keyboard: arrows move, Escape closes and returns to the button.
+#[component]
+pub fn MenuButton(
+    #[prop(into)] label: Signal<String>,
+    id: &'static str,
+    entries: Vec<MenuEntry>,
+    #[prop(into, optional)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let button = NodeRef::<html::Button>::new();
+    let menu = NodeRef::<html::Ul>::new();
+    let items = move || {
+        menu.get().and_then(|m| m.query_selector_all("[role=menuitem]").ok())
+    };
+    let focus_item = move |index: i32| {
+        if let Some(list) = items() {
+            let count = list.length() as i32;
+            if count == 0 {
+                return;
+            }
+            let index = index.rem_euclid(count) as u32;
+            if let Some(node) = list.item(index) {
+                use wasm_bindgen::JsCast;
+                if let Ok(element) = node.dyn_into::<web_sys::HtmlElement>() {
+                    let _ = element.focus();
+                }
+            }
+        }
+    };
+    let current_index = move || -> i32 {
+        let (Some(list), Some(active)) = (items(), document().active_element()) else { return -1 };
+        (0..list.length())
+            .find(|i| list.item(*i).is_some_and(|node| node.is_same_node(Some(active.as_ref()))))
+            .map_or(-1, |i| i as i32)
+    };
+    let close = move || {
+        open.set(false);
+        if let Some(b) = button.get() {
+            let _ = b.focus();
+        }
+    };
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+        "Escape" => {
+            ev.prevent_default();
+            close();
+        }
+        "ArrowDown" => {
+            ev.prevent_default();
+            focus_item(current_index() + 1);
+        }
+        "ArrowUp" => {
+            ev.prevent_default();
+            focus_item(current_index() - 1);
+        }
+        "Home" => focus_item(0),
+        "End" => focus_item(-1),
+        _ => {}
+    };
+    let menu_id = format!("{id}-menu");
+    view! {
+        <div class="menu-button" on:keydown=on_keydown>
+            <button
+                type="button"
+                id=id
+                node_ref=button
+                aria-haspopup="menu"
+                aria-controls=menu_id.clone()
+                aria-expanded=move || open.get().to_string()
+                disabled=move || disabled.get()
+                on:click=move |_| {
+                    open.update(|o| *o = !*o);
+                    if open.get_untracked() {
+                        request_animation_frame(move || focus_item(0));
+                    }
+                }
+            >
+                {move || label.get()}
+                <span aria-hidden="true">" ▾"</span>
+            </button>
+            <ul role="menu" id=menu_id node_ref=menu class="menu" aria-labelledby=id hidden=move || !open.get()>
+                {entries
+                    .into_iter()
+                    .map(|entry| {
+                        let on_select = entry.on_select;
+                        let label = entry.label;
+                        view! {
+                            <li role="none">
+                                <button
+                                    type="button"
+                                    role="menuitem"
+                                    tabindex="-1"
+                                    on:click=move |_| {
+                                        open.set(false);
+                                        on_select.run(());
+                                    }
+                                >
+                                    {move || label.get()}
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </div>
+    }
+}

@@ -1,0 +1,45 @@
+//! How the server is put together, shared by the binary and the tests: open the
+//! database, then build the routes with the session layer around them.
+
+use app::auth::session::{auth_layer, require_login_for_pages, session_store};
+use app::db::{connect, flows, Db};
+use app::{shell, App};
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// Opens (creating and migrating) the database and stores the repository's flow.
+pub async fn open_database(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
+    let db = connect(database_url).await.map_err(|e| e.to_string())?;
+    let flow = flows::install_release_flow(&db).await.map_err(|e| e.to_string())?;
+    Ok((db, flow))
+}
+
+/// The whole application: pages, server functions, static files, sessions.
+pub async fn router(
+    db: Db,
+    flow: flows::StoredFlow,
+    options: LeptosOptions,
+    secure_cookies: bool,
+) -> Result<Router, String> {
+    let routes = generate_route_list(App);
+    let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
+    let flows = flows::FlowCache::default();
+    let context = {
+        let db = db.clone();
+        move || {
+            provide_context(db.clone());
+            provide_context(flow.clone());
+            provide_context(flows.clone());
+        }
+    };
+    Ok(Router::new()
+        .leptos_routes_with_context(&options, routes, context, {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(require_login_for_pages))
+        .layer(auth_layer(&db, store, secure_cookies))
+        .with_state(options))
+}

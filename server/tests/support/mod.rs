@@ -1,0 +1,170 @@
+//! What the database and server-function tests share: a fresh server on SQLite or on the
+//! throw-away PostgreSQL, with the demo loaded, and an HTTP client that holds a session.
+#![allow(dead_code)]
+
+pub mod postgres;
+
+use app::db::{demo, Db};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use leptos::prelude::LeptosOptions;
+use serde_json::Value;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name($crate::support::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+
+pub struct TestServer {
+    pub app: Router,
+    pub db: Db,
+    pub flow: app::db::flows::StoredFlow,
+    pub url: String,
+}
+
+static SQLITE_FILES: AtomicUsize = AtomicUsize::new(0);
+
+pub async fn database_url(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("releasedesk-test-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let file = dir.join(format!("db{}.sqlite", SQLITE_FILES.fetch_add(1, Ordering::SeqCst)));
+            let _ = std::fs::remove_file(&file);
+            file.display().to_string()
+        }
+        Backend::Postgres => postgres::fresh_database().await,
+    }
+}
+
+/// A server on a fresh database with the demo data.
+pub async fn demo_server(backend: Backend) -> TestServer {
+    let url = database_url(backend).await;
+    let (db, flow) = server::open_database(&url).await.expect("open the database");
+    assert!(demo::load_if_empty(&db, &flow).await.expect("load the demo"), "a fresh database gets the demo");
+    let options = LeptosOptions::builder().output_name("releasedesk").build();
+    let app = server::router(db.clone(), flow.clone(), options, false).await.expect("build the router");
+    TestServer { app, db, flow, url }
+}
+
+/// An HTTP answer, with its body parsed as JSON when it is JSON.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
+    }
+}
+
+/// A browser-like client: keeps the session cookie it is given.
+#[derive(Clone)]
+pub struct Client {
+    pub app: Router,
+    pub cookie: Option<String>,
+}
+
+impl TestServer {
+    pub fn anonymous(&self) -> Client {
+        Client { app: self.app.clone(), cookie: None }
+    }
+
+    /// Logs in with the demo password; panics if that fails.
+    pub async fn login(&self, username: &str) -> Client {
+        let mut client = self.anonymous();
+        let answer = client.login(username, demo::DEMO_PASSWORD).await;
+        assert!(answer.status.is_success() || answer.status.is_redirection(), "login of {username}: {answer:?}");
+        assert!(client.cookie.is_some(), "login of {username} set no session cookie");
+        client
+    }
+}
+
+impl Client {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response = self.app.clone().oneshot(request).await.expect("the router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.expect("read the body").to_bytes();
+        Answer { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
+        let mut builder = Request::builder().method(method).uri(path).header(header::HOST, "127.0.0.1");
+        if let Some(cookie) = &self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        builder
+    }
+
+    /// Calls a JSON server function, e.g. `call("list_releases", json!({"query": …}))`.
+    pub async fn call(&self, endpoint: &str, args: Value) -> Answer {
+        let request = self
+            .request("POST", &format!("/api/{endpoint}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(args.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn get(&self, path: &str, accept_language: Option<&str>) -> Answer {
+        let mut builder = self.request("GET", path).header(header::ACCEPT, "text/html");
+        if let Some(language) = accept_language {
+            builder = builder.header(header::ACCEPT_LANGUAGE, language);
+        }
+        self.send(builder.body(Body::empty()).expect("request")).await
+    }
+
+    /// Posts the login form as a browser without JavaScript would; keeps the cookie.
+    pub async fn login(&mut self, username: &str, password: &str) -> Answer {
+        let body = format!("username={}&password={}", urlencode(username), urlencode(password));
+        let request = self
+            .request("POST", "/api/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body))
+            .expect("request");
+        let answer = self.send(request).await;
+        if let Some(cookie) = answer.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
+            if let Some(pair) = cookie.split(';').next() {
+                self.cookie = Some(pair.to_owned());
+            }
+        }
+        answer
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

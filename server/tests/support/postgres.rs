@@ -1,0 +1,102 @@
+//! A throw-away PostgreSQL cluster for the tests: initdb in a temporary directory, the
+//! server on a free loopback port, and a watchdog that stops it and deletes the directory
+//! when the test process ends, however it ends. Never the machine's own service.
+//! `RELEASEDESK_TEST_POSTGRES=postgres://user@host:port` uses an existing server instead.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+static SERVER: OnceLock<String> = OnceLock::new();
+static DATABASES: AtomicUsize = AtomicUsize::new(0);
+
+/// The URL of a new, empty database on the test cluster.
+pub async fn fresh_database() -> String {
+    let server = SERVER.get_or_init(start_cluster).clone();
+    let name = format!("releasedesk_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::SeqCst));
+    let admin = format!("{server}/postgres");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&admin).await.expect("connect to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create a test database");
+    pool.close().await;
+    format!("{server}/{name}")
+}
+
+fn start_cluster() -> String {
+    if let Ok(url) = std::env::var("RELEASEDESK_TEST_POSTGRES") {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let bin = postgres_bin_dir();
+    let dir = std::env::temp_dir().join(format!("releasedesk-pg-{}", std::process::id()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).expect("create the cluster directory");
+    let as_root = unsafe_is_root();
+    if as_root {
+        // initdb and postgres refuse to run as root: the cluster belongs to `postgres`.
+        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
+    }
+    let initdb = bin.join("initdb");
+    run(as_postgres(as_root, &initdb).args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "--locale=C", "-D"]).arg(&data));
+
+    let port = free_port();
+    // The watchdog shell runs the server until this test process is gone, then cleans up.
+    let script = format!(
+        "'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
+           -c max_connections=300 >'{dir}/log' 2>&1 & pg=$!; \
+         while kill -0 {test_pid} 2>/dev/null && kill -0 $pg 2>/dev/null; do sleep 1; done; \
+         kill -INT $pg 2>/dev/null; wait $pg; rm -rf '{dir}'",
+        postgres = bin.join("postgres").display(),
+        data = data.display(),
+        dir = dir.display(),
+        test_pid = std::process::id(),
+    );
+    as_postgres(as_root, Path::new("sh"))
+        .args(["-c", &script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the PostgreSQL watchdog");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "PostgreSQL did not start; see {}/log", dir.display());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("postgres://postgres@127.0.0.1:{port}")
+}
+
+fn postgres_bin_dir() -> PathBuf {
+    let mut versions: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL binaries under /usr/lib/postgresql (make test installs them)")
+        .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+        .filter(|bin| bin.join("initdb").exists())
+        .collect();
+    versions.sort();
+    versions.pop().expect("an initdb under /usr/lib/postgresql/*/bin")
+}
+
+fn as_postgres(as_root: bool, program: &Path) -> Command {
+    if as_root {
+        let mut command = Command::new("runuser");
+        command.args(["-u", "postgres", "--"]).arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn run(command: &mut Command) {
+    let output = command.output().expect("run a PostgreSQL tool");
+    assert!(output.status.success(), "{command:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+}
+
+fn unsafe_is_root() -> bool {
+    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
