@@ -45,7 +45,9 @@ async function executeRelease(page: Page, lang: Language, user: string): Promise
   await page.goto(`/releases/${number}`);
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
   await page.getByRole('button', { name: l.log, exact: true }).click();
-  const advance = page.getByRole('dialog', { name: l.log }).getByRole('row').filter({ hasText: l.logAdvanced });
+  // Newest first: the execution step's advance heads the log.
+  const advance = page.getByRole('dialog', { name: l.log }).getByRole('row').filter({ hasText: l.logAdvanced }).first();
+  await expect(advance).toContainText(user === 'ana' ? 'Ana' : 'João');
   await expect(advance).toContainText(/\d+ min/);
   return number;
 }
