@@ -65,14 +65,15 @@ run: build
 	$(SERVER_BIN) serve --demo
 
 test: test-tools
-	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory build
+	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-e2e
 
 ## Unit tests, database and server-function tests on SQLite and a throw-away PostgreSQL.
+## In release: they reuse the dependencies `make build` compiled, and hash passwords fast.
 test-rust:
-	cargo test -p app --features ssr --lib
-	cargo test -p server
+	cargo test --release -p app --features ssr --lib
+	cargo test --release -p server --no-fail-fast
 
 ## Browser tests against a release build serving a fresh demo database.
 test-e2e:

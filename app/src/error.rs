@@ -3,9 +3,9 @@
 
 use crate::domain::flow::Refusal;
 use crate::domain::validation::FieldError;
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "error", rename_all = "snake_case")]
@@ -43,7 +43,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::BadCredentials => 401,
             AppError::Refused { refusal } => match refusal {
                 Refusal::NotInGroup { .. } | Refusal::GroupLacksPermission { .. } => 403,
-                Refusal::Invalid(_) | Refusal::OutcomeNotAllowed { .. } => 422,
+                Refusal::Invalid(_) | Refusal::OutcomeNotAllowed { .. } | Refusal::ChangeNotLinkable { .. } => 422,
                 _ => 409,
             },
             AppError::Invalid(_) => 422,
@@ -99,16 +99,25 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
-/// Sets the HTTP status of the current server-function response from its result, so a
-/// refused call is a 4xx on the wire and not only in the body.
+/// Gives every server-function error response the status of its error: refusals are
+/// 4xx on the wire, also when the arguments could not even be read (which happens before
+/// the function runs). Server functions just return `Err(AppError)`.
 #[cfg(feature = "ssr")]
-pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
-                response.set_status(status);
-            }
+pub async fn status_from_error(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let response = next.run(request).await;
+    if !response.headers().contains_key("serverfnerror") {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are small JSON; anything larger is not ours to read.
+    let bytes = axum::body::to_bytes(body, 64 * 1024).await.unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
+            parts.status = status;
         }
     }
-    result
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

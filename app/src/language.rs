@@ -107,6 +107,7 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Username => td_string!(locale, field.username),
         Field::Password => td_string!(locale, field.password),
         Field::FullName => td_string!(locale, field.full_name),
+        Field::Responsibility => td_string!(locale, field.responsibility),
     }
 }
 
@@ -145,6 +146,11 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
             Refusal::StaleVersion { .. } => view! { {t!(i18n, error.stale_version)} }.into_any(),
             Refusal::OutcomeNotAllowed { .. } => view! { {t!(i18n, error.outcome_not_allowed)} }.into_any(),
             Refusal::Invalid(error) => invalid_message(i18n, error),
+            Refusal::AlreadyLinked => view! { {t!(i18n, error.already_linked)} }.into_any(),
+            Refusal::ChangeNotLinkable { status } => {
+                let status = move || crate::relations::catalogue_code_label(i18n.get_locale(), &status);
+                view! { {t!(i18n, error.change_not_linkable, status)} }.into_any()
+            }
         },
     }
 }
@@ -172,9 +178,7 @@ pub fn format_duration(seconds: i64) -> String {
 
 /// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC.
 pub fn format_datetime(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0)
-        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
-        .unwrap_or_default()
+    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

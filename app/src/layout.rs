@@ -50,7 +50,7 @@ pub fn FlashBanner() -> impl IntoView {
                     }}
                 </p>
             }
-                .into_any()
+            .into_any()
         }
         FlashMessage::Registered(id) => {
             let number = id.0;

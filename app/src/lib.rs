@@ -21,6 +21,7 @@ pub mod execution_log;
 pub mod flow_view;
 pub mod language;
 pub mod layout;
+pub mod relations;
 pub mod release_form;
 pub mod release_list;
 pub mod widgets;

@@ -56,9 +56,7 @@ pub fn MenuButton(
     let open = RwSignal::new(false);
     let button = NodeRef::<html::Button>::new();
     let menu = NodeRef::<html::Ul>::new();
-    let items = move || {
-        menu.get().and_then(|m| m.query_selector_all("[role=menuitem]").ok())
-    };
+    let items = move || menu.get().and_then(|m| m.query_selector_all("[role=menuitem]").ok());
     let focus_item = move |index: i32| {
         if let Some(list) = items() {
             let count = list.length() as i32;

@@ -39,6 +39,7 @@ pub async fn router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler(shell))
+        .layer(axum::middleware::from_fn(app::error::status_from_error))
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth_layer(&db, store, secure_cookies))
         .with_state(options))

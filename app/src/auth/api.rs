@@ -3,8 +3,6 @@
 use crate::domain::permissions::Actor;
 use crate::error::AppError;
 use leptos::prelude::*;
-#[cfg(feature = "ssr")]
-use crate::error::respond;
 
 /// Longest user name and password accepted; longer ones are refused before hashing.
 pub const MAX_USERNAME_CHARS: usize = 100;
@@ -15,43 +13,33 @@ pub const MAX_PASSWORD_CHARS: usize = 1_000;
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use super::session::{Credentials, Session};
     use crate::domain::validation::{check_length, check_required, Field};
-    respond(
-        async move {
-            check_required(Field::Username, &username)?;
-            check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
-            check_required(Field::Password, &password)?;
-            check_length(Field::Password, &password, MAX_PASSWORD_CHARS)?;
-            let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
-            let user = session
-                .authenticate(Credentials { username, password })
-                .await
-                .map_err(|_| AppError::Unavailable)?
-                .ok_or(AppError::BadCredentials)?;
-            session.login(&user).await.map_err(|_| AppError::Internal)?;
-            leptos_axum::redirect("/releases");
-            Ok(())
-        }
-        .await,
-    )
+    check_required(Field::Username, &username)?;
+    check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
+    check_required(Field::Password, &password)?;
+    check_length(Field::Password, &password, MAX_PASSWORD_CHARS)?;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
+    let user = session
+        .authenticate(Credentials { username, password })
+        .await
+        .map_err(|_| AppError::Unavailable)?
+        .ok_or(AppError::BadCredentials)?;
+    session.login(&user).await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/releases");
+    Ok(())
 }
 
 /// Ends the session on the server and sends the browser to the login page.
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use super::session::Session;
-    respond(
-        async move {
-            let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
-            session.logout().await.map_err(|_| AppError::Internal)?;
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
+    session.logout().await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
 }
 
 /// The logged-in user with their groups and permissions.
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn current_user() -> Result<Actor, AppError> {
-    respond(super::session::require_actor().await)
+    super::session::require_actor().await
 }

@@ -114,6 +114,7 @@ pub async fn create_user(
         Err(e) if crate::db::is_unique_violation(&e) => return Err(CreateUserError::Taken(username.into())),
         Err(e) => return Err(e.into()),
     };
+    crate::db::search::index_terms(&mut tx, "user", id, &format!("{username} {full_name}")).await?;
     for group in groups {
         let added = sqlx::query(
             "INSERT INTO group_members (group_id, user_id)
@@ -156,10 +157,7 @@ pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Re
 }
 
 pub async fn group_id_by_name(db: &Db, name: &str) -> Result<Option<GroupId>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM user_groups WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&db.pool)
-        .await?;
+    let row = sqlx::query("SELECT id FROM user_groups WHERE name = $1").bind(name).fetch_optional(&db.pool).await?;
     row.map(|r| r.try_get("id").map(GroupId)).transpose()
 }
 

@@ -3,6 +3,7 @@
 //! Loaded only into an empty database.
 
 use super::flows::{FlowCache, StoredFlow};
+use super::search::index_terms;
 use super::{fold_for_search, now, Db};
 use crate::auth::db::{actor, count_users, create_user, ensure_group, CreateUserError};
 use crate::domain::permissions::Actor;
@@ -10,6 +11,7 @@ use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
 use crate::error::AppError;
 use crate::release_form::db::{advance, capture, register, save, NewRelease};
+use sqlx::Row;
 
 /// Every demo user's password.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -90,34 +92,54 @@ pub const SOLUTION_CATEGORIES: &[(&str, &str, &str)] = &[
 ];
 
 const SYSTEMS: &[&str] = &[
-    "ERP Finanzas", "Portal de clientes", "Servidor de correo", "Intranet", "CRM Ventas",
-    "App móvil", "Data warehouse", "Facturación electrónica", "VPN corporativa", "Nómina",
-    "Sistema de inventario", "Mesa de servicio",
+    "ERP Finanzas",
+    "Portal de clientes",
+    "Servidor de correo",
+    "Intranet",
+    "CRM Ventas",
+    "App móvil",
+    "Data warehouse",
+    "Facturación electrónica",
+    "VPN corporativa",
+    "Nómina",
+    "Sistema de inventario",
+    "Mesa de servicio",
 ];
 const ACTIONS: &[&str] = &[
-    "Actualización de", "Parche de seguridad para", "Migración de", "Nueva versión de",
-    "Ajuste de configuración de", "Despliegue de",
+    "Actualización de",
+    "Parche de seguridad para",
+    "Migración de",
+    "Nueva versión de",
+    "Ajuste de configuración de",
+    "Despliegue de",
 ];
 
 async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
     for (position, (code, es, pt)) in SOLUTION_CATEGORIES.iter().enumerate() {
         sqlx::query("INSERT INTO solution_categories (code, name_es, name_pt, position) VALUES ($1, $2, $3, $4)")
             .bind(*code)
             .bind(*es)
             .bind(*pt)
             .bind(position as i64)
-            .execute(&db.pool)
+            .execute(&mut *tx)
             .await?;
     }
     let problem_statuses = ["registered", "in_analysis", "known_error", "resolved", "closed"];
     for i in 0..24 {
-        let title = format!("{} intermitente en {}", ["Lentitud", "Caída", "Error 500", "Bloqueo"][i % 4], SYSTEMS[i % SYSTEMS.len()]);
-        sqlx::query("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3)")
+        let title = format!(
+            "{} intermitente en {}",
+            ["Lentitud", "Caída", "Error 500", "Bloqueo"][i % 4],
+            SYSTEMS[i % SYSTEMS.len()]
+        );
+        let id: i64 = sqlx::query("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
             .bind(&title)
             .bind(fold_for_search(&title))
             .bind(problem_statuses[i % problem_statuses.len()])
-            .execute(&db.pool)
-            .await?;
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+        index_terms(&mut tx, "problem", id, &title).await?;
     }
     for i in 0..20 {
         let (title, language) = if i % 2 == 0 {
@@ -125,39 +147,50 @@ async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
         } else {
             (format!("Procedimento de implantação: {}", SYSTEMS[i % SYSTEMS.len()]), "pt")
         };
-        let body = format!("{title}\n\n1. Verificar la ventana de cambio.\n2. Ejecutar el respaldo.\n3. Desplegar y validar.");
-        sqlx::query("INSERT INTO knowledge_articles (title, search_text, language, body) VALUES ($1, $2, $3, $4)")
-            .bind(&title)
-            .bind(fold_for_search(&title))
-            .bind(language)
-            .bind(&body)
-            .execute(&db.pool)
-            .await?;
+        let body =
+            format!("{title}\n\n1. Verificar la ventana de cambio.\n2. Ejecutar el respaldo.\n3. Desplegar y validar.");
+        let id: i64 = sqlx::query(
+            "INSERT INTO knowledge_articles (title, search_text, language, body) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(&title)
+        .bind(fold_for_search(&title))
+        .bind(language)
+        .bind(&body)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        index_terms(&mut tx, "knowledge", id, &title).await?;
     }
     for i in 0..20 {
         let name = format!("{}-paquete", SYSTEMS[i % SYSTEMS.len()].to_lowercase().replace(' ', "-"));
-        sqlx::query(
-            "INSERT INTO media_items (name, search_text, version, location, sha256) VALUES ($1, $2, $3, $4, $5)",
+        let id: i64 = sqlx::query(
+            "INSERT INTO media_items (name, search_text, version, location, sha256) VALUES ($1, $2, $3, $4, $5)
+             RETURNING id",
         )
         .bind(&name)
         .bind(fold_for_search(&name))
         .bind(format!("{}.{}.{}", 1 + i % 4, i % 10, i))
         .bind(format!("dml://repositorio/{name}/{}", 1 + i % 4))
         .bind(format!("{:064x}", 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)))
-        .execute(&db.pool)
-        .await?;
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        index_terms(&mut tx, "media", id, &name).await?;
     }
     let change_statuses = ["registered", "approved", "in_progress", "implemented", "closed", "cancelled"];
     for i in 0..24 {
-        let title = format!("Cambio {} {}", ACTIONS[i % ACTIONS.len()].to_lowercase(), SYSTEMS[(i + 3) % SYSTEMS.len()]);
-        sqlx::query("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3)")
+        let title =
+            format!("Cambio {} {}", ACTIONS[i % ACTIONS.len()].to_lowercase(), SYSTEMS[(i + 3) % SYSTEMS.len()]);
+        let id: i64 = sqlx::query("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
             .bind(&title)
             .bind(fold_for_search(&title))
             .bind(change_statuses[i % change_statuses.len()])
-            .execute(&db.pool)
-            .await?;
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+        index_terms(&mut tx, "change", id, &title).await?;
     }
-    Ok(())
+    tx.commit().await
 }
 
 /// Where a demo release is left: the status it ends with and, for the executor group,

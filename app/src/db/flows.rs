@@ -36,10 +36,8 @@ pub fn parse(file: &str, text: &str) -> Result<FlowDefinition, SetupError> {
 /// version whose content differs from the file is refused: bump `version` instead.
 pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
     let flow = parse(RELEASE_FLOW_FILE, RELEASE_FLOW_TOML)?;
-    let json = serde_json::to_string(&flow).map_err(|e| SetupError::Flow {
-        file: RELEASE_FLOW_FILE.into(),
-        reason: e.to_string(),
-    })?;
+    let json = serde_json::to_string(&flow)
+        .map_err(|e| SetupError::Flow { file: RELEASE_FLOW_FILE.into(), reason: e.to_string() })?;
     let existing = sqlx::query("SELECT id, definition FROM flows WHERE code = $1 AND version = $2")
         .bind(&flow.code)
         .bind(flow.version)
@@ -64,16 +62,15 @@ pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
     }
 
     let mut tx = db.pool.begin().await?;
-    let id: i64 = sqlx::query(
-        "INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id",
-    )
-    .bind(&flow.code)
-    .bind(flow.version)
-    .bind(&json)
-    .bind(now())
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    let id: i64 =
+        sqlx::query("INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id")
+            .bind(&flow.code)
+            .bind(flow.version)
+            .bind(&json)
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
     for step in &flow.steps {
         sqlx::query("INSERT INTO flow_steps (flow_id, code, name_es, name_pt) VALUES ($1, $2, $3, $4)")
             .bind(id)

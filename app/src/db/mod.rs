@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod flows;
+pub mod search;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -136,10 +137,7 @@ pub fn now() -> i64 {
 /// so a search finds a title however the user types its accents.
 pub fn fold_for_search(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
 }
 
 /// Reads a text column holding one of a `code_enum`'s codes.

@@ -98,20 +98,10 @@ impl FlowDefinition {
             }
             for outcome in &step.outcomes {
                 if self.outcome(outcome).is_none() {
-                    return Err(DefinitionError::UnknownOutcome {
-                        step: step.code.clone(),
-                        outcome: outcome.clone(),
-                    });
+                    return Err(DefinitionError::UnknownOutcome { step: step.code.clone(), outcome: outcome.clone() });
                 }
-                let leading = self
-                    .transitions
-                    .iter()
-                    .filter(|t| t.from == step.code && &t.outcome == outcome)
-                    .count();
-                let problem = DefinitionError::MissingTransition {
-                    step: step.code.clone(),
-                    outcome: outcome.clone(),
-                };
+                let leading = self.transitions.iter().filter(|t| t.from == step.code && &t.outcome == outcome).count();
+                let problem = DefinitionError::MissingTransition { step: step.code.clone(), outcome: outcome.clone() };
                 match leading {
                     0 => return Err(problem),
                     1 => {}
@@ -125,9 +115,8 @@ impl FlowDefinition {
             }
         }
         for transition in &self.transitions {
-            let from = self
-                .step(&transition.from)
-                .ok_or_else(|| DefinitionError::UnknownStep(transition.from.clone()))?;
+            let from =
+                self.step(&transition.from).ok_or_else(|| DefinitionError::UnknownStep(transition.from.clone()))?;
             if transition.to != END && self.step(&transition.to).is_none() {
                 return Err(DefinitionError::UnknownStep(transition.to.clone()));
             }
@@ -201,6 +190,10 @@ pub enum Refusal {
     OutcomeNotAllowed { outcome: String },
     /// A field is missing or wrong.
     Invalid(FieldError),
+    /// The item is already linked to the release.
+    AlreadyLinked,
+    /// A change that is still Registered, or was Cancelled, cannot be linked.
+    ChangeNotLinkable { status: String },
 }
 
 impl From<FieldError> for Refusal {
@@ -271,6 +264,21 @@ pub fn access(state: &ReleaseState, actor: &Actor) -> Access {
     }
 }
 
+/// Linking and unlinking: the user holding the current task (in its group, with Execute),
+/// or anyone whose group has Delegate, who may act on any release.
+pub fn check_may_relate(state: &ReleaseState, actor: &Actor) -> Result<(), Refusal> {
+    if actor.may(Permission::Delegate) {
+        return Ok(());
+    }
+    let task = open_task(state)?;
+    check_may_execute(task, actor)?;
+    match &task.assignee {
+        Some(holder) if holder.user == actor.user => Ok(()),
+        Some(holder) => Err(Refusal::HeldByOther { holder: holder.name.clone() }),
+        None => Err(Refusal::NotCaptured),
+    }
+}
+
 /// The user may execute `task`: they are in its group and the group has Execute.
 pub fn check_may_execute(task: &OpenTask, actor: &Actor) -> Result<(), Refusal> {
     if !actor.is_member_of(task.group) {
@@ -291,10 +299,7 @@ pub fn capture(flow: &FlowDefinition, state: &ReleaseState, actor: &Actor) -> Re
         Some(holder) if holder.user == actor.user => Ok(Capture::AlreadyYours),
         Some(holder) => Err(Refusal::HeldByOther { holder: holder.name.clone() }),
         None => {
-            let status = flow
-                .step(&task.step)
-                .and_then(|s| s.status_when_captured)
-                .unwrap_or(state.status);
+            let status = flow.step(&task.step).and_then(|s| s.status_when_captured).unwrap_or(state.status);
             Ok(Capture::Take { status })
         }
     }
@@ -302,18 +307,12 @@ pub fn capture(flow: &FlowDefinition, state: &ReleaseState, actor: &Actor) -> Re
 
 /// Saving the release while keeping the task: the user holds the task and saw the latest
 /// version. Returns the task being worked on.
-pub fn check_save<'a>(
-    state: &'a ReleaseState,
-    actor: &Actor,
-    expected_version: i64,
-) -> Result<&'a OpenTask, Refusal> {
+pub fn check_save<'a>(state: &'a ReleaseState, actor: &Actor, expected_version: i64) -> Result<&'a OpenTask, Refusal> {
     let task = open_task(state)?;
     check_may_execute(task, actor)?;
     match &task.assignee {
         None => return Err(Refusal::NotCaptured),
-        Some(holder) if holder.user != actor.user => {
-            return Err(Refusal::HeldByOther { holder: holder.name.clone() })
-        }
+        Some(holder) if holder.user != actor.user => return Err(Refusal::HeldByOther { holder: holder.name.clone() }),
         Some(_) => {}
     }
     if state.row_version != expected_version {
@@ -333,9 +332,7 @@ pub fn advance(
     closure: &ClosureDraft,
 ) -> Result<Advance, Refusal> {
     let task = check_save(state, actor, expected_version)?;
-    let step = flow
-        .step(&task.step)
-        .ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: task.step.clone() })?;
+    let step = flow.step(&task.step).ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: task.step.clone() })?;
     let outcome = if step.needs_closure {
         closure.check_for_advance()?.code().to_owned()
     } else {
@@ -353,24 +350,16 @@ pub fn advance(
     if !step.outcomes.contains(&outcome) {
         return Err(Refusal::OutcomeNotAllowed { outcome });
     }
-    let transition = flow
-        .transition(&step.code, &outcome)
-        .ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: outcome.clone() })?;
+    let transition =
+        flow.transition(&step.code, &outcome).ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: outcome.clone() })?;
     let next = if transition.to == END {
         None
     } else {
-        let next_step = flow
-            .step(&transition.to)
-            .ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: outcome.clone() })?;
+        let next_step =
+            flow.step(&transition.to).ok_or_else(|| Refusal::OutcomeNotAllowed { outcome: outcome.clone() })?;
         Some(NextTask { step: next_step.code.clone(), executor: next_step.executor.clone() })
     };
-    Ok(Advance {
-        finished_task: task.id,
-        from_step: step.code.clone(),
-        outcome,
-        status: transition.status,
-        next,
-    })
+    Ok(Advance { finished_task: task.id, from_step: step.code.clone(), outcome, status: transition.status, next })
 }
 
 #[cfg(test)]
@@ -384,8 +373,7 @@ mod tests {
     const MANAGERS: i64 = 20;
 
     fn release_flow() -> FlowDefinition {
-        let flow: FlowDefinition =
-            toml::from_str(include_str!("../../../flows/release.toml")).expect("flow parses");
+        let flow: FlowDefinition = toml::from_str(include_str!("../../../flows/release.toml")).expect("flow parses");
         flow.validate().expect("flow is valid");
         flow
     }
@@ -421,9 +409,21 @@ mod tests {
         }
     }
 
-    fn step_after(step: &str, user: &Actor, decision: Option<&str>, closure: &ClosureDraft) -> (Status, Option<String>) {
-        let advance = super::advance(&release_flow(), &state(step, Status::Approved, Some(user.user.0)), user, 7, decision, closure)
-            .expect("advance allowed");
+    fn step_after(
+        step: &str,
+        user: &Actor,
+        decision: Option<&str>,
+        closure: &ClosureDraft,
+    ) -> (Status, Option<String>) {
+        let advance = super::advance(
+            &release_flow(),
+            &state(step, Status::Approved, Some(user.user.0)),
+            user,
+            7,
+            decision,
+            closure,
+        )
+        .expect("advance allowed");
         (advance.status, advance.next.map(|n| n.step))
     }
 
@@ -439,8 +439,14 @@ mod tests {
         let none = ClosureDraft::default();
         let m = manager();
         let e = executor();
-        assert_eq!(step_after("register", &m, Some("registered"), &none), (Status::Registered, Some("authorization".into())));
-        assert_eq!(step_after("authorization", &m, Some("approved"), &none), (Status::Approved, Some("execution".into())));
+        assert_eq!(
+            step_after("register", &m, Some("registered"), &none),
+            (Status::Registered, Some("authorization".into()))
+        );
+        assert_eq!(
+            step_after("authorization", &m, Some("approved"), &none),
+            (Status::Approved, Some("execution".into()))
+        );
         assert_eq!(step_after("authorization", &m, Some("rejected"), &none), (Status::Cancelled, None));
         let resolved = closure(ClosureOutcome::Resolved, Some(3), "deployed to production");
         assert_eq!(step_after("execution", &e, None, &resolved), (Status::Resolved, Some("review".into())));
@@ -515,6 +521,21 @@ mod tests {
             access(&state("execution", Status::Suspended, None), &e),
             Access::ReadOnly { reason: Refusal::Suspended }
         );
+    }
+
+    #[test]
+    fn the_holder_or_a_delegate_may_relate() {
+        let e = executor();
+        assert_eq!(check_may_relate(&state("execution", Status::InExecution, Some(1)), &e), Ok(()));
+        assert_eq!(check_may_relate(&state("execution", Status::Approved, None), &e), Err(Refusal::NotCaptured));
+        assert_eq!(
+            check_may_relate(&state("execution", Status::InExecution, Some(5)), &e),
+            Err(Refusal::HeldByOther { holder: "User 5".into() })
+        );
+        let delegate = actor(7, &[(MANAGERS, &[Permission::Delegate])]);
+        assert_eq!(check_may_relate(&state("execution", Status::InExecution, Some(5)), &delegate), Ok(()));
+        let ended = ReleaseState { status: Status::Closed, row_version: 1, task: None };
+        assert_eq!(check_may_relate(&ended, &e), Err(Refusal::FlowEnded));
     }
 
     #[test]

@@ -27,9 +27,7 @@ impl Actor {
 
     /// True when the user is in `group` and that group holds `permission`.
     pub fn group_grants(&self, group: GroupId, permission: Permission) -> bool {
-        self.memberships
-            .iter()
-            .any(|m| m.group == group && m.permissions.contains(&permission))
+        self.memberships.iter().any(|m| m.group == group && m.permissions.contains(&permission))
     }
 
     /// True when any of the user's groups holds `permission`.

@@ -31,6 +31,7 @@ pub enum Field {
     Username,
     Password,
     FullName,
+    Responsibility,
 }
 
 /// What is wrong with a field.
@@ -85,9 +86,7 @@ impl ClosureDraft {
     /// category and the useful information, Not resolved needs the information (the reason).
     pub fn check_for_advance(&self) -> Result<ClosureOutcome, FieldError> {
         self.check_for_save()?;
-        let outcome = self
-            .outcome
-            .ok_or(FieldError { field: Field::Outcome, problem: Problem::Required })?;
+        let outcome = self.outcome.ok_or(FieldError { field: Field::Outcome, problem: Problem::Required })?;
         if outcome == ClosureOutcome::Resolved && self.solution_category.is_none() {
             return Err(FieldError { field: Field::SolutionCategory, problem: Problem::Required });
         }
@@ -101,20 +100,13 @@ mod tests {
     use super::*;
 
     fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
-        ClosureDraft {
-            outcome,
-            solution_category: category.map(CategoryId),
-            useful_information: info.to_owned(),
-        }
+        ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info.to_owned() }
     }
 
     #[test]
     fn resolved_needs_category_and_information() {
         let missing_category = draft(Some(ClosureOutcome::Resolved), None, "done");
-        assert_eq!(
-            missing_category.check_for_advance().unwrap_err().field,
-            Field::SolutionCategory
-        );
+        assert_eq!(missing_category.check_for_advance().unwrap_err().field, Field::SolutionCategory);
         let missing_info = draft(Some(ClosureOutcome::Resolved), Some(1), "   ");
         assert_eq!(missing_info.check_for_advance().unwrap_err().field, Field::UsefulInformation);
         let complete = draft(Some(ClosureOutcome::Resolved), Some(1), "deployed");

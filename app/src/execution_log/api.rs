@@ -6,8 +6,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::error::respond;
 
 /// One entry as the log shows it: names in both languages, user text as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -28,35 +26,30 @@ pub struct LogEntryView {
 #[server(prefix = "/api", endpoint = "release_log", input = Json)]
 pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            let release = crate::release_form::db::load(&db, id).await?;
-            let flow = flows.get(&db, release.flow_id).await?;
-            let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
-            let entries = super::db::entries(&db, id).await?;
-            Ok(entries
-                .into_iter()
-                .filter_map(|entry| {
-                    let kind = LogKind::from_code(&entry.kind)?;
-                    let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
-                    let text = |key: &str| details.get(key).and_then(|v| v.as_str());
-                    Some(LogEntryView {
-                        id: entry.id,
-                        at: entry.at,
-                        user: entry.user,
-                        kind,
-                        step: step_name(entry.step.as_deref()),
-                        time_spent_minutes: entry.time_spent_minutes,
-                        outcome: text("outcome").and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
-                        to_step: step_name(text("to_step")),
-                        text: text("title").or(text("item")).map(str::to_owned),
-                    })
-                })
-                .collect())
-        }
-        .await,
-    )
+    require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let release = crate::release_form::db::load(&db, id).await?;
+    let flow = flows.get(&db, release.flow_id).await?;
+    let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
+    let entries = super::db::entries(&db, id).await?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| {
+            let kind = LogKind::from_code(&entry.kind)?;
+            let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+            let text = |key: &str| details.get(key).and_then(|v| v.as_str());
+            Some(LogEntryView {
+                id: entry.id,
+                at: entry.at,
+                user: entry.user,
+                kind,
+                step: step_name(entry.step.as_deref()),
+                time_spent_minutes: entry.time_spent_minutes,
+                outcome: text("outcome").and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
+                to_step: step_name(text("to_step")),
+                text: text("title").or(text("item")).map(str::to_owned),
+            })
+        })
+        .collect())
 }

@@ -5,10 +5,10 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod db;
 
+use crate::domain::ReleaseId;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, ErrorMessage};
 use api::{release_log, LogEntryView};
-use crate::domain::ReleaseId;
 use leptos::prelude::*;
 
 crate::domain::code_enum!(

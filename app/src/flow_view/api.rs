@@ -5,8 +5,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::error::respond;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FlowNode {
@@ -49,61 +47,56 @@ pub struct FlowView {
 pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::flow::Executor;
-    respond(
-        async move {
-            require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            let release = crate::release_form::db::load(&db, id).await?;
-            let flow = flows.get(&db, release.flow_id).await?;
-            let layout = super::layout::layout(&flow);
-            let nodes = layout
-                .order
-                .iter()
-                .map(|code| {
-                    let step = flow.step(code);
-                    FlowNode {
-                        code: code.clone(),
-                        name: step.map(|s| s.name.clone()),
-                        group: step.map(|s| match &s.executor {
-                            Executor::Group(name) => name.clone(),
-                            Executor::ReleaseGroup => String::new(),
-                        }),
-                    }
-                })
-                .collect();
-            let edges = layout
-                .edges
-                .iter()
-                .map(|(from, to, outcome, back)| FlowEdge {
-                    from: *from,
-                    to: *to,
-                    label: flow.outcome(outcome).map(|o| o.name.clone()).unwrap_or(Localized {
-                        es: outcome.clone(),
-                        pt: outcome.clone(),
-                    }),
-                    back: *back,
-                })
-                .collect();
-            let node_of = |code: &str| layout.order.iter().position(|c| c == code);
-            let visits = super::db::visits(&db, id)
-                .await?
-                .into_iter()
-                .filter_map(|v| {
-                    Some(Visit {
-                        node: node_of(&v.step)?,
-                        group: v.group,
-                        assignee: v.assignee,
-                        created_at: v.created_at,
-                        captured_at: v.captured_at,
-                        finished_at: v.finished_at,
-                        outcome: v.outcome.as_deref().and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
-                    })
-                })
-                .collect();
-            let current = release.state.task.as_ref().and_then(|t| node_of(&t.step));
-            Ok(FlowView { nodes, edges, current, visits })
-        }
-        .await,
-    )
+    require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let release = crate::release_form::db::load(&db, id).await?;
+    let flow = flows.get(&db, release.flow_id).await?;
+    let layout = super::layout::layout(&flow);
+    let nodes = layout
+        .order
+        .iter()
+        .map(|code| {
+            let step = flow.step(code);
+            FlowNode {
+                code: code.clone(),
+                name: step.map(|s| s.name.clone()),
+                group: step.map(|s| match &s.executor {
+                    Executor::Group(name) => name.clone(),
+                    Executor::ReleaseGroup => String::new(),
+                }),
+            }
+        })
+        .collect();
+    let edges = layout
+        .edges
+        .iter()
+        .map(|(from, to, outcome, back)| FlowEdge {
+            from: *from,
+            to: *to,
+            label: flow
+                .outcome(outcome)
+                .map(|o| o.name.clone())
+                .unwrap_or(Localized { es: outcome.clone(), pt: outcome.clone() }),
+            back: *back,
+        })
+        .collect();
+    let node_of = |code: &str| layout.order.iter().position(|c| c == code);
+    let visits = super::db::visits(&db, id)
+        .await?
+        .into_iter()
+        .filter_map(|v| {
+            Some(Visit {
+                node: node_of(&v.step)?,
+                group: v.group,
+                assignee: v.assignee,
+                created_at: v.created_at,
+                captured_at: v.captured_at,
+                finished_at: v.finished_at,
+                outcome: v.outcome.as_deref().and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
+            })
+        })
+        .collect();
+    let current = release.state.task.as_ref().and_then(|t| node_of(&t.step));
+    Ok(FlowView { nodes, edges, current, visits })
 }

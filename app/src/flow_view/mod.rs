@@ -15,9 +15,9 @@ use api::{release_flow, FlowView};
 use leptos::prelude::*;
 use std::collections::HashSet;
 
-const NODE_W: i64 = 150;
+const NODE_W: i64 = 196;
 const NODE_H: i64 = 64;
-const GAP: i64 = 56;
+const GAP: i64 = 84;
 const TOP: i64 = 70;
 const MARGIN: i64 = 16;
 
@@ -57,32 +57,46 @@ fn FlowPicture(flow: FlowView) -> impl IntoView {
             None => t_string!(i18n, flow.end).to_owned(),
         }
     };
-    let edges = flow.edges.iter().enumerate().map(|(i, edge)| {
-        let (from, to) = (edge.from, edge.to);
-        let was_taken = taken.contains(&(from, to));
-        let cy = TOP + NODE_H / 2;
-        let (path, label_x, label_y) = if edge.back {
-            let (x1, x2) = (node_x(from) + NODE_W / 2, node_x(to) + NODE_W / 2);
-            let depth = 40 + 25 * (from as i64 - to as i64);
-            let y = TOP + NODE_H;
-            (format!("M{x1},{y} C{x1},{} {x2},{} {x2},{}", y + depth, y + depth, y + 6), (x1 + x2) / 2, y + depth - 4)
-        } else if to == from + 1 {
-            let (x1, x2) = (node_x(from) + NODE_W, node_x(to) - 6);
-            (format!("M{x1},{cy} L{x2},{cy}"), (x1 + x2) / 2, cy - 8)
-        } else {
-            let (x1, x2) = (node_x(from) + NODE_W / 2, node_x(to) + NODE_W / 2);
-            let lift = 30 + 12 * (to as i64 - from as i64);
-            (format!("M{x1},{TOP} C{x1},{} {x2},{} {x2},{}", TOP - lift, TOP - lift, TOP - 6), (x1 + x2) / 2, TOP - lift + 14)
-        };
-        let label = edge.label.clone();
-        let class = format!("edge{}{}", if edge.back { " back" } else { "" }, if was_taken { " taken" } else { "" });
-        view! {
-            <g class=class data-edge=i>
-                <path d=path marker-end="url(#arrow)" />
-                <text x=label_x y=label_y text-anchor="middle">{move || localized(i18n.get_locale(), &label)}</text>
-            </g>
-        }
-    }).collect_view();
+    let edges = flow
+        .edges
+        .iter()
+        .enumerate()
+        .map(|(i, edge)| {
+            let (from, to) = (edge.from, edge.to);
+            let was_taken = taken.contains(&(from, to));
+            let cy = TOP + NODE_H / 2;
+            let (path, label_x, label_y) = if edge.back {
+                let (x1, x2) = (node_x(from) + NODE_W / 2, node_x(to) + NODE_W / 2);
+                let depth = 40 + 25 * (from as i64 - to as i64);
+                let y = TOP + NODE_H;
+                (
+                    format!("M{x1},{y} C{x1},{} {x2},{} {x2},{}", y + depth, y + depth, y + 6),
+                    (x1 + x2) / 2,
+                    y + depth - 4,
+                )
+            } else if to == from + 1 {
+                let (x1, x2) = (node_x(from) + NODE_W, node_x(to) - 6);
+                (format!("M{x1},{cy} L{x2},{cy}"), (x1 + x2) / 2, cy - 8)
+            } else {
+                let (x1, x2) = (node_x(from) + NODE_W / 2, node_x(to) + NODE_W / 2);
+                let lift = 30 + 12 * (to as i64 - from as i64);
+                (
+                    format!("M{x1},{TOP} C{x1},{} {x2},{} {x2},{}", TOP - lift, TOP - lift, TOP - 6),
+                    (x1 + x2) / 2,
+                    TOP - lift + 14,
+                )
+            };
+            let label = edge.label.clone();
+            let class =
+                format!("edge{}{}", if edge.back { " back" } else { "" }, if was_taken { " taken" } else { "" });
+            view! {
+                <g class=class data-edge=i>
+                    <path d=path marker-end="url(#arrow)" />
+                    <text x=label_x y=label_y text-anchor="middle">{move || localized(i18n.get_locale(), &label)}</text>
+                </g>
+            }
+        })
+        .collect_view();
     let nodes = flow.nodes.iter().enumerate().map(|(index, node)| {
         let x = node_x(index);
         let visits: Vec<_> = flow.visits.iter().filter(|v| v.node == index).cloned().collect();
@@ -130,7 +144,7 @@ fn FlowPicture(flow: FlowView) -> impl IntoView {
                 <title id="flow-svg-title">{t!(i18n, flow.title)}</title>
                 <desc id="flow-svg-desc">{t!(i18n, flow.description, current = current_name.clone())}</desc>
                 <defs>
-                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                    <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse">
                         <path d="M0,0 L10,5 L0,10 z" />
                     </marker>
                 </defs>

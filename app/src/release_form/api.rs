@@ -9,8 +9,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::error::respond;
 
 /// An outcome a step offers (Aprobar, Resuelto…), in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,45 +65,30 @@ pub struct ReleaseView {
 #[server(prefix = "/api", endpoint = "get_release", input = Json)]
 pub async fn get_release(id: ReleaseId) -> Result<ReleaseView, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            super::db::view(&db, &flows, &actor, id).await
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::view(&db, &flows, &actor, id).await
 }
 
 /// Confirms the task assignment: the task becomes the user's, or the answer says who has it.
 #[server(prefix = "/api", endpoint = "capture_task", input = Json)]
 pub async fn capture_task(id: ReleaseId) -> Result<(), AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            super::db::capture(&db, &flows, &actor, id, crate::db::now()).await.map(|_| ())
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::capture(&db, &flows, &actor, id, crate::db::now()).await.map(|_| ())
 }
 
 /// "Guardar y mantener la tarea actual": returns the release's new version.
 #[server(prefix = "/api", endpoint = "save_release", input = Json)]
 pub async fn save_release(id: ReleaseId, version: i64, closure: ClosureDraft) -> Result<i64, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            super::db::save(&db, &flows, &actor, id, version, &closure, crate::db::now()).await
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::save(&db, &flows, &actor, id, version, &closure, crate::db::now()).await
 }
 
 /// Where the release went after "Guardar y avanzar flujo".
@@ -126,33 +109,19 @@ pub async fn advance_release(
     closure: ClosureDraft,
 ) -> Result<AdvanceResult, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            let db = use_db()?;
-            let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-            let release = super::db::load(&db, id).await?;
-            let flow = flows.get(&db, release.flow_id).await?;
-            let advanced = super::db::advance(
-                &db,
-                &flows,
-                &actor,
-                id,
-                version,
-                decision.as_deref(),
-                &closure,
-                crate::db::now(),
-            )
-            .await?;
-            Ok(AdvanceResult {
-                id,
-                status: advanced.status,
-                next_step: advanced.next_step.and_then(|code| flow.step(&code).map(|s| s.name.clone())),
-                time_spent_minutes: advanced.time_spent_minutes,
-            })
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let release = super::db::load(&db, id).await?;
+    let flow = flows.get(&db, release.flow_id).await?;
+    let advanced =
+        super::db::advance(&db, &flows, &actor, id, version, decision.as_deref(), &closure, crate::db::now()).await?;
+    Ok(AdvanceResult {
+        id,
+        status: advanced.status,
+        next_step: advanced.next_step.and_then(|code| flow.step(&code).map(|s| s.name.clone())),
+        time_spent_minutes: advanced.time_spent_minutes,
+    })
 }
 
 /// The registration form's data.
@@ -183,34 +152,27 @@ pub struct GroupChoice {
 pub async fn executor_groups() -> Result<Vec<GroupChoice>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::Permission;
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            if !actor.may(Permission::Create) {
-                return Err(crate::domain::flow::Refusal::GroupLacksPermission { permission: Permission::Create }.into());
-            }
-            let db = use_db()?;
-            Ok(super::db::executor_groups(&db).await?)
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    if !actor.may(Permission::Create) {
+        return Err(crate::domain::flow::Refusal::GroupLacksPermission { permission: Permission::Create }.into());
+    }
+    let db = use_db()?;
+    Ok(super::db::executor_groups(&db).await?)
 }
 
 /// "Registrar liberación": checks every field, then the release enters the flow.
 #[server(prefix = "/api", endpoint = "register_release", input = Json)]
 pub async fn register_release(registration: Registration) -> Result<ReleaseId, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            if !actor.may(crate::domain::Permission::Create) {
-                return Err(crate::domain::flow::Refusal::GroupLacksPermission { permission: crate::domain::Permission::Create }.into());
-            }
-            let db = use_db()?;
-            let flow = use_context::<crate::db::flows::StoredFlow>().ok_or(AppError::Internal)?;
-            let new = super::db::validate_registration(&db, &registration).await?;
-            super::db::register(&db, &flow, &actor, &new, crate::db::now()).await
+    let actor = require_actor().await?;
+    if !actor.may(crate::domain::Permission::Create) {
+        return Err(crate::domain::flow::Refusal::GroupLacksPermission {
+            permission: crate::domain::Permission::Create,
         }
-        .await,
-    )
+        .into());
+    }
+    let db = use_db()?;
+    let flow = use_context::<crate::db::flows::StoredFlow>().ok_or(AppError::Internal)?;
+    let new = super::db::validate_registration(&db, &registration).await?;
+    super::db::register(&db, &flow, &actor, &new, crate::db::now()).await
 }

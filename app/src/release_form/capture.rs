@@ -44,7 +44,9 @@ pub fn CaptureDialog(target: RwSignal<Option<CaptureTarget>>, on_captured: Callb
     });
     let number = move || target.with(|t| t.as_ref().map(|t| t.id.0).unwrap_or_default());
     let step = move || {
-        target.with(|t| t.as_ref().and_then(|t| t.step.as_ref()).map(|s| localized(i18n.get_locale(), s)).unwrap_or_default())
+        target.with(|t| {
+            t.as_ref().and_then(|t| t.step.as_ref()).map(|s| localized(i18n.get_locale(), s)).unwrap_or_default()
+        })
     };
     view! {
         <Modal open labelled_by="capture-title">

@@ -389,12 +389,8 @@ pub async fn advance(
 ) -> Result<Advanced, AppError> {
     let release = load(db, id).await?;
     let flow: Arc<FlowDefinition> = flows.get(db, release.flow_id).await?;
-    let step_is_execution = release
-        .state
-        .task
-        .as_ref()
-        .and_then(|t| flow.step(&t.step))
-        .is_some_and(|s| s.needs_closure);
+    let step_is_execution =
+        release.state.task.as_ref().and_then(|t| flow.step(&t.step)).is_some_and(|s| s.needs_closure);
     let advance = flow::advance(&flow, &release.state, actor, expected_version, decision, closure)?;
     if step_is_execution {
         check_category(db, closure).await?;
@@ -508,10 +504,8 @@ pub async fn view(
     .bind(id.0)
     .fetch_one(&db.pool)
     .await?;
-    let step = row
-        .try_get::<Option<String>, _>("current_step")?
-        .and_then(|code| flow.step(&code))
-        .map(|step| StepView {
+    let step =
+        row.try_get::<Option<String>, _>("current_step")?.and_then(|code| flow.step(&code)).map(|step| StepView {
             code: step.code.clone(),
             name: step.name.clone(),
             outcomes: step
@@ -522,19 +516,18 @@ pub async fn view(
                 .collect(),
             needs_closure: step.needs_closure,
         });
-    let categories = sqlx::query(
-        "SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id",
-    )
-    .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|c| {
-        Ok(CategoryChoice {
-            id: CategoryId(c.try_get("id")?),
-            name: crate::domain::Localized { es: c.try_get("name_es")?, pt: c.try_get("name_pt")? },
-        })
-    })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let categories =
+        sqlx::query("SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id")
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|c| {
+                Ok(CategoryChoice {
+                    id: CategoryId(c.try_get("id")?),
+                    name: crate::domain::Localized { es: c.try_get("name_es")?, pt: c.try_get("name_pt")? },
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let outcome: Option<String> = row.try_get("outcome")?;
     Ok(ReleaseView {
         id,
@@ -583,7 +576,9 @@ pub async fn executor_groups(db: &Db) -> Result<Vec<super::api::GroupChoice>, sq
 /// Checks every field of a registration and computes the priority.
 pub async fn validate_registration(db: &Db, form: &super::api::Registration) -> Result<NewRelease, AppError> {
     use crate::domain::priority::{priority, Level};
-    use crate::domain::validation::{check_length, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
+    use crate::domain::validation::{
+        check_length, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+    };
     use crate::domain::{ReleaseType, Risk};
     let out_of_range = |field| AppError::Invalid(FieldError { field, problem: Problem::OutOfRange });
     check_required(Field::Title, &form.title)?;

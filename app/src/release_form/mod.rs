@@ -18,6 +18,7 @@ use crate::flow_view::FlowDiagram;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
 use crate::layout::{Flash, FlashMessage};
+use crate::relations::RelationTabs;
 use crate::widgets::{MenuButton, MenuEntry, Modal};
 use api::{advance_release, get_release, save_release, ReleaseView};
 use capture::{CaptureDialog, CaptureTarget};
@@ -258,6 +259,7 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
                     <div aria-live="polite">{move || notice.get().map(|notice| view! { <NoticeView notice /> })}</div>
                 </div>
             </div>
+            <RelationTabs release=id on_change=Callback::new(move |_| log_refresh.update(|n| *n += 1)) />
         </article>
         <Modal open=log_open labelled_by="log-title" class="wide">
             <div class="dialog-head">
@@ -446,7 +448,7 @@ fn NoticeView(notice: Notice) -> impl IntoView {
                     <p>{t!(i18n, form.changed, parts)}</p>
                 </div>
             }
-                .into_any()
+            .into_any()
         }
     }
 }

@@ -32,10 +32,7 @@ pub fn RegisterPage() -> impl IntoView {
     let version = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
     let computed_priority = move || {
-        priority(
-            Level::new(impact.get()).unwrap_or(Level::MEDIUM),
-            Level::new(urgency.get()).unwrap_or(Level::MEDIUM),
-        )
+        priority(Level::new(impact.get()).unwrap_or(Level::MEDIUM), Level::new(urgency.get()).unwrap_or(Level::MEDIUM))
     };
     let register = Action::new(move |registration: &Registration| register_release(registration.clone()));
     let flash = use_context::<Flash>();

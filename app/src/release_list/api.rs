@@ -6,8 +6,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-use crate::error::respond;
 
 /// Rows per page of the list.
 pub const PAGE_SIZE: i64 = 25;
@@ -19,6 +17,7 @@ pub enum Scope {
     /// Releases whose open task the user holds.
     Mine,
     /// Releases whose open task belongs to one of the user's groups.
+    #[serde(rename = "groups")]
     MyGroups,
     #[default]
     All,
@@ -84,19 +83,14 @@ pub struct ReleasePage {
 pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
-    respond(
-        async move {
-            let actor = require_actor().await?;
-            check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
-            if query.page < 0 {
-                return Err(AppError::Invalid(crate::domain::validation::FieldError {
-                    field: Field::Search,
-                    problem: crate::domain::validation::Problem::OutOfRange,
-                }));
-            }
-            let db = use_db()?;
-            Ok(super::db::list(&db, &actor, &query, crate::db::now()).await?)
-        }
-        .await,
-    )
+    let actor = require_actor().await?;
+    check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
+    if query.page < 0 {
+        return Err(AppError::Invalid(crate::domain::validation::FieldError {
+            field: Field::Search,
+            problem: crate::domain::validation::Problem::OutOfRange,
+        }));
+    }
+    let db = use_db()?;
+    Ok(super::db::list(&db, &actor, &query, crate::db::now()).await?)
 }

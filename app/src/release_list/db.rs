@@ -2,8 +2,8 @@
 
 use super::api::{ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE};
 use crate::db::{code_column, fold_for_search, Db};
-use crate::domain::permissions::Actor;
 use crate::domain::flow::{self, Holder, OpenTask, ReleaseState};
+use crate::domain::permissions::Actor;
 use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status, TaskId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -68,7 +68,8 @@ fn contains_pattern(word: &str) -> String {
 fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
     let mut filter = Filter::default();
     let search = query.search.trim();
-    if let Some(number) = search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok().filter(|_| !search.is_empty()) {
+    if let Some(number) = search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok().filter(|_| !search.is_empty())
+    {
         filter.number(|n| format!("r.id = ${n}"), number);
     } else {
         for word in fold_for_search(search).split_whitespace() {
@@ -194,9 +195,6 @@ mod tests {
     fn filters_number_their_parameters_in_order() {
         let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, page: 0 };
         let filter = filter_for(&query, &anyone());
-        assert_eq!(
-            filter.sql(),
-            "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.status = $2 AND t.assignee_id = $3"
-        );
+        assert_eq!(filter.sql(), "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.status = $2 AND t.assignee_id = $3");
     }
 }

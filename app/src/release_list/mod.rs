@@ -7,10 +7,10 @@ pub mod db;
 
 use crate::domain::flow::Access;
 use crate::domain::{Permission, Status};
-use crate::layout::{CurrentUser, FlashBanner};
-use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
+use crate::layout::{CurrentUser, FlashBanner};
+use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -56,9 +56,8 @@ pub fn ReleaseListPage() -> impl IntoView {
     };
     let capture_target = RwSignal::new(None::<CaptureTarget>);
     provide_context(capture_target);
-    let open_captured = Callback::new(move |id: crate::domain::ReleaseId| {
-        navigate(&format!("/releases/{}", id.0), Default::default())
-    });
+    let open_captured =
+        Callback::new(move |id: crate::domain::ReleaseId| navigate(&format!("/releases/{}", id.0), Default::default()));
     let may_register = move || {
         use_context::<CurrentUser>()
             .and_then(|user| user.get())
@@ -296,7 +295,7 @@ fn OpenButton(id: crate::domain::ReleaseId, access: Access, step: Option<crate::
                     {t!(i18n, list.open)}
                 </a>
             }
-                .into_any()
+            .into_any()
         }
         _ => view! { <a class="button" role="button" href=href>{t!(i18n, list.open)}</a> }.into_any(),
     }

@@ -30,7 +30,7 @@ fn start_cluster() -> String {
         return url.trim_end_matches('/').to_owned();
     }
     let bin = postgres_bin_dir();
-    let dir = std::env::temp_dir().join(format!("releasedesk-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("releasedesk-pg-{}-{}", std::process::id(), free_port()));
     let data = dir.join("data");
     std::fs::create_dir_all(&dir).expect("create the cluster directory");
     let as_root = unsafe_is_root();
@@ -39,14 +39,16 @@ fn start_cluster() -> String {
         run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
     }
     let initdb = bin.join("initdb");
-    run(as_postgres(as_root, &initdb).args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "--locale=C", "-D"]).arg(&data));
+    run(as_postgres(as_root, &initdb)
+        .args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "--locale=C", "-D"])
+        .arg(&data));
 
     let port = free_port();
     // The watchdog shell runs the server until this test process is gone, then cleans up.
     let script = format!(
         "'{postgres}' -D '{data}' -p {port} -k '{dir}' -c listen_addresses=127.0.0.1 -c fsync=off \
            -c max_connections=300 >'{dir}/log' 2>&1 & pg=$!; \
-         while kill -0 {test_pid} 2>/dev/null && kill -0 $pg 2>/dev/null; do sleep 1; done; \
+         while [ -d /proc/{test_pid} ] && kill -0 $pg 2>/dev/null; do sleep 1; done; \
          kill -INT $pg 2>/dev/null; wait $pg; rm -rf '{dir}'",
         postgres = bin.join("postgres").display(),
         data = data.display(),
@@ -60,9 +62,12 @@ fn start_cluster() -> String {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the PostgreSQL watchdog");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(180);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "PostgreSQL did not start; see {}/log", dir.display());
+        if Instant::now() > deadline {
+            let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+            panic!("PostgreSQL did not start on port {port}:\n{log}");
+        }
         std::thread::sleep(Duration::from_millis(100));
     }
     format!("postgres://postgres@127.0.0.1:{port}")
