@@ -79,8 +79,8 @@ async function linkEverything(page: Page, lang: Language, user: string) {
   await expect(panel.getByRole('heading', { name: t.howTo })).toBeVisible();
   await page.getByRole('button', { name: LABELS[lang].log, exact: true }).click();
   const log = page.getByRole('dialog', { name: LABELS[lang].log });
-  await expect(log.getByRole('row').filter({ hasText: t.linked })).toHaveCount(5);
-  await expect(log.getByRole('row').filter({ hasText: t.unlinked })).toHaveCount(1);
+  await expect(log.getByRole('cell', { name: t.linked, exact: true })).toHaveCount(5);
+  await expect(log.getByRole('cell', { name: t.unlinked, exact: true })).toHaveCount(1);
 }
 
 test('ana links one item of each kind in Spanish', async ({ page }) => {

@@ -282,7 +282,25 @@ async fn a_manager_registers_a_release_and_a_requester_may_not(backend: Backend)
     assert_eq!(refused.json()["refusal"], json!({ "reason": "group_lacks_permission", "permission": "create" }));
 }
 
+/// Rendering the release form on the server once deadlocked when a component read a
+/// resource outside a Suspense boundary; render it repeatedly, concurrently, under a deadline.
+async fn the_release_page_renders_on_the_server_every_time(backend: Backend) {
+    let server = demo_server(backend).await;
+    let ana = server.login("ana").await;
+    let id = waiting_for(&ana).await;
+    let path = format!("/releases/{id}");
+    let renders = (0..8).map(|_| ana.get(&path, Some("es-ES")));
+    let pages = tokio::time::timeout(std::time::Duration::from_secs(30), futures::future::join_all(renders))
+        .await
+        .expect("every render finishes");
+    for page in pages {
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.text.contains("Registro de Ejecución") && page.text.contains("Problemas"), "{}", page.text);
+    }
+}
+
 on_both_databases!(
+    the_release_page_renders_on_the_server_every_time,
     the_seed_procedure_resolves_a_release_and_the_manager_closes_it,
     not_resolved_goes_back_to_execution_authorization,
     a_stale_save_is_refused_and_changes_nothing,

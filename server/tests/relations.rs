@@ -3,8 +3,8 @@
 
 mod support;
 
-use app::relations::db::search_sql;
 use app::relations::api::RelationKind;
+use app::relations::db::search_sql;
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -46,8 +46,16 @@ async fn the_task_holder_links_each_kind_once_and_unlinks(backend: Backend) {
     let person = first_hit(&ana, "role", "lucia").await;
     assert_eq!(person["label"], "Lucía Fernández");
     let change = ana.call("search_catalogue", json!({ "kind": "change", "text": "", "page": 0 })).await.json();
-    let approved_change = change["hits"].as_array().and_then(|h| h.iter().find(|c| c["detail"] == "approved")).cloned().unwrap_or_default();
-    let registered_change = change["hits"].as_array().and_then(|h| h.iter().find(|c| c["detail"] == "registered")).cloned().unwrap_or_default();
+    let approved_change = change["hits"]
+        .as_array()
+        .and_then(|h| h.iter().find(|c| c["detail"] == "approved"))
+        .cloned()
+        .unwrap_or_default();
+    let registered_change = change["hits"]
+        .as_array()
+        .and_then(|h| h.iter().find(|c| c["detail"] == "registered"))
+        .cloned()
+        .unwrap_or_default();
 
     for (kind, item, responsibility) in [
         ("problem", &problem, None),
@@ -77,15 +85,14 @@ async fn the_task_holder_links_each_kind_once_and_unlinks(backend: Backend) {
     let no_responsibility = link(&ana, id, "role", person["id"].as_i64().unwrap_or_default(), Some("  ")).await;
     assert_eq!(no_responsibility.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let unlinked = ana
-        .call("unlink_item", json!({ "id": id, "kind": "problem", "item": problem["id"] }))
-        .await;
+    let unlinked = ana.call("unlink_item", json!({ "id": id, "kind": "problem", "item": problem["id"] })).await;
     assert_eq!(unlinked.status, StatusCode::OK, "{}", unlinked.text);
     let relations = ana.call("release_relations", json!({ "id": id })).await.json();
     assert_eq!(relations["problems"].as_array().map(Vec::len), Some(0));
 
     let log = ana.call("release_log", json!({ "id": id })).await.json();
-    let kinds: Vec<&str> = log.as_array().map(|l| l.iter().filter_map(|e| e["kind"].as_str()).collect()).unwrap_or_default();
+    let kinds: Vec<&str> =
+        log.as_array().map(|l| l.iter().filter_map(|e| e["kind"].as_str()).collect()).unwrap_or_default();
     assert_eq!(kinds.iter().filter(|k| **k == "linked").count(), 5);
     assert_eq!(kinds.iter().filter(|k| **k == "unlinked").count(), 1);
     assert_eq!(log[0]["kind"], "unlinked");
@@ -103,7 +110,10 @@ async fn only_the_holder_or_a_delegate_may_link(backend: Backend) {
         assert!(answer.status == StatusCode::FORBIDDEN || answer.status == StatusCode::CONFLICT, "{user}: {answer:?}");
         assert_eq!(client.call("release_relations", json!({ "id": id })).await.json()["may_edit"], false);
     }
-    assert_eq!(server.anonymous().call("link_item", json!({ "id": id, "kind": "problem", "item": problem })).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        server.anonymous().call("link_item", json!({ "id": id, "kind": "problem", "item": problem })).await.status,
+        StatusCode::UNAUTHORIZED
+    );
     // The manager's group has Delegate.
     let gestor = server.login("gestor").await;
     assert_eq!(link(&gestor, id, "problem", problem, None).await.status, StatusCode::OK);

@@ -111,9 +111,12 @@ pub fn RelationTabs(release: ReleaseId, on_change: Callback<()>) -> impl IntoVie
         ev.prevent_default();
         focus_tab(TABS[next]);
     };
+    // Everything that reads the relations waits for them inside the Transition: a resource
+    // read outside one while rendering on the server locks the render.
     view! {
         <section class="card relations" aria-labelledby="relations-title">
             <h2 id="relations-title">{t!(i18n, relations.title)}</h2>
+            <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
             <div role="tablist" class="tabs" aria-labelledby="relations-title" on:keydown=on_keydown>
                 {TABS
                     .iter()
@@ -166,6 +169,7 @@ pub fn RelationTabs(release: ReleaseId, on_change: Callback<()>) -> impl IntoVie
                     }
                 })
                 .collect_view()}
+            </Transition>
         </section>
     }
 }
@@ -263,6 +267,13 @@ fn RelationPanel(
     let reading = RwSignal::new(None::<i64>);
     let reader_open = RwSignal::new(false);
     let failure = RwSignal::new(None::<AppError>);
+    // Owned here, outside the refetched region: a search and its message survive a link.
+    let picker = PickerState {
+        text: RwSignal::new(String::new()),
+        page: RwSignal::new(0),
+        responsibility: RwSignal::new(String::new()),
+        outcome: RwSignal::new(None),
+    };
     let unlink = Action::new(move |item: &i64| unlink_item(release, kind, *item));
     Effect::new(move |_| match unlink.value().get() {
         Some(Ok(())) => {
@@ -281,6 +292,7 @@ fn RelationPanel(
                         Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
                         Ok(relations) => {
                             let may_edit = relations.may_edit;
+
                             let rows = linked_rows(&relations, kind);
                             let empty = rows.is_empty();
                             view! {
@@ -365,7 +377,7 @@ fn RelationPanel(
                                     <p class="muted">{t!(i18n, relations.none)}</p>
                                 </Show>
                                 <Show when=move || may_edit>
-                                    <Picker release kind changed />
+                                    <Picker release kind changed state=picker />
                                 </Show>
                             }
                                 .into_any()
@@ -433,15 +445,21 @@ fn ArticleReader(article: RwSignal<Option<i64>>, close: RwSignal<bool>) -> impl 
     }
 }
 
+/// What the picker holds between renders.
+#[derive(Debug, Clone, Copy)]
+struct PickerState {
+    text: RwSignal<String>,
+    page: RwSignal<i64>,
+    responsibility: RwSignal<String>,
+    outcome: RwSignal<Option<Result<(), AppError>>>,
+}
+
 /// Search a catalogue and link what is found.
 #[component]
-fn Picker(release: ReleaseId, kind: RelationKind, changed: Callback<()>) -> impl IntoView {
+fn Picker(release: ReleaseId, kind: RelationKind, changed: Callback<()>, state: PickerState) -> impl IntoView {
     let i18n = use_i18n();
-    let text = RwSignal::new(String::new());
-    let page = RwSignal::new(0i64);
-    let responsibility = RwSignal::new(String::new());
+    let PickerState { text, page, responsibility, outcome } = state;
     let hits = Resource::new(move || (text.get(), page.get()), move |(text, page)| search_catalogue(kind, text, page));
-    let outcome = RwSignal::new(None::<Result<(), AppError>>);
     let link = Action::new(move |item: &i64| {
         let responsibility = (kind == RelationKind::Role).then(|| responsibility.get_untracked());
         link_item(release, kind, *item, responsibility)
