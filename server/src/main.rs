@@ -29,6 +29,14 @@ enum Command {
         #[arg(long, env = "RELEASEDESK_SECURE_COOKIES")]
         secure_cookies: bool,
     },
+    /// Create a group (or add permissions to an existing one). The flow names the groups
+    /// of its fixed steps (flows/release.toml): create those before registering releases.
+    CreateGroup {
+        name: String,
+        /// create, execute, delegate, suspend, reactivate, reopen or cancel; repeat for several.
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
+    },
     /// Create a user; the password is read from the first line of standard input.
     CreateUser {
         username: String,
@@ -49,6 +57,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
         Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
+        Command::CreateGroup { name, permissions } => create_group(&cli.database_url, &name, &permissions).await,
         Command::CreateUser { username, full_name, groups } => {
             create_user(&cli.database_url, &username, &full_name, &groups).await
         }
@@ -96,5 +105,16 @@ async fn create_user(database_url: &str, username: &str, full_name: &str, groups
     let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
     app::auth::db::create_user(&db, username, full_name, password, &groups).await.map_err(|e| e.to_string())?;
     println!("User {username} created.");
+    Ok(())
+}
+
+async fn create_group(database_url: &str, name: &str, permissions: &[String]) -> Result<(), String> {
+    let permissions = permissions
+        .iter()
+        .map(|code| app::domain::Permission::from_code(code).ok_or_else(|| format!("`{code}` is not a permission")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (db, _) = open_database(database_url).await?;
+    app::auth::db::ensure_group(&db, name, &permissions).await.map_err(|e| e.to_string())?;
+    println!("Group {name} ready.");
     Ok(())
 }

@@ -46,20 +46,25 @@ pub async fn load(db: &Db, id: ReleaseId) -> Result<LoadedRelease, AppError> {
     Ok(loaded_release(&row)?)
 }
 
-fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
-    let task = match row.try_get::<Option<i64>, _>("task_id")? {
-        Some(task_id) => Some(OpenTask {
-            id: TaskId(task_id),
-            step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
-            group: GroupId(row.try_get("task_group_id")?),
-            group_name: row.try_get("task_group_name")?,
-            assignee: match row.try_get::<Option<i64>, _>("assignee_id")? {
-                Some(user) => Some(Holder { user: UserId(user), name: row.try_get("holder_name")? }),
-                None => None,
-            },
-        }),
+/// The open task of a release from a row with the columns `task_id`, `current_step`,
+/// `task_group_id`, `task_group_name`, `assignee_id` and `holder_name`.
+pub(crate) fn open_task_of(row: &AnyRow) -> Result<Option<OpenTask>, sqlx::Error> {
+    let Some(task_id) = row.try_get::<Option<i64>, _>("task_id")? else { return Ok(None) };
+    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
+        Some(user) => Some(Holder { user: UserId(user), name: row.try_get("holder_name")? }),
         None => None,
     };
+    Ok(Some(OpenTask {
+        id: TaskId(task_id),
+        step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
+        group: GroupId(row.try_get("task_group_id")?),
+        group_name: row.try_get("task_group_name")?,
+        assignee,
+    }))
+}
+
+fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
+    let task = open_task_of(row)?;
     Ok(LoadedRelease {
         id: ReleaseId(row.try_get("id")?),
         flow_id: row.try_get("flow_id")?,

@@ -2,9 +2,9 @@
 
 use super::api::{ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE};
 use crate::db::{code_column, fold_for_search, Db};
-use crate::domain::flow::{self, Holder, OpenTask, ReleaseState};
+use crate::domain::flow::{self, ReleaseState};
 use crate::domain::permissions::Actor;
-use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status, TaskId, UserId};
+use crate::domain::{delay_seconds, Localized, ReleaseId, Status};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -107,7 +107,7 @@ pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result
                 r.suspended_seconds, r.suspended_since,
                 requester.full_name AS requester, executor.name AS executor_group,
                 step.name_es AS step_es, step.name_pt AS step_pt,
-                holder.full_name AS responsible, r.current_step, t.id AS task_id,
+                holder.full_name AS holder_name, r.current_step, t.id AS task_id,
                 t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
            FROM releases r
            JOIN users requester ON requester.id = r.requester_id
@@ -130,20 +130,8 @@ fn release_row(row: &AnyRow, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx
     let planned_end: i64 = row.try_get("planned_end")?;
     let step_es: Option<String> = row.try_get("step_es")?;
     let step_pt: Option<String> = row.try_get("step_pt")?;
-    let responsible: Option<String> = row.try_get("responsible")?;
-    let task = match row.try_get::<Option<i64>, _>("task_id")? {
-        Some(task_id) => Some(OpenTask {
-            id: TaskId(task_id),
-            step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
-            group: GroupId(row.try_get("task_group_id")?),
-            group_name: row.try_get("task_group_name")?,
-            assignee: match (row.try_get::<Option<i64>, _>("assignee_id")?, &responsible) {
-                (Some(user), Some(name)) => Some(Holder { user: UserId(user), name: name.clone() }),
-                _ => None,
-            },
-        }),
-        None => None,
-    };
+    let task = crate::release_form::db::open_task_of(row)?;
+    let responsible = task.as_ref().and_then(|t| t.assignee.as_ref()).map(|h| h.name.clone());
     let access = flow::access(&ReleaseState { status, row_version: 0, task }, actor);
     Ok(ReleaseRow {
         id: ReleaseId(row.try_get("id")?),
@@ -170,6 +158,7 @@ fn release_row(row: &AnyRow, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::UserId;
 
     fn anyone() -> Actor {
         Actor { user: UserId(4), username: "ana".into(), full_name: "Ana".into(), memberships: vec![] }
