@@ -4,9 +4,11 @@
 use app::auth::session::{auth_layer, require_login_for_pages, session_store};
 use app::db::{connect, flows, Db};
 use app::{shell, App};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
 pub async fn open_database(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
@@ -42,5 +44,14 @@ pub async fn router(
         .layer(axum::middleware::from_fn(app::error::status_from_error))
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth_layer(&db, store, secure_cookies))
+        .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(security_header(header::REFERRER_POLICY, "same-origin"))
+        // Never inside another site's frame. (A script-src policy needs the hydration
+        // script's nonce in the header; see the security issue.)
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
         .with_state(options))
+}
+
+fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
 }

@@ -137,7 +137,21 @@ async fn the_demo_loads_once(backend: Backend) {
     assert_eq!(before, after);
 }
 
+async fn every_answer_carries_the_security_headers(backend: Backend) {
+    let server = demo_server(backend).await;
+    for answer in [
+        server.anonymous().get("/login", None).await,
+        server.anonymous().call("list_releases", list_query("", "all", 0)).await,
+    ] {
+        let header = |name: &str| answer.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+        assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"));
+        assert!(header("content-security-policy").unwrap_or_default().contains("frame-ancestors 'none'"));
+    }
+}
+
 on_both_databases!(
+    every_answer_carries_the_security_headers,
     anonymous_callers_are_refused_with_401,
     wrong_passwords_and_unknown_users_get_the_same_answer,
     the_session_cookie_is_http_only_and_same_site,
