@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import {
   LABELS, type Language, login, openReleaseListFromMenu, showWaitingForMyGroups, firstNumber,
-  openAndCapture, chooseOption, rowOf,
+  openAndCapture, chooseOption, rowOf, formLive,
 } from './helpers';
 
 /** The seed procedure, step by step, in one language. Returns the release's number. */
@@ -43,7 +43,7 @@ async function executeRelease(page: Page, lang: Language, user: string): Promise
   await expect(row).toContainText(l.unassigned);
   // The log shows the advance with the time spent.
   await page.goto(`/releases/${number}`);
-  await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
+  await formLive(page);
   await page.getByRole('button', { name: l.log, exact: true }).click();
   // Newest first: the execution step's advance heads the log.
   const advance = page.getByRole('dialog', { name: l.log }).getByRole('row').filter({ hasText: l.logAdvanced }).first();
@@ -93,6 +93,7 @@ test('a user of another group sees the release read-only with the reason', async
   await page.getByLabel(LABELS.es.status, { exact: true }).selectOption({ label: LABELS.es.approved });
   const row = page.getByRole('row').filter({ hasText: 'Despliegue N1' }).first();
   await row.getByRole('button', { name: LABELS.es.open }).click();
+  await formLive(page);
   await expect(page.getByRole('note')).toContainText('Despliegue N1');
   await expect(page.getByRole('button', { name: LABELS.es.options })).toHaveCount(0);
 });

@@ -98,7 +98,12 @@ export async function openAndCapture(page: Page, lang: Language, number: string)
   await expect(dialog).toBeVisible();
   await dialog.getByRole('button', { name: l.confirm }).click();
   await expect(page).toHaveURL(new RegExp(`/releases/${number}$`));
-  await hydrated(page);
+  await formLive(page);
+}
+
+/** Waits until the release form (which hydrates after the page around it) answers clicks. */
+export async function formLive(page: Page) {
+  await page.locator('article.release-form[data-live="true"]').waitFor({ state: 'attached' });
 }
 
 export async function chooseOption(page: Page, lang: Language, item: 'saveAdvance' | 'saveKeep') {

@@ -112,14 +112,12 @@ pub async fn advance_release(
     let actor = require_actor().await?;
     let db = use_db()?;
     let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-    let release = super::db::load(&db, id).await?;
-    let flow = flows.get(&db, release.flow_id).await?;
     let advanced =
         super::db::advance(&db, &flows, &actor, id, version, decision.as_deref(), &closure, crate::db::now()).await?;
     Ok(AdvanceResult {
         id,
         status: advanced.status,
-        next_step: advanced.next_step.and_then(|code| flow.step(&code).map(|s| s.name.clone())),
+        next_step: advanced.next_step,
         time_spent_minutes: advanced.time_spent_minutes,
     })
 }

@@ -375,7 +375,8 @@ pub async fn save(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Advanced {
     pub status: Status,
-    pub next_step: Option<String>,
+    /// The name of the step the release now waits at; `None` when the flow ended.
+    pub next_step: Option<crate::domain::Localized>,
     pub time_spent_minutes: i64,
 }
 
@@ -452,7 +453,8 @@ pub async fn advance(
         append(&mut tx, &entry).await?;
     }
     tx.commit().await?;
-    Ok(Advanced { status: advance.status, next_step: next.map(|(s, _)| s), time_spent_minutes })
+    let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
+    Ok(Advanced { status: advance.status, next_step, time_spent_minutes })
 }
 
 /// The release as it stands inside the transaction, for the log's field-by-field history.

@@ -198,8 +198,17 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
         },
     ];
 
+    // The form lives inside a Transition and hydrates after the page around it; effects run
+    // only once it is live in the browser, so this marks when its buttons answer.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+
     view! {
-        <article class="release-form" aria-labelledby="release-heading">
+        <article
+            class="release-form"
+            aria-labelledby="release-heading"
+            data-live=move || live.get().then_some("true")
+        >
             <ReleaseHeader current log_open flow_open />
             {match access {
                 Access::Execute => ().into_any(),
@@ -291,28 +300,16 @@ fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_
                 <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
             </div>
             <div class="icon-buttons">
-                <button
-                    type="button"
-                    class="icon-button"
-                    aria-label=move || t_string!(i18n, log.title)
-                    title=move || t_string!(i18n, log.title)
-                    on:click=move |_| log_open.set(true)
-                >
-                    <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
-                        <path d="M6 3h9l4 4v14H6z M14 3v5h5 M9 12h7 M9 16h7" fill="none" stroke="currentColor" stroke-width="1.8" />
-                    </svg>
-                </button>
-                <button
-                    type="button"
-                    class="icon-button"
-                    aria-label=move || t_string!(i18n, flow.view)
-                    title=move || t_string!(i18n, flow.view)
-                    on:click=move |_| flow_open.set(true)
-                >
-                    <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
-                        <path d="M3 5h6v5H3z M15 14h6v5h-6z M9 7.5h3v9h3" fill="none" stroke="currentColor" stroke-width="1.8" />
-                    </svg>
-                </button>
+                <IconButton
+                    label=Signal::derive(move || t_string!(i18n, log.title).to_owned())
+                    open=log_open
+                    path="M6 3h9l4 4v14H6z M14 3v5h5 M9 12h7 M9 16h7"
+                />
+                <IconButton
+                    label=Signal::derive(move || t_string!(i18n, flow.view).to_owned())
+                    open=flow_open
+                    path="M3 5h6v5H3z M15 14h6v5h-6z M9 7.5h3v9h3"
+                />
             </div>
             <dl class="summary">
                 <div>
@@ -358,6 +355,24 @@ fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_
                 </div>
             </dl>
         </header>
+    }
+}
+
+/// A button whose accessible name is its label, shown as an icon; it opens a dialog.
+#[component]
+fn IconButton(label: Signal<String>, open: RwSignal<bool>, path: &'static str) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class="icon-button"
+            aria-label=move || label.get()
+            title=move || label.get()
+            on:click=move |_| open.set(true)
+        >
+            <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+                <path d=path fill="none" stroke="currentColor" stroke-width="1.8" />
+            </svg>
+        </button>
     }
 }
 
