@@ -155,6 +155,16 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
     }
 }
 
+/// An error shown where it happened, announced to screen readers.
+#[component]
+pub fn ErrorAlert(error: AppError) -> impl IntoView {
+    view! {
+        <p class="error" role="alert">
+            <ErrorMessage error />
+        </p>
+    }
+}
+
 fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
     let field = move || field_label(i18n.get_locale(), error.field);
     match error.problem {

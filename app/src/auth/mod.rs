@@ -7,7 +7,7 @@ pub mod db;
 pub mod session;
 
 use crate::i18n::*;
-use crate::language::{ErrorMessage, LanguageSwitch};
+use crate::language::{ErrorAlert, LanguageSwitch};
 use api::{Login, Logout};
 use leptos::prelude::*;
 
@@ -42,7 +42,7 @@ pub fn LoginPage() -> impl IntoView {
                     </button>
                 </ActionForm>
                 <div aria-live="polite">
-                    {move || failure().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+                    {move || failure().map(|error| view! { <ErrorAlert error /> })}
                 </div>
             </div>
         </main>

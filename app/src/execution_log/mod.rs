@@ -7,7 +7,7 @@ pub mod db;
 
 use crate::domain::ReleaseId;
 use crate::i18n::*;
-use crate::language::{format_datetime, localized, ErrorMessage};
+use crate::language::{format_datetime, localized, ErrorAlert};
 use api::{release_log, LogEntryView};
 use leptos::prelude::*;
 
@@ -53,7 +53,7 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>) ->
                     .map(|result| match result {
                         Ok(entries) if entries.is_empty() => view! { <p class="muted">{t!(i18n, log.empty)}</p> }.into_any(),
                         Ok(entries) => view! { <LogTable entries /> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
             }}
         </Transition>

@@ -10,7 +10,7 @@ pub mod layout;
 
 use crate::domain::ReleaseId;
 use crate::i18n::*;
-use crate::language::{format_datetime, format_duration, localized, ErrorMessage};
+use crate::language::{format_datetime, format_duration, localized, ErrorAlert};
 use api::{release_flow, FlowView};
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -35,7 +35,7 @@ pub fn FlowDiagram(release: ReleaseId) -> impl IntoView {
                 flow.get()
                     .map(|result| match result {
                         Ok(flow) => view! { <FlowPicture flow /> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
             }}
         </Transition>

@@ -9,7 +9,7 @@ mod help;
 use crate::domain::ReleaseId;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::language::ErrorMessage;
+use crate::language::ErrorAlert;
 use crate::widgets::Modal;
 use api::{
     knowledge_article, link_item, release_relations, search_catalogue, unlink_item, RelationKind, Relations,
@@ -289,7 +289,7 @@ fn RelationPanel(
                 relations
                     .get()
                     .map(|result| match result {
-                        Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                         Ok(relations) => {
                             let may_edit = relations.may_edit;
 
@@ -390,7 +390,7 @@ fn RelationPanel(
             <p>
                 {t!(i18n, relations.unlink_question, item = move || to_unlink.get().map(|(_, name)| name).unwrap_or_default())}
             </p>
-            {move || failure.get().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
             <div class="dialog-actions">
                 <button
                     type="button"
@@ -438,7 +438,7 @@ fn ArticleReader(article: RwSignal<Option<i64>>, close: RwSignal<bool>) -> impl 
                 text.get()
                     .map(|result| match result {
                         Ok(article) => view! { <div class="article-body prewrap">{article.body}</div> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
             }}
         </Transition>
@@ -505,7 +505,7 @@ fn Picker(release: ReleaseId, kind: RelationKind, changed: Callback<()>, state: 
                 {move || {
                     outcome.get().map(|result| match result {
                         Ok(()) => view! { <p class="success" role="status">{t!(i18n, relations.linked)}</p> }.into_any(),
-                        Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
                 }}
             </div>
@@ -513,7 +513,7 @@ fn Picker(release: ReleaseId, kind: RelationKind, changed: Callback<()>, state: 
                 {move || {
                     hits.get()
                         .map(|result| match result {
-                            Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                            Err(error) => view! { <ErrorAlert error /> }.into_any(),
                             Ok(found) => {
                                 let has_more = found.has_more;
                                 view! {

@@ -4,7 +4,7 @@ use super::api::capture_task;
 use crate::domain::{Localized, ReleaseId};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::language::{localized, ErrorMessage};
+use crate::language::{localized, ErrorAlert};
 use crate::widgets::Modal;
 use leptos::prelude::*;
 
@@ -52,7 +52,7 @@ pub fn CaptureDialog(target: RwSignal<Option<CaptureTarget>>, on_captured: Callb
         <Modal open labelled_by="capture-title">
             <h2 id="capture-title">{t!(i18n, capture.title)}</h2>
             <p>{t!(i18n, capture.question, number, step)}</p>
-            {move || failure.get().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
             <div class="dialog-actions">
                 <Show when=move || failure.with(Option::is_none)>
                     <button

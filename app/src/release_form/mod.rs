@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::execution_log::ExecutionLog;
 use crate::flow_view::FlowDiagram;
 use crate::i18n::*;
-use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
+use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert, ErrorMessage};
 use crate::layout::{Flash, FlashMessage};
 use crate::relations::RelationTabs;
 use crate::widgets::{MenuButton, MenuEntry, Modal};
@@ -51,7 +51,7 @@ pub fn ReleasePage() -> impl IntoView {
                         Ok(view) => view! { <ReleaseForm view reload /> }.into_any(),
                         Err(error) => {
                             view! {
-                                <p class="error" role="alert"><ErrorMessage error /></p>
+                                <ErrorAlert error />
                                 <p><a href="/releases">{t!(i18n, form.back)}</a></p>
                             }
                                 .into_any()
@@ -442,7 +442,7 @@ fn NoticeView(notice: Notice) -> impl IntoView {
     let i18n = use_i18n();
     match notice {
         Notice::Saved => view! { <p class="success" role="status">{t!(i18n, options.saved)}</p> }.into_any(),
-        Notice::Failed(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+        Notice::Failed(error) => view! { <ErrorAlert error /> }.into_any(),
         Notice::ChangedMeanwhile(parts) => {
             let parts = move || {
                 parts

@@ -6,7 +6,7 @@ use crate::domain::validation::{Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_
 use crate::domain::{GroupId, ReleaseType, Risk};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::language::{priority_label, ErrorMessage};
+use crate::language::{priority_label, ErrorAlert};
 use crate::layout::{Flash, FlashMessage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -207,7 +207,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <a class="button" href="/releases">{t!(i18n, dialog.cancel)}</a>
                 </div>
                 <div class="wide" aria-live="polite">
-                    {move || failure.get().map(|error| view! { <p class="error" role="alert"><ErrorMessage error /></p> })}
+                    {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
                 </div>
             </form>
         </section>

@@ -8,7 +8,7 @@ pub mod db;
 use crate::domain::flow::Access;
 use crate::domain::{Permission, Status};
 use crate::i18n::*;
-use crate::language::{format_datetime, localized, priority_label, status_label, ErrorMessage};
+use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert};
 use crate::layout::{CurrentUser, FlashBanner};
 use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
@@ -158,7 +158,7 @@ pub fn ReleaseListPage() -> impl IntoView {
                         .get()
                         .map(|result| match result {
                             Ok(page) => view! { <ReleaseTable page query /> }.into_any(),
-                            Err(error) => view! { <p class="error" role="alert"><ErrorMessage error /></p> }.into_any(),
+                            Err(error) => view! { <ErrorAlert error /> }.into_any(),
                         })
                 }}
             </Transition>
