@@ -108,6 +108,11 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Password => td_string!(locale, field.password),
         Field::FullName => td_string!(locale, field.full_name),
         Field::Responsibility => td_string!(locale, field.responsibility),
+        Field::DelegateGroup => td_string!(locale, field.delegate_group),
+        Field::DelegateUser => td_string!(locale, field.delegate_user),
+        Field::Justification => td_string!(locale, field.justification),
+        Field::Complement => td_string!(locale, field.complement),
+        Field::Reason => td_string!(locale, field.reason),
     }
 }
 
@@ -150,6 +155,10 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
             Refusal::ChangeNotLinkable { status } => {
                 let status = move || crate::relations::catalogue_code_label(i18n.get_locale(), &status);
                 view! { {t!(i18n, error.change_not_linkable, status)} }.into_any()
+            }
+            Refusal::NotAllowedInStatus { status } => {
+                let status = move || status_label(i18n.get_locale(), status);
+                view! { {t!(i18n, error.not_allowed_in_status, status)} }.into_any()
             }
         },
     }

@@ -22,6 +22,7 @@ pub mod flow_view;
 pub mod language;
 pub mod layout;
 pub mod relations;
+pub mod release_actions;
 pub mod release_form;
 pub mod release_list;
 pub mod widgets;
@@ -65,6 +66,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
                         <Route path=path!("releases") view=release_list::ReleaseListPage />
+                        <Route path=path!("releases/charts") view=release_list::charts::ReleaseChartsPage />
                         <Route path=path!("releases/new") view=release_form::registration::RegisterPage />
                         <Route path=path!("releases/:id") view=release_form::ReleasePage />
                     </ParentRoute>

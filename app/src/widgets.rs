@@ -49,7 +49,7 @@ pub struct MenuEntry {
 #[component]
 pub fn MenuButton(
     #[prop(into)] label: Signal<String>,
-    id: &'static str,
+    #[prop(into)] id: String,
     entries: Vec<MenuEntry>,
     #[prop(into, optional)] disabled: Signal<bool>,
 ) -> impl IntoView {
@@ -106,7 +106,7 @@ pub fn MenuButton(
         <div class="menu-button" on:keydown=on_keydown>
             <button
                 type="button"
-                id=id
+                id=id.clone()
                 node_ref=button
                 aria-haspopup="menu"
                 aria-controls=menu_id.clone()

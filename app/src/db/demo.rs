@@ -10,6 +10,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
 use crate::error::AppError;
+use crate::release_actions::db::suspend;
 use crate::release_form::db::{advance, capture, register, save, NewRelease};
 use sqlx::Row;
 
@@ -47,8 +48,9 @@ pub async fn load_if_empty(db: &Db, flow: &StoredFlow) -> Result<bool, DemoError
         return Ok(false);
     }
     use Permission::*;
-    let n1 = ensure_group(db, EXECUTORS_N1, &[Execute]).await?;
-    let n2 = ensure_group(db, EXECUTORS_N2, &[Execute]).await?;
+    // Executor groups hand tasks over among themselves; the managing group does the rest.
+    let n1 = ensure_group(db, EXECUTORS_N1, &[Execute, Delegate]).await?;
+    let n2 = ensure_group(db, EXECUTORS_N2, &[Execute, Delegate]).await?;
     ensure_group(db, CHANGE_MANAGEMENT, &[Create, Execute, Delegate, Suspend, Reactivate, Reopen, Cancel]).await?;
     ensure_group(db, REQUESTERS, &[]).await?;
     for (username, full_name, group, _) in DEMO_USERS {
@@ -296,11 +298,8 @@ async fn walk(
         return Ok(());
     }
     if target == Status::Suspended {
-        sqlx::query("UPDATE releases SET status = 'suspended', suspended_since = $1 WHERE id = $2")
-            .bind(tick(20))
-            .bind(id.0)
-            .execute(&db.pool)
-            .await?;
+        let complement = "El proveedor movió la ventana de mantenimiento a la próxima semana.";
+        suspend(db, flows, manager, id, 1, complement, tick(20)).await?;
         return Ok(());
     }
     let executor = &executors[i % 2];

@@ -2,6 +2,7 @@
 //! engine that decides, for a release, an acting user and an action, what happens —
 //! or refuses with the reason. The server applies the answer in one transaction.
 
+use super::actions::ReleaseScope;
 use super::permissions::Actor;
 use super::validation::{ClosureDraft, FieldError};
 use super::{GroupId, Localized, Permission, Status, TaskId, UserId};
@@ -141,6 +142,21 @@ impl FlowDefinition {
     pub fn transition(&self, from: &str, outcome: &str) -> Option<&TransitionDef> {
         self.transitions.iter().find(|t| t.from == from && t.outcome == outcome)
     }
+
+    /// The groups that execute a step of this flow by name: they answer for every release
+    /// that follows it.
+    pub fn owner_groups(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .steps
+            .iter()
+            .filter_map(|s| match &s.executor {
+                Executor::Group(name) => Some(name.clone()),
+                Executor::ReleaseGroup => None,
+            })
+            .collect();
+        names.dedup();
+        names
+    }
 }
 
 /// Who holds a task.
@@ -194,6 +210,8 @@ pub enum Refusal {
     AlreadyLinked,
     /// A change that is still Registered, or was Cancelled, cannot be linked.
     ChangeNotLinkable { status: String },
+    /// The action makes no sense while the release has this status.
+    NotAllowedInStatus { status: Status },
 }
 
 impl From<FieldError> for Refusal {
@@ -229,7 +247,8 @@ pub struct Advance {
     pub next: Option<NextTask>,
 }
 
-fn open_task(state: &ReleaseState) -> Result<&OpenTask, Refusal> {
+/// The open task, unless the flow has ended or the release is suspended.
+pub fn open_task(state: &ReleaseState) -> Result<&OpenTask, Refusal> {
     if state.status == Status::Suspended {
         return Err(Refusal::Suspended);
     }
@@ -265,9 +284,9 @@ pub fn access(state: &ReleaseState, actor: &Actor) -> Access {
 }
 
 /// Linking and unlinking: the user holding the current task (in its group, with Execute),
-/// or anyone whose group has Delegate, who may act on any release.
-pub fn check_may_relate(state: &ReleaseState, actor: &Actor) -> Result<(), Refusal> {
-    if actor.may(Permission::Delegate) {
+/// or anyone whose group has Delegate and answers for the release.
+pub fn check_may_relate(state: &ReleaseState, scope: &ReleaseScope, actor: &Actor) -> Result<(), Refusal> {
+    if actor.may_on(Permission::Delegate, scope) {
         return Ok(());
     }
     let task = open_task(state)?;
@@ -526,16 +545,25 @@ mod tests {
     #[test]
     fn the_holder_or_a_delegate_may_relate() {
         let e = executor();
-        assert_eq!(check_may_relate(&state("execution", Status::InExecution, Some(1)), &e), Ok(()));
-        assert_eq!(check_may_relate(&state("execution", Status::Approved, None), &e), Err(Refusal::NotCaptured));
+        let relate = |state: &ReleaseState, actor: &Actor| {
+            let scope = ReleaseScope::new(&release_flow(), GroupId(EXECUTORS), state);
+            check_may_relate(state, &scope, actor)
+        };
+        assert_eq!(relate(&state("execution", Status::InExecution, Some(1)), &e), Ok(()));
+        assert_eq!(relate(&state("execution", Status::Approved, None), &e), Err(Refusal::NotCaptured));
         assert_eq!(
-            check_may_relate(&state("execution", Status::InExecution, Some(5)), &e),
+            relate(&state("execution", Status::InExecution, Some(5)), &e),
             Err(Refusal::HeldByOther { holder: "User 5".into() })
         );
-        let delegate = actor(7, &[(MANAGERS, &[Permission::Delegate])]);
-        assert_eq!(check_may_relate(&state("execution", Status::InExecution, Some(5)), &delegate), Ok(()));
+        let delegate = actor(7, &[(EXECUTORS, &[Permission::Delegate])]);
+        assert_eq!(relate(&state("execution", Status::InExecution, Some(5)), &delegate), Ok(()));
+        let other_group_delegate = actor(8, &[(30, &[Permission::Delegate])]);
+        assert_eq!(
+            relate(&state("execution", Status::InExecution, Some(5)), &other_group_delegate),
+            Err(Refusal::NotInGroup { group: format!("Group {EXECUTORS}") })
+        );
         let ended = ReleaseState { status: Status::Closed, row_version: 1, task: None };
-        assert_eq!(check_may_relate(&ended, &e), Err(Refusal::FlowEnded));
+        assert_eq!(relate(&ended, &e), Err(Refusal::FlowEnded));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The rules of ReleaseDesk as plain Rust: no I/O, no Leptos, no SQL.
 //! Both the server and the browser use these types; only the server enforces them.
 
+pub mod actions;
 pub mod flow;
 pub mod permissions;
 pub mod priority;

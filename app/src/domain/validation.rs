@@ -32,6 +32,11 @@ pub enum Field {
     Password,
     FullName,
     Responsibility,
+    DelegateGroup,
+    DelegateUser,
+    Justification,
+    Complement,
+    Reason,
 }
 
 /// What is wrong with a field.

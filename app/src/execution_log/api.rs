@@ -18,8 +18,34 @@ pub struct LogEntryView {
     pub time_spent_minutes: Option<i64>,
     pub outcome: Option<Localized>,
     pub to_step: Option<Localized>,
+    /// A name from a managed list (a suspension's justification), in both languages.
+    pub label: Option<Localized>,
     /// Text the user typed or named, shown as is.
     pub text: Option<String>,
+}
+
+/// An entry as the log shows it; `None` for a kind this version does not know.
+#[cfg(feature = "ssr")]
+pub(crate) fn entry_view(
+    flow: &crate::domain::flow::FlowDefinition,
+    entry: super::db::StoredEntry,
+) -> Option<LogEntryView> {
+    let kind = LogKind::from_code(&entry.kind)?;
+    let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
+    let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
+    let text = |key: &str| details.get(key).and_then(|v| v.as_str());
+    Some(LogEntryView {
+        id: entry.id,
+        at: entry.at,
+        user: entry.user,
+        kind,
+        step: step_name(entry.step.as_deref()),
+        time_spent_minutes: entry.time_spent_minutes,
+        outcome: text("outcome").and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
+        to_step: step_name(text("to_step")),
+        label: details.get("label").and_then(|l| serde_json::from_value(l.clone()).ok()),
+        text: text("title").or(text("item")).or(text("text")).map(str::to_owned),
+    })
 }
 
 /// The release's execution log, newest first. Anyone logged in may read it.
@@ -31,25 +57,6 @@ pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
     let release = crate::release_form::db::load(&db, id).await?;
     let flow = flows.get(&db, release.flow_id).await?;
-    let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
     let entries = super::db::entries(&db, id).await?;
-    Ok(entries
-        .into_iter()
-        .filter_map(|entry| {
-            let kind = LogKind::from_code(&entry.kind)?;
-            let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
-            let text = |key: &str| details.get(key).and_then(|v| v.as_str());
-            Some(LogEntryView {
-                id: entry.id,
-                at: entry.at,
-                user: entry.user,
-                kind,
-                step: step_name(entry.step.as_deref()),
-                time_spent_minutes: entry.time_spent_minutes,
-                outcome: text("outcome").and_then(|o| flow.outcome(o)).map(|o| o.name.clone()),
-                to_step: step_name(text("to_step")),
-                text: text("title").or(text("item")).map(str::to_owned),
-            })
-        })
-        .collect())
+    Ok(entries.into_iter().filter_map(|entry| entry_view(&flow, entry)).collect())
 }

@@ -23,8 +23,23 @@ crate::domain::code_enum!(
         Linked = "linked",
         Unlinked = "unlinked",
         Manual = "manual",
+        Delegated = "delegated",
+        Suspended = "suspended",
+        Reactivated = "reactivated",
+        Reopened = "reopened",
+        Cancelled = "cancelled",
     }
 );
+
+impl LogKind {
+    /// The entries of the "Acción" menu's actions, which the flow view's history also shows.
+    pub fn is_release_action(self) -> bool {
+        matches!(
+            self,
+            LogKind::Delegated | LogKind::Suspended | LogKind::Reactivated | LogKind::Reopened | LogKind::Cancelled
+        )
+    }
+}
 
 pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
     match kind {
@@ -37,6 +52,11 @@ pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
         LogKind::Linked => td_string!(locale, log.linked),
         LogKind::Unlinked => td_string!(locale, log.unlinked),
         LogKind::Manual => td_string!(locale, log.manual),
+        LogKind::Delegated => td_string!(locale, log.delegated),
+        LogKind::Suspended => td_string!(locale, log.suspended),
+        LogKind::Reactivated => td_string!(locale, log.reactivated),
+        LogKind::Reopened => td_string!(locale, log.reopened),
+        LogKind::Cancelled => td_string!(locale, log.cancelled),
     }
 }
 
@@ -52,7 +72,10 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>) ->
                     .get()
                     .map(|result| match result {
                         Ok(entries) if entries.is_empty() => view! { <p class="muted">{t!(i18n, log.empty)}</p> }.into_any(),
-                        Ok(entries) => view! { <LogTable entries /> }.into_any(),
+                        Ok(entries) => {
+                            let caption = Signal::derive(move || t_string!(i18n, log.title).to_owned());
+                            view! { <LogTable entries caption /> }.into_any()
+                        }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
             }}
@@ -60,13 +83,14 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>) ->
     }
 }
 
+/// Log entries as a table, newest first as given; `caption` names it for screen readers.
 #[component]
-fn LogTable(entries: Vec<LogEntryView>) -> impl IntoView {
+pub fn LogTable(entries: Vec<LogEntryView>, #[prop(into)] caption: Signal<String>) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="table-wrap">
             <table class="log">
-                <caption class="visually-hidden">{t!(i18n, log.title)}</caption>
+                <caption class="visually-hidden">{move || caption.get()}</caption>
                 <thead>
                     <tr>
                         <th scope="col">{t!(i18n, log.when)}</th>
@@ -85,6 +109,7 @@ fn LogTable(entries: Vec<LogEntryView>) -> impl IntoView {
                             let step = entry.step.clone();
                             let outcome = entry.outcome.clone();
                             let to_step = entry.to_step.clone();
+                            let label = entry.label.clone();
                             view! {
                                 <tr class=format!("log-{}", kind.code())>
                                     <td>{format_datetime(entry.at)}</td>
@@ -97,6 +122,7 @@ fn LogTable(entries: Vec<LogEntryView>) -> impl IntoView {
                                     <td>
                                         {move || outcome.as_ref().map(|o| localized(i18n.get_locale(), o))}
                                         {move || to_step.as_ref().map(|s| format!(" → {}", localized(i18n.get_locale(), s)))}
+                                        {move || label.as_ref().map(|l| format!("{}: ", localized(i18n.get_locale(), l)))}
                                         {entry.text.clone()}
                                     </td>
                                 </tr>

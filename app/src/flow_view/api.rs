@@ -41,6 +41,8 @@ pub struct FlowView {
     pub edges: Vec<FlowEdge>,
     pub current: Option<usize>,
     pub visits: Vec<Visit>,
+    /// Delegations, suspensions, reactivations, reopenings and cancellation, oldest first.
+    pub actions: Vec<crate::execution_log::api::LogEntryView>,
 }
 
 #[server(prefix = "/api", endpoint = "release_flow", input = Json)]
@@ -98,5 +100,12 @@ pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
         })
         .collect();
     let current = release.state.task.as_ref().and_then(|t| node_of(&t.step));
-    Ok(FlowView { nodes, edges, current, visits })
+    let mut actions: Vec<_> = crate::execution_log::db::entries(&db, id)
+        .await?
+        .into_iter()
+        .filter_map(|entry| crate::execution_log::api::entry_view(&flow, entry))
+        .filter(|entry| entry.kind.is_release_action())
+        .collect();
+    actions.reverse();
+    Ok(FlowView { nodes, edges, current, visits, actions })
 }

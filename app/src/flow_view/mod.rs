@@ -9,6 +9,7 @@ pub mod db;
 pub mod layout;
 
 use crate::domain::ReleaseId;
+use crate::execution_log::LogTable;
 use crate::i18n::*;
 use crate::language::{format_datetime, format_duration, localized, ErrorAlert};
 use api::{release_flow, FlowView};
@@ -152,6 +153,14 @@ fn FlowPicture(flow: FlowView) -> impl IntoView {
                 {nodes}
             </svg>
             <FlowHistory flow=flow.clone() />
+            {(!flow.actions.is_empty())
+                .then(|| {
+                    let caption = Signal::derive(move || t_string!(i18n, flow.actions).to_owned());
+                    view! {
+                        <h3>{t!(i18n, flow.actions)}</h3>
+                        <LogTable entries=flow.actions.clone() caption />
+                    }
+                })}
         </div>
     }
 }

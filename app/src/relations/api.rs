@@ -92,8 +92,12 @@ pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let release = crate::release_form::db::load(&db, id).await?;
-    let may_edit = crate::domain::flow::check_may_relate(&release.state, &actor).is_ok();
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let may_edit = match super::db::check_may_relate(&db, &flows, &actor, id).await {
+        Ok(()) => true,
+        Err(AppError::Refused { .. }) => false,
+        Err(error) => return Err(error),
+    };
     Ok(super::db::relations(&db, id, may_edit).await?)
 }
 
@@ -123,7 +127,8 @@ pub async fn link_item(
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    super::db::link(&db, &actor, id, kind, item, responsibility.as_deref(), crate::db::now()).await
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::link(&db, &flows, &actor, id, kind, item, responsibility.as_deref(), crate::db::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "unlink_item", input = Json)]
@@ -131,7 +136,8 @@ pub async fn unlink_item(id: ReleaseId, kind: RelationKind, item: i64) -> Result
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    super::db::unlink(&db, &actor, id, kind, item, crate::db::now()).await
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::unlink(&db, &flows, &actor, id, kind, item, crate::db::now()).await
 }
 
 /// A knowledge article's text, as typed (the UI shows it as text, never as HTML).

@@ -5,6 +5,7 @@ use super::api::{
     Article, CatalogueHit, CataloguePage, ChangeItem, KnowledgeItem, MediaItem, ProblemItem, RelationKind, Relations,
     RoleItem, HITS_PER_PAGE, MAX_RESPONSIBILITY_CHARS,
 };
+use crate::db::flows::FlowCache;
 use crate::db::search::{prefix_end, terms};
 use crate::db::{is_unique_violation, Db};
 use crate::domain::flow::{self, Refusal};
@@ -194,9 +195,11 @@ async fn item(db: &Db, kind: RelationKind, item: i64) -> Result<Option<Catalogue
     sqlx::query(&sql).bind(item).fetch_optional(&db.pool).await?.as_ref().map(hit).transpose()
 }
 
-async fn check_may_relate(db: &Db, actor: &Actor, id: ReleaseId) -> Result<(), AppError> {
+/// Refuses, with the reason, when `actor` may not link or unlink on the release.
+pub async fn check_may_relate(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId) -> Result<(), AppError> {
     let release = crate::release_form::db::load(db, id).await?;
-    flow::check_may_relate(&release.state, actor)?;
+    let flow = flows.get(db, release.flow_id).await?;
+    flow::check_may_relate(&release.state, &release.scope(&flow), actor)?;
     Ok(())
 }
 
@@ -205,6 +208,7 @@ async fn check_may_relate(db: &Db, actor: &Actor, id: ReleaseId) -> Result<(), A
 #[allow(clippy::too_many_arguments)]
 pub async fn link(
     db: &Db,
+    flows: &FlowCache,
     actor: &Actor,
     id: ReleaseId,
     kind: RelationKind,
@@ -212,7 +216,7 @@ pub async fn link(
     responsibility: Option<&str>,
     now: i64,
 ) -> Result<(), AppError> {
-    check_may_relate(db, actor, id).await?;
+    check_may_relate(db, flows, actor, id).await?;
     let target = item(db, kind, item_id).await?.ok_or(AppError::NotFound)?;
     if kind == RelationKind::Change && matches!(target.detail.as_str(), "registered" | "cancelled") {
         return Err(Refusal::ChangeNotLinkable { status: target.detail }.into());
@@ -253,15 +257,17 @@ pub async fn link(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 pub async fn unlink(
     db: &Db,
+    flows: &FlowCache,
     actor: &Actor,
     id: ReleaseId,
     kind: RelationKind,
     item_id: i64,
     now: i64,
 ) -> Result<(), AppError> {
-    check_may_relate(db, actor, id).await?;
+    check_may_relate(db, flows, actor, id).await?;
     let target = item(db, kind, item_id).await?.ok_or(AppError::NotFound)?;
     let s = shape(kind);
     let mut tx = db.pool.begin().await?;

@@ -59,6 +59,8 @@ pub struct ReleaseView {
     pub closure: ClosureDraft,
     pub categories: Vec<CategoryChoice>,
     pub access: Access,
+    /// The "Acción" menu's entries the user may take on it now.
+    pub actions: Vec<crate::domain::actions::ReleaseAction>,
 }
 
 /// The release and the user's access to it. Anyone logged in may read a release.

@@ -6,6 +6,7 @@
 use crate::auth::db::group_id_by_name;
 use crate::db::flows::{FlowCache, StoredFlow};
 use crate::db::{code_column, fold_for_search, Db};
+use crate::domain::actions::ReleaseScope;
 use crate::domain::flow::{self, Capture, Executor, FlowDefinition, Holder, OpenTask, ReleaseState};
 use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
@@ -61,6 +62,13 @@ pub(crate) fn open_task_of(row: &AnyRow) -> Result<Option<OpenTask>, sqlx::Error
         group_name: row.try_get("task_group_name")?,
         assignee,
     }))
+}
+
+impl LoadedRelease {
+    /// The groups that answer for this release under `flow`.
+    pub fn scope(&self, flow: &FlowDefinition) -> ReleaseScope {
+        ReleaseScope::new(flow, self.executor_group, &self.state)
+    }
 }
 
 fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
@@ -169,7 +177,7 @@ pub async fn register(
 }
 
 /// Which group executes a step of this release.
-async fn resolve_group(db: &Db, executor: &Executor, release_group: GroupId) -> Result<GroupId, AppError> {
+pub(crate) async fn resolve_group(db: &Db, executor: &Executor, release_group: GroupId) -> Result<GroupId, AppError> {
     match executor {
         Executor::ReleaseGroup => Ok(release_group),
         Executor::Group(name) => group_id_by_name(db, name).await?.ok_or_else(|| {
@@ -181,7 +189,7 @@ async fn resolve_group(db: &Db, executor: &Executor, release_group: GroupId) -> 
 
 /// Creates the unassigned task of the next step and points the release at it; or, when
 /// the flow has ended, leaves the release without a step.
-async fn open_next_task(
+pub(crate) async fn open_next_task(
     conn: &mut AnyConnection,
     release: ReleaseId,
     next: Option<(&str, GroupId)>,
@@ -273,7 +281,7 @@ pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, n
 
 /// Takes the write lock and checks, in the same statement, that nobody changed the
 /// release since `expected_version`; the answer names the current version otherwise.
-async fn claim_version(
+pub(crate) async fn claim_version(
     tx: &mut AnyConnection,
     db: &Db,
     id: ReleaseId,
@@ -564,6 +572,7 @@ pub async fn view(
         },
         categories,
         access: flow::access(&release.state, actor),
+        actions: crate::domain::actions::available_actions(&release.state, &release.scope(&flow), actor),
     })
 }
 

@@ -19,6 +19,7 @@ use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert, ErrorMessage};
 use crate::layout::{Flash, FlashMessage};
 use crate::relations::RelationTabs;
+use crate::release_actions::{ActionHost, ActionMenu};
 use crate::widgets::{MenuButton, MenuEntry, Modal};
 use api::{advance_release, get_release, save_release, ReleaseView};
 use capture::{CaptureDialog, CaptureTarget};
@@ -43,6 +44,7 @@ pub fn ReleasePage() -> impl IntoView {
     );
     let reload = Callback::new(move |_: ()| release.refetch());
     view! {
+        <ActionHost on_done=Callback::new(move |_| release.refetch())>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
             {move || {
                 release
@@ -59,6 +61,7 @@ pub fn ReleasePage() -> impl IntoView {
                     })
             }}
         </Transition>
+        </ActionHost>
     }
 }
 
@@ -300,6 +303,7 @@ fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_
                 <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
             </div>
             <div class="icon-buttons">
+                {move || current.with(|r| view! { <ActionMenu release=r.id actions=r.actions.clone() /> })}
                 <IconButton
                     label=Signal::derive(move || t_string!(i18n, log.title).to_owned())
                     open=log_open

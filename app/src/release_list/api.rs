@@ -68,6 +68,8 @@ pub struct ReleaseRow {
     pub responsible: Option<String>,
     /// What the user may do on opening it: confirm the assignment first, or not.
     pub access: crate::domain::flow::Access,
+    /// The "Acción" menu's entries the user may take on it now.
+    pub actions: Vec<crate::domain::actions::ReleaseAction>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,5 +94,55 @@ pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
         }));
     }
     let db = use_db()?;
-    Ok(super::db::list(&db, &actor, &query, crate::db::now()).await?)
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::list(&db, &flows, &actor, &query, crate::db::now()).await
+}
+
+/// Where a release stands against its deadline (suspended time not counted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Deadline {
+    OnTime,
+    /// The deadline is less than a day away.
+    DueSoon,
+    Late,
+    /// Closed or cancelled: no deadline to meet any more.
+    Finished,
+}
+
+impl Deadline {
+    pub const ALL: [Deadline; 4] = [Deadline::OnTime, Deadline::DueSoon, Deadline::Late, Deadline::Finished];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Deadline::OnTime => "on_time",
+            Deadline::DueSoon => "due_soon",
+            Deadline::Late => "late",
+            Deadline::Finished => "finished",
+        }
+    }
+}
+
+/// How far ahead a deadline counts as due soon.
+pub const DUE_SOON_SECONDS: i64 = 86_400;
+
+/// The counts behind "Gráficos": the releases the list's filters select, grouped four ways.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChartCounts {
+    pub total: i64,
+    pub by_status: Vec<(Status, i64)>,
+    pub by_priority: Vec<(i64, i64)>,
+    pub by_group: Vec<(String, i64)>,
+    pub by_deadline: Vec<(Deadline, i64)>,
+}
+
+/// Aggregates computed in the database for the same filters as the list (the page is ignored).
+#[server(prefix = "/api", endpoint = "release_charts", input = Json)]
+pub async fn release_charts(query: ListQuery) -> Result<ChartCounts, AppError> {
+    use crate::auth::session::{require_actor, use_db};
+    use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
+    let actor = require_actor().await?;
+    check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
+    let db = use_db()?;
+    Ok(super::db::charts(&db, &actor, &query, crate::db::now()).await?)
 }

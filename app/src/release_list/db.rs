@@ -1,10 +1,13 @@
 //! The list's queries. Filters become numbered parameters, never spliced text.
 
-use super::api::{ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE};
+use super::api::{ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, DUE_SOON_SECONDS, PAGE_SIZE};
+use crate::db::flows::FlowCache;
 use crate::db::{code_column, fold_for_search, Db};
-use crate::domain::flow::{self, ReleaseState};
+use crate::domain::actions::{available_actions, ReleaseScope};
+use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
-use crate::domain::{delay_seconds, Localized, ReleaseId, Status};
+use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status};
+use crate::error::AppError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -90,7 +93,13 @@ fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
     filter
 }
 
-pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result<ReleasePage, sqlx::Error> {
+pub async fn list(
+    db: &Db,
+    flows: &FlowCache,
+    actor: &Actor,
+    query: &ListQuery,
+    now: i64,
+) -> Result<ReleasePage, AppError> {
     let filter = filter_for(query, actor);
     let where_clause = filter.sql();
     let count_sql = format!(
@@ -103,7 +112,7 @@ pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result
 
     let offset = query.page.saturating_mul(PAGE_SIZE);
     let rows_sql = format!(
-        "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status,
+        "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status, r.flow_id, r.executor_group_id,
                 r.suspended_seconds, r.suspended_since,
                 requester.full_name AS requester, executor.name AS executor_group,
                 step.name_es AS step_es, step.name_pt AS step_pt,
@@ -121,18 +130,88 @@ pub async fn list(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result
           LIMIT {PAGE_SIZE} OFFSET {offset}"
     );
     let rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
-    let rows = rows.iter().map(|row| release_row(row, actor, now)).collect::<Result<_, _>>()?;
+    let mut release_rows = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let flow = flows.get(db, row.try_get("flow_id")?).await?;
+        release_rows.push(release_row(row, &flow, actor, now)?);
+    }
+    let rows = release_rows;
     Ok(ReleasePage { rows, total, page: query.page, page_size: PAGE_SIZE })
 }
 
-fn release_row(row: &AnyRow, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx::Error> {
+/// One `GROUP BY` over the filtered releases: `key` is the grouped expression, `joins` what
+/// it needs beyond the task join the filters use. Parameters after the filter's are `extra`.
+async fn counts<K>(
+    db: &Db,
+    filter: &Filter,
+    key: &str,
+    joins: &str,
+    extra: &[i64],
+    decode: impl Fn(&AnyRow) -> Result<Option<K>, sqlx::Error>,
+) -> Result<Vec<(K, i64)>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {key} AS k, COUNT(*) AS n
+           FROM releases r
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           {joins}
+         {where_clause}
+          GROUP BY 1
+          ORDER BY 1",
+        where_clause = filter.sql()
+    );
+    let mut query = filter.bind(sqlx::query(&sql));
+    for value in extra {
+        query = query.bind(*value);
+    }
+    let mut counted = Vec::new();
+    for row in query.fetch_all(&db.pool).await? {
+        if let Some(key) = decode(&row)? {
+            counted.push((key, row.try_get("n")?));
+        }
+    }
+    Ok(counted)
+}
+
+/// The charts' counts, each computed by the database for the list's filters.
+pub async fn charts(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result<ChartCounts, sqlx::Error> {
+    let filter = filter_for(query, actor);
+    let text = |row: &AnyRow| row.try_get::<String, _>("k");
+    let mut by_status = counts(db, &filter, "r.status", "", &[], |row| Ok(Status::from_code(&text(row)?))).await?;
+    by_status.sort_by_key(|(status, _)| Status::ALL.iter().position(|s| s == status));
+    let by_priority = counts(db, &filter, "r.priority", "", &[], |row| Ok(Some(row.try_get::<i64, _>("k")?))).await?;
+    let by_group = counts(db, &filter, "g.name", "JOIN user_groups g ON g.id = r.executor_group_id", &[], |row| {
+        Ok(Some(text(row)?))
+    })
+    .await?;
+    // The same rule as the list's delay column: suspended time moves the deadline.
+    let now_param = filter.count + 1;
+    let due = format!("r.planned_end + r.suspended_seconds + COALESCE(${now_param} - r.suspended_since, 0)");
+    let deadline = format!(
+        "CASE WHEN r.status IN ('closed', 'cancelled') THEN 'finished'
+              WHEN {due} < ${now_param} THEN 'late'
+              WHEN {due} < ${now_param} + {DUE_SOON_SECONDS} THEN 'due_soon'
+              ELSE 'on_time' END"
+    );
+    let mut by_deadline = counts(db, &filter, &deadline, "", &[now], |row| {
+        Ok(Deadline::ALL.into_iter().find(|d| d.code() == text(row).unwrap_or_default()))
+    })
+    .await?;
+    by_deadline.sort_by_key(|(deadline, _)| *deadline as u8);
+    let total = by_status.iter().map(|(_, n)| n).sum();
+    Ok(ChartCounts { total, by_status, by_priority, by_group, by_deadline })
+}
+
+fn release_row(row: &AnyRow, flow: &FlowDefinition, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx::Error> {
     let status = code_column(row, "status", Status::from_code)?;
     let planned_end: i64 = row.try_get("planned_end")?;
     let step_es: Option<String> = row.try_get("step_es")?;
     let step_pt: Option<String> = row.try_get("step_pt")?;
     let task = crate::release_form::db::open_task_of(row)?;
     let responsible = task.as_ref().and_then(|t| t.assignee.as_ref()).map(|h| h.name.clone());
-    let access = flow::access(&ReleaseState { status, row_version: 0, task }, actor);
+    let state = ReleaseState { status, row_version: 0, task };
+    let scope = ReleaseScope::new(flow, GroupId(row.try_get("executor_group_id")?), &state);
+    let actions = available_actions(&state, &scope, actor);
+    let access = flow::access(&state, actor);
     Ok(ReleaseRow {
         id: ReleaseId(row.try_get("id")?),
         title: row.try_get("title")?,
@@ -152,6 +231,7 @@ fn release_row(row: &AnyRow, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx
         executor_group: row.try_get("executor_group")?,
         responsible,
         access,
+        actions,
     })
 }
 

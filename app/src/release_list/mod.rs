@@ -2,6 +2,7 @@
 //! The filters live in the URL, so a reload, a bookmark or the back button keeps them.
 
 pub mod api;
+pub mod charts;
 #[cfg(feature = "ssr")]
 pub mod db;
 
@@ -10,14 +11,23 @@ use crate::domain::{Permission, Status};
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert};
 use crate::layout::{CurrentUser, FlashBanner};
+use crate::release_actions::{ActionHost, ActionMenu};
 use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 
+pub const LIST_PATH: &str = "/releases";
+pub const CHARTS_PATH: &str = "/releases/charts";
+
 /// The URL of the list showing `query`.
 pub fn list_url(query: &ListQuery) -> String {
+    view_url(LIST_PATH, query)
+}
+
+/// The URL of one of the list's views (the table or the charts) with `query`'s filters.
+pub fn view_url(path: &str, query: &ListQuery) -> String {
     let mut params = ParamsMap::new();
     if !query.search.is_empty() {
         params.insert("q", query.search.clone());
@@ -31,10 +41,10 @@ pub fn list_url(query: &ListQuery) -> String {
     if query.page > 0 {
         params.insert("page", query.page.to_string());
     }
-    format!("/releases{}", params.to_query_string())
+    format!("{path}{}", params.to_query_string())
 }
 
-fn query_from(params: &ParamsMap) -> ListQuery {
+pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
     ListQuery {
         search: params.get("q").unwrap_or_default(),
         status: params.get("status").and_then(|s| Status::from_code(&s)),
@@ -50,10 +60,6 @@ pub fn ReleaseListPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(query_from));
     let releases = Resource::new(move || query.get(), list_releases);
     let navigate = use_navigate();
-    let go = {
-        let navigate = navigate.clone();
-        move |next: ListQuery| navigate(&list_url(&next), Default::default())
-    };
     let capture_target = RwSignal::new(None::<CaptureTarget>);
     provide_context(capture_target);
     let open_captured =
@@ -63,30 +69,6 @@ pub fn ReleaseListPage() -> impl IntoView {
             .and_then(|user| user.get())
             .and_then(Result::ok)
             .is_some_and(|actor| actor.may(Permission::Create))
-    };
-
-    // What is typed stays typed: the field is bound to this signal, not re-rendered.
-    let search = RwSignal::new(query.get_untracked().search);
-    let on_search = {
-        let go = go.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            go(ListQuery { search: search.get_untracked().trim().to_owned(), page: 0, ..query.get_untracked() });
-        }
-    };
-    let on_status = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let status = Status::from_code(&event_target_value(&ev));
-            go(ListQuery { status, page: 0, ..query.get_untracked() });
-        }
-    };
-    let on_scope = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let scope = Scope::from_code(&event_target_value(&ev));
-            go(ListQuery { scope, page: 0, ..query.get_untracked() });
-        }
     };
 
     view! {
@@ -100,68 +82,20 @@ pub fn ReleaseListPage() -> impl IntoView {
                 </Transition>
             </div>
             <FlashBanner />
-            <form class="filters" role="search" method="get" action="/releases" on:submit=on_search>
-                <div class="field grow">
-                    <label for="search">{t!(i18n, list.search)}</label>
-                    <input
-                        id="search"
-                        name="q"
-                        type="search"
-                        maxlength="200"
-                        placeholder=move || t_string!(i18n, list.search_hint)
-                        bind:value=search
-                    />
-                </div>
-                <div class="field">
-                    <label for="status-filter">{t!(i18n, list.status_filter)}</label>
-                    <select id="status-filter" name="status" on:change=on_status>
-                        <option value="" selected=move || query.with(|q| q.status.is_none())>
-                            {t!(i18n, list.any_status)}
-                        </option>
-                        {Status::ALL
-                            .iter()
-                            .map(|status| {
-                                let status = *status;
-                                view! {
-                                    <option value=status.code() selected=move || query.with(|q| q.status == Some(status))>
-                                        {move || status_label(i18n.get_locale(), status)}
-                                    </option>
-                                }
+            <ViewTabs query current=ListView::Management />
+            <ListFilters query path=LIST_PATH on_refresh=Callback::new(move |_| releases.refetch()) />
+            <ActionHost on_done=Callback::new(move |_| releases.refetch())>
+                <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
+                    {move || {
+                        releases
+                            .get()
+                            .map(|result| match result {
+                                Ok(page) => view! { <ReleaseTable page query /> }.into_any(),
+                                Err(error) => view! { <ErrorAlert error /> }.into_any(),
                             })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="scope-filter">{t!(i18n, list.scope)}</label>
-                    <select id="scope-filter" name="scope" on:change=on_scope>
-                        <option value="all" selected=move || query.with(|q| q.scope == Scope::All)>
-                            {t!(i18n, list.scope_all)}
-                        </option>
-                        <option value="groups" selected=move || query.with(|q| q.scope == Scope::MyGroups)>
-                            {t!(i18n, list.scope_groups)}
-                        </option>
-                        <option value="mine" selected=move || query.with(|q| q.scope == Scope::Mine)>
-                            {t!(i18n, list.scope_mine)}
-                        </option>
-                    </select>
-                </div>
-                <div class="field actions">
-                    <button type="submit" class="primary">{t!(i18n, list.apply)}</button>
-                    <button type="button" on:click=move |_| releases.refetch()>
-                        {t!(i18n, list.refresh)}
-                    </button>
-                </div>
-            </form>
-            <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
-                {move || {
-                    releases
-                        .get()
-                        .map(|result| match result {
-                            Ok(page) => view! { <ReleaseTable page query /> }.into_any(),
-                            Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                        })
-                }}
-            </Transition>
+                    }}
+                </Transition>
+            </ActionHost>
             <CaptureDialog target=capture_target on_captured=open_captured />
         </section>
     }
@@ -249,7 +183,10 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
                 }}
             </td>
             <td>
-                <OpenButton id access=row.access step=row.current_task.clone() />
+                <div class="row-actions">
+                    <OpenButton id access=row.access step=row.current_task.clone() />
+                    <ActionMenu release=id actions=row.actions />
+                </div>
             </td>
         </tr>
     }
@@ -298,5 +235,116 @@ fn OpenButton(id: crate::domain::ReleaseId, access: Access, step: Option<crate::
             .into_any()
         }
         _ => view! { <a class="button" role="button" href=href>{t!(i18n, list.open)}</a> }.into_any(),
+    }
+}
+
+/// "Gestión" (the list itself) and "Gráficos": two views of the same filtered releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListView {
+    Management,
+    Charts,
+}
+
+#[component]
+pub fn ViewTabs(query: Memo<ListQuery>, current: ListView) -> impl IntoView {
+    let i18n = use_i18n();
+    let link = move |view: ListView, path: &'static str| {
+        let current_page = (view == current).then_some("page");
+        view! {
+            <a class="view-tab" href=move || view_url(path, &ListQuery { page: 0, ..query.get() }) aria-current=current_page>
+                {move || match view {
+                    ListView::Management => t_string!(i18n, list.management),
+                    ListView::Charts => t_string!(i18n, list.charts),
+                }}
+            </a>
+        }
+    };
+    view! {
+        <nav class="view-tabs" aria-label=move || t_string!(i18n, list.views)>
+            {link(ListView::Management, LIST_PATH)}
+            {link(ListView::Charts, CHARTS_PATH)}
+        </nav>
+    }
+}
+
+/// The search box and the status and scope filters, kept in the URL of `path`.
+#[component]
+pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callback<()>) -> impl IntoView {
+    let i18n = use_i18n();
+    let navigate = use_navigate();
+    let go = move |next: ListQuery| navigate(&view_url(path, &next), Default::default());
+    // What is typed stays typed: the field is bound to this signal, not re-rendered.
+    let search = RwSignal::new(query.get_untracked().search);
+    let on_search = {
+        let go = go.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            go(ListQuery { search: search.get_untracked().trim().to_owned(), page: 0, ..query.get_untracked() });
+        }
+    };
+    let on_status = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let status = Status::from_code(&event_target_value(&ev));
+            go(ListQuery { status, page: 0, ..query.get_untracked() });
+        }
+    };
+    let on_scope = move |ev: leptos::ev::Event| {
+        let scope = Scope::from_code(&event_target_value(&ev));
+        go(ListQuery { scope, page: 0, ..query.get_untracked() });
+    };
+    view! {
+            <form class="filters" role="search" method="get" action=path on:submit=on_search>
+                <div class="field grow">
+                    <label for="search">{t!(i18n, list.search)}</label>
+                    <input
+                        id="search"
+                        name="q"
+                        type="search"
+                        maxlength="200"
+                        placeholder=move || t_string!(i18n, list.search_hint)
+                        bind:value=search
+                    />
+                </div>
+                <div class="field">
+                    <label for="status-filter">{t!(i18n, list.status_filter)}</label>
+                    <select id="status-filter" name="status" on:change=on_status>
+                        <option value="" selected=move || query.with(|q| q.status.is_none())>
+                            {t!(i18n, list.any_status)}
+                        </option>
+                        {Status::ALL
+                            .iter()
+                            .map(|status| {
+                                let status = *status;
+                                view! {
+                                    <option value=status.code() selected=move || query.with(|q| q.status == Some(status))>
+                                        {move || status_label(i18n.get_locale(), status)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="scope-filter">{t!(i18n, list.scope)}</label>
+                    <select id="scope-filter" name="scope" on:change=on_scope>
+                        <option value="all" selected=move || query.with(|q| q.scope == Scope::All)>
+                            {t!(i18n, list.scope_all)}
+                        </option>
+                        <option value="groups" selected=move || query.with(|q| q.scope == Scope::MyGroups)>
+                            {t!(i18n, list.scope_groups)}
+                        </option>
+                        <option value="mine" selected=move || query.with(|q| q.scope == Scope::Mine)>
+                            {t!(i18n, list.scope_mine)}
+                        </option>
+                    </select>
+                </div>
+                <div class="field actions">
+                    <button type="submit" class="primary">{t!(i18n, list.apply)}</button>
+                    <button type="button" on:click=move |_| on_refresh.run(())>
+                        {t!(i18n, list.refresh)}
+                    </button>
+                </div>
+            </form>
     }
 }
