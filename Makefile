@@ -55,7 +55,7 @@ apt-install:
 test-tools: tools
 	@command -v chromium >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="chromium chromium-driver"
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PACKAGES=postgresql
-	@cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-fund --no-audit; }
+	@cd end2end && { [ -d node_modules/@playwright/test ] && [ -d node_modules/@axe-core/playwright ] || npm ci --no-fund --no-audit; }
 
 build: tools
 	cargo leptos build --release

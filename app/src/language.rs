@@ -113,6 +113,12 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Justification => td_string!(locale, field.justification),
         Field::Complement => td_string!(locale, field.complement),
         Field::Reason => td_string!(locale, field.reason),
+        Field::OccurrenceCategory => td_string!(locale, field.occurrence_category),
+        Field::OccurrenceOrigin => td_string!(locale, field.occurrence_origin),
+        Field::TimeSpent => td_string!(locale, field.time_spent),
+        Field::OccurrenceDescription => td_string!(locale, field.occurrence_description),
+        Field::OccurrenceText => td_string!(locale, field.occurrence_text),
+        Field::UserInformation => td_string!(locale, field.user_information),
     }
 }
 

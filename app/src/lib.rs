@@ -21,6 +21,7 @@ pub mod execution_log;
 pub mod flow_view;
 pub mod language;
 pub mod layout;
+pub mod live;
 pub mod relations;
 pub mod release_actions;
 pub mod release_form;

@@ -16,6 +16,12 @@ export const LABELS = {
     statusResolved: 'Resuelta', statusNotResolved: 'No resuelta', statusClosed: 'Cerrada',
     review: 'Revisión', authorization: 'Autorización de ejecución', unassigned: 'Sin asignar',
     logSaved: 'Guardada', logAdvanced: 'Flujo avanzado', accept: 'Aceptar',
+    action: 'Acción', delegate: 'Delegar', suspend: 'Suspender', reactivate: 'Reactivar',
+    reopen: 'Reabrir', cancel: 'Cancelar', justification: 'Justificación', complement: 'Complemento',
+    reason: 'Motivo', group: 'Grupo', responsible: 'Responsable', mine: 'Asignadas a mí',
+    statusSuspended: 'Suspendida', statusCancelled: 'Cancelada', statusApproved: 'Aprobada',
+    suspendedNotice: 'La liberación está suspendida.', listView: 'Gestión', chartsView: 'Gráficos',
+    byStatus: 'Por estado', all: 'Todas', logSuspended: 'Liberación suspendida', logReactivated: 'Liberación reactivada',
   },
   pt: {
     username: 'Usuário', password: 'Senha', enter: 'Entrar',
@@ -29,6 +35,12 @@ export const LABELS = {
     statusResolved: 'Resolvida', statusNotResolved: 'Não resolvida', statusClosed: 'Fechada',
     review: 'Revisão', authorization: 'Autorização de execução', unassigned: 'Não atribuída',
     logSaved: 'Gravada', logAdvanced: 'Fluxo avançado', accept: 'Aceitar',
+    action: 'Ação', delegate: 'Delegar', suspend: 'Suspender', reactivate: 'Reativar',
+    reopen: 'Reabrir', cancel: 'Cancelar', justification: 'Justificativa', complement: 'Complemento',
+    reason: 'Motivo', group: 'Grupo', responsible: 'Responsável', mine: 'Atribuídas a mim',
+    statusSuspended: 'Suspensa', statusCancelled: 'Cancelada', statusApproved: 'Aprovada',
+    suspendedNotice: 'A liberação está suspensa.', listView: 'Gerenciamento', chartsView: 'Gráficos',
+    byStatus: 'Por situação', all: 'Todas', logSuspended: 'Liberação suspensa', logReactivated: 'Liberação reativada',
   },
 } as const;
 
@@ -86,7 +98,13 @@ export async function rowOf(page: Page, lang: Language, number: string) {
   await search(page, lang, number);
   const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: number, exact: true }) });
   await expect(row).toHaveCount(1);
+  await listLive(page);
   return row;
+}
+
+/** Waits until the list's rows (which hydrate after the page around them) answer clicks. */
+export async function listLive(page: Page) {
+  await page.locator('.table-wrap[data-live="true"]').waitFor({ state: 'attached' });
 }
 
 /** "Abrir" on the release's row and confirm the task assignment. */

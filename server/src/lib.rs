@@ -35,7 +35,10 @@ pub async fn router(
             provide_context(flows.clone());
         }
     };
+    let live = app::live::LiveHub::start(db.clone());
     Ok(Router::new()
+        .route("/api/events", axum::routing::get(app::live::events))
+        .layer(axum::Extension(live))
         .leptos_routes_with_context(&options, routes, context, {
             let options = options.clone();
             move || shell(options.clone())

@@ -224,8 +224,8 @@ fn plans() -> Vec<Plan> {
     add(InExecution, 2, false);
     add(InExecution, 1, true);
     add(Registered, 4, false);
-    add(Approved, 6, false);
-    add(Approved, 3, true);
+    add(Approved, 10, false);
+    add(Approved, 4, true);
     plans
 }
 

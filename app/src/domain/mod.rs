@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod flow;
+pub mod occurrence;
 pub mod permissions;
 pub mod priority;
 pub mod validation;

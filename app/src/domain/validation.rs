@@ -37,6 +37,12 @@ pub enum Field {
     Justification,
     Complement,
     Reason,
+    OccurrenceCategory,
+    OccurrenceOrigin,
+    TimeSpent,
+    OccurrenceDescription,
+    OccurrenceText,
+    UserInformation,
 }
 
 /// What is wrong with a field.

@@ -1,11 +1,22 @@
-//! Reading the execution log.
+//! Reading, adding to and exporting the execution log.
 
+use super::changes::FieldChange;
 use super::LogKind;
+use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::{Localized, ReleaseId};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
+
+/// A manual occurrence's own fields (its text is the entry's `text`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccurrenceView {
+    pub category: String,
+    pub origin: String,
+    pub description: String,
+    pub user_information: String,
+}
 
 /// One entry as the log shows it: names in both languages, user text as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,6 +33,9 @@ pub struct LogEntryView {
     pub label: Option<Localized>,
     /// Text the user typed or named, shown as is.
     pub text: Option<String>,
+    /// For an advance: what it changed in the release since the previous advance.
+    pub changes: Vec<FieldChange>,
+    pub occurrence: Option<OccurrenceView>,
 }
 
 /// An entry as the log shows it; `None` for a kind this version does not know.
@@ -34,6 +48,12 @@ pub(crate) fn entry_view(
     let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
     let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
     let text = |key: &str| details.get(key).and_then(|v| v.as_str());
+    let occurrence = (kind == LogKind::Manual).then(|| OccurrenceView {
+        category: text("category").unwrap_or_default().to_owned(),
+        origin: text("origin").unwrap_or_default().to_owned(),
+        description: text("description").unwrap_or_default().to_owned(),
+        user_information: text("user_information").unwrap_or_default().to_owned(),
+    });
     Some(LogEntryView {
         id: entry.id,
         at: entry.at,
@@ -45,18 +65,47 @@ pub(crate) fn entry_view(
         to_step: step_name(text("to_step")),
         label: details.get("label").and_then(|l| serde_json::from_value(l.clone()).ok()),
         text: text("title").or(text("item")).or(text("text")).map(str::to_owned),
+        changes: Vec::new(),
+        occurrence,
     })
 }
 
-/// The release's execution log, newest first. Anyone logged in may read it.
+/// The release's execution log, newest first, each advance with what it changed.
+/// Anyone logged in may read it.
 #[server(prefix = "/api", endpoint = "release_log", input = Json)]
 pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;
     let db = use_db()?;
     let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-    let release = crate::release_form::db::load(&db, id).await?;
-    let flow = flows.get(&db, release.flow_id).await?;
-    let entries = super::db::entries(&db, id).await?;
-    Ok(entries.into_iter().filter_map(|entry| entry_view(&flow, entry)).collect())
+    super::db::log_view(&db, &flows, id).await
+}
+
+/// Adds a manual occurrence, stamped with the user and the time; returns its id.
+#[server(prefix = "/api", endpoint = "add_occurrence", input = Json)]
+pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Result<i64, AppError> {
+    use crate::auth::session::{require_actor, use_db};
+    let actor = require_actor().await?;
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    super::db::add_occurrence(&db, &flows, &actor, id, &occurrence, crate::db::now()).await
+}
+
+/// The log as CSV in `language` ("es" or "pt"): columns and names translated, what users
+/// typed as typed.
+#[server(prefix = "/api", endpoint = "export_log", input = Json)]
+pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppError> {
+    use crate::auth::session::{require_actor, use_db};
+    require_actor().await?;
+    let locale = match language.as_str() {
+        "pt" => crate::i18n::Locale::pt,
+        _ => crate::i18n::Locale::es,
+    };
+    let db = use_db()?;
+    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let entries = super::db::log_view(&db, &flows, id).await?;
+    super::csv::log_csv(locale, &entries).map_err(|error| {
+        tracing::error!(%error, "cannot write the log as CSV");
+        AppError::Internal
+    })
 }

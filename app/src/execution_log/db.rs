@@ -48,9 +48,11 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<(), sq
     .bind(entry.time_spent_minutes)
     .bind(entry.details.to_string())
     .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
-    .execute(conn)
+    .execute(&mut *conn)
     .await?;
-    Ok(())
+    let event =
+        crate::live::LiveEvent { release: entry.release.0, user: entry.user.0, kind: entry.kind.code().to_owned() };
+    crate::live::notify(conn, &event).await
 }
 
 /// A stored entry, with the names the log shows.
@@ -63,13 +65,15 @@ pub struct StoredEntry {
     pub step: Option<String>,
     pub time_spent_minutes: Option<i64>,
     pub details: String,
+    /// The release after an advance, as JSON.
+    pub snapshot: Option<String>,
 }
 
 /// The release's entries, newest first.
 pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<StoredEntry>, sqlx::Error> {
     use sqlx::Row;
     sqlx::query(
-        "SELECT l.id, l.occurred_at, u.full_name, l.kind, l.step_code, l.time_spent_minutes, l.details
+        "SELECT l.id, l.occurred_at, u.full_name, l.kind, l.step_code, l.time_spent_minutes, l.details, l.snapshot
            FROM execution_log l JOIN users u ON u.id = l.user_id
           WHERE l.release_id = $1
           ORDER BY l.id DESC",
@@ -87,7 +91,103 @@ pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<Store
             step: r.try_get("step_code")?,
             time_spent_minutes: r.try_get("time_spent_minutes")?,
             details: r.try_get("details")?,
+            snapshot: r.try_get("snapshot")?,
         })
     })
     .collect()
+}
+
+/// The release's log as users read it, newest first; each advance carries what changed
+/// since the previous advance's snapshot.
+pub async fn log_view(
+    db: &crate::db::Db,
+    flows: &crate::db::flows::FlowCache,
+    release: ReleaseId,
+) -> Result<Vec<super::api::LogEntryView>, crate::error::AppError> {
+    use super::changes::{changed_fields, FieldChange, ShownValue, TrackedField};
+    use crate::domain::{ClosureOutcome, Localized, Status};
+    use sqlx::Row;
+    let loaded = crate::release_form::db::load(db, release).await?;
+    let flow = flows.get(db, loaded.flow_id).await?;
+    let categories: std::collections::HashMap<i64, Localized> =
+        sqlx::query("SELECT id, name_es, name_pt FROM solution_categories")
+            .fetch_all(&db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, Localized { es: r.try_get("name_es")?, pt: r.try_get("name_pt")? })))
+            .collect::<Result<_, sqlx::Error>>()?;
+    let shown = |field: TrackedField, value: serde_json::Value| -> Option<ShownValue> {
+        let text = value.as_str().map(str::to_owned);
+        Some(match field {
+            TrackedField::Status => ShownValue::Status(Status::from_code(text.as_deref()?)?),
+            TrackedField::Outcome => ShownValue::Outcome(ClosureOutcome::from_code(text.as_deref()?)?),
+            TrackedField::Step => match flow.step(text.as_deref()?) {
+                Some(step) => ShownValue::Name(step.name.clone()),
+                None => ShownValue::Text(text?),
+            },
+            TrackedField::SolutionCategory => ShownValue::Name(categories.get(&value.as_i64()?)?.clone()),
+            TrackedField::Priority => ShownValue::Number(value.as_i64()?),
+            TrackedField::PlannedEnd => ShownValue::Time(value.as_i64()?),
+            TrackedField::Title | TrackedField::VersionLabel | TrackedField::UsefulInformation => {
+                ShownValue::Text(text?)
+            }
+        })
+    };
+    let mut stored = entries(db, release).await?;
+    stored.reverse();
+    let mut previous: Option<serde_json::Value> = None;
+    let mut views = Vec::with_capacity(stored.len());
+    for entry in stored {
+        let snapshot = entry.snapshot.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
+        let Some(mut view) = super::api::entry_view(&flow, entry) else { continue };
+        if let Some(snapshot) = snapshot {
+            view.changes = changed_fields(previous.as_ref(), &snapshot)
+                .into_iter()
+                .map(|(field, before, after)| FieldChange {
+                    field,
+                    before: before.and_then(|v| shown(field, v)),
+                    after: after.and_then(|v| shown(field, v)),
+                })
+                .collect();
+            previous = Some(snapshot);
+        }
+        views.push(view);
+    }
+    views.reverse();
+    Ok(views)
+}
+
+/// Appends a manual occurrence, after checking who may record and every field.
+pub async fn add_occurrence(
+    db: &crate::db::Db,
+    flows: &crate::db::flows::FlowCache,
+    actor: &crate::domain::permissions::Actor,
+    release: ReleaseId,
+    draft: &crate::domain::occurrence::OccurrenceDraft,
+    now: i64,
+) -> Result<i64, crate::error::AppError> {
+    use sqlx::Row;
+    let loaded = crate::release_form::db::load(db, release).await?;
+    let flow = flows.get(db, loaded.flow_id).await?;
+    crate::domain::occurrence::check_may_record(&loaded.scope(&flow), actor)?;
+    let occurrence = draft.check()?;
+    let mut tx = db.pool.begin().await?;
+    let mut entry = NewEntry::new(release, actor.user, now, LogKind::Manual);
+    entry.step = loaded.state.task.as_ref().map(|t| t.step.clone());
+    entry.time_spent_minutes = Some(occurrence.minutes);
+    entry.details = serde_json::json!({
+        "category": occurrence.category.code(),
+        "origin": occurrence.origin.code(),
+        "description": occurrence.description,
+        "text": occurrence.occurrence,
+        "user_information": occurrence.user_information,
+    });
+    append(&mut tx, &entry).await?;
+    let id: i64 = sqlx::query("SELECT MAX(id) AS id FROM execution_log WHERE release_id = $1")
+        .bind(release.0)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+    tx.commit().await?;
+    Ok(id)
 }

@@ -61,6 +61,8 @@ pub struct ReleaseView {
     pub access: Access,
     /// The "Acción" menu's entries the user may take on it now.
     pub actions: Vec<crate::domain::actions::ReleaseAction>,
+    /// The user may add a manual occurrence to the execution log.
+    pub may_record: bool,
 }
 
 /// The release and the user's access to it. Anyone logged in may read a release.

@@ -573,6 +573,7 @@ pub async fn view(
         categories,
         access: flow::access(&release.state, actor),
         actions: crate::domain::actions::available_actions(&release.state, &release.scope(&flow), actor),
+        may_record: crate::domain::occurrence::check_may_record(&release.scope(&flow), actor).is_ok(),
     })
 }
 

@@ -43,6 +43,22 @@ pub fn ReleasePage() -> impl IntoView {
         },
     );
     let reload = Callback::new(move |_: ()| release.refetch());
+    // Someone else changed this release: a read-only view reloads; while the user holds the
+    // task, only the header and log follow, so nothing typed is lost.
+    let changed_elsewhere = RwSignal::new(0usize);
+    let user = use_context::<crate::layout::CurrentUser>();
+    crate::live::on_live_event(move |event| {
+        let me = user.and_then(|u| u.get_untracked()).and_then(Result::ok).map(|actor| actor.user.0);
+        if Some(event.release) != id.get_untracked().map(|id| id.0) || Some(event.user) == me {
+            return;
+        }
+        let editing = release.with_untracked(|r| matches!(r, Some(Ok(view)) if view.access == Access::Execute));
+        if editing {
+            changed_elsewhere.update(|n| *n += 1);
+        } else {
+            release.refetch();
+        }
+    });
     view! {
         <ActionHost on_done=Callback::new(move |_| release.refetch())>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
@@ -50,7 +66,7 @@ pub fn ReleasePage() -> impl IntoView {
                 release
                     .get()
                     .map(|result| match result {
-                        Ok(view) => view! { <ReleaseForm view reload /> }.into_any(),
+                        Ok(view) => view! { <ReleaseForm view reload changed_elsewhere /> }.into_any(),
                         Err(error) => {
                             view! {
                                 <ErrorAlert error />
@@ -106,7 +122,7 @@ fn changed_parts(before: &ReleaseView, after: &ReleaseView) -> Vec<ChangedPart> 
 }
 
 #[component]
-fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
+fn ReleaseForm(view: ReleaseView, reload: Callback<()>, changed_elsewhere: RwSignal<usize>) -> impl IntoView {
     let i18n = use_i18n();
     let id = view.id;
     let current = RwSignal::new(view.clone());
@@ -122,6 +138,18 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
     let log_open = RwSignal::new(false);
     let flow_open = RwSignal::new(false);
     let log_refresh = RwSignal::new(0usize);
+    Effect::new(move |previous: Option<usize>| {
+        let tick = changed_elsewhere.get();
+        if previous.is_some() {
+            spawn_local(async move {
+                if let Ok(latest) = get_release(id).await {
+                    current.set(latest);
+                    log_refresh.update(|n| *n += 1);
+                }
+            });
+        }
+        tick
+    });
     let capture_target = RwSignal::new(None::<CaptureTarget>);
     let flash = use_context::<Flash>();
     let navigate = use_navigate();
@@ -278,7 +306,7 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>) -> impl IntoView {
                 <h2 id="log-title">{t!(i18n, log.title)}</h2>
                 <button type="button" on:click=move |_| log_open.set(false)>{t!(i18n, dialog.close)}</button>
             </div>
-            <ExecutionLog release=id refresh=log_refresh />
+            <ExecutionLog release=id refresh=log_refresh may_record=view.may_record />
         </Modal>
         <Modal open=flow_open labelled_by="flow-title" class="wide">
             <div class="dialog-head">

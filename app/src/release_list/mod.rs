@@ -59,6 +59,15 @@ pub fn ReleaseListPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(query_from));
     let releases = Resource::new(move || query.get(), list_releases);
+    // Someone else changed a release on this page: show it without a reload.
+    crate::live::on_live_event(move |event| {
+        let shown = releases.with_untracked(
+            |page| matches!(page, Some(Ok(page)) if page.rows.iter().any(|row| row.id.0 == event.release)),
+        );
+        if shown {
+            releases.refetch();
+        }
+    });
     let navigate = use_navigate();
     let capture_target = RwSignal::new(None::<CaptureTarget>);
     provide_context(capture_target);
@@ -111,8 +120,11 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
     let has_next = last < total;
     let page_url = move |delta: i64| list_url(&ListQuery { page: (query.get().page + delta).max(0), ..query.get() });
     let empty = page.rows.is_empty();
+    // The rows hydrate after the page around them: this marks when their buttons answer.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" data-live=move || live.get().then_some("true")>
             <table class="releases">
                 <caption class="visually-hidden">{t!(i18n, list.caption)}</caption>
                 <thead>

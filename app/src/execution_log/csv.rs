@@ -1,0 +1,74 @@
+//! The execution log as CSV, in one language: headers and names translated, what users
+//! typed kept as typed (but never able to run as a spreadsheet formula).
+
+use super::api::LogEntryView;
+use super::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
+use crate::i18n::*;
+use crate::language::{format_datetime, localized};
+
+/// A cell that a spreadsheet would read as a formula gets a leading apostrophe.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+pub fn log_csv(locale: Locale, entries: &[LogEntryView]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record([
+        td_string!(locale, log.when),
+        td_string!(locale, log.who),
+        td_string!(locale, log.what),
+        td_string!(locale, log.task),
+        td_string!(locale, log.time_spent),
+        td_string!(locale, log.detail),
+        td_string!(locale, field.occurrence_category),
+        td_string!(locale, field.occurrence_origin),
+        td_string!(locale, field.occurrence_description),
+        td_string!(locale, field.occurrence_text),
+        td_string!(locale, field.user_information),
+    ])?;
+    for entry in entries {
+        let mut detail: Vec<String> = Vec::new();
+        if let Some(outcome) = &entry.outcome {
+            detail.push(localized(locale, outcome));
+        }
+        if let Some(step) = &entry.to_step {
+            detail.push(format!("→ {}", localized(locale, step)));
+        }
+        if let Some(label) = &entry.label {
+            detail.push(localized(locale, label));
+        }
+        detail.extend(entry.changes.iter().map(|change| change_summary(locale, change)));
+        let occurrence = entry.occurrence.as_ref();
+        writer.write_record([
+            format_datetime(entry.at),
+            inert(&entry.user),
+            kind_label(locale, entry.kind).to_owned(),
+            entry.step.as_ref().map(|s| localized(locale, s)).unwrap_or_default(),
+            entry.time_spent_minutes.map(|m| m.to_string()).unwrap_or_default(),
+            inert(&detail.join("; ")),
+            occurrence.map(|o| occurrence_category_label(locale, &o.category).to_owned()).unwrap_or_default(),
+            occurrence.map(|o| occurrence_origin_label(locale, &o.origin).to_owned()).unwrap_or_default(),
+            inert(occurrence.map(|o| o.description.as_str()).unwrap_or_default()),
+            inert(entry.text.as_deref().unwrap_or_default()),
+            inert(occurrence.map(|o| o.user_information.as_str()).unwrap_or_default()),
+        ])?;
+    }
+    let bytes = writer.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_typed_by_users_stay_text() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("-1"), "'-1");
+        assert_eq!(inert("Despliegue OK"), "Despliegue OK");
+    }
+}

@@ -1,0 +1,143 @@
+import { test, expect, type APIRequestContext } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { LABELS, login, listLive, formLive, PASSWORD } from './helpers';
+
+const LOG = {
+  es: {
+    filter: 'Tipo de ocurrencia', add: 'Registrar ocurrencia', record: 'Guardar ocurrencia', export: 'Exportar CSV',
+    category: 'Categoría *', origin: 'Origen *', minutes: 'Tiempo empleado (min) *', description: 'Descripción *',
+    occurrence: 'Ocurrencia *', userInfo: 'Información para el usuario *', recordedBy: 'Registrado por',
+    manual: 'Ocurrencia manual', changes: 'Cambios en la liberación', header: 'Fecha/Hora,Usuario,Ocurrencia,Tarea',
+    statusChange: 'Estado: En ejecución → Resuelta', execution: 'Ejecución', review: 'Revisión', unassigned: 'Sin asignar',
+  },
+  pt: {
+    filter: 'Tipo de ocorrência', add: 'Registrar ocorrência', record: 'Gravar ocorrência', export: 'Exportar CSV',
+    category: 'Categoria *', origin: 'Origem *', minutes: 'Tempo gasto (min) *', description: 'Descrição *',
+    occurrence: 'Ocorrência *', userInfo: 'Informações ao usuário *', recordedBy: 'Registrado por',
+    manual: 'Ocorrência manual', changes: 'Mudanças na liberação', header: 'Data/Hora,Usuário,Ocorrência,Tarefa',
+    statusChange: 'Situação: Em execução → Resolvida', execution: 'Execução', review: 'Revisão', unassigned: 'Não atribuída',
+  },
+} as const;
+
+/** A server function called as the logged-in user of `request` (a browser context's). */
+async function call(request: APIRequestContext, endpoint: string, body: object) {
+  const answer = await request.post(`/api/${endpoint}`, { data: body });
+  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+  return answer.json();
+}
+
+async function apiLogin(request: APIRequestContext, username: string) {
+  const answer = await request.post('/api/login', { form: { username, password: PASSWORD } });
+  expect(answer.status()).toBeLessThan(400);
+}
+
+/** The first release waiting, free, at Execution for Despliegue N1. */
+async function waitingRelease(request: APIRequestContext): Promise<number> {
+  const page = await call(request, 'list_releases', { query: { search: '', status: 'approved', scope: 'all', page: 0 } });
+  const row = page.rows.find((r: any) => r.executor_group === 'Despliegue N1' && r.responsible === null);
+  return row.id;
+}
+
+const closure = { outcome: 'resolved', solution_category: 1, useful_information: 'Desplegado; validado con el área usuaria.' };
+
+/** Executes the release as the user of `executor`, to Review. */
+async function resolve(executor: APIRequestContext, id: number) {
+  await call(executor, 'capture_task', { id });
+  const view = await call(executor, 'get_release', { id });
+  await call(executor, 'advance_release', { id, version: view.row_version, decision: null, closure });
+}
+
+for (const lang of ['es', 'pt'] as const) {
+  test.describe(`execution log and flow in ${lang}`, () => {
+    test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+    const l = LABELS[lang];
+    const t = LOG[lang];
+
+    test('a release sent back once shows its loop, its log changes, a manual occurrence and the CSV', async ({ page, browser }) => {
+      // Set-up over HTTP, as two people would do it: executed, sent back by review, executed again.
+      const managerContext = await browser.newContext();
+      const manager = managerContext.request;
+      await apiLogin(manager, 'gestor');
+      await login(page, 'ana', lang);
+      const ana = page.request;
+      const id = await waitingRelease(ana);
+      await resolve(ana, id);
+      await call(manager, 'capture_task', { id });
+      const atReview = await call(manager, 'get_release', { id });
+      await call(manager, 'advance_release', { id, version: atReview.row_version, decision: 'sent_back', closure: { outcome: null, solution_category: null, useful_information: '' } });
+      await resolve(ana, id);
+      await managerContext.close();
+
+      await page.goto(`/releases/${id}`);
+      await formLive(page);
+      // The flow: the loop drawn as taken, Review highlighted, Execution passed twice with its time.
+      await page.getByRole('button', { name: l.flow, exact: true }).click();
+      const flow = page.getByRole('dialog');
+      const diagram = flow.getByRole('img');
+      await expect(diagram).toBeVisible();
+      await expect(diagram.locator('g.edge.back.taken')).toHaveCount(1);
+      await expect(diagram.locator('g.node.current text.name')).toHaveText(t.review);
+      const execution = diagram.locator('g.node.passed').filter({ hasText: t.execution });
+      await expect(execution.locator('text.took')).toContainText('×2');
+      await expect(flow.getByRole('table').first().getByRole('row').filter({ hasText: t.execution })).toHaveCount(2);
+      await flow.getByRole('button', { name: l.close }).click();
+
+      // The log: the advance with what it changed, field by field; the filter by kind.
+      await page.getByRole('button', { name: l.log, exact: true }).click();
+      const log = page.getByRole('dialog', { name: l.log });
+      await log.getByLabel(t.filter).selectOption({ label: l.logAdvanced });
+      const advances = log.getByRole('row').filter({ hasText: l.logAdvanced });
+      await expect(log.getByRole('row')).toHaveCount((await advances.count()) + 1);
+      await expect(advances.first().getByRole('list', { name: t.changes })).toContainText(t.statusChange);
+
+      // A manual occurrence: every field required, "Registrado por" filled in.
+      await log.getByRole('button', { name: t.add }).click();
+      const form = log.getByRole('form');
+      await expect(form.getByLabel(t.recordedBy)).toHaveValue('Ana Martínez');
+      await form.getByRole('button', { name: t.record }).click();
+      await expect(form.getByRole('alert')).toBeVisible();
+      await form.getByLabel(t.category).selectOption({ index: 3 });
+      await form.getByLabel(t.origin).selectOption({ index: 2 });
+      await form.getByLabel(t.minutes).fill('25');
+      await form.getByLabel(t.description).fill(`Llamada al proveedor (${lang})`);
+      await form.getByLabel(t.occurrence).fill('=1+1 <script>alert(1)</script> confirmó la ventana.');
+      await form.getByLabel(t.userInfo).fill('La liberación sigue en plazo.');
+      await form.getByRole('button', { name: t.record }).click();
+      await expect(form).toBeHidden();
+      await log.getByLabel(t.filter).selectOption({ label: t.manual });
+      const manual = log.getByRole('row').filter({ hasText: `Llamada al proveedor (${lang})` });
+      await expect(manual).toContainText('<script>alert(1)</script>');
+      await expect(manual).toContainText('25 min');
+
+      // The CSV, in the current language, with what was typed kept as text.
+      const [download] = await Promise.all([page.waitForEvent('download'), log.getByRole('button', { name: t.export }).click()]);
+      const csv = (await readFile(await download.path())).toString('utf8');
+      expect(csv.replace(/^\uFEFF/, '').split('\n')[0]).toContain(t.header);
+      expect(csv).toContain(`Llamada al proveedor (${lang})`);
+      expect(csv).toContain("'=1+1 <script>");
+      expect(csv).toContain(l.logAdvanced);
+    });
+
+    test('what another user does on the release or the list shows without a reload', async ({ page, browser }) => {
+      await login(page, 'ana', lang);
+      const other = await browser.newContext();
+      await apiLogin(other.request, 'joao');
+      // The form of a free release: João takes it; Ana's view names him.
+      const first = await waitingRelease(page.request);
+      await page.goto(`/releases/${first}`);
+      await formLive(page);
+      await expect(page.locator('.release-head')).toContainText(t.unassigned);
+      await call(other.request, 'capture_task', { id: first });
+      await expect(page.locator('.release-head')).toContainText('João Silva', { timeout: 2_000 });
+      // The list: João takes another; Ana's row names him.
+      const second = await waitingRelease(page.request);
+      await page.goto('/releases?status=approved');
+      await listLive(page);
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(second), exact: true }) });
+      await expect(row).toContainText(t.unassigned);
+      await call(other.request, 'capture_task', { id: second });
+      await expect(row).toContainText('João Silva', { timeout: 2_000 });
+      await other.close();
+    });
+  });
+}
