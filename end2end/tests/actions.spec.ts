@@ -85,8 +85,8 @@ for (const lang of ['es', 'pt'] as const) {
       await page.getByRole('button', { name: l.action }).click();
       await page.getByRole('menuitem', { name: l.delegate, exact: true }).click();
       const dialog = page.getByRole('dialog');
-      await dialog.getByLabel(l.group, { exact: true }).selectOption({ label: 'Despliegue N1' });
-      await dialog.getByLabel(l.responsible, { exact: true }).selectOption({ label: 'João Silva' });
+      await dialog.getByLabel(l.group).selectOption({ label: 'Despliegue N1' });
+      await dialog.getByLabel(l.responsible).selectOption({ label: 'João Silva' });
       await dialog.getByRole('button', { name: l.confirm }).click();
       await expect(dialog).toBeHidden();
       await expect(page.getByRole('status').filter({ hasText: number })).toBeVisible();

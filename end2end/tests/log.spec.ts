@@ -127,6 +127,7 @@ for (const lang of ['es', 'pt'] as const) {
       await page.goto(`/releases/${first}`);
       await formLive(page);
       await expect(page.locator('.release-head')).toContainText(t.unassigned);
+      await page.waitForTimeout(500); // let the page's event stream connect
       await call(other.request, 'capture_task', { id: first });
       await expect(page.locator('.release-head')).toContainText('João Silva', { timeout: 2_000 });
       // The list: João takes another; Ana's row names him.
@@ -135,6 +136,7 @@ for (const lang of ['es', 'pt'] as const) {
       await listLive(page);
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(second), exact: true }) });
       await expect(row).toContainText(t.unassigned);
+      await page.waitForTimeout(500); // let the page's event stream connect
       await call(other.request, 'capture_task', { id: second });
       await expect(row).toContainText('João Silva', { timeout: 2_000 });
       await other.close();

@@ -53,7 +53,7 @@ async fn the_list_searches_by_number_and_title_words_and_pages(backend: Backend)
 
     let second = ana.call("list_releases", list_query("", "all", 1)).await.json();
     let second_rows = second["rows"].as_array().cloned().unwrap_or_default();
-    assert_eq!(second_rows.len() as i64, total - 25);
+    assert_eq!(second_rows.len() as i64, (total - 25).min(25));
     assert_ne!(second_rows[0]["id"], page["rows"][0]["id"]);
 
     let by_number = ana.call("list_releases", list_query("7", "all", 0)).await.json();

@@ -1,0 +1,109 @@
+import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { LABELS, type Language, login, listLive, formLive, rowOf } from './helpers';
+
+const TABS = {
+  es: ['Problemas', 'Conocimiento', 'Media definitiva', 'Papeles/Responsabilidades', 'Cambios', 'Relacionados'],
+  pt: ['Problemas', 'Conhecimento', 'Mídia definitiva', 'Papéis/Responsabilidades', 'Mudanças', 'Relacionados'],
+} as const;
+
+/** No serious or critical axe-core violation on what the page shows now. */
+async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `${what}: ${serious.join('\n')}`).toEqual([]);
+}
+
+async function closeDialog(page: Page, lang: Language) {
+  await page.getByRole('dialog').getByRole('button', { name: LABELS[lang].close }).click();
+  await expect(page.getByRole('dialog')).toBeHidden();
+}
+
+for (const lang of ['es', 'pt'] as const) {
+  test.describe(`accessibility in ${lang}`, () => {
+    test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+    const l = LABELS[lang];
+
+    test('login, list, charts, form, every tab and every dialog have no serious violation', async ({ page }) => {
+      await page.goto('/login');
+      await expectAccessible(page, 'login');
+      await login(page, 'ana', lang);
+      await listLive(page);
+      await expectAccessible(page, 'list');
+
+      // The action menu and its dialog, then the capture dialog.
+      await page.goto('/releases?status=approved&scope=groups');
+      await listLive(page);
+      const number = (await page.getByRole('table').getByRole('rowheader').first().textContent())!.trim();
+      const row = await rowOf(page, lang, number);
+      await row.getByRole('button', { name: l.action }).click();
+      await expectAccessible(page, 'action menu');
+      await page.getByRole('menuitem', { name: l.delegate, exact: true }).click();
+      await expect(page.getByRole('dialog').getByLabel(l.group)).toBeVisible();
+      await expectAccessible(page, 'delegate dialog');
+      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await expect(page.getByRole('dialog')).toBeHidden();
+      await row.getByRole('button', { name: l.open }).click();
+      await expect(page.getByRole('dialog')).toBeVisible();
+      await expectAccessible(page, 'capture dialog');
+      await page.getByRole('dialog').getByRole('button', { name: l.confirm }).click();
+      await formLive(page);
+      await expectAccessible(page, 'form');
+
+      for (const tab of TABS[lang]) {
+        await page.getByRole('tab', { name: tab, exact: true }).click();
+        await expect(page.getByRole('tabpanel', { name: tab, exact: true })).toBeVisible();
+        await expectAccessible(page, `tab ${tab}`);
+      }
+      await page.getByRole('button', { name: l.options }).click();
+      await expectAccessible(page, 'options menu');
+      await page.keyboard.press('Escape');
+
+      await page.getByRole('button', { name: l.log, exact: true }).click();
+      await expect(page.getByRole('dialog', { name: l.log })).toBeVisible();
+      await expectAccessible(page, 'log dialog');
+      await closeDialog(page, lang);
+      await page.getByRole('button', { name: l.flow, exact: true }).click();
+      await expect(page.getByRole('dialog').getByRole('img')).toBeVisible();
+      await expectAccessible(page, 'flow dialog');
+      await closeDialog(page, lang);
+
+      await page.goto('/releases/charts');
+      await expect(page.getByRole('table', { name: l.byStatus })).toBeVisible();
+      await expectAccessible(page, 'charts');
+
+      // What only the manager sees: the suspension dialog and the registration form.
+      await page.context().clearCookies();
+      await login(page, 'gestor', lang);
+      const suspendRow = await rowOf(page, lang, number);
+      await suspendRow.getByRole('button', { name: l.action }).click();
+      await page.getByRole('menuitem', { name: l.suspend, exact: true }).click();
+      await expect(page.getByRole('dialog').getByLabel(l.justification)).toBeVisible();
+      await expectAccessible(page, 'suspend dialog');
+      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await page.goto('/releases/new');
+      await expectAccessible(page, 'registration');
+    });
+
+    test('the list and the form are usable 375 pixels wide', async ({ page }) => {
+      await page.setViewportSize({ width: 375, height: 740 });
+      await login(page, 'ana', lang);
+      await listLive(page);
+      // Nothing but the table itself scrolls sideways.
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await expect(page.getByRole('searchbox', { name: l.search })).toBeInViewport();
+      await page.goto('/releases?status=approved&scope=groups');
+      await listLive(page);
+      const number = (await page.getByRole('table').getByRole('rowheader').first().textContent())!.trim();
+      await page.goto(`/releases/${number}`);
+      await formLive(page);
+      const formOverflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(formOverflow).toBeLessThanOrEqual(0);
+      await expect(page.getByRole('button', { name: l.log, exact: true })).toBeInViewport();
+      await expectAccessible(page, 'form at 375 px');
+    });
+  });
+}
