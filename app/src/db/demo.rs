@@ -224,8 +224,8 @@ fn plans() -> Vec<Plan> {
     add(InExecution, 2, false);
     add(InExecution, 1, true);
     add(Registered, 4, false);
-    add(Approved, 10, false);
-    add(Approved, 4, true);
+    add(Approved, 22, false);
+    add(Approved, 6, true);
     plans
 }
 

@@ -240,7 +240,7 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>, changed_elsewhere: RwSig
             aria-labelledby="release-heading"
             data-live=move || live.get().then_some("true")
         >
-            <ReleaseHeader current log_open flow_open />
+            <ReleaseHeader current log_open flow_open actions=view.actions.clone() />
             {match access {
                 Access::Execute => ().into_any(),
                 Access::Capture => {
@@ -321,7 +321,13 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>, changed_elsewhere: RwSig
 
 /// Number, Phase, Priority, Current group, Current responsible, and the two icon buttons.
 #[component]
-fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_open: RwSignal<bool>) -> impl IntoView {
+fn ReleaseHeader(
+    current: RwSignal<ReleaseView>,
+    log_open: RwSignal<bool>,
+    flow_open: RwSignal<bool>,
+    /// The "Acción" menu's entries, as loaded with the form.
+    actions: Vec<crate::domain::actions::ReleaseAction>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let number = move || current.with(|r| r.id.0);
     view! {
@@ -331,7 +337,7 @@ fn ReleaseHeader(current: RwSignal<ReleaseView>, log_open: RwSignal<bool>, flow_
                 <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
             </div>
             <div class="icon-buttons">
-                {move || current.with(|r| view! { <ActionMenu release=r.id actions=r.actions.clone() /> })}
+                <ActionMenu release=current.with_untracked(|r| r.id) actions />
                 <IconButton
                     label=Signal::derive(move || t_string!(i18n, log.title).to_owned())
                     open=log_open
