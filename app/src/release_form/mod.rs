@@ -43,20 +43,14 @@ pub fn ReleasePage() -> impl IntoView {
         },
     );
     let reload = Callback::new(move |_: ()| release.refetch());
-    // Someone else changed this release: a read-only view reloads; while the user holds the
-    // task, only the header and log follow, so nothing typed is lost.
+    // Someone else changed this release: its header and log follow at once. The form itself
+    // is not rebuilt, so nothing typed is lost and an open dialog stays open.
     let changed_elsewhere = RwSignal::new(0usize);
     let user = use_context::<crate::layout::CurrentUser>();
     crate::live::on_live_event(move |event| {
         let me = user.and_then(|u| u.get_untracked()).and_then(Result::ok).map(|actor| actor.user.0);
-        if Some(event.release) != id.get_untracked().map(|id| id.0) || Some(event.user) == me {
-            return;
-        }
-        let editing = release.with_untracked(|r| matches!(r, Some(Ok(view)) if view.access == Access::Execute));
-        if editing {
+        if Some(event.release) == id.get_untracked().map(|id| id.0) && Some(event.user) != me {
             changed_elsewhere.update(|n| *n += 1);
-        } else {
-            release.refetch();
         }
     });
     view! {
