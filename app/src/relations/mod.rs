@@ -275,6 +275,10 @@ fn RelationPanel(
         outcome: RwSignal::new(None),
     };
     let unlink = Action::new(move |item: &i64| unlink_item(release, kind, *item));
+    // The picker loads its own search results: it exists only in the browser. Rendered on the
+    // server inside this Transition, its resource did not hydrate and the page went dead.
+    let in_browser = RwSignal::new(false);
+    Effect::new(move |_| in_browser.set(true));
     Effect::new(move |_| match unlink.value().get() {
         Some(Ok(())) => {
             confirm_open.set(false);
@@ -376,7 +380,7 @@ fn RelationPanel(
                                 <Show when=move || empty>
                                     <p class="muted">{t!(i18n, relations.none)}</p>
                                 </Show>
-                                <Show when=move || may_edit>
+                                <Show when=move || may_edit && in_browser.get()>
                                     <Picker release kind changed state=picker />
                                 </Show>
                             }

@@ -45,15 +45,21 @@ pub fn ActionMenu(release: ReleaseId, actions: Vec<ReleaseAction>) -> impl IntoV
             }),
         })
         .collect();
-    (!entries.is_empty()).then(|| {
-        view! {
-            <MenuButton
-                id=format!("action-{}", release.0)
-                label=Signal::derive(move || t_string!(i18n, action.title).to_owned())
-                entries
-            />
-        }
-    })
+    // One element whether or not there is a menu, so the header's buttons keep their place.
+    view! {
+        <span class="action-menu">
+            {(!entries.is_empty())
+                .then(|| {
+                    view! {
+                        <MenuButton
+                            id=format!("action-{}", release.0)
+                            label=Signal::derive(move || t_string!(i18n, action.title).to_owned())
+                            entries
+                        />
+                    }
+                })}
+        </span>
+    }
 }
 
 /// What the dialog sends, once its fields are read.
