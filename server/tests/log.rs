@@ -43,8 +43,9 @@ async fn an_advance_lists_what_it_changed(backend: Backend) {
     ana.call("capture_task", json!({ "id": id })).await;
     let version = ana.call("get_release", json!({ "id": id })).await.json()["row_version"].clone();
     let closure = json!({ "outcome": "resolved", "solution_category": 2, "useful_information": "Hecho." });
-    let advanced =
-        ana.call("advance_release", json!({ "id": id, "version": version, "decision": null, "closure": closure })).await;
+    let advanced = ana
+        .call("advance_release", json!({ "id": id, "version": version, "decision": null, "closure": closure }))
+        .await;
     assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
     let log = ana.call("release_log", json!({ "id": id })).await.json();
     let advance = log.as_array().and_then(|l| l.iter().find(|e| e["kind"] == "advanced")).cloned().unwrap_or_default();
@@ -73,7 +74,10 @@ async fn manual_occurrences_are_checked_recorded_and_exported(backend: Backend) 
     assert_eq!(refused.json()["field"], "user_information");
     let mut negative = occurrence();
     negative["minutes"] = json!(-5);
-    assert_eq!(ana.call("add_occurrence", json!({ "id": id, "occurrence": negative })).await.json()["field"], "time_spent");
+    assert_eq!(
+        ana.call("add_occurrence", json!({ "id": id, "occurrence": negative })).await.json()["field"],
+        "time_spent"
+    );
     let wrong_type = ana.call("add_occurrence", json!({ "id": id, "occurrence": { "minutes": "many" } })).await;
     assert_eq!(wrong_type.status, StatusCode::BAD_REQUEST, "{}", wrong_type.text);
 

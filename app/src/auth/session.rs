@@ -189,6 +189,14 @@ pub fn use_db() -> Result<Db, AppError> {
     })
 }
 
+/// The cache of flow definitions, provided by the server beside the database.
+pub fn use_flows() -> Result<crate::db::flows::FlowCache, AppError> {
+    leptos::prelude::use_context::<crate::db::flows::FlowCache>().ok_or_else(|| {
+        tracing::error!("no flow cache in the server-function context");
+        AppError::Internal
+    })
+}
+
 /// The logged-in user of this request with their groups, or 401.
 /// Every server function but login starts here.
 pub async fn require_actor() -> Result<Actor, AppError> {

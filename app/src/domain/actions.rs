@@ -33,20 +33,16 @@ impl ReleaseAction {
 /// The groups that answer for a release: a group's permission counts on it when the group
 /// is its executor group, holds its open task, or executes a step of its flow by name (the
 /// group that authorizes and reviews every release, "Gestión de Cambios" in the default flow).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseScope {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReleaseScope<'a> {
     pub executor_group: GroupId,
     pub task_group: Option<GroupId>,
-    pub owner_groups: Vec<String>,
+    pub flow: &'a FlowDefinition,
 }
 
-impl ReleaseScope {
-    pub fn new(flow: &FlowDefinition, executor_group: GroupId, state: &ReleaseState) -> Self {
-        ReleaseScope {
-            executor_group,
-            task_group: state.task.as_ref().map(|t| t.group),
-            owner_groups: flow.owner_groups(),
-        }
+impl<'a> ReleaseScope<'a> {
+    pub fn new(flow: &'a FlowDefinition, executor_group: GroupId, state: &ReleaseState) -> Self {
+        ReleaseScope { executor_group, task_group: state.task.as_ref().map(|t| t.group), flow }
     }
 }
 
@@ -57,7 +53,7 @@ impl Actor {
             m.permissions.contains(&permission)
                 && (m.group == scope.executor_group
                     || Some(m.group) == scope.task_group
-                    || scope.owner_groups.iter().any(|name| name == &m.group_name))
+                    || scope.flow.names_group(&m.group_name))
         })
     }
 }
@@ -128,8 +124,11 @@ mod tests {
         }
     }
 
-    fn scope(state: &ReleaseState) -> ReleaseScope {
-        ReleaseScope::new(&flow(), GroupId(N1), state)
+    /// The default flow, loaded once for the tests' scopes.
+    static FLOW: std::sync::LazyLock<FlowDefinition> = std::sync::LazyLock::new(flow);
+
+    fn scope(state: &ReleaseState) -> ReleaseScope<'static> {
+        ReleaseScope::new(&FLOW, GroupId(N1), state)
     }
 
     fn manager() -> Actor {

@@ -143,19 +143,10 @@ impl FlowDefinition {
         self.transitions.iter().find(|t| t.from == from && t.outcome == outcome)
     }
 
-    /// The groups that execute a step of this flow by name: they answer for every release
-    /// that follows it.
-    pub fn owner_groups(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .steps
-            .iter()
-            .filter_map(|s| match &s.executor {
-                Executor::Group(name) => Some(name.clone()),
-                Executor::ReleaseGroup => None,
-            })
-            .collect();
-        names.dedup();
-        names
+    /// True when a step of this flow is executed by the group named `group`: that group
+    /// answers for every release that follows the flow.
+    pub fn names_group(&self, group: &str) -> bool {
+        self.steps.iter().any(|s| matches!(&s.executor, Executor::Group(name) if name == group))
     }
 }
 
@@ -545,9 +536,9 @@ mod tests {
     #[test]
     fn the_holder_or_a_delegate_may_relate() {
         let e = executor();
+        let flow = release_flow();
         let relate = |state: &ReleaseState, actor: &Actor| {
-            let scope = ReleaseScope::new(&release_flow(), GroupId(EXECUTORS), state);
-            check_may_relate(state, &scope, actor)
+            check_may_relate(state, &ReleaseScope::new(&flow, GroupId(EXECUTORS), state), actor)
         };
         assert_eq!(relate(&state("execution", Status::InExecution, Some(1)), &e), Ok(()));
         assert_eq!(relate(&state("execution", Status::Approved, None), &e), Err(Refusal::NotCaptured));

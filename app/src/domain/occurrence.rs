@@ -152,7 +152,9 @@ mod tests {
 
     #[test]
     fn only_groups_that_answer_for_the_release_and_execute_may_record() {
-        let scope = ReleaseScope { executor_group: GroupId(10), task_group: None, owner_groups: vec![] };
+        let flow: crate::domain::flow::FlowDefinition =
+            toml::from_str(include_str!("../../../flows/release.toml")).expect("flow parses");
+        let scope = ReleaseScope { executor_group: GroupId(10), task_group: None, flow: &flow };
         assert!(check_may_record(&scope, &actor(1, &[(10, &[Permission::Execute])])).is_ok());
         assert!(check_may_record(&scope, &actor(2, &[(11, &[Permission::Execute])])).is_err());
         assert!(check_may_record(&scope, &actor(3, &[(10, &[])])).is_err());

@@ -77,7 +77,7 @@ pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::log_view(&db, &flows, id).await
 }
 
@@ -87,7 +87,7 @@ pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Resul
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::add_occurrence(&db, &flows, &actor, id, &occurrence, crate::db::now()).await
 }
 
@@ -102,7 +102,7 @@ pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppEr
         _ => crate::i18n::Locale::es,
     };
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     let entries = super::db::log_view(&db, &flows, id).await?;
     super::csv::log_csv(locale, &entries).map_err(|error| {
         tracing::error!(%error, "cannot write the log as CSV");

@@ -3,7 +3,7 @@
 
 pub use super::LogKind;
 use crate::domain::{ReleaseId, UserId};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 
 /// One entry to append.
 #[derive(Debug, Clone)]
@@ -33,12 +33,14 @@ impl NewEntry {
     }
 }
 
-/// Appends an entry inside the caller's transaction, so it stands or falls with the action.
-pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<(), sqlx::Error> {
-    sqlx::query(
+/// Appends an entry inside the caller's transaction, so it stands or falls with the action;
+/// returns the entry's id.
+pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query(
         "INSERT INTO execution_log
              (release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         RETURNING id",
     )
     .bind(entry.release.0)
     .bind(entry.at)
@@ -48,11 +50,13 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<(), sq
     .bind(entry.time_spent_minutes)
     .bind(entry.details.to_string())
     .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
-    .execute(&mut *conn)
-    .await?;
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("id")?;
     let event =
         crate::live::LiveEvent { release: entry.release.0, user: entry.user.0, kind: entry.kind.code().to_owned() };
-    crate::live::notify(conn, &event).await
+    crate::live::notify(conn, &event).await?;
+    Ok(id)
 }
 
 /// A stored entry, with the names the log shows.
@@ -69,14 +73,13 @@ pub struct StoredEntry {
     pub snapshot: Option<String>,
 }
 
-/// The release's entries, newest first.
+/// The release's entries, oldest first.
 pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<StoredEntry>, sqlx::Error> {
-    use sqlx::Row;
     sqlx::query(
         "SELECT l.id, l.occurred_at, u.full_name, l.kind, l.step_code, l.time_spent_minutes, l.details, l.snapshot
            FROM execution_log l JOIN users u ON u.id = l.user_id
           WHERE l.release_id = $1
-          ORDER BY l.id DESC",
+          ORDER BY l.id",
     )
     .bind(release.0)
     .fetch_all(&db.pool)
@@ -106,7 +109,6 @@ pub async fn log_view(
 ) -> Result<Vec<super::api::LogEntryView>, crate::error::AppError> {
     use super::changes::{changed_fields, FieldChange, ShownValue, TrackedField};
     use crate::domain::{ClosureOutcome, Localized, Status};
-    use sqlx::Row;
     let loaded = crate::release_form::db::load(db, release).await?;
     let flow = flows.get(db, loaded.flow_id).await?;
     let categories: std::collections::HashMap<i64, Localized> =
@@ -133,8 +135,7 @@ pub async fn log_view(
             }
         })
     };
-    let mut stored = entries(db, release).await?;
-    stored.reverse();
+    let stored = entries(db, release).await?;
     let mut previous: Option<serde_json::Value> = None;
     let mut views = Vec::with_capacity(stored.len());
     for entry in stored {
@@ -166,7 +167,6 @@ pub async fn add_occurrence(
     draft: &crate::domain::occurrence::OccurrenceDraft,
     now: i64,
 ) -> Result<i64, crate::error::AppError> {
-    use sqlx::Row;
     let loaded = crate::release_form::db::load(db, release).await?;
     let flow = flows.get(db, loaded.flow_id).await?;
     crate::domain::occurrence::check_may_record(&loaded.scope(&flow), actor)?;
@@ -182,12 +182,7 @@ pub async fn add_occurrence(
         "text": occurrence.occurrence,
         "user_information": occurrence.user_information,
     });
-    append(&mut tx, &entry).await?;
-    let id: i64 = sqlx::query("SELECT MAX(id) AS id FROM execution_log WHERE release_id = $1")
-        .bind(release.0)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+    let id = append(&mut tx, &entry).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -51,7 +51,7 @@ pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
     use crate::domain::flow::Executor;
     require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     let release = crate::release_form::db::load(&db, id).await?;
     let flow = flows.get(&db, release.flow_id).await?;
     let layout = super::layout::layout(&flow);
@@ -100,12 +100,11 @@ pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
         })
         .collect();
     let current = release.state.task.as_ref().and_then(|t| node_of(&t.step));
-    let mut actions: Vec<_> = crate::execution_log::db::entries(&db, id)
+    let actions = crate::execution_log::db::entries(&db, id)
         .await?
         .into_iter()
         .filter_map(|entry| crate::execution_log::api::entry_view(&flow, entry))
         .filter(|entry| entry.kind.is_release_action())
         .collect();
-    actions.reverse();
     Ok(FlowView { nodes, edges, current, visits, actions })
 }

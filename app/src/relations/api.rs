@@ -92,7 +92,7 @@ pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     let may_edit = match super::db::check_may_relate(&db, &flows, &actor, id).await {
         Ok(()) => true,
         Err(AppError::Refused { .. }) => false,
@@ -127,7 +127,7 @@ pub async fn link_item(
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::link(&db, &flows, &actor, id, kind, item, responsibility.as_deref(), crate::db::now()).await
 }
 
@@ -136,7 +136,7 @@ pub async fn unlink_item(id: ReleaseId, kind: RelationKind, item: i64) -> Result
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::unlink(&db, &flows, &actor, id, kind, item, crate::db::now()).await
 }
 

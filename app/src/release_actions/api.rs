@@ -35,46 +35,51 @@ pub struct ActionOptions {
     pub justifications: Vec<Justification>,
 }
 
-#[cfg_attr(not(feature = "ssr"), allow(unused_macros))]
-macro_rules! with_actor {
-    (|$db:ident, $flows:ident, $actor:ident| $body:expr) => {{
-        use crate::auth::session::{require_actor, use_db};
-        let $actor = require_actor().await?;
-        let $db = use_db()?;
-        let $flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
-        $body
-    }};
-}
-
 #[server(prefix = "/api", endpoint = "action_choices", input = Json)]
 pub async fn action_choices(id: ReleaseId) -> Result<ActionOptions, AppError> {
-    with_actor!(|db, flows, actor| super::db::choices(&db, &flows, &actor, id).await)
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::choices(&db, &flows, &actor, id).await
 }
 
 /// "Delegar": returns the release's status.
 #[server(prefix = "/api", endpoint = "delegate_task", input = Json)]
 pub async fn delegate_task(id: ReleaseId, group: GroupId, user: Option<UserId>) -> Result<Status, AppError> {
-    with_actor!(|db, flows, actor| super::db::delegate(&db, &flows, &actor, id, group, user, crate::db::now()).await)
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::delegate(&db, &flows, &actor, id, group, user, crate::db::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "suspend_release", input = Json)]
 pub async fn suspend_release(id: ReleaseId, justification: i64, complement: String) -> Result<Status, AppError> {
-    with_actor!(|db, flows, actor| {
-        super::db::suspend(&db, &flows, &actor, id, justification, &complement, crate::db::now()).await
-    })
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::suspend(&db, &flows, &actor, id, justification, &complement, crate::db::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "reactivate_release", input = Json)]
 pub async fn reactivate_release(id: ReleaseId) -> Result<Status, AppError> {
-    with_actor!(|db, flows, actor| super::db::reactivate(&db, &flows, &actor, id, crate::db::now()).await)
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::reactivate(&db, &flows, &actor, id, crate::db::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "reopen_release", input = Json)]
 pub async fn reopen_release(id: ReleaseId, reason: String) -> Result<Status, AppError> {
-    with_actor!(|db, flows, actor| super::db::reopen(&db, &flows, &actor, id, &reason, crate::db::now()).await)
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::reopen(&db, &flows, &actor, id, &reason, crate::db::now()).await
 }
 
 #[server(prefix = "/api", endpoint = "cancel_release", input = Json)]
 pub async fn cancel_release(id: ReleaseId, reason: String) -> Result<Status, AppError> {
-    with_actor!(|db, flows, actor| super::db::cancel(&db, &flows, &actor, id, &reason, crate::db::now()).await)
+    use crate::auth::session::{require_actor, use_db, use_flows};
+    let actor = require_actor().await?;
+    let (db, flows) = (use_db()?, use_flows()?);
+    super::db::cancel(&db, &flows, &actor, id, &reason, crate::db::now()).await
 }

@@ -71,7 +71,7 @@ pub async fn get_release(id: ReleaseId) -> Result<ReleaseView, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::view(&db, &flows, &actor, id).await
 }
 
@@ -81,7 +81,7 @@ pub async fn capture_task(id: ReleaseId) -> Result<(), AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::capture(&db, &flows, &actor, id, crate::db::now()).await.map(|_| ())
 }
 
@@ -91,7 +91,7 @@ pub async fn save_release(id: ReleaseId, version: i64, closure: ClosureDraft) ->
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::save(&db, &flows, &actor, id, version, &closure, crate::db::now()).await
 }
 
@@ -115,7 +115,7 @@ pub async fn advance_release(
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     let advanced =
         super::db::advance(&db, &flows, &actor, id, version, decision.as_deref(), &closure, crate::db::now()).await?;
     Ok(AdvanceResult {

@@ -66,7 +66,7 @@ pub(crate) fn open_task_of(row: &AnyRow) -> Result<Option<OpenTask>, sqlx::Error
 
 impl LoadedRelease {
     /// The groups that answer for this release under `flow`.
-    pub fn scope(&self, flow: &FlowDefinition) -> ReleaseScope {
+    pub fn scope<'a>(&self, flow: &'a FlowDefinition) -> ReleaseScope<'a> {
         ReleaseScope::new(flow, self.executor_group, &self.state)
     }
 }

@@ -94,7 +94,7 @@ pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
         }));
     }
     let db = use_db()?;
-    let flows = use_context::<crate::db::flows::FlowCache>().ok_or(AppError::Internal)?;
+    let flows = crate::auth::session::use_flows()?;
     super::db::list(&db, &flows, &actor, &query, crate::db::now()).await
 }
 

@@ -51,41 +51,28 @@ pub fn ReleaseChartsPage() -> impl IntoView {
     }
 }
 
+/// Bars whose labels follow the current language; `class` gives each its colour.
+fn translated_bars<K: Copy + Send + Sync + 'static>(
+    counts: Vec<(K, i64)>,
+    label: fn(Locale, K) -> &'static str,
+    class: fn(K) -> String,
+) -> Vec<Bar> {
+    let i18n = use_i18n();
+    counts
+        .into_iter()
+        .map(|(key, n)| (Signal::derive(move || label(i18n.get_locale(), key).to_owned()), n, class(key)))
+        .collect()
+}
+
 #[component]
 fn Charts(counts: ChartCounts) -> impl IntoView {
     let i18n = use_i18n();
     let total = counts.total;
-    let by_status: Vec<Bar> = counts
-        .by_status
-        .into_iter()
-        .map(|(status, n)| {
-            (
-                Signal::derive(move || status_label(i18n.get_locale(), status).to_owned()),
-                n,
-                format!("status-{}", status.code()),
-            )
-        })
-        .collect();
-    let by_priority: Vec<Bar> = counts
-        .by_priority
-        .into_iter()
-        .map(|(p, n)| {
-            (Signal::derive(move || priority_label(i18n.get_locale(), p).to_owned()), n, format!("priority-{p}"))
-        })
-        .collect();
+    let by_status = translated_bars(counts.by_status, status_label, |s| format!("status-{}", s.code()));
+    let by_priority = translated_bars(counts.by_priority, priority_label, |p| format!("priority-{p}"));
     let by_group: Vec<Bar> =
         counts.by_group.into_iter().map(|(g, n)| (Signal::stored(g), n, "group".to_owned())).collect();
-    let by_deadline: Vec<Bar> = counts
-        .by_deadline
-        .into_iter()
-        .map(|(d, n)| {
-            (
-                Signal::derive(move || deadline_label(i18n.get_locale(), d).to_owned()),
-                n,
-                format!("deadline-{}", d.code()),
-            )
-        })
-        .collect();
+    let by_deadline = translated_bars(counts.by_deadline, deadline_label, |d| format!("deadline-{}", d.code()));
     view! {
         <p class="chart-total">{t!(i18n, charts.total, total)}</p>
         <div class="charts">

@@ -193,7 +193,8 @@ pub async fn charts(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Resu
               ELSE 'on_time' END"
     );
     let mut by_deadline = counts(db, &filter, &deadline, "", &[now], |row| {
-        Ok(Deadline::ALL.into_iter().find(|d| d.code() == text(row).unwrap_or_default()))
+        let code = text(row)?;
+        Ok(Deadline::ALL.into_iter().find(|d| d.code() == code))
     })
     .await?;
     by_deadline.sort_by_key(|(deadline, _)| *deadline as u8);
