@@ -8,14 +8,14 @@ const LOG = {
     category: 'Categoría *', origin: 'Origen *', minutes: 'Tiempo empleado (min) *', description: 'Descripción *',
     occurrence: 'Ocurrencia *', userInfo: 'Información para el usuario *', recordedBy: 'Registrado por',
     manual: 'Ocurrencia manual', changes: 'Cambios en la liberación', header: 'Fecha/Hora,Usuario,Ocurrencia,Tarea',
-    statusChange: 'Estado: En ejecución → Resuelta', execution: 'Ejecución', review: 'Revisión', unassigned: 'Sin asignar',
+    statusChange: 'Estado: Aprobada → Resuelta', execution: 'Ejecución', review: 'Revisión', unassigned: 'Sin asignar',
   },
   pt: {
     filter: 'Tipo de ocorrência', add: 'Registrar ocorrência', record: 'Gravar ocorrência', export: 'Exportar CSV',
     category: 'Categoria *', origin: 'Origem *', minutes: 'Tempo gasto (min) *', description: 'Descrição *',
     occurrence: 'Ocorrência *', userInfo: 'Informações ao usuário *', recordedBy: 'Registrado por',
     manual: 'Ocorrência manual', changes: 'Mudanças na liberação', header: 'Data/Hora,Usuário,Ocorrência,Tarefa',
-    statusChange: 'Situação: Em execução → Resolvida', execution: 'Execução', review: 'Revisão', unassigned: 'Não atribuída',
+    statusChange: 'Situação: Aprovada → Resolvida', execution: 'Execução', review: 'Revisão', unassigned: 'Não atribuída',
   },
 } as const;
 
@@ -77,9 +77,9 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(diagram).toBeVisible();
       await expect(diagram.locator('g.edge.back.taken')).toHaveCount(1);
       await expect(diagram.locator('g.node.current text.name')).toHaveText(t.review);
-      const execution = diagram.locator('g.node.passed').filter({ hasText: t.execution });
+      const execution = diagram.locator('g.node.passed').filter({ has: page.locator('text.name', { hasText: new RegExp(`^${t.execution}$`) }) });
       await expect(execution.locator('text.took')).toContainText('×2');
-      await expect(flow.getByRole('table').first().getByRole('row').filter({ hasText: t.execution })).toHaveCount(2);
+      await expect(flow.getByRole('table').first().getByRole('row').filter({ has: page.getByRole('cell', { name: t.execution, exact: true }) })).toHaveCount(2);
       await flow.getByRole('button', { name: l.close }).click();
 
       // The log: the advance with what it changed, field by field; the filter by kind.
@@ -132,7 +132,8 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(page.locator('.release-head')).toContainText('João Silva', { timeout: 2_000 });
       // The list: João takes another; Ana's row names him.
       const second = await waitingRelease(page.request);
-      await page.goto('/releases?status=approved');
+      // Found by number: the row stays in the list when its status changes.
+      await page.goto(`/releases?q=${second}`);
       await listLive(page);
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(second), exact: true }) });
       await expect(row).toContainText(t.unassigned);
