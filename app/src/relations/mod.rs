@@ -80,12 +80,33 @@ pub fn catalogue_code_label(locale: Locale, code: &str) -> String {
     label.to_owned()
 }
 
+/// The relations of a release, reloaded when `version` changes.
+pub type RelationsResource = Resource<Result<api::Relations, AppError>>;
+
+/// Made by the page, not inside the form's Transition: a resource created there is created
+/// in the browser at a moment that depends on timing, and then now and then took another
+/// resource's server data in hydration (the tabs showed an error and the page went dead).
+pub fn relations_resource(release: Memo<Option<ReleaseId>>, version: RwSignal<usize>) -> RelationsResource {
+    Resource::new(
+        move || (release.get(), version.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => release_relations(id).await,
+                None => Err(AppError::NotFound),
+            }
+        },
+    )
+}
+
 #[component]
-pub fn RelationTabs(release: ReleaseId, on_change: Callback<()>) -> impl IntoView {
+pub fn RelationTabs(
+    release: ReleaseId,
+    relations: RelationsResource,
+    version: RwSignal<usize>,
+    on_change: Callback<()>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let selected = RwSignal::new(TABS[0]);
-    let version = RwSignal::new(0usize);
-    let relations = Resource::new(move || (release, version.get()), |(id, _)| release_relations(id));
     let changed = Callback::new(move |_: ()| {
         version.update(|v| *v += 1);
         on_change.run(());
@@ -275,10 +296,7 @@ fn RelationPanel(
         outcome: RwSignal::new(None),
     };
     let unlink = Action::new(move |item: &i64| unlink_item(release, kind, *item));
-    // The picker loads its own search results: it exists only in the browser. Rendered on the
-    // server inside this Transition, its resource did not hydrate and the page went dead.
-    let in_browser = RwSignal::new(false);
-    Effect::new(move |_| in_browser.set(true));
+
     Effect::new(move |_| match unlink.value().get() {
         Some(Ok(())) => {
             confirm_open.set(false);
@@ -296,6 +314,12 @@ fn RelationPanel(
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                         Ok(relations) => {
                             let may_edit = relations.may_edit;
+                            // The picker makes its own resource (the search results), so it
+                            // exists only in the browser, added once this content has hydrated:
+                            // a resource created inside this Transition during hydration can
+                            // take another resource's server data (see `relations_resource`).
+                            let hydrated = RwSignal::new(false);
+                            Effect::new(move |_| hydrated.set(true));
 
                             let rows = linked_rows(&relations, kind);
                             let empty = rows.is_empty();
@@ -380,7 +404,7 @@ fn RelationPanel(
                                 <Show when=move || empty>
                                     <p class="muted">{t!(i18n, relations.none)}</p>
                                 </Show>
-                                <Show when=move || may_edit && in_browser.get()>
+                                <Show when=move || may_edit && hydrated.get()>
                                     <Picker release kind changed state=picker />
                                 </Show>
                             }

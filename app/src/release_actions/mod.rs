@@ -115,15 +115,6 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
             target.set(None);
         }
     });
-    let choices = Resource::new(
-        move || target.get().filter(|(_, a)| matches!(a, ReleaseAction::Delegate | ReleaseAction::Suspend)),
-        |picked| async move {
-            match picked {
-                Some((id, _)) => action_choices(id).await.map(Some),
-                None => Ok(None),
-            }
-        },
-    );
     let perform = Action::new(move |(id, action, request): &(ReleaseId, ReleaseAction, Request)| {
         let (id, action, request) = (*id, *action, request.clone());
         async move { send(id, request).await.map(|status| (id, action, status)) }
@@ -164,7 +155,8 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
             Err(error) => failure.set(Some(error)),
         }
     };
-    let number = move || target.with(|t| t.map(|(id, _)| id.0).unwrap_or_default());
+    let number_id = move || target.with(|t| t.map(|(id, _)| id).unwrap_or(ReleaseId(0)));
+    let number = move || number_id().0;
     let action = move || target.with(|t| t.map(|(_, a)| a));
     view! {
         <div role="status" aria-live="polite">
@@ -187,11 +179,11 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
                 </h2>
                 {move || match action() {
                     Some(ReleaseAction::Delegate) => {
-                        view! { <DelegateFields choices group user /> }.into_any()
+                        view! { <DelegateFields release=number_id() group user /> }.into_any()
                     }
                     Some(ReleaseAction::Suspend) => {
                         view! {
-                            <SuspendFields choices justification />
+                            <SuspendFields release=number_id() justification />
                             <ReasonField text field=Field::Complement />
                         }
                             .into_any()
@@ -230,19 +222,21 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
     }
 }
 
-type Choices = Resource<Result<Option<ActionOptions>, AppError>>;
-
-/// Shows `choices` once loaded, or its error.
-fn with_choices(choices: Choices, render: impl Fn(ActionOptions) -> AnyView + Send + Sync + 'static) -> impl IntoView {
+/// Loads what the dialog offers for `release` and shows it, or the error. The resource is
+/// made when the dialog opens, in the browser, so it plays no part in the page's hydration.
+fn with_choices(
+    release: ReleaseId,
+    render: impl Fn(ActionOptions) -> AnyView + Send + Sync + 'static,
+) -> impl IntoView {
     let i18n = use_i18n();
+    let choices = Resource::new(move || release, action_choices);
     view! {
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
             {move || {
                 choices
                     .get()
                     .map(|result| match result {
-                        Ok(Some(loaded)) => render(loaded),
-                        Ok(None) => ().into_any(),
+                        Ok(loaded) => render(loaded),
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                     })
             }}
@@ -251,9 +245,9 @@ fn with_choices(choices: Choices, render: impl Fn(ActionOptions) -> AnyView + Se
 }
 
 #[component]
-fn DelegateFields(choices: Choices, group: RwSignal<String>, user: RwSignal<String>) -> impl IntoView {
+fn DelegateFields(release: ReleaseId, group: RwSignal<String>, user: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
-    with_choices(choices, move |loaded| {
+    with_choices(release, move |loaded| {
         let groups = StoredValue::new(loaded.groups);
         let members = move || {
             let chosen = group.get();
@@ -290,9 +284,9 @@ fn DelegateFields(choices: Choices, group: RwSignal<String>, user: RwSignal<Stri
 }
 
 #[component]
-fn SuspendFields(choices: Choices, justification: RwSignal<String>) -> impl IntoView {
+fn SuspendFields(release: ReleaseId, justification: RwSignal<String>) -> impl IntoView {
     let i18n = use_i18n();
-    with_choices(choices, move |loaded| {
+    with_choices(release, move |loaded| {
         view! {
             <div class="field">
                 <label for="justification">{t!(i18n, field.justification)} " *"</label>

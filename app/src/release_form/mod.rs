@@ -18,7 +18,7 @@ use crate::flow_view::FlowDiagram;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert, ErrorMessage};
 use crate::layout::{Flash, FlashMessage};
-use crate::relations::RelationTabs;
+use crate::relations::{relations_resource, RelationTabs, RelationsResource};
 use crate::release_actions::{ActionHost, ActionMenu};
 use crate::widgets::{MenuButton, MenuEntry, Modal};
 use api::{advance_release, get_release, save_release, ReleaseView};
@@ -43,6 +43,8 @@ pub fn ReleasePage() -> impl IntoView {
         },
     );
     let reload = Callback::new(move |_: ()| release.refetch());
+    let relations_version = RwSignal::new(0usize);
+    let relations = relations_resource(id, relations_version);
     // Someone else changed this release: its header and log follow at once. The form itself
     // is not rebuilt, so nothing typed is lost and an open dialog stays open.
     let changed_elsewhere = RwSignal::new(0usize);
@@ -60,7 +62,9 @@ pub fn ReleasePage() -> impl IntoView {
                 release
                     .get()
                     .map(|result| match result {
-                        Ok(view) => view! { <ReleaseForm view reload changed_elsewhere /> }.into_any(),
+                        Ok(view) => {
+                            view! { <ReleaseForm view reload changed_elsewhere relations relations_version /> }.into_any()
+                        }
                         Err(error) => {
                             view! {
                                 <ErrorAlert error />
@@ -116,7 +120,13 @@ fn changed_parts(before: &ReleaseView, after: &ReleaseView) -> Vec<ChangedPart> 
 }
 
 #[component]
-fn ReleaseForm(view: ReleaseView, reload: Callback<()>, changed_elsewhere: RwSignal<usize>) -> impl IntoView {
+fn ReleaseForm(
+    view: ReleaseView,
+    reload: Callback<()>,
+    changed_elsewhere: RwSignal<usize>,
+    relations: RelationsResource,
+    relations_version: RwSignal<usize>,
+) -> impl IntoView {
     let i18n = use_i18n();
     let id = view.id;
     let current = RwSignal::new(view.clone());
@@ -293,7 +303,7 @@ fn ReleaseForm(view: ReleaseView, reload: Callback<()>, changed_elsewhere: RwSig
                     <div aria-live="polite">{move || notice.get().map(|notice| view! { <NoticeView notice /> })}</div>
                 </div>
             </div>
-            <RelationTabs release=id on_change=Callback::new(move |_| log_refresh.update(|n| *n += 1)) />
+            <RelationTabs release=id relations version=relations_version on_change=Callback::new(move |_| log_refresh.update(|n| *n += 1)) />
         </article>
         <Modal open=log_open labelled_by="log-title" class="wide">
             <div class="dialog-head">
