@@ -177,10 +177,29 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
             }
         });
         source.set_onmessage(Some(handler.as_ref().unchecked_ref()));
-        // Kept with the component: the handler lives as long as the stream, both end with it.
-        let kept = StoredValue::new_local((source, handler));
-        on_cleanup(move || kept.with_value(|(source, _)| source.close()));
+        // Marks the page as following live events, so that a test (or a curious user in the
+        // inspector) can tell the stream is connected.
+        let opened = Closure::<dyn Fn()>::new(|| set_live_marker(Some("open")));
+        source.set_onopen(Some(opened.as_ref().unchecked_ref()));
+        // Kept with the component: the handlers live as long as the stream, all end with it.
+        let kept = StoredValue::new_local((source, handler, opened));
+        on_cleanup(move || {
+            kept.with_value(|(source, _, _)| source.close());
+            set_live_marker(None);
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = on_event;
+}
+
+/// `data-live-events` on the document element: "open" while a stream is connected.
+#[cfg(feature = "hydrate")]
+fn set_live_marker(state: Option<&str>) {
+    let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {
+        return;
+    };
+    let _ = match state {
+        Some(state) => root.set_attribute("data-live-events", state),
+        None => root.remove_attribute("data-live-events"),
+    };
 }

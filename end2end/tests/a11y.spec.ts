@@ -21,6 +21,18 @@ async function closeDialog(page: Page, lang: Language) {
   await expect(page.getByRole('dialog')).toBeHidden();
 }
 
+/** Opens the relation tab `tab`, searches its catalogue for `text` and links the first hit. */
+async function linkFirstHit(page: Page, tab: string, text: string) {
+  await page.getByRole('tab', { name: tab, exact: true }).click();
+  const panel = page.getByRole('tabpanel', { name: tab, exact: true });
+  const count = page.getByRole('tab', { name: tab, exact: true }).locator('.count');
+  const before = Number(await count.textContent());
+  await panel.locator('input[type="search"]').fill(text);
+  await panel.locator('table.hits tr').first().getByRole('button').click();
+  await expect(count).toHaveText(String(before + 1));
+  return panel;
+}
+
 for (const lang of ['es', 'pt'] as const) {
   test.describe(`accessibility in ${lang}`, () => {
     test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
@@ -85,6 +97,47 @@ for (const lang of ['es', 'pt'] as const) {
       await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
       await page.goto('/releases/new');
       await expectAccessible(page, 'registration');
+    });
+
+    test('the unlink confirmation, the article reader and the reactivate, reopen and cancel dialogs have no serious violation', async ({ page }) => {
+      const [knowledge, problems] = [TABS[lang][1], TABS[lang][0]];
+      await login(page, 'ana', lang);
+      await page.goto('/releases?status=approved&scope=groups');
+      await listLive(page);
+      const number = (await page.getByRole('table').getByRole('rowheader').first().textContent())!.trim();
+      const row = await rowOf(page, lang, number);
+      await row.getByRole('button', { name: l.open }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.confirm }).click();
+      await formLive(page);
+
+      // A knowledge article, linked and then read.
+      let panel = await linkFirstHit(page, knowledge, 'procedimiento');
+      await panel.locator('table.linked button.link-button').first().click();
+      await expect(page.getByRole('dialog')).toBeVisible();
+      await expectAccessible(page, 'article reader');
+      await closeDialog(page, lang);
+      // A problem, linked, then the unlink confirmation (dismissed).
+      panel = await linkFirstHit(page, problems, 'caida');
+      await panel.getByRole('button', { name: 'Desvincular' }).click();
+      await expect(page.getByRole('dialog')).toBeVisible();
+      await expectAccessible(page, 'unlink confirmation');
+      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await expect(page.getByRole('dialog')).toBeHidden();
+
+      // The manager's dialogs, each dismissed without acting.
+      await page.context().clearCookies();
+      await login(page, 'gestor', lang);
+      for (const [status, action] of [['suspended', 'reactivate'], ['closed', 'reopen'], ['approved', 'cancel']] as const) {
+        await page.goto(`/releases?status=${status}`);
+        await listLive(page);
+        const first = page.getByRole('table').getByRole('row').filter({ has: page.getByRole('rowheader') }).first();
+        await first.getByRole('button', { name: l.action }).click();
+        await page.getByRole('menuitem', { name: l[action], exact: true }).click();
+        await expect(page.getByRole('dialog')).toBeVisible();
+        await expectAccessible(page, `${action} dialog`);
+        await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+        await expect(page.getByRole('dialog')).toBeHidden();
+      }
     });
 
     test('the list and the form are usable 375 pixels wide', async ({ page }) => {

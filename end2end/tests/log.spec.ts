@@ -1,4 +1,4 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { LABELS, login, listLive, formLive, PASSWORD } from './helpers';
 
@@ -24,6 +24,11 @@ async function call(request: APIRequestContext, endpoint: string, body: object) 
   const answer = await request.post(`/api/${endpoint}`, { data: body });
   expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
   return answer.json();
+}
+
+/** Waits until the page follows live events (its event stream is connected). */
+async function eventsOpen(page: Page) {
+  await expect(page.locator('html[data-live-events="open"]')).toHaveCount(1);
 }
 
 async function apiLogin(request: APIRequestContext, username: string) {
@@ -127,9 +132,15 @@ for (const lang of ['es', 'pt'] as const) {
       await page.goto(`/releases/${first}`);
       await formLive(page);
       await expect(page.locator('.release-head')).toContainText(t.unassigned);
-      await page.waitForTimeout(500); // let the page's event stream connect
+      await eventsOpen(page);
       await call(other.request, 'capture_task', { id: first });
       await expect(page.locator('.release-head')).toContainText('João Silva', { timeout: 2_000 });
+      // João links a problem: Ana's Problems tab counts it.
+      const problems = page.getByRole('tab', { name: 'Problemas', exact: true }).locator('.count');
+      await expect(problems).toHaveText('0');
+      const hits = await call(other.request, 'search_catalogue', { kind: 'problem', text: 'caida', page: 0 });
+      await call(other.request, 'link_item', { id: first, kind: 'problem', item: hits.hits[0].id, responsibility: null });
+      await expect(problems).toHaveText('1', { timeout: 2_000 });
       // The list: João takes another; Ana's row names him.
       const second = await waitingRelease(page.request);
       // Found by number: the row stays in the list when its status changes.
@@ -137,7 +148,7 @@ for (const lang of ['es', 'pt'] as const) {
       await listLive(page);
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(second), exact: true }) });
       await expect(row).toContainText(t.unassigned);
-      await page.waitForTimeout(500); // let the page's event stream connect
+      await eventsOpen(page);
       await call(other.request, 'capture_task', { id: second });
       await expect(row).toContainText('João Silva', { timeout: 2_000 });
       await other.close();
