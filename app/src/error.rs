@@ -28,6 +28,15 @@ pub enum AppError {
     /// The database cannot be reached right now.
     #[error("service unavailable")]
     Unavailable,
+    /// Too many failed logins for this user name or from this address: wait and retry.
+    #[error("too many attempts; retry in {retry_after_seconds} s")]
+    TooManyAttempts { retry_after_seconds: u64 },
+    /// A state-changing request sent by a page of another site: never carried out.
+    #[error("cross-site request refused")]
+    CrossSite,
+    /// The request body is larger than any form of the app can send.
+    #[error("request too large")]
+    TooLarge,
     /// The request could not be read or the answer could not be sent.
     #[error("request failed: {message}")]
     Request { message: String },
@@ -50,6 +59,9 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Request { .. } => 400,
             AppError::Unavailable => 503,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::CrossSite => 403,
+            AppError::TooLarge => 413,
             AppError::Internal => 500,
         }
     }

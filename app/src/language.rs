@@ -119,6 +119,8 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::OccurrenceDescription => td_string!(locale, field.occurrence_description),
         Field::OccurrenceText => td_string!(locale, field.occurrence_text),
         Field::UserInformation => td_string!(locale, field.user_information),
+        Field::NewPassword => td_string!(locale, field.new_password),
+        Field::PasswordRepeat => td_string!(locale, field.password_repeat),
     }
 }
 
@@ -142,6 +144,12 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         AppError::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
         AppError::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
         AppError::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
+        AppError::TooManyAttempts { retry_after_seconds } => {
+            let minutes = retry_after_seconds.div_ceil(60).max(1);
+            view! { {t!(i18n, error.too_many_attempts, minutes)} }.into_any()
+        }
+        AppError::CrossSite => view! { {t!(i18n, error.cross_site)} }.into_any(),
+        AppError::TooLarge => view! { {t!(i18n, error.too_large)} }.into_any(),
         AppError::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
         AppError::Invalid(error) => invalid_message(i18n, error),
         AppError::Refused { refusal } => match refusal {
@@ -187,6 +195,8 @@ fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
         Problem::TooLong { max } => view! { {t!(i18n, error.too_long, field, max)} }.into_any(),
         Problem::OutOfRange => view! { {t!(i18n, error.out_of_range, field)} }.into_any(),
         Problem::EndBeforeStart => view! { {t!(i18n, error.end_before_start)} }.into_any(),
+        Problem::TooShort { min } => view! { {t!(i18n, error.too_short, field, min)} }.into_any(),
+        Problem::Mismatch => view! { {t!(i18n, error.mismatch, field)} }.into_any(),
     }
 }
 

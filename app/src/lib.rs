@@ -26,6 +26,8 @@ pub mod relations;
 pub mod release_actions;
 pub mod release_form;
 pub mod release_list;
+#[cfg(feature = "ssr")]
+pub mod security;
 pub mod widgets;
 
 use crate::i18n::*;
@@ -36,6 +38,8 @@ use leptos_router::path;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    security::protect_page();
     view! {
         <!DOCTYPE html>
         <html>
@@ -70,6 +74,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/charts") view=release_list::charts::ReleaseChartsPage />
                         <Route path=path!("releases/new") view=release_form::registration::RegisterPage />
                         <Route path=path!("releases/:id") view=release_form::ReleasePage />
+                        <Route path=path!("account/password") view=auth::PasswordPage />
                     </ParentRoute>
                 </Routes>
             </Router>

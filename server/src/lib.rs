@@ -3,11 +3,13 @@
 
 use app::auth::session::{auth_layer, require_login_for_pages, session_store};
 use app::db::{connect, flows, Db};
-use app::{shell, App};
+use app::auth::throttle::LoginThrottle;
+use app::{security, shell, App};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
@@ -27,31 +29,37 @@ pub async fn router(
     let routes = generate_route_list(App);
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
     let flows = flows::FlowCache::default();
+    let throttle = LoginThrottle::default();
     let context = {
         let db = db.clone();
         move || {
             provide_context(db.clone());
             provide_context(flow.clone());
             provide_context(flows.clone());
+            provide_context(throttle.clone());
         }
     };
     let live = app::live::LiveHub::start(db.clone());
+    let auth = auth_layer(&db, store, secure_cookies);
+    let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
     Ok(Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .layer(axum::Extension(live))
-        .leptos_routes_with_context(&options, routes, context, {
+        .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .layer(axum::middleware::from_fn(app::error::status_from_error))
         .layer(axum::middleware::from_fn(require_login_for_pages))
-        .layer(auth_layer(&db, store, secure_cookies))
+        .layer(auth)
+        .layer(RequestBodyLimitLayer::new(security::MAX_REQUEST_BYTES))
+        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn(explain_failures))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
-        // Never inside another site's frame. (A script-src policy needs the hydration
-        // script's nonce in the header; see the security issue.)
-        .layer(security_header(header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'"))
+        // Pages set their own policy, with their nonce (see `security::protect_page`).
+        .layer(security_header(header::CONTENT_SECURITY_POLICY, security::DEFAULT_POLICY))
         .with_state(options))
 }
 

@@ -99,9 +99,11 @@ async fn create_user(database_url: &str, username: &str, full_name: &str, groups
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 8 {
-        return Err("the password needs at least 8 characters".into());
-    }
+    use app::domain::validation::{check_new_password, Problem, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    check_new_password(password, password).map_err(|error| match error.problem {
+        Problem::TooShort { .. } => format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
+        _ => format!("the password may have at most {MAX_PASSWORD_CHARS} characters"),
+    })?;
     let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
     app::auth::db::create_user(&db, username, full_name, password, &groups).await.map_err(|e| e.to_string())?;
     println!("User {username} created.");

@@ -4,27 +4,67 @@ use crate::domain::permissions::Actor;
 use crate::error::AppError;
 use leptos::prelude::*;
 
-/// Longest user name and password accepted; longer ones are refused before hashing.
+/// Longest user name accepted; longer ones are refused before hashing.
 pub const MAX_USERNAME_CHARS: usize = 100;
-pub const MAX_PASSWORD_CHARS: usize = 1_000;
 
 /// Checks the credentials and starts a session, then sends the browser to the list.
+/// Repeated failures for a user name or from an address are refused for a while (429).
 #[server(prefix = "/api", endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use super::session::{Credentials, Session};
-    use crate::domain::validation::{check_length, check_required, Field};
+    use super::throttle::{AttemptKey, LoginThrottle};
+    use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS};
     check_required(Field::Username, &username)?;
     check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
     check_required(Field::Password, &password)?;
     check_length(Field::Password, &password, MAX_PASSWORD_CHARS)?;
+    let throttle = use_context::<LoginThrottle>().ok_or(AppError::Internal)?;
+    let mut keys = vec![AttemptKey::user(&username)];
+    if let Ok(axum::extract::ConnectInfo(address)) =
+        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await
+    {
+        keys.push(AttemptKey::Address(address.ip()));
+    }
+    let now = std::time::Instant::now();
+    if let Some(wait) = throttle.wait_for(&keys, now) {
+        return Err(AppError::TooManyAttempts { retry_after_seconds: wait.as_secs().max(1) });
+    }
     let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
     let user = session
-        .authenticate(Credentials { username, password })
+        .authenticate(Credentials { username: username.clone(), password })
         .await
-        .map_err(|_| AppError::Unavailable)?
-        .ok_or(AppError::BadCredentials)?;
+        .map_err(|_| AppError::Unavailable)?;
+    let Some(user) = user else {
+        throttle.failed(&keys, now);
+        return Err(AppError::BadCredentials);
+    };
+    throttle.succeeded(&username);
     session.login(&user).await.map_err(|_| AppError::Internal)?;
     leptos_axum::redirect("/releases");
+    Ok(())
+}
+
+/// Changes the user's password after checking the current one. Every session of the
+/// user ends, this one too (the session is bound to the password's hash): log in again.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
+    use super::session::{require_actor, use_db, Credentials, Session};
+    use crate::domain::validation::{check_length, check_new_password, check_required, Field, MAX_PASSWORD_CHARS};
+    let actor = require_actor().await?;
+    check_required(Field::Password, &current)?;
+    check_length(Field::Password, &current, MAX_PASSWORD_CHARS)?;
+    check_new_password(&new, &repeat)?;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
+    let confirmed = session
+        .authenticate(Credentials { username: actor.username.clone(), password: current })
+        .await
+        .map_err(|_| AppError::Unavailable)?;
+    if confirmed.is_none() {
+        return Err(AppError::BadCredentials);
+    }
+    super::db::set_password(&use_db()?, actor.user, &new).await?;
+    session.logout().await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/login");
     Ok(())
 }
 

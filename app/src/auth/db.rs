@@ -132,6 +132,17 @@ pub async fn create_user(
     Ok(UserId(id))
 }
 
+/// Stores an argon2id hash of the user's new password. Sessions hold the old hash, so
+/// every session of the user ends on its next request.
+pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), sqlx::Error> {
+    let password = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+        .await
+        .map_err(|error| sqlx::Error::Protocol(format!("password hashing failed: {error}")))?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&db.pool).await?;
+    Ok(())
+}
+
 /// Creates a group holding `permissions`, or returns the existing one of that name.
 pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Result<GroupId, sqlx::Error> {
     sqlx::query("INSERT INTO user_groups (name) VALUES ($1) ON CONFLICT (name) DO NOTHING")

@@ -5,10 +5,12 @@ pub mod api;
 pub mod db;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod throttle;
 
 use crate::i18n::*;
 use crate::language::{ErrorAlert, LanguageSwitch};
-use api::{Login, Logout};
+use api::{ChangePassword, Login, Logout};
 use leptos::prelude::*;
 
 /// The login page: Usuario / Contraseña / Entrar (pt: Usuário / Senha / Entrar).
@@ -58,5 +60,46 @@ pub fn LogoutButton() -> impl IntoView {
         <ActionForm action=logout attr:class="inline-form">
             <button type="submit" class="link-button">{t!(i18n, header.logout)}</button>
         </ActionForm>
+    }
+}
+
+/// "Cambiar contraseña" / "Alterar senha": the current password, the new one twice.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let change = ServerAction::<ChangePassword>::new();
+    let failure = move || change.value().get().and_then(Result::err);
+    view! {
+        <section class="narrow-page">
+            <h1>{t!(i18n, account.title)}</h1>
+            <p class="muted">{t!(i18n, account.hint)}</p>
+            <ActionForm action=change attr:class="stacked-form">
+                <label for="current-password">{t!(i18n, account.current)}</label>
+                <input
+                    id="current-password"
+                    name="current"
+                    type="password"
+                    autocomplete="current-password"
+                    required
+                    maxlength="1000"
+                />
+                <label for="new-password">{t!(i18n, field.new_password)}</label>
+                <input id="new-password" name="new" type="password" autocomplete="new-password" required minlength="8" maxlength="1000" />
+                <label for="repeat-password">{t!(i18n, field.password_repeat)}</label>
+                <input
+                    id="repeat-password"
+                    name="repeat"
+                    type="password"
+                    autocomplete="new-password"
+                    required
+                    minlength="8"
+                    maxlength="1000"
+                />
+                <button type="submit" class="primary" disabled=move || change.pending().get()>
+                    {t!(i18n, account.submit)}
+                </button>
+            </ActionForm>
+            <div aria-live="polite">{move || failure().map(|error| view! { <ErrorAlert error /> })}</div>
+        </section>
     }
 }

@@ -134,14 +134,22 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
             let options = SqliteConnectOptions::from_str(&db.url)?
                 .journal_mode(SqliteJournalMode::Wal)
                 .busy_timeout(std::time::Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new().max_connections(4).connect_with(options).await?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(crate::db::ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await?;
             let store = SqliteStore::new(pool);
             store.migrate().await?;
             tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
             Sessions::Sqlite(store)
         }
         DbBackend::Postgres => {
-            let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&db.url).await?;
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(crate::db::ACQUIRE_TIMEOUT)
+                .connect(&db.url)
+                .await?;
             let store = PostgresStore::new(pool);
             store.migrate().await?;
             tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));

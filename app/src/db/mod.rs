@@ -47,6 +47,10 @@ pub enum SetupError {
     Flow { file: String, reason: String },
 }
 
+/// How long a request waits for a database connection before it is told the database is
+/// unavailable (503), rather than hanging while the database is down.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// Opens the database named by `url` (creating a SQLite file if needed) and migrates it.
 pub async fn connect(url: &str) -> Result<Db, SetupError> {
     sqlx::any::install_default_drivers();
@@ -66,7 +70,7 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
             Backend::Sqlite => 8,
             Backend::Postgres => 16,
         })
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(ACQUIRE_TIMEOUT)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if backend == Backend::Sqlite {

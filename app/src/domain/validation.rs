@@ -30,6 +30,8 @@ pub enum Field {
     Search,
     Username,
     Password,
+    NewPassword,
+    PasswordRepeat,
     FullName,
     Responsibility,
     DelegateGroup,
@@ -53,6 +55,9 @@ pub enum Problem {
     TooLong { max: usize },
     OutOfRange,
     EndBeforeStart,
+    TooShort { min: usize },
+    /// The repetition differs from what it repeats.
+    Mismatch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,6 +82,24 @@ pub fn check_required(field: Field, text: &str) -> Result<(), FieldError> {
     } else {
         Ok(())
     }
+}
+
+/// The shortest password a user may choose.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+/// The longest password accepted; longer ones are refused before hashing.
+pub const MAX_PASSWORD_CHARS: usize = 1_000;
+
+/// A new password: long enough, not absurdly long, and typed the same twice.
+pub fn check_new_password(new: &str, repeat: &str) -> Result<(), FieldError> {
+    let length = new.chars().count();
+    if length < MIN_PASSWORD_CHARS {
+        return Err(FieldError { field: Field::NewPassword, problem: Problem::TooShort { min: MIN_PASSWORD_CHARS } });
+    }
+    check_length(Field::NewPassword, new, MAX_PASSWORD_CHARS)?;
+    if new != repeat {
+        return Err(FieldError { field: Field::PasswordRepeat, problem: Problem::Mismatch });
+    }
+    Ok(())
 }
 
 /// The Closure area as the user filled it in.
@@ -112,6 +135,17 @@ mod tests {
 
     fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
         ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info.to_owned() }
+    }
+
+    #[test]
+    fn a_new_password_is_long_enough_and_repeated_exactly() {
+        let short = check_new_password("çççç", "çççç").unwrap_err();
+        assert_eq!((short.field, short.problem), (Field::NewPassword, Problem::TooShort { min: MIN_PASSWORD_CHARS }));
+        let typo = check_new_password("correct horse", "correct hose").unwrap_err();
+        assert_eq!((typo.field, typo.problem), (Field::PasswordRepeat, Problem::Mismatch));
+        let huge = "x".repeat(MAX_PASSWORD_CHARS + 1);
+        assert_eq!(check_new_password(&huge, &huge).unwrap_err().problem, Problem::TooLong { max: MAX_PASSWORD_CHARS });
+        assert_eq!(check_new_password("çççççççç", "çççççççç"), Ok(()));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod postgres;
+pub mod process;
 
 use app::db::{demo, Db};
 use axum::body::Body;

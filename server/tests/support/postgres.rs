@@ -2,6 +2,7 @@
 //! server on a free loopback port, and a watchdog that stops it and deletes the directory
 //! when the test process ends, however it ends. Never the machine's own service.
 //! `RELEASEDESK_TEST_POSTGRES=postgres://user@host:port` uses an existing server instead.
+//! A test that needs to stop and start PostgreSQL gets a [`Cluster`] of its own.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -29,19 +30,7 @@ fn start_cluster() -> String {
     if let Ok(url) = std::env::var("RELEASEDESK_TEST_POSTGRES") {
         return url.trim_end_matches('/').to_owned();
     }
-    let bin = postgres_bin_dir();
-    let dir = std::env::temp_dir().join(format!("releasedesk-pg-{}-{}", std::process::id(), free_port()));
-    let data = dir.join("data");
-    std::fs::create_dir_all(&dir).expect("create the cluster directory");
-    let as_root = unsafe_is_root();
-    if as_root {
-        // initdb and postgres refuse to run as root: the cluster belongs to `postgres`.
-        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
-    }
-    let initdb = bin.join("initdb");
-    run(as_postgres(as_root, &initdb)
-        .args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "--locale=C", "-D"])
-        .arg(&data));
+    let Initialized { bin, dir, data, as_root } = init_cluster("releasedesk-pg");
 
     let port = free_port();
     // The watchdog shell runs the server until this test process is gone, then cleans up.
@@ -62,6 +51,37 @@ fn start_cluster() -> String {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("start the PostgreSQL watchdog");
+    wait_for_port(port, &dir);
+    format!("postgres://postgres@127.0.0.1:{port}")
+}
+
+/// A freshly initialized, not yet running cluster directory.
+struct Initialized {
+    bin: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+    as_root: bool,
+}
+
+/// initdb into a new temporary directory, owned by `postgres` when the tests run as root.
+fn init_cluster(prefix: &str) -> Initialized {
+    let bin = postgres_bin_dir();
+    let dir = std::env::temp_dir().join(format!("{prefix}-{}-{}", std::process::id(), free_port()));
+    let data = dir.join("data");
+    std::fs::create_dir_all(&dir).expect("create the cluster directory");
+    let as_root = unsafe_is_root();
+    if as_root {
+        // initdb and postgres refuse to run as root: the cluster belongs to `postgres`.
+        run(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir));
+    }
+    let initdb = bin.join("initdb");
+    run(as_postgres(as_root, &initdb)
+        .args(["--auth=trust", "--username=postgres", "--no-sync", "--encoding=UTF8", "--locale=C", "-D"])
+        .arg(&data));
+    Initialized { bin, dir, data, as_root }
+}
+
+fn wait_for_port(port: u16, dir: &Path) {
     let deadline = Instant::now() + Duration::from_secs(180);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
@@ -70,7 +90,107 @@ fn start_cluster() -> String {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    format!("postgres://postgres@127.0.0.1:{port}")
+}
+
+/// A cluster of one test's own, which the test may stop and start again (an outage of the
+/// database) on the same port and data directory. Never the shared cluster above. Dropping
+/// it stops it and deletes its directory; a watchdog does the same if the test process dies.
+pub struct Cluster {
+    bin: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+    as_root: bool,
+    port: u16,
+}
+
+impl Cluster {
+    /// initdb, then start it on a free loopback port.
+    pub fn start_new() -> Cluster {
+        let Initialized { bin, dir, data, as_root } = init_cluster("releasedesk-pg-own");
+        let cluster = Cluster { bin, dir, data, as_root, port: free_port() };
+        let script = format!(
+            "while [ -d /proc/{test_pid} ]; do sleep 1; done; \
+             '{pg_ctl}' -D '{data}' -m immediate stop >/dev/null 2>&1; rm -rf '{dir}'",
+            test_pid = std::process::id(),
+            pg_ctl = cluster.bin.join("pg_ctl").display(),
+            data = cluster.data.display(),
+            dir = cluster.dir.display(),
+        );
+        as_postgres(as_root, Path::new("sh"))
+            .args(["-c", &script])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start the PostgreSQL watchdog");
+        cluster.start();
+        cluster
+    }
+
+    /// `postgres://postgres@127.0.0.1:PORT`, without a database name.
+    pub fn server_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL of a new, empty database on this cluster.
+    pub async fn fresh_database(&self, name: &str) -> String {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&format!("{}/postgres", self.server_url()))
+            .await
+            .expect("connect to the test's own cluster");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create a test database");
+        pool.close().await;
+        format!("{}/{name}", self.server_url())
+    }
+
+    /// Starts the (stopped) cluster and waits until it accepts connections.
+    pub fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100",
+            self.port,
+            self.dir.display()
+        );
+        run(as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-w", "-t", "120", "-o", &options, "start"])
+            .stdin(std::process::Stdio::null()));
+        wait_for_port(self.port, &self.dir);
+    }
+
+    /// Stops the cluster as an operator would for maintenance: open connections are cut.
+    pub fn stop(&self) {
+        run(as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "fast", "-w", "-t", "120", "stop"])
+            .stdin(std::process::Stdio::null()));
+    }
+
+    /// The server's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = as_postgres(self.as_root, &self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 fn postgres_bin_dir() -> PathBuf {
