@@ -120,6 +120,7 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::OccurrenceText => td_string!(locale, field.occurrence_text),
         Field::UserInformation => td_string!(locale, field.user_information),
         Field::NewPassword => td_string!(locale, field.new_password),
+        Field::Page => td_string!(locale, field.page),
         Field::PasswordRepeat => td_string!(locale, field.password_repeat),
     }
 }

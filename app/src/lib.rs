@@ -13,6 +13,7 @@ mod i18n_generated {
 pub use i18n_generated::i18n;
 
 pub mod auth;
+pub mod codec;
 #[cfg(feature = "ssr")]
 pub mod db;
 pub mod domain;

@@ -47,14 +47,25 @@ pub fn protect_page() {
 /// A request that changes something (anything but GET, HEAD, OPTIONS) is carried out only
 /// when it comes from a page of this site: its `Origin` names this host, or, without an
 /// `Origin`, the browser does not mark it cross-site. Clients that are not browsers (curl,
-/// the tests) send neither and are judged by their session alone.
-pub async fn refuse_cross_site(request: Request, next: Next) -> Response {
+/// the tests) send neither and are judged by their session alone. A server function's body
+/// must also be one of the two formats they take: a body a form on another site can send
+/// without asking (`text/plain`, multipart) is never read.
+pub async fn screen_requests(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && is_cross_site(request.headers()) {
         tracing::warn!(path = %request.uri().path(), origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
         return error_response(AppError::CrossSite);
     }
+    if changes_state && request.uri().path().starts_with("/api/") && !has_server_function_body(request.headers()) {
+        return error_response(AppError::Request { message: "the body must be JSON or a form".into() });
+    }
     next.run(request).await
+}
+
+fn has_server_function_body(headers: &HeaderMap) -> bool {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    ["application/json", "application/x-www-form-urlencoded"].iter().any(|known| essence.eq_ignore_ascii_case(known))
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {
@@ -165,6 +176,15 @@ mod tests {
             ("x-forwarded-host", "desk.example"),
             ("origin", "https://desk.example")
         ])));
+    }
+
+    #[test]
+    fn server_functions_read_only_json_and_forms() {
+        assert!(has_server_function_body(&headers(&[("content-type", "application/json")])));
+        assert!(has_server_function_body(&headers(&[("content-type", "application/x-www-form-urlencoded; charset=UTF-8")])));
+        assert!(!has_server_function_body(&headers(&[("content-type", "text/plain")])));
+        assert!(!has_server_function_body(&headers(&[("content-type", "multipart/form-data; boundary=x")])));
+        assert!(!has_server_function_body(&headers(&[])));
     }
 
     #[test]

@@ -91,6 +91,9 @@ export async function showWaitingForMyGroups(page: Page, lang: Language) {
   await expect(page).toHaveURL(/status=approved/);
   await page.getByLabel(l.scope, { exact: true }).selectOption({ label: l.myGroups });
   await expect(page).toHaveURL(/scope=groups/);
+  // The old rows stay on screen while the filtered ones load.
+  await expect(page.locator('section.release-list')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByRole('table').getByRole('row').nth(1)).toContainText(l.approved);
 }
 
 /** The list row of release `number`, after searching it. */

@@ -54,7 +54,7 @@ pub async fn router(
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth)
         .layer(RequestBodyLimitLayer::new(security::MAX_REQUEST_BYTES))
-        .layer(axum::middleware::from_fn(security::refuse_cross_site))
+        .layer(axum::middleware::from_fn(security::screen_requests))
         .layer(axum::middleware::from_fn(explain_failures))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))

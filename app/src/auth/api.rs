@@ -79,7 +79,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The logged-in user with their groups and permissions.
-#[server(prefix = "/api", endpoint = "current_user")]
+#[server(prefix = "/api", endpoint = "current_user", input = crate::codec::StrictJson)]
 pub async fn current_user() -> Result<Actor, AppError> {
     super::session::require_actor().await
 }

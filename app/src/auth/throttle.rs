@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Failures for one user name allowed before the waits begin.
+/// Failed attempts for one user name before the waits begin.
 const FREE_FAILURES_PER_USER: u32 = 5;
 /// From one address (an office behind one NAT has many users), more.
 const FREE_FAILURES_PER_ADDRESS: u32 = 20;
@@ -52,8 +52,9 @@ struct Failures {
 impl Failures {
     /// When the next attempt is allowed, if it is not allowed now.
     fn allowed_from(&self, free: u32) -> Option<Instant> {
-        let over = self.count.checked_sub(free).filter(|over| *over > 0)?;
-        let wait = FIRST_WAIT.saturating_mul(2u32.saturating_pow((over - 1).min(16))).min(LONGEST_WAIT);
+        // The failure that uses up the free ones starts the first wait.
+        let over = self.count.checked_sub(free)?;
+        let wait = FIRST_WAIT.saturating_mul(2u32.saturating_pow(over.min(16))).min(LONGEST_WAIT);
         Some(self.last + wait)
     }
 }
@@ -118,8 +119,8 @@ mod tests {
         let throttle = LoginThrottle::default();
         let ana = [AttemptKey::user("ana")];
         let start = Instant::now();
-        fail(&throttle, &ana, FREE_FAILURES_PER_USER, start);
-        assert_eq!(throttle.wait_for(&ana, start), None, "the free failures do not throttle");
+        fail(&throttle, &ana, FREE_FAILURES_PER_USER - 1, start);
+        assert_eq!(throttle.wait_for(&ana, start), None, "a few mistakes do not throttle");
         throttle.failed(&ana, start);
         assert_eq!(throttle.wait_for(&ana, start), Some(FIRST_WAIT));
         throttle.failed(&ana, start);
@@ -144,7 +145,7 @@ mod tests {
     fn names_are_counted_whether_they_exist_or_not_and_in_any_case() {
         let throttle = LoginThrottle::default();
         let now = Instant::now();
-        fail(&throttle, &[AttemptKey::user(" NoSuchUser ")], FREE_FAILURES_PER_USER + 1, now);
+        fail(&throttle, &[AttemptKey::user(" NoSuchUser ")], FREE_FAILURES_PER_USER, now);
         assert!(throttle.wait_for(&[AttemptKey::user("nosuchuser")], now).is_some());
         assert_eq!(throttle.wait_for(&[AttemptKey::user("ana")], now), None, "other users are not affected");
     }
@@ -154,7 +155,7 @@ mod tests {
         let throttle = LoginThrottle::default();
         let address = AttemptKey::Address([10, 0, 0, 7].into());
         let now = Instant::now();
-        for n in 0..=FREE_FAILURES_PER_ADDRESS {
+        for n in 0..FREE_FAILURES_PER_ADDRESS {
             throttle.failed(&[AttemptKey::user(&format!("guess{n}")), address.clone()], now);
         }
         assert!(throttle.wait_for(&[AttemptKey::user("ana"), address.clone()], now).is_some());

@@ -6,6 +6,8 @@ pub mod flow;
 pub mod occurrence;
 pub mod permissions;
 pub mod priority;
+#[cfg(test)]
+mod properties;
 pub mod validation;
 
 use serde::{Deserialize, Serialize};

@@ -28,6 +28,7 @@ pub enum Field {
     Impact,
     Urgency,
     Search,
+    Page,
     Username,
     Password,
     NewPassword,
@@ -84,6 +85,31 @@ pub fn check_required(field: Field, text: &str) -> Result<(), FieldError> {
     }
 }
 
+/// Planned dates the desk accepts, in Unix seconds: from 2000-01-01 to 2100-01-01.
+pub const PLANNED_TIMES: std::ops::RangeInclusive<i64> = 946_684_800..=4_102_444_800;
+
+/// Checks that a planned date is a real date of this century, not a typo or an overflow.
+pub fn check_planned_time(field: Field, seconds: i64) -> Result<(), FieldError> {
+    if PLANNED_TIMES.contains(&seconds) {
+        Ok(())
+    } else {
+        Err(FieldError { field, problem: Problem::OutOfRange })
+    }
+}
+
+/// The highest page number a list or search may ask for (pages start at 0): beyond any
+/// real list, and far from an offset that could overflow.
+pub const MAX_PAGE: i64 = 100_000;
+
+/// Checks a requested page number.
+pub fn check_page(page: i64) -> Result<(), FieldError> {
+    if (0..=MAX_PAGE).contains(&page) {
+        Ok(())
+    } else {
+        Err(FieldError { field: Field::Page, problem: Problem::OutOfRange })
+    }
+}
+
 /// The shortest password a user may choose.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// The longest password accepted; longer ones are refused before hashing.
@@ -135,6 +161,16 @@ mod tests {
 
     fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
         ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info.to_owned() }
+    }
+
+    #[test]
+    fn planned_dates_are_dates_of_this_century() {
+        assert!(check_planned_time(Field::PlannedStart, 1_900_000_000).is_ok());
+        for wrong in [-1, 0, i64::MAX, 4_102_444_801] {
+            assert_eq!(check_planned_time(Field::PlannedEnd, wrong).unwrap_err().problem, Problem::OutOfRange);
+        }
+        assert_eq!(check_page(-1).unwrap_err().field, Field::Page);
+        assert!(check_page(MAX_PAGE + 1).is_err() && check_page(0).is_ok() && check_page(MAX_PAGE).is_ok());
     }
 
     #[test]

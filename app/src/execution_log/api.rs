@@ -6,7 +6,7 @@ use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::{Localized, ReleaseId};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use crate::codec::StrictJson;
 use serde::{Deserialize, Serialize};
 
 /// A manual occurrence's own fields (its text is the entry's `text`).
@@ -72,7 +72,7 @@ pub(crate) fn entry_view(
 
 /// The release's execution log, newest first, each advance with what it changed.
 /// Anyone logged in may read it.
-#[server(prefix = "/api", endpoint = "release_log", input = Json)]
+#[server(prefix = "/api", endpoint = "release_log", input = StrictJson)]
 pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;
@@ -82,7 +82,7 @@ pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
 }
 
 /// Adds a manual occurrence, stamped with the user and the time; returns its id.
-#[server(prefix = "/api", endpoint = "add_occurrence", input = Json)]
+#[server(prefix = "/api", endpoint = "add_occurrence", input = StrictJson)]
 pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Result<i64, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -93,7 +93,7 @@ pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Resul
 
 /// The log as CSV in `language` ("es" or "pt"): columns and names translated, what users
 /// typed as typed.
-#[server(prefix = "/api", endpoint = "export_log", input = Json)]
+#[server(prefix = "/api", endpoint = "export_log", input = StrictJson)]
 pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;

@@ -3,7 +3,7 @@
 use crate::domain::{Localized, ReleaseId};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use crate::codec::StrictJson;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +45,7 @@ pub struct FlowView {
     pub actions: Vec<crate::execution_log::api::LogEntryView>,
 }
 
-#[server(prefix = "/api", endpoint = "release_flow", input = Json)]
+#[server(prefix = "/api", endpoint = "release_flow", input = StrictJson)]
 pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::flow::Executor;

@@ -5,7 +5,7 @@
 use crate::domain::{ReleaseId, UserId};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use crate::codec::StrictJson;
 use serde::{Deserialize, Serialize};
 
 crate::domain::code_enum!(
@@ -87,7 +87,7 @@ pub const HITS_PER_PAGE: i64 = 8;
 /// The longest responsibility text.
 pub const MAX_RESPONSIBILITY_CHARS: usize = 500;
 
-#[server(prefix = "/api", endpoint = "release_relations", input = Json)]
+#[server(prefix = "/api", endpoint = "release_relations", input = StrictJson)]
 pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -103,21 +103,19 @@ pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
 
 /// Type-ahead over a catalogue (problems, knowledge, media, changes) or the users (roles):
 /// a number, or word prefixes that must all match. Paged on the server.
-#[server(prefix = "/api", endpoint = "search_catalogue", input = Json)]
+#[server(prefix = "/api", endpoint = "search_catalogue", input = StrictJson)]
 pub async fn search_catalogue(kind: RelationKind, text: String, page: i64) -> Result<CataloguePage, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    use crate::domain::validation::{check_length, Field, FieldError, Problem, MAX_SEARCH_CHARS};
+    use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
     require_actor().await?;
     check_length(Field::Search, &text, MAX_SEARCH_CHARS)?;
-    if !(0..=10_000).contains(&page) {
-        return Err(FieldError { field: Field::Search, problem: Problem::OutOfRange }.into());
-    }
+    crate::domain::validation::check_page(page)?;
     let db = use_db()?;
     Ok(super::db::search(&db, kind, &text, page).await?)
 }
 
 /// Links `item` (for a role: the user) to the release. `responsibility` is for roles.
-#[server(prefix = "/api", endpoint = "link_item", input = Json)]
+#[server(prefix = "/api", endpoint = "link_item", input = StrictJson)]
 pub async fn link_item(
     id: ReleaseId,
     kind: RelationKind,
@@ -131,7 +129,7 @@ pub async fn link_item(
     super::db::link(&db, &flows, &actor, id, kind, item, responsibility.as_deref(), crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "unlink_item", input = Json)]
+#[server(prefix = "/api", endpoint = "unlink_item", input = StrictJson)]
 pub async fn unlink_item(id: ReleaseId, kind: RelationKind, item: i64) -> Result<(), AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -149,7 +147,7 @@ pub struct Article {
     pub body: String,
 }
 
-#[server(prefix = "/api", endpoint = "knowledge_article", input = Json)]
+#[server(prefix = "/api", endpoint = "knowledge_article", input = StrictJson)]
 pub async fn knowledge_article(article: i64) -> Result<Article, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;

@@ -594,7 +594,8 @@ pub async fn executor_groups(db: &Db) -> Result<Vec<super::api::GroupChoice>, sq
 pub async fn validate_registration(db: &Db, form: &super::api::Registration) -> Result<NewRelease, AppError> {
     use crate::domain::priority::{priority, Level};
     use crate::domain::validation::{
-        check_length, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+        check_length, check_planned_time, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS,
+        MAX_TITLE_CHARS,
     };
     use crate::domain::{ReleaseType, Risk};
     let out_of_range = |field| AppError::Invalid(FieldError { field, problem: Problem::OutOfRange });
@@ -607,6 +608,8 @@ pub async fn validate_registration(db: &Db, form: &super::api::Registration) -> 
     let urgency = Level::new(form.urgency).ok_or_else(|| out_of_range(Field::Urgency))?;
     let release_type = ReleaseType::from_code(&form.release_type).ok_or_else(|| out_of_range(Field::ReleaseType))?;
     let risk = Risk::from_code(&form.risk).ok_or_else(|| out_of_range(Field::Risk))?;
+    check_planned_time(Field::PlannedStart, form.planned_start)?;
+    check_planned_time(Field::PlannedEnd, form.planned_end)?;
     if form.planned_start >= form.planned_end {
         return Err(AppError::Invalid(FieldError { field: Field::PlannedEnd, problem: Problem::EndBeforeStart }));
     }

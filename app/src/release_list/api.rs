@@ -4,7 +4,7 @@ use crate::domain::{Localized, ReleaseId, Status};
 
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::Json;
+use crate::codec::StrictJson;
 use serde::{Deserialize, Serialize};
 
 /// Rows per page of the list.
@@ -80,19 +80,21 @@ pub struct ReleasePage {
     pub page_size: i64,
 }
 
+impl ListQuery {
+    /// The search text's length and the page number; the rest is typed.
+    pub fn check(&self) -> Result<(), crate::domain::validation::FieldError> {
+        use crate::domain::validation::{check_length, check_page, Field, MAX_SEARCH_CHARS};
+        check_length(Field::Search, &self.search, MAX_SEARCH_CHARS)?;
+        check_page(self.page)
+    }
+}
+
 /// A page of the releases the query selects, newest first.
-#[server(prefix = "/api", endpoint = "list_releases", input = Json)]
+#[server(prefix = "/api", endpoint = "list_releases", input = StrictJson)]
 pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
     let actor = require_actor().await?;
-    check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
-    if query.page < 0 {
-        return Err(AppError::Invalid(crate::domain::validation::FieldError {
-            field: Field::Search,
-            problem: crate::domain::validation::Problem::OutOfRange,
-        }));
-    }
+    query.check()?;
     let db = use_db()?;
     let flows = crate::auth::session::use_flows()?;
     super::db::list(&db, &flows, &actor, &query, crate::db::now()).await
@@ -137,12 +139,11 @@ pub struct ChartCounts {
 }
 
 /// Aggregates computed in the database for the same filters as the list (the page is ignored).
-#[server(prefix = "/api", endpoint = "release_charts", input = Json)]
+#[server(prefix = "/api", endpoint = "release_charts", input = StrictJson)]
 pub async fn release_charts(query: ListQuery) -> Result<ChartCounts, AppError> {
     use crate::auth::session::{require_actor, use_db};
-    use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
     let actor = require_actor().await?;
-    check_length(Field::Search, &query.search, MAX_SEARCH_CHARS)?;
+    query.check()?;
     let db = use_db()?;
     Ok(super::db::charts(&db, &actor, &query, crate::db::now()).await?)
 }

@@ -80,8 +80,10 @@ pub fn ReleaseListPage() -> impl IntoView {
             .is_some_and(|actor| actor.may(Permission::Create))
     };
 
+    // Loading a new page keeps the old rows on screen; say so to assistive technology.
+    let loading = RwSignal::new(false);
     view! {
-        <section class="release-list" aria-labelledby="list-title">
+        <section class="release-list" aria-labelledby="list-title" aria-busy=move || loading.get().to_string()>
             <div class="page-head">
                 <h1 id="list-title">{t!(i18n, list.title)}</h1>
                 <Transition fallback=|| ()>
@@ -94,7 +96,10 @@ pub fn ReleaseListPage() -> impl IntoView {
             <ViewTabs query current=ListView::Management />
             <ListFilters query path=LIST_PATH on_refresh=Callback::new(move |_| releases.refetch()) />
             <ActionHost on_done=Callback::new(move |_| releases.refetch())>
-                <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
+                <Transition
+                    fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }
+                    set_pending=loading.write_only()
+                >
                     {move || {
                         releases
                             .get()

@@ -142,16 +142,21 @@ impl Client {
         self.send(builder.body(Body::empty()).expect("request")).await
     }
 
-    /// Posts the login form as a browser without JavaScript would; keeps the cookie.
-    pub async fn login(&mut self, username: &str, password: &str) -> Answer {
-        let body = format!("username={}&password={}", urlencode(username), urlencode(password));
+    /// Posts a form to a server function as a browser without JavaScript would.
+    pub async fn post_form(&self, endpoint: &str, body: &str) -> Answer {
         let request = self
-            .request("POST", "/api/login")
+            .request("POST", &format!("/api/{endpoint}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
-            .body(Body::from(body))
+            .body(Body::from(body.to_owned()))
             .expect("request");
-        let answer = self.send(request).await;
+        self.send(request).await
+    }
+
+    /// Posts the login form; keeps the session cookie it is given.
+    pub async fn login(&mut self, username: &str, password: &str) -> Answer {
+        let body = format!("username={}&password={}", urlencode(username), urlencode(password));
+        let answer = self.post_form("login", &body).await;
         if let Some(cookie) = answer.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
             if let Some(pair) = cookie.split(';').next() {
                 self.cookie = Some(pair.to_owned());
@@ -161,7 +166,7 @@ impl Client {
     }
 }
 
-fn urlencode(text: &str) -> String {
+pub fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),

@@ -1,0 +1,318 @@
+//! The authorization matrix: every registered server function, called over HTTP by an
+//! anonymous visitor, `consultor` (a requester), `lucia` (an executor of another group),
+//! `ana` holding the release's task, and `gestor` (the manager), is allowed or refused as
+//! the table says — on SQLite and PostgreSQL. A server function missing from the table
+//! fails the test, so a new one cannot ship without its row. A refusal is a 401 or 403
+//! with a JSON error the UI translates, and names no identifier the caller did not send.
+
+mod support;
+
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use support::{demo_server, Backend, Client, TestServer};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Allow,
+    /// No session: 401.
+    Login,
+    /// Logged in but not permitted: 403.
+    Forbid,
+}
+use Expect::{Allow, Forbid, Login};
+
+const ROLES: [Option<&str>; 5] = [None, Some("consultor"), Some("lucia"), Some("ana"), Some("gestor")];
+
+/// The release a case needs, prepared afresh for every call expected to succeed (it may
+/// change the release) and shared by the calls expected to be refused (they must not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Needs {
+    Nothing,
+    /// Approved, at Execution, its task free (Despliegue N1).
+    FreeTask,
+    /// As `FreeTask`, captured by ana.
+    HeldTask,
+    /// As `HeldTask`, with a problem linked.
+    LinkedProblem,
+    Suspended,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    Json,
+    Form,
+}
+
+struct Case {
+    endpoint: &'static str,
+    body: Body,
+    needs: Needs,
+    /// Whether a successful call changes the release (then each gets a fresh one).
+    changes: bool,
+    /// anonymous, consultor, lucia, ana (holder), gestor
+    expect: [Expect; 5],
+}
+
+const READ: [Expect; 5] = [Login, Allow, Allow, Allow, Allow];
+const HOLDER: [Expect; 5] = [Login, Forbid, Forbid, Allow, Forbid];
+const HOLDER_OR_MANAGER: [Expect; 5] = [Login, Forbid, Forbid, Allow, Allow];
+const MANAGER: [Expect; 5] = [Login, Forbid, Forbid, Forbid, Allow];
+
+const fn case(endpoint: &'static str, needs: Needs, expect: [Expect; 5]) -> Case {
+    Case { endpoint, body: Body::Json, needs, changes: true, expect }
+}
+
+/// A call that only reads: every logged-in user may make it.
+const fn read(endpoint: &'static str, needs: Needs) -> Case {
+    Case { endpoint, body: Body::Json, needs, changes: false, expect: READ }
+}
+
+/// Every server function and who may call it.
+const MATRIX: &[Case] = &[
+    Case { endpoint: "login", body: Body::Form, needs: Needs::Nothing, changes: false, expect: [Allow; 5] },
+    read("current_user", Needs::Nothing),
+    read("list_releases", Needs::Nothing),
+    read("release_charts", Needs::Nothing),
+    read("search_catalogue", Needs::Nothing),
+    read("knowledge_article", Needs::Nothing),
+    read("get_release", Needs::HeldTask),
+    read("release_log", Needs::HeldTask),
+    read("export_log", Needs::HeldTask),
+    read("release_flow", Needs::HeldTask),
+    read("release_relations", Needs::HeldTask),
+    read("action_choices", Needs::HeldTask),
+    case("executor_groups", Needs::Nothing, MANAGER),
+    case("register_release", Needs::Nothing, MANAGER),
+    case("capture_task", Needs::FreeTask, [Login, Forbid, Forbid, Allow, Forbid]),
+    case("save_release", Needs::HeldTask, HOLDER),
+    case("advance_release", Needs::HeldTask, HOLDER),
+    case("add_occurrence", Needs::HeldTask, HOLDER_OR_MANAGER),
+    case("link_item", Needs::HeldTask, HOLDER_OR_MANAGER),
+    case("unlink_item", Needs::LinkedProblem, HOLDER_OR_MANAGER),
+    case("delegate_task", Needs::HeldTask, HOLDER_OR_MANAGER),
+    case("suspend_release", Needs::HeldTask, MANAGER),
+    case("reactivate_release", Needs::Suspended, MANAGER),
+    case("reopen_release", Needs::Closed, MANAGER),
+    case("cancel_release", Needs::HeldTask, MANAGER),
+    // Both end the caller's session: each call gets a session of its own anyway.
+    Case { endpoint: "change_password", body: Body::Form, needs: Needs::Nothing, changes: true, expect: READ },
+    Case { endpoint: "logout", body: Body::Form, needs: Needs::Nothing, changes: true, expect: [Allow; 5] },
+];
+
+/// What the calls need to know about the demo data.
+struct Demo {
+    free: Vec<i64>,
+    closed: Vec<i64>,
+    n1_group: i64,
+    problem: i64,
+    article: i64,
+    justification: i64,
+    category: i64,
+    shared: HashMap<Needs, Release>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Release {
+    id: i64,
+    version: i64,
+}
+
+impl Demo {
+    async fn load(server: &TestServer) -> Demo {
+        let gestor = server.login("gestor").await;
+        let mut free = Vec::new();
+        let mut closed = Vec::new();
+        for page in 0..4 {
+            for (status, into) in [("approved", &mut free), ("closed", &mut closed)] {
+                let query = json!({ "query": { "search": "", "status": status, "scope": "all", "page": page } });
+                let rows = gestor.call("list_releases", query).await.json()["rows"].clone();
+                into.extend(rows.as_array().into_iter().flatten().filter_map(|row| {
+                    let free_n1 = row["executor_group"] == "Despliegue N1" && row["responsible"].is_null();
+                    (status == "closed" || free_n1).then(|| row["id"].as_i64()).flatten()
+                }));
+            }
+        }
+        let groups = gestor.call("executor_groups", json!({})).await.json();
+        let n1_group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+        let first_hit = |kind: &'static str, text: &'static str| {
+            let gestor = gestor.clone();
+            async move {
+                let hits = gestor.call("search_catalogue", json!({ "kind": kind, "text": text, "page": 0 })).await.json();
+                hits["hits"][0]["id"].as_i64().unwrap_or_else(|| panic!("a {kind} in the demo: {hits}"))
+            }
+        };
+        let (problem, article) = (first_hit("problem", "caida").await, first_hit("knowledge", "").await);
+        let choices = gestor.call("action_choices", json!({ "id": free[0] })).await.json();
+        let view = gestor.call("get_release", json!({ "id": free[0] })).await.json();
+        let category = view["categories"][0]["id"].as_i64();
+        Demo {
+            free,
+            closed,
+            n1_group: n1_group.and_then(|g| g.as_i64()).expect("the Despliegue N1 group"),
+            problem,
+            article,
+            justification: choices["justifications"][0]["id"].as_i64().expect("a suspension justification"),
+            category: category.expect("a solution category"),
+            shared: HashMap::new(),
+        }
+    }
+
+    /// A release in the state `needs` names: fresh, or the shared one of that state.
+    async fn release(&mut self, server: &TestServer, needs: Needs, fresh: bool) -> Option<Release> {
+        if needs == Needs::Nothing {
+            return None;
+        }
+        if !fresh {
+            if let Some(release) = self.shared.get(&needs) {
+                return Some(*release);
+            }
+        }
+        let release = self.prepare(server, needs).await;
+        if !fresh {
+            self.shared.insert(needs, release);
+        }
+        Some(release)
+    }
+
+    async fn prepare(&mut self, server: &TestServer, needs: Needs) -> Release {
+        let ana = server.login("ana").await;
+        let gestor = server.login("gestor").await;
+        let take = |list: &mut Vec<i64>, what: &str| list.pop().unwrap_or_else(|| panic!("the demo ran out of {what}"));
+        let id = match needs {
+            Needs::Closed => take(&mut self.closed, "closed releases"),
+            _ => take(&mut self.free, "free Despliegue N1 releases"),
+        };
+        let expect_ok = |answer: support::Answer, what: &str| {
+            assert!(answer.status.is_success(), "preparing {needs:?}, {what}: {answer:?}");
+        };
+        if matches!(needs, Needs::HeldTask | Needs::LinkedProblem) {
+            expect_ok(ana.call("capture_task", json!({ "id": id })).await, "capture");
+        }
+        if needs == Needs::LinkedProblem {
+            let link = json!({ "id": id, "kind": "problem", "item": self.problem, "responsibility": null });
+            expect_ok(ana.call("link_item", link).await, "link");
+        }
+        if needs == Needs::Suspended {
+            let suspend = json!({ "id": id, "justification": self.justification, "complement": "Ventana aplazada" });
+            expect_ok(gestor.call("suspend_release", suspend).await, "suspend");
+        }
+        let version = gestor.call("get_release", json!({ "id": id })).await.json()["row_version"].as_i64();
+        Release { id, version: version.expect("the release's version") }
+    }
+
+    /// The arguments of a call that would succeed if the caller were allowed.
+    fn arguments(&self, endpoint: &str, role: Option<&str>, release: Option<Release>) -> String {
+        let (id, version) = release.map_or((0, 0), |r| (r.id, r.version));
+        let password = support::urlencode(app::db::demo::DEMO_PASSWORD);
+        let closure = json!({ "outcome": "resolved", "solution_category": self.category, "useful_information": "Desplegado" });
+        let list = json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } });
+        let json = match endpoint {
+            "login" => return format!("username={}&password={password}", role.unwrap_or("consultor")),
+            "change_password" => return format!("current={password}&new={password}&repeat={password}"),
+            "logout" => return String::new(),
+            "current_user" | "executor_groups" => json!({}),
+            "list_releases" | "release_charts" => list,
+            "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
+            "knowledge_article" => json!({ "article": self.article }),
+            "get_release" | "release_log" | "release_flow" | "release_relations" | "action_choices"
+            | "capture_task" | "reactivate_release" => json!({ "id": id }),
+            "export_log" => json!({ "id": id, "language": "pt" }),
+            "register_release" => json!({ "registration": {
+                "title": "Actualización del portal", "description": "Nueva versión", "executor_group": self.n1_group,
+                "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
+                "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
+            }}),
+            "save_release" => json!({ "id": id, "version": version, "closure": closure }),
+            "advance_release" => json!({ "id": id, "version": version, "decision": null, "closure": closure }),
+            "add_occurrence" => json!({ "id": id, "occurrence": {
+                "category": "execution", "origin": "phone", "minutes": 5, "description": "Llamada",
+                "occurrence": "Confirmada la ventana", "user_information": "Sigue en plazo."
+            }}),
+            "link_item" => json!({ "id": id, "kind": "problem", "item": self.problem, "responsibility": null }),
+            "unlink_item" => json!({ "id": id, "kind": "problem", "item": self.problem }),
+            "delegate_task" => json!({ "id": id, "group": self.n1_group, "user": null }),
+            "suspend_release" => json!({ "id": id, "justification": self.justification, "complement": "Aplazada" }),
+            "reopen_release" => json!({ "id": id, "reason": "El cliente reporta fallos" }),
+            "cancel_release" => json!({ "id": id, "reason": "Ya no es necesaria" }),
+            other => panic!("no arguments written for `{other}`"),
+        };
+        json.to_string()
+    }
+}
+
+/// Every integer in a JSON value.
+fn numbers(value: &Value, into: &mut BTreeSet<i64>) {
+    match value {
+        Value::Number(n) => into.extend(n.as_i64()),
+        Value::Array(items) => items.iter().for_each(|item| numbers(item, into)),
+        Value::Object(fields) => fields.values().for_each(|item| numbers(item, into)),
+        _ => {}
+    }
+}
+
+async fn every_server_function_allows_exactly_whom_it_should(backend: Backend) {
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_owned())
+        .collect();
+    let listed: BTreeSet<String> = MATRIX.iter().map(|case| case.endpoint.to_owned()).collect();
+    assert_eq!(registered, listed, "every registered server function needs a row in MATRIX, and only those");
+
+    let server = demo_server(backend).await;
+    let mut demo = Demo::load(&server).await;
+    let mut wrong = Vec::new();
+    for case in MATRIX {
+        for (role, expected) in ROLES.iter().zip(case.expect) {
+            let release = demo.release(&server, case.needs, case.changes && expected == Allow).await;
+            let client = match role {
+                Some(user) => server.login(user).await,
+                None => server.anonymous(),
+            };
+            let arguments = demo.arguments(case.endpoint, *role, release);
+            let answer = match case.body {
+                Body::Json => client.call(case.endpoint, serde_json::from_str(&arguments).expect("json")).await,
+                Body::Form => client.post_form(case.endpoint, &arguments).await,
+            };
+            let who = role.unwrap_or("anonymous");
+            let status = answer.status;
+            let ok = match expected {
+                Allow => status.is_success() || status.is_redirection(),
+                Login => status == StatusCode::UNAUTHORIZED,
+                Forbid => status == StatusCode::FORBIDDEN,
+            };
+            if !ok {
+                wrong.push(format!("{} as {who}: expected {expected:?}, got {status} {}", case.endpoint, answer.text));
+                continue;
+            }
+            if expected != Allow {
+                check_refusal(&client, case.endpoint, who, &arguments, &answer, &mut wrong);
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// A refusal is an error the UI can translate, and tells nothing the caller did not send.
+fn check_refusal(client: &Client, endpoint: &str, who: &str, arguments: &str, answer: &support::Answer, wrong: &mut Vec<String>) {
+    let body = answer.json();
+    if serde_json::from_value::<app::error::AppError>(body.clone()).is_err() {
+        wrong.push(format!("{endpoint} as {who}: the refusal is not an AppError: {}", answer.text));
+    }
+    let mut sent = BTreeSet::new();
+    numbers(&serde_json::from_str(arguments).unwrap_or(Value::Null), &mut sent);
+    let mut told = BTreeSet::new();
+    numbers(&body, &mut told);
+    let leaked: Vec<_> = told.difference(&sent).collect();
+    if !leaked.is_empty() {
+        wrong.push(format!("{endpoint} as {who}: the refusal names identifiers {leaked:?}: {}", answer.text));
+    }
+    if let Some(cookie) = &client.cookie {
+        let session = cookie.split_once('=').map_or(cookie.as_str(), |(_, value)| value);
+        if answer.text.contains(session) {
+            wrong.push(format!("{endpoint} as {who}: the refusal repeats the session id"));
+        }
+    }
+}
+
+on_both_databases!(every_server_function_allows_exactly_whom_it_should);
