@@ -130,6 +130,9 @@ pub async fn status_from_error(
         if let Ok(status) = axum::http::StatusCode::from_u16(error.status()) {
             parts.status = status;
         }
+        if let AppError::TooManyAttempts { retry_after_seconds } = error {
+            parts.headers.insert(axum::http::header::RETRY_AFTER, retry_after_seconds.into());
+        }
     }
     axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -198,6 +198,7 @@ fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
         Problem::EndBeforeStart => view! { {t!(i18n, error.end_before_start)} }.into_any(),
         Problem::TooShort { min } => view! { {t!(i18n, error.too_short, field, min)} }.into_any(),
         Problem::Mismatch => view! { {t!(i18n, error.mismatch, field)} }.into_any(),
+        Problem::InvalidCharacters => view! { {t!(i18n, error.invalid_characters, field)} }.into_any(),
     }
 }
 

@@ -115,9 +115,6 @@ pub fn error_response(error: AppError) -> Response {
     let body = serde_json::to_string(&error).unwrap_or_default();
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
     response.headers_mut().insert("serverfnerror", HeaderValue::from_static("AppError"));
-    if let AppError::TooManyAttempts { retry_after_seconds } = error {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
-    }
     response
 }
 

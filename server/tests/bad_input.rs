@@ -67,7 +67,12 @@ const OPTIONAL: &[&str] = &["query.status", "closure.outcome", "closure.solution
 fn wrong_types(value: &Value) -> Vec<(&'static str, Value)> {
     match value {
         Value::Number(_) => vec![("text for a number", json!("12")), ("object for a number", json!({ "n": 1 })), ("fraction", json!(1.5))],
-        Value::String(_) => vec![("number for text", json!(12)), ("array for text", json!(["a"])), ("bool for text", json!(true))],
+        Value::String(_) => vec![
+            ("number for text", json!(12)),
+            ("array for text", json!(["a"])),
+            ("bool for text", json!(true)),
+            ("NUL in text", json!("a\u{0}b")),
+        ],
         Value::Object(_) => vec![("text for an object", json!("x")), ("array for an object", json!([1, 2]))],
         _ => vec![],
     }
@@ -249,7 +254,7 @@ async fn sql_and_script_text_is_stored_verbatim(backend: Backend) {
         "Robert'); DELETE FROM execution_log WHERE ('1'='1",
         "<script>window.__xss = 1</script>",
         "<img src=x onerror=\"window.__xss = 1\">",
-        "{{ 7*7 }} ${7*7} %s %n \u{0}\u{202e}",
+        "{{ 7*7 }} ${7*7} %s %n \u{202e}\u{7}",
     ];
     for payload in payloads {
         let version = ana.call("get_release", json!({ "id": id })).await.json()["row_version"].clone();
@@ -265,6 +270,12 @@ async fn sql_and_script_text_is_stored_verbatim(backend: Backend) {
         let added = ana.call("add_occurrence", occurrence).await;
         assert_eq!(added.status, StatusCode::OK, "{payload}: {}", added.text);
     }
+    // A NUL character is no text anyone types (and PostgreSQL cannot store it): refused.
+    let version = ana.call("get_release", json!({ "id": id })).await.json()["row_version"].clone();
+    let closure = json!({ "outcome": null, "solution_category": null, "useful_information": "a\u{0}b" });
+    let nul = ana.call("save_release", json!({ "id": id, "version": version, "closure": closure })).await;
+    assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.text);
+    assert_eq!(nul.json()["problem"], "invalid_characters");
     let log = ana.call("release_log", json!({ "id": id })).await.json();
     let manual: Vec<&str> = log
         .as_array()

@@ -59,6 +59,8 @@ pub enum Problem {
     TooShort { min: usize },
     /// The repetition differs from what it repeats.
     Mismatch,
+    /// A character that has no place in typed text (NUL).
+    InvalidCharacters,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,9 +69,12 @@ pub struct FieldError {
     pub problem: Problem,
 }
 
-/// Checks that `text` is at most `max` characters (not bytes: "ç" is one).
+/// Checks that `text` is at most `max` characters (not bytes: "ç" is one), and has no NUL
+/// character, which no keyboard types and PostgreSQL cannot store in text.
 pub fn check_length(field: Field, text: &str, max: usize) -> Result<(), FieldError> {
-    if text.chars().count() > max {
+    if text.contains('\0') {
+        Err(FieldError { field, problem: Problem::InvalidCharacters })
+    } else if text.chars().count() > max {
         Err(FieldError { field, problem: Problem::TooLong { max } })
     } else {
         Ok(())
@@ -161,6 +166,13 @@ mod tests {
 
     fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
         ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info.to_owned() }
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_and_names_the_field() {
+        let error = check_length(Field::Title, "ab\0c", 10).unwrap_err();
+        assert_eq!((error.field, error.problem), (Field::Title, Problem::InvalidCharacters));
+        assert!(check_length(Field::Title, "ab\u{202e}c\t\n", 10).is_ok(), "other control characters are text");
     }
 
     #[test]

@@ -98,8 +98,9 @@ pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppEr
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;
     let locale = match language.as_str() {
+        "es" => crate::i18n::Locale::es,
         "pt" => crate::i18n::Locale::pt,
-        _ => crate::i18n::Locale::es,
+        _ => return Err(AppError::Request { message: "the language must be es or pt".into() }),
     };
     let db = use_db()?;
     let flows = crate::auth::session::use_flows()?;
