@@ -64,7 +64,11 @@ fn make_actor(user: i64, groups: impl IntoIterator<Item = (i64, Vec<Permission>)
         full_name: format!("User {user}"),
         memberships: groups
             .into_iter()
-            .map(|(group, permissions)| Membership { group: GroupId(group), group_name: group_name(group), permissions })
+            .map(|(group, permissions)| Membership {
+                group: GroupId(group),
+                group_name: group_name(group),
+                permissions,
+            })
             .collect(),
     }
 }
@@ -162,11 +166,25 @@ enum Decision {
 enum Op {
     Capture(Actor),
     /// `stale`: the form was loaded before the last change.
-    Save { actor: Actor, stale: bool },
-    Advance { actor: Actor, stale: bool, decision: Decision, closure: ClosureDraft },
-    Delegate { actor: Actor, group: i64, user: Option<i64> },
+    Save {
+        actor: Actor,
+        stale: bool,
+    },
+    Advance {
+        actor: Actor,
+        stale: bool,
+        decision: Decision,
+        closure: ClosureDraft,
+    },
+    Delegate {
+        actor: Actor,
+        group: i64,
+        user: Option<i64>,
+    },
     /// Suspend, Reactivate, Reopen or Cancel.
     Act(ReleaseAction, Actor),
+    /// Whatever moves the release on: see [`Desk::forward`].
+    Forward,
 }
 
 /// Operations weighted so that sequences go through the whole flow, and past its end, more
@@ -190,6 +208,7 @@ fn op() -> impl Strategy<Value = Op> {
         10 => act(ReleaseAction::Reactivate),
         10 => act(ReleaseAction::Reopen),
         1 => act(ReleaseAction::Cancel),
+        30 => Just(Op::Forward),
     ]
 }
 
@@ -268,11 +287,11 @@ impl Desk {
                     Decision::Offered(i) => offered.map(|o| o[i.index(o.len())].clone()),
                     Decision::Typed(decision) => decision.clone(),
                 };
-                let advance =
-                    flow::advance(&FLOW, &self.state, actor, expected(*stale), decision.as_deref(), closure)?;
+                let advance = flow::advance(&FLOW, &self.state, actor, expected(*stale), decision.as_deref(), closure)?;
                 let task = self.state.task.as_ref().expect("an advance finishes the open task");
                 assert_eq!((advance.finished_task, advance.from_step.as_str()), (task.id, task.step.as_str()));
-                let transition = FLOW.transition(&task.step, &advance.outcome).expect("the advance follows a transition");
+                let transition =
+                    FLOW.transition(&task.step, &advance.outcome).expect("the advance follows a transition");
                 assert_eq!(advance.status, transition.status);
                 let next = advance.next.as_ref().map(|n| n.step.clone());
                 assert_eq!(next.as_deref().unwrap_or(END), transition.to);
@@ -289,6 +308,7 @@ impl Desk {
                 task.group_name = group_name(*group);
                 task.assignee = user.map(holder);
             }
+            Op::Forward => unreachable!("resolved by Desk::forward"),
             Op::Act(action, actor) => {
                 check_action(*action, &self.state, &self.scope(), actor)?;
                 match action {
@@ -348,24 +368,37 @@ fn statuses_at(step: &StepDef) -> Vec<Status> {
     entering.chain(step.status_when_captured).chain(reopened).collect()
 }
 
-/// Drives the release to Closed as [`admin`], following each step's first outcome (the flow
-/// lists the forward one first) and a resolved closure; `None` if it gets stuck.
-fn drive_to_closed(mut desk: Desk) -> Option<Desk> {
-    let admin = admin();
-    for _ in 0..4 * FLOW.steps.len() {
-        let op = match (&desk.state.status, &desk.state.task) {
-            (Status::Closed, _) => return Some(desk),
-            (Status::Suspended, _) => Op::Act(ReleaseAction::Reactivate, admin.clone()),
-            (_, Some(task)) if task.assignee.as_ref().is_some_and(|h| h.user != admin.user) => {
-                Op::Delegate { actor: admin.clone(), group: task.group.0, user: Some(admin.user.0) }
-            }
-            (_, Some(task)) if task.assignee.is_none() => Op::Capture(admin.clone()),
-            (_, Some(task)) => {
-                let closure = complete(ClosureOutcome::Resolved);
-                Op::Advance { actor: admin.clone(), stale: false, decision: Decision::Forward, closure }
-            }
+impl Desk {
+    /// The next thing [`admin`] does to move the release on: reactivate it, take its task,
+    /// finish it with the step's first outcome (the way forward in the repository's flow) and
+    /// a resolved closure, or reopen it once closed; `None` once cancelled.
+    fn forward(&self) -> Option<Op> {
+        let admin = admin();
+        Some(match (self.state.status, &self.state.task) {
+            (Status::Closed, _) => Op::Act(ReleaseAction::Reopen, admin),
+            (Status::Suspended, _) => Op::Act(ReleaseAction::Reactivate, admin),
             (_, None) => return None,
-        };
+            (_, Some(task)) => match &task.assignee {
+                None => Op::Capture(admin),
+                Some(h) if h.user != admin.user => {
+                    Op::Delegate { group: task.group.0, user: Some(admin.user.0), actor: admin }
+                }
+                Some(_) => {
+                    let closure = complete(ClosureOutcome::Resolved);
+                    Op::Advance { actor: admin, stale: false, decision: Decision::Forward, closure }
+                }
+            },
+        })
+    }
+}
+
+/// Moves the release on until it is Closed; `None` if it gets stuck on the way.
+fn drive_to_closed(mut desk: Desk) -> Option<Desk> {
+    for _ in 0..4 * FLOW.steps.len() {
+        if desk.state.status == Status::Closed {
+            return Some(desk);
+        }
+        let op = desk.forward()?;
         desk.apply(&op).ok()?;
     }
     None
@@ -384,6 +417,13 @@ proptest! {
         let mut desk = Desk::registered(executor_group);
         desk.check_invariants()?;
         for op in &ops {
+            let Some(op) = (match op {
+                Op::Forward => desk.forward(),
+                op => Some(op.clone()),
+            }) else {
+                continue;
+            };
+            let op = &op;
             let before = desk.clone();
             let answer = desk.apply(op);
             if answer.is_err() {
@@ -402,6 +442,12 @@ proptest! {
                 if answer.is_ok() {
                     let task = before.state.task.as_ref().expect("accepted on an open task");
                     prop_assert!(actor.group_grants(task.group, Permission::Execute), "{:?} accepted", op);
+                }
+            }
+            if let (Op::Capture(_), Ok(()), Some(task)) = (op, &answer, &before.state.task) {
+                let step = FLOW.step(&task.step).expect("a step of the flow");
+                if task.assignee.is_none() {
+                    prop_assert_eq!(desk.state.status, step.status_when_captured.unwrap_or(before.state.status));
                 }
             }
             if let (Op::Act(action, actor), Ok(())) = (op, &answer) {
@@ -699,8 +745,25 @@ const WHITE: &[char] =
 /// combining marks, characters of several bytes, emoji; or any character at all.
 fn tricky_char() -> impl Strategy<Value = char> {
     let tricky = vec![
-        '\0', '\u{7}', '\u{1b}', '\u{7f}', '\u{200b}', '\u{200d}', '\u{feff}', '\u{301}', '\u{20dd}', 'ç', 'ñ', 'ã',
-        '€', '😀', '\u{10ffff}', 'x', '<', '"', '\'',
+        '\0',
+        '\u{7}',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{200b}',
+        '\u{200d}',
+        '\u{feff}',
+        '\u{301}',
+        '\u{20dd}',
+        'ç',
+        'ñ',
+        'ã',
+        '€',
+        '😀',
+        '\u{10ffff}',
+        'x',
+        '<',
+        '"',
+        '\'',
     ];
     prop_oneof![2 => any::<char>(), 2 => select(tricky), 1 => select(WHITE)]
 }
@@ -725,6 +788,32 @@ fn typed_text(max: usize) -> impl Strategy<Value = String> {
         1 => white(),
         4 => (white(), text_near(max), white()).prop_map(|(a, b, c)| format!("{a}{b}{c}")),
     ]
+}
+
+/// Mostly a short text between white space, else anything [`typed_text`] gives.
+fn mostly_short(max: usize) -> impl Strategy<Value = String> {
+    let short = (white(), text_of(1..40usize), white()).prop_map(|(a, b, c)| format!("{a}{b}{c}"));
+    prop_oneof![2 => short, 1 => typed_text(max)]
+}
+
+/// A code of `all`, mostly, or any text.
+fn code_or_typed<T: Copy + std::fmt::Debug + 'static>(
+    all: &'static [T],
+    code: fn(T) -> &'static str,
+) -> impl Strategy<Value = String> {
+    prop_oneof![4 => select(all).prop_map(move |c| code(c).to_owned()), 1 => typed_text(12)]
+}
+
+/// An occurrence every field of which is valid.
+fn occurrence_draft() -> OccurrenceDraft {
+    OccurrenceDraft {
+        category: OccurrenceCategory::FollowUp.code().into(),
+        origin: OccurrenceOrigin::Chat.code().into(),
+        minutes: 30,
+        description: "Seguimiento".into(),
+        occurrence: "El proveedor confirmó la ventana.".into(),
+        user_information: "Sigue en plazo.".into(),
+    }
 }
 
 fn refused<T>(field: Field, problem: Problem) -> Result<T, FieldError> {
@@ -794,12 +883,12 @@ proptest! {
     /// error names a field that really is wrong, in the way it says.
     #[test]
     fn occurrences_are_accepted_exactly_when_every_field_is_valid(
-        category in prop_oneof![select(OccurrenceCategory::ALL).prop_map(|c| c.code().to_owned()), typed_text(12)],
-        origin in prop_oneof![select(OccurrenceOrigin::ALL).prop_map(|o| o.code().to_owned()), typed_text(12)],
-        minutes in prop_oneof![0..=MAX_MINUTES, any::<i64>(), select(vec![i64::MIN, -1, MAX_MINUTES + 1, i64::MAX])],
-        description in typed_text(MAX_DESCRIPTION_CHARS),
-        occurrence in typed_text(MAX_OCCURRENCE_CHARS),
-        user_information in typed_text(MAX_OCCURRENCE_CHARS),
+        category in code_or_typed(OccurrenceCategory::ALL, OccurrenceCategory::code),
+        origin in code_or_typed(OccurrenceOrigin::ALL, OccurrenceOrigin::code),
+        minutes in prop_oneof![3 => 0..=MAX_MINUTES, 1 => any::<i64>()],
+        description in mostly_short(MAX_DESCRIPTION_CHARS),
+        occurrence in mostly_short(MAX_OCCURRENCE_CHARS),
+        user_information in mostly_short(MAX_OCCURRENCE_CHARS),
     ) {
         let draft = OccurrenceDraft { category, origin, minutes, description, occurrence, user_information };
         let texts = [
@@ -843,6 +932,25 @@ proptest! {
                 };
                 prop_assert!(wrong, "{:?} {:?} names no real problem of {:?}", field, problem, draft);
             }
+        }
+    }
+
+    /// Whatever number arrives as the time spent, only whole minutes from 0 to a week pass.
+    #[test]
+    fn time_spent_is_zero_to_a_week(
+        minutes in prop_oneof![
+            any::<i64>(),
+            -3..=3i64,
+            MAX_MINUTES - 3..=MAX_MINUTES + 3,
+            select(vec![i64::MIN, i64::MIN + 1, i64::MAX - 1, i64::MAX]),
+        ],
+    ) {
+        let draft = OccurrenceDraft { minutes, ..occurrence_draft() };
+        let answer = draft.check().map(|o| o.minutes);
+        if (0..=MAX_MINUTES).contains(&minutes) {
+            prop_assert_eq!(answer, Ok(minutes));
+        } else {
+            prop_assert_eq!(answer, refused(Field::TimeSpent, Problem::OutOfRange));
         }
     }
 
