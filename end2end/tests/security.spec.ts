@@ -60,7 +60,7 @@ for (const lang of ['es', 'pt'] as const) {
       const title = `Portal ${PAYLOADS.image}`;
       const created = await call(page.request, 'register_release', { registration: {
         title, description: PAYLOADS.script, executor_group: groups[0].id, release_type: 'normal', risk: 'medium',
-        impact: 2, urgency: 2, planned_start: 1_900_000_000, planned_end: 1_900_086_400, version_label: PAYLOADS.link,
+        impact: 2, urgency: 2, planned_start: 1_900_000_000, planned_end: 1_900_086_400, version_label: PAYLOADS.image,
       } });
       await page.goto(`/releases?q=${created}`);
       await listLive(page);
@@ -76,7 +76,7 @@ for (const lang of ['es', 'pt'] as const) {
       await listLive(page);
       await page.goto('/releases/charts');
       await expect(page.getByRole('table', { name: l.byStatus })).toBeVisible();
-      await page.goto('/releases?status=approved&scope=groups');
+      await page.goto('/releases');
       await listLive(page);
       const number = (await page.getByRole('table').getByRole('rowheader').first().textContent())!.trim();
       await page.goto(`/releases/${number}`);

@@ -16,7 +16,10 @@ use super::occurrence::{
 };
 use super::permissions::{Actor, Membership};
 use super::priority::{priority, Level};
-use super::validation::{check_length, check_required, ClosureDraft, Field, FieldError, Problem, MAX_TEXT_CHARS};
+use super::validation::{
+    check_length, check_new_password, check_page, check_planned_time, check_required, ClosureDraft, Field, FieldError,
+    Problem, MAX_PAGE, MAX_PASSWORD_CHARS, MAX_TEXT_CHARS, MIN_PASSWORD_CHARS, PLANNED_TIMES,
+};
 use super::{delay_seconds, CategoryId, ClosureOutcome, GroupId, Permission, Status, TaskId, UserId};
 use proptest::collection::{btree_map, vec};
 use proptest::option;
@@ -745,7 +748,6 @@ const WHITE: &[char] =
 /// combining marks, characters of several bytes, emoji; or any character at all.
 fn tricky_char() -> impl Strategy<Value = char> {
     let tricky = vec![
-        '\0',
         '\u{7}',
         '\u{1b}',
         '\u{7f}',
@@ -765,7 +767,7 @@ fn tricky_char() -> impl Strategy<Value = char> {
         '"',
         '\'',
     ];
-    prop_oneof![2 => any::<char>(), 2 => select(tricky), 1 => select(WHITE)]
+    prop_oneof![80 => any::<char>(), 80 => select(tricky), 40 => select(WHITE), 1 => Just('\0')]
 }
 
 fn white() -> impl Strategy<Value = String> {
@@ -820,6 +822,22 @@ fn refused<T>(field: Field, problem: Problem) -> Result<T, FieldError> {
     Err(FieldError { field, problem })
 }
 
+/// What the length check must find wrong with `text`: a NUL (PostgreSQL cannot store it),
+/// else more than `max` characters.
+fn length_problem(text: &str, max: usize) -> Option<Problem> {
+    if text.contains('\0') {
+        Some(Problem::InvalidCharacters)
+    } else if text.chars().count() > max {
+        Some(Problem::TooLong { max })
+    } else {
+        None
+    }
+}
+
+fn checked_length<T: Default>(field: Field, text: &str, max: usize) -> Result<T, FieldError> {
+    length_problem(text, max).map_or(Ok(T::default()), |problem| refused(field, problem))
+}
+
 fn blank(text: &str) -> bool {
     text.chars().all(char::is_whitespace)
 }
@@ -830,20 +848,33 @@ proptest! {
     fn length_limits_count_characters(c in tricky_char(), n in 0..400usize, max in 0..300usize) {
         let text = c.to_string().repeat(n);
         let answer = check_length(Field::Title, &text, max);
-        if n <= max {
+        if n <= max && c != '\0' {
             prop_assert_eq!(answer, Ok(()));
         } else {
-            prop_assert_eq!(answer, Err(FieldError { field: Field::Title, problem: Problem::TooLong { max } }));
+            prop_assert_eq!(answer, checked_length(Field::Title, &text, max));
+            prop_assert!(answer.is_err());
         }
+    }
+
+    /// A NUL anywhere in a text is refused as an invalid character, whatever its length.
+    #[test]
+    fn a_nul_anywhere_is_refused(before in text_of(0..50usize), after in text_of(0..50usize), max in 0..200usize) {
+        let text = format!("{before}\0{after}");
+        prop_assert_eq!(check_length(Field::Complement, &text, max), refused(Field::Complement, Problem::InvalidCharacters));
+        let draft = ClosureDraft { useful_information: text, ..complete(ClosureOutcome::NotResolved) };
+        let invalid = refused(Field::UsefulInformation, Problem::InvalidCharacters);
+        prop_assert_eq!(draft.check_for_save(), invalid);
+        prop_assert_eq!(draft.check_for_advance(), invalid.map(|()| ClosureOutcome::NotResolved));
     }
 
     /// Huge texts (up to a million characters of several bytes) are refused, not choked on.
     #[test]
     fn huge_texts_are_refused(c in tricky_char(), n in MAX_TEXT_CHARS + 1..1_000_000usize) {
         let draft = ClosureDraft { useful_information: c.to_string().repeat(n), ..ClosureDraft::default() };
-        let too_long = FieldError { field: Field::UsefulInformation, problem: Problem::TooLong { max: MAX_TEXT_CHARS } };
-        prop_assert_eq!(draft.check_for_save(), Err(too_long));
-        prop_assert_eq!(draft.check_for_advance(), Err(too_long));
+        let expected = checked_length(Field::UsefulInformation, &draft.useful_information, MAX_TEXT_CHARS);
+        prop_assert!(expected.is_err());
+        prop_assert_eq!(draft.check_for_save(), expected);
+        prop_assert_eq!(draft.check_for_advance(), expected.map(|()| ClosureOutcome::Resolved));
     }
 
     /// A required text is missing exactly when it is only white space.
@@ -866,15 +897,16 @@ proptest! {
         info in typed_text(MAX_TEXT_CHARS),
     ) {
         let draft = ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info };
-        let fits = draft.useful_information.chars().count() <= MAX_TEXT_CHARS;
-        let save = draft.check_for_save();
-        prop_assert_eq!(save, if fits { Ok(()) } else { refused(Field::UsefulInformation, Problem::TooLong { max: MAX_TEXT_CHARS }) });
-        let expected = match outcome {
-            _ if !fits => refused(Field::UsefulInformation, Problem::TooLong { max: MAX_TEXT_CHARS }),
+        let info = &draft.useful_information;
+        prop_assert_eq!(draft.check_for_save(), checked_length(Field::UsefulInformation, info, MAX_TEXT_CHARS));
+        let expected = match (outcome, length_problem(info, MAX_TEXT_CHARS)) {
+            (_, Some(problem)) => refused(Field::UsefulInformation, problem),
+            (outcome, None) => match outcome {
             None => refused(Field::Outcome, Problem::Required),
             Some(ClosureOutcome::Resolved) if category.is_none() => refused(Field::SolutionCategory, Problem::Required),
-            Some(_) if blank(&draft.useful_information) => refused(Field::UsefulInformation, Problem::Required),
+            Some(_) if blank(info) => refused(Field::UsefulInformation, Problem::Required),
             Some(outcome) => Ok(outcome),
+            },
         };
         prop_assert_eq!(draft.check_for_advance(), expected);
     }
@@ -900,7 +932,7 @@ proptest! {
         let valid = OccurrenceCategory::from_code(&draft.category).is_some()
             && OccurrenceOrigin::from_code(&draft.origin).is_some()
             && minutes_fit
-            && texts.iter().all(|(_, text, max)| !blank(text) && text.chars().count() <= *max);
+            && texts.iter().all(|(_, text, max)| !blank(text) && length_problem(text, *max).is_none());
         match draft.check() {
             Ok(checked) => {
                 prop_assert!(valid, "accepted {:?}", draft);
@@ -926,6 +958,7 @@ proptest! {
                             && match problem {
                                 Problem::Required => blank(text),
                                 Problem::TooLong { max: named } => named == *max && text.chars().count() > *max,
+                                Problem::InvalidCharacters => text.contains('\0'),
                                 _ => false,
                             }
                     }),
@@ -952,6 +985,62 @@ proptest! {
         } else {
             prop_assert_eq!(answer, refused(Field::TimeSpent, Problem::OutOfRange));
         }
+    }
+
+    /// Planned dates are this century's, whatever number arrives; the error names the field.
+    #[test]
+    fn planned_dates_are_of_this_century(
+        seconds in prop_oneof![
+            any::<i64>(),
+            PLANNED_TIMES,
+            select(vec![i64::MIN, -1, 0, i64::MAX]),
+            (-3..=3i64).prop_map(|d| PLANNED_TIMES.start() + d),
+            (-3..=3i64).prop_map(|d| PLANNED_TIMES.end() + d),
+        ],
+        field in select(vec![Field::PlannedStart, Field::PlannedEnd]),
+    ) {
+        let answer = check_planned_time(field, seconds);
+        if PLANNED_TIMES.contains(&seconds) {
+            prop_assert_eq!(answer, Ok(()));
+        } else {
+            prop_assert_eq!(answer, refused(field, Problem::OutOfRange));
+        }
+    }
+
+    /// Only pages 0 to MAX_PAGE may be asked for, whatever number arrives.
+    #[test]
+    fn pages_are_zero_to_the_maximum(
+        page in prop_oneof![any::<i64>(), -3..=3i64, MAX_PAGE - 3..=MAX_PAGE + 3, select(vec![i64::MIN, i64::MAX])],
+    ) {
+        let answer = check_page(page);
+        if (0..=MAX_PAGE).contains(&page) {
+            prop_assert_eq!(answer, Ok(()));
+        } else {
+            prop_assert_eq!(answer, refused(Field::Page, Problem::OutOfRange));
+        }
+    }
+
+    /// A new password is accepted exactly when it has 8 to 1,000 characters, no NUL, and is
+    /// repeated exactly; otherwise the first of these that fails is named.
+    #[test]
+    fn a_new_password_is_long_enough_and_repeated_exactly(
+        new in prop_oneof![
+            text_of(0..2 * MIN_PASSWORD_CHARS),
+            text_of(MAX_PASSWORD_CHARS - 2..=MAX_PASSWORD_CHARS + 2),
+        ],
+        typo in option::of(text_of(0..2 * MIN_PASSWORD_CHARS)),
+    ) {
+        let repeat = typo.unwrap_or_else(|| new.clone());
+        let expected = if new.chars().count() < MIN_PASSWORD_CHARS {
+            refused(Field::NewPassword, Problem::TooShort { min: MIN_PASSWORD_CHARS })
+        } else if let Some(problem) = length_problem(&new, MAX_PASSWORD_CHARS) {
+            refused(Field::NewPassword, problem)
+        } else if new != repeat {
+            refused(Field::PasswordRepeat, Problem::Mismatch)
+        } else {
+            Ok(())
+        };
+        prop_assert_eq!(check_new_password(&new, &repeat), expected);
     }
 
     /// Impact and urgency are 1, 2 or 3, whatever number arrives.
