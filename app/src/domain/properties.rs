@@ -120,6 +120,11 @@ fn any_state() -> impl Strategy<Value = ReleaseState> {
     })
 }
 
+/// A release in any state, its executor group, and any actor looking at it.
+fn situation() -> impl Strategy<Value = (ReleaseState, GroupId, Actor)> {
+    (any_state(), select(vec![GroupId(N1), GroupId(N2)]), actor())
+}
+
 /// The outcomes of the flow, a missing decision, or any text.
 fn decision() -> impl Strategy<Value = Option<String>> {
     let codes: Vec<String> = FLOW.outcomes.iter().map(|o| o.code.clone()).collect();
@@ -591,13 +596,11 @@ proptest! {
     /// Linking: the holder of the task, or a delegate of a group that answers for the release.
     #[test]
     fn only_the_holder_or_a_delegate_may_relate(
-        state in any_state(),
-        executor_group in select(vec![N1, N2]),
-        actor in actor(),
+        (state, executor_group, actor) in situation(),
     ) {
-        let scope = ReleaseScope::new(&FLOW, GroupId(executor_group), &state);
+        let scope = ReleaseScope::new(&FLOW, executor_group, &state);
         let allowed = check_may_relate(&state, &scope, &actor).is_ok();
-        let delegate = holds_answering(&actor, Permission::Delegate, GroupId(executor_group), &state);
+        let delegate = holds_answering(&actor, Permission::Delegate, executor_group, &state);
         let holds = access(&state, &actor) == Access::Execute;
         prop_assert_eq!(allowed, delegate || holds);
     }
@@ -608,13 +611,11 @@ proptest! {
     #[test]
     fn actions_need_the_permission_in_an_answering_group_and_a_fitting_status(
         action in select(ReleaseAction::ALL),
-        state in any_state(),
-        executor_group in select(vec![N1, N2]),
-        actor in actor(),
+        (state, executor_group, actor) in situation(),
     ) {
-        let scope = ReleaseScope::new(&FLOW, GroupId(executor_group), &state);
+        let scope = ReleaseScope::new(&FLOW, executor_group, &state);
         let permission = action.permission();
-        let expected = if !holds_answering(&actor, permission, GroupId(executor_group), &state) {
+        let expected = if !holds_answering(&actor, permission, executor_group, &state) {
             Err(Refusal::GroupLacksPermission { permission })
         } else {
             status_rule(action, &state)
@@ -646,12 +647,10 @@ proptest! {
     /// Recording an occurrence needs Execute in a group that answers for the release.
     #[test]
     fn occurrences_need_execute_in_an_answering_group(
-        state in any_state(),
-        executor_group in select(vec![N1, N2]),
-        actor in actor(),
+        (state, executor_group, actor) in situation(),
     ) {
-        let scope = ReleaseScope::new(&FLOW, GroupId(executor_group), &state);
-        let expected = holds_answering(&actor, Permission::Execute, GroupId(executor_group), &state);
+        let scope = ReleaseScope::new(&FLOW, executor_group, &state);
+        let expected = holds_answering(&actor, Permission::Execute, executor_group, &state);
         prop_assert_eq!(check_may_record(&scope, &actor).is_ok(), expected);
     }
 
