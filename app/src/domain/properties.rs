@@ -339,6 +339,28 @@ impl Desk {
         Ok(())
     }
 
+    /// The next thing [`admin`] does to move the release on: reactivate it, take its task,
+    /// finish it with the step's first outcome (the way forward in the repository's flow) and
+    /// a resolved closure, or reopen it once closed; `None` once cancelled.
+    fn forward(&self) -> Option<Op> {
+        let admin = admin();
+        Some(match (self.state.status, &self.state.task) {
+            (Status::Closed, _) => Op::Act(ReleaseAction::Reopen, admin),
+            (Status::Suspended, _) => Op::Act(ReleaseAction::Reactivate, admin),
+            (_, None) => return None,
+            (_, Some(task)) => match &task.assignee {
+                None => Op::Capture(admin),
+                Some(h) if h.user != admin.user => {
+                    Op::Delegate { group: task.group.0, user: Some(admin.user.0), actor: admin }
+                }
+                Some(_) => {
+                    let closure = complete(ClosureOutcome::Resolved);
+                    Op::Advance { actor: admin, stale: false, decision: Decision::Forward, closure }
+                }
+            },
+        })
+    }
+
     /// What must hold of any release the desk can reach.
     fn check_invariants(&self) -> Result<(), TestCaseError> {
         let status = self.state.status;
@@ -368,30 +390,6 @@ fn statuses_at(step: &StepDef) -> Vec<Status> {
     let entering = FLOW.transitions.iter().filter(|t| t.to == step.code).map(|t| t.status);
     let reopened = reopen_target(&FLOW).filter(|(s, _)| s.code == step.code).map(|(_, status)| status);
     entering.chain(step.status_when_captured).chain(reopened).collect()
-}
-
-impl Desk {
-    /// The next thing [`admin`] does to move the release on: reactivate it, take its task,
-    /// finish it with the step's first outcome (the way forward in the repository's flow) and
-    /// a resolved closure, or reopen it once closed; `None` once cancelled.
-    fn forward(&self) -> Option<Op> {
-        let admin = admin();
-        Some(match (self.state.status, &self.state.task) {
-            (Status::Closed, _) => Op::Act(ReleaseAction::Reopen, admin),
-            (Status::Suspended, _) => Op::Act(ReleaseAction::Reactivate, admin),
-            (_, None) => return None,
-            (_, Some(task)) => match &task.assignee {
-                None => Op::Capture(admin),
-                Some(h) if h.user != admin.user => {
-                    Op::Delegate { group: task.group.0, user: Some(admin.user.0), actor: admin }
-                }
-                Some(_) => {
-                    let closure = complete(ClosureOutcome::Resolved);
-                    Op::Advance { actor: admin, stale: false, decision: Decision::Forward, closure }
-                }
-            },
-        })
-    }
 }
 
 /// Moves the release on until it is Closed; `None` if it gets stuck on the way.
