@@ -31,14 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="username">{t!(i18n, login.username)}</label>
                     <input id="username" name="username" autocomplete="username" required maxlength="100" />
                     <label for="password">{t!(i18n, login.password)}</label>
-                    <input
-                        id="password"
-                        name="password"
-                        type="password"
-                        autocomplete="current-password"
-                        required
-                        maxlength="1000"
-                    />
+                    <PasswordInput id="password" name="password" autocomplete="current-password" />
                     <button type="submit" class="primary" disabled=move || login.pending().get()>
                         {t!(i18n, login.submit)}
                     </button>
@@ -75,26 +68,11 @@ pub fn PasswordPage() -> impl IntoView {
             <p class="muted">{t!(i18n, account.hint)}</p>
             <ActionForm action=change attr:class="stacked-form">
                 <label for="current-password">{t!(i18n, account.current)}</label>
-                <input
-                    id="current-password"
-                    name="current"
-                    type="password"
-                    autocomplete="current-password"
-                    required
-                    maxlength="1000"
-                />
+                <PasswordInput id="current-password" name="current" autocomplete="current-password" />
                 <label for="new-password">{t!(i18n, field.new_password)}</label>
-                <input id="new-password" name="new" type="password" autocomplete="new-password" required minlength="8" maxlength="1000" />
+                <PasswordInput id="new-password" name="new" autocomplete="new-password" />
                 <label for="repeat-password">{t!(i18n, field.password_repeat)}</label>
-                <input
-                    id="repeat-password"
-                    name="repeat"
-                    type="password"
-                    autocomplete="new-password"
-                    required
-                    minlength="8"
-                    maxlength="1000"
-                />
+                <PasswordInput id="repeat-password" name="repeat" autocomplete="new-password" />
                 <button type="submit" class="primary" disabled=move || change.pending().get()>
                     {t!(i18n, account.submit)}
                 </button>
@@ -102,4 +80,12 @@ pub fn PasswordPage() -> impl IntoView {
             <div aria-live="polite">{move || failure().map(|error| view! { <ErrorAlert error /> })}</div>
         </section>
     }
+}
+
+/// A password box with the server's limits; a new password must also be long enough.
+#[component]
+fn PasswordInput(id: &'static str, name: &'static str, autocomplete: &'static str) -> impl IntoView {
+    use crate::domain::validation::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let minimum = (autocomplete == "new-password").then_some(MIN_PASSWORD_CHARS);
+    view! { <input id=id name=name type="password" autocomplete=autocomplete required minlength=minimum maxlength=MAX_PASSWORD_CHARS /> }
 }

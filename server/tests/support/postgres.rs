@@ -44,13 +44,7 @@ fn start_cluster() -> String {
         dir = dir.display(),
         test_pid = std::process::id(),
     );
-    as_postgres(as_root, Path::new("sh"))
-        .args(["-c", &script])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("start the PostgreSQL watchdog");
+    spawn_watchdog(as_root, &script);
     wait_for_port(port, &dir);
     format!("postgres://postgres@127.0.0.1:{port}")
 }
@@ -116,13 +110,7 @@ impl Cluster {
             data = cluster.data.display(),
             dir = cluster.dir.display(),
         );
-        as_postgres(as_root, Path::new("sh"))
-            .args(["-c", &script])
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start the PostgreSQL watchdog");
+        spawn_watchdog(as_root, &script);
         cluster.start();
         cluster
     }
@@ -201,6 +189,17 @@ fn postgres_bin_dir() -> PathBuf {
         .collect();
     versions.sort();
     versions.pop().expect("an initdb under /usr/lib/postgresql/*/bin")
+}
+
+/// Runs a watchdog shell script in the background, detached from the test's output.
+fn spawn_watchdog(as_root: bool, script: &str) {
+    as_postgres(as_root, Path::new("sh"))
+        .args(["-c", script])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the PostgreSQL watchdog");
 }
 
 fn as_postgres(as_root: bool, program: &Path) -> Command {
