@@ -1,7 +1,8 @@
 # ReleaseDesk — two commands on a fresh machine:
 #   make run    install what is missing, build in release, serve the demo on 127.0.0.1:3000
 #   make test   install what is missing, run every test (unit, database on SQLite and
-#               PostgreSQL, server functions over HTTP, browser)
+#               PostgreSQL, server functions over HTTP, browser, the benchmark once, tiny)
+#   make bench  measure a release build at BENCH_RELEASES releases on both databases
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -29,11 +30,12 @@ endif
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/releasedesk
 APT_UPDATED := $(HOME)/.cache/releasedesk/apt-updated
 
-.PHONY: help run build test test-rust test-e2e tools test-tools bench clean
+.PHONY: help run build test test-rust test-e2e test-bench tools test-tools bench-tools bench clean
 
 help:
 	@echo "make run    build and serve ReleaseDesk with demo data on http://$(LEPTOS_SITE_ADDR)"
 	@echo "make test   run every test (installs what is missing)"
+	@echo "make bench  measure throughput, latency, bundle size and memory (BENCH_RELEASES=100000)"
 
 ## Build tools: the wasm target, cargo-leptos, wasm-bindgen-cli and an offline wasm-opt.
 tools:
@@ -68,6 +70,7 @@ test: test-tools
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-e2e
+	$(MAKE) --no-print-directory test-bench
 
 ## Unit tests, database and server-function tests on SQLite and a throw-away PostgreSQL.
 ## In release: they reuse the dependencies `make build` compiled, and hash passwords fast.
@@ -78,6 +81,19 @@ test-rust:
 ## Browser tests against a release build serving a fresh demo database.
 test-e2e:
 	cd end2end && SERVER_BIN=$(SERVER_BIN) npx playwright test
+
+## The load generator and the report's JSON tool, beside the test tools (Chromium, PostgreSQL).
+bench-tools: test-tools
+	@command -v wrk >/dev/null && command -v jq >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="wrk jq"
+
+## Speed, size and memory of a release build on SQLite and PostgreSQL: target/bench/report.json.
+bench: bench-tools
+	$(MAKE) --no-print-directory build
+	SERVER_BIN=$(SERVER_BIN) bench/run.sh
+
+## The benchmark's code, run once on a tiny database so that it cannot rot; no figure is checked.
+test-bench: bench-tools
+	SERVER_BIN=$(SERVER_BIN) BENCH_RELEASES=500 BENCH_SECONDS=1 BENCH_HYDRATION_RUNS=1 bench/run.sh
 
 clean:
 	rm -rf target data end2end/test-results

@@ -37,6 +37,12 @@ enum Command {
         #[arg(long = "permission")]
         permissions: Vec<String>,
     },
+    /// Fill an empty database with the demo and `releases` generated releases for the
+    /// benchmark (`make bench`); prints what the benchmark needs to know as JSON.
+    SeedBench {
+        #[arg(long, default_value_t = 100_000)]
+        releases: i64,
+    },
     /// Create a user; the password is read from the first line of standard input.
     CreateUser {
         username: String,
@@ -58,6 +64,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
         Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
         Command::CreateGroup { name, permissions } => create_group(&cli.database_url, &name, &permissions).await,
+        Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
         Command::CreateUser { username, full_name, groups } => {
             create_user(&cli.database_url, &username, &full_name, &groups).await
         }
@@ -92,6 +99,15 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
         })
         .await
         .map_err(|e| e.to_string())
+}
+
+async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {
+    let (db, flow) = open_database(database_url).await?;
+    let started = std::time::Instant::now();
+    let seeded = app::db::bulk::seed(&db, &flow, releases).await.map_err(|e| e.to_string())?;
+    tracing::info!(releases = seeded.releases, seconds = started.elapsed().as_secs_f64(), "benchmark data loaded");
+    println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 async fn create_user(database_url: &str, username: &str, full_name: &str, groups: &[String]) -> Result<(), String> {

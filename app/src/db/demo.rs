@@ -229,6 +229,11 @@ fn plans() -> Vec<Plan> {
     plans
 }
 
+/// How many releases the demo holds.
+pub fn release_count() -> usize {
+    plans().len()
+}
+
 async fn load_releases(db: &Db, flow: &StoredFlow, cast: &Cast) -> Result<(), DemoError> {
     let flows = FlowCache::default();
     let plans = plans();

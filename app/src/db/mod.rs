@@ -2,6 +2,7 @@
 //! driver, so every query is written once with `$1`-style parameters that both accept.
 //! Each feature keeps its own queries in its `db.rs`; this module holds what they share.
 
+pub mod bulk;
 pub mod demo;
 pub mod flows;
 pub mod search;
@@ -89,6 +90,7 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
         .map_err(|source| SetupError::Connect { url: redact(url), source })?;
     let db = Db { pool, backend, url: connect_url };
     migrate(&db).await?;
+    search::index_release_titles_once(&db).await?;
     Ok(db)
 }
 

@@ -47,8 +47,22 @@ pub struct ListQuery {
     pub search: String,
     pub status: Option<Status>,
     pub scope: Scope,
-    /// Zero-based.
+    /// Zero-based; with a cursor below, only what the pager shows.
     pub page: i64,
+    /// The page holds the releases numbered below this one (the "next page" link), so
+    /// that a page deep in the list costs what the first one does.
+    #[serde(default)]
+    pub after: Option<i64>,
+    /// The page holds the releases numbered above this one (the "previous page" link).
+    #[serde(default)]
+    pub before: Option<i64>,
+}
+
+impl ListQuery {
+    /// The first page of the same filters.
+    pub fn first_page(self) -> ListQuery {
+        ListQuery { page: 0, after: None, before: None, ..self }
+    }
 }
 
 /// One row of the list, as the columns of SPEC §3.1 show it.
@@ -75,10 +89,17 @@ pub struct ReleaseRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleasePage {
     pub rows: Vec<ReleaseRow>,
+    /// How many releases the filters select, counted up to `COUNT_LIMIT`.
     pub total: i64,
+    /// More than `total` releases match: counting them all would cost more than the page.
+    pub total_is_lower_bound: bool,
     pub page: i64,
     pub page_size: i64,
+    pub has_next: bool,
 }
+
+/// The list counts its matches up to this many and then says "more than".
+pub const COUNT_LIMIT: i64 = 10_000;
 
 impl ListQuery {
     /// The search text's length and the page number; the rest is typed.

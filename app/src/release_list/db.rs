@@ -1,8 +1,11 @@
 //! The list's queries. Filters become numbered parameters, never spliced text.
 
-use super::api::{ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, DUE_SOON_SECONDS, PAGE_SIZE};
+use super::api::{
+    ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE,
+};
 use crate::db::flows::FlowCache;
-use crate::db::{code_column, fold_for_search, Db};
+use crate::db::search::{prefix_end, terms, RELEASE_TERMS};
+use crate::db::{code_column, Db};
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
@@ -30,6 +33,12 @@ impl Filter {
         let n = self.next();
         self.conditions.push(condition(n));
         self.texts.push((n, value));
+    }
+
+    fn text_range(&mut self, condition: impl Fn(usize, usize) -> String, from: String, to: String) {
+        let (n, m) = (self.next(), self.next());
+        self.conditions.push(condition(n, m));
+        self.texts.extend([(n, from), (m, to)]);
     }
 
     fn number(&mut self, condition: impl Fn(usize) -> String, value: i64) {
@@ -62,12 +71,6 @@ impl Filter {
     }
 }
 
-/// `%word%` for LIKE, with LIKE's own wildcards in the word taken literally.
-fn contains_pattern(word: &str) -> String {
-    let escaped = word.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
     let mut filter = Filter::default();
     let search = query.search.trim();
@@ -75,22 +78,61 @@ fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
     {
         filter.number(|n| format!("r.id = ${n}"), number);
     } else {
-        for word in fold_for_search(search).split_whitespace() {
-            filter.text(|n| format!("r.search_text LIKE ${n} ESCAPE '\\'"), contains_pattern(word));
+        // Each word is the start of a word of the title: an index range on search_terms.
+        for word in terms(search) {
+            let end = prefix_end(&word);
+            filter.text_range(
+                |from, to| {
+                    format!(
+                        "r.id IN (SELECT item_id FROM search_terms
+                                   WHERE kind = '{RELEASE_TERMS}' AND term >= ${from} AND term < ${to})"
+                    )
+                },
+                word,
+                end,
+            );
         }
     }
     if let Some(status) = query.status {
         filter.text(|n| format!("r.status = ${n}"), status.code().to_owned());
     }
+    // The current task is the release's one open task: the partial indexes on open tasks serve.
     match query.scope {
-        Scope::Mine => filter.number(|n| format!("t.assignee_id = ${n}"), actor.user.0),
+        Scope::Mine => filter.number(
+            |n| format!("r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL AND assignee_id = ${n})"),
+            actor.user.0,
+        ),
         Scope::MyGroups => filter.number(
-            |n| format!("t.group_id IN (SELECT group_id FROM group_members WHERE user_id = ${n})"),
+            |n| {
+                format!(
+                    "r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL
+                                AND group_id IN (SELECT group_id FROM group_members WHERE user_id = ${n}))"
+                )
+            },
             actor.user.0,
         ),
         Scope::All => {}
     }
     filter
+}
+
+/// Where a page starts, and so which way the rows are read.
+enum Window {
+    /// Newest first from the top, or after `after`'s cursor.
+    Forward { after: Option<i64>, offset: i64 },
+    /// Oldest first above `before`, then turned around.
+    Backward { before: i64 },
+}
+
+impl Window {
+    fn of(query: &ListQuery) -> Window {
+        match (query.after, query.before) {
+            (Some(after), _) => Window::Forward { after: Some(after), offset: 0 },
+            (None, Some(before)) => Window::Backward { before },
+            // A page number without a cursor (a typed or old address): counted from the top.
+            (None, None) => Window::Forward { after: None, offset: query.page.saturating_mul(PAGE_SIZE) },
+        }
+    }
 }
 
 pub async fn list(
@@ -100,17 +142,29 @@ pub async fn list(
     query: &ListQuery,
     now: i64,
 ) -> Result<ReleasePage, AppError> {
-    let filter = filter_for(query, actor);
-    let where_clause = filter.sql();
+    let mut filter = filter_for(query, actor);
+    // Counting stops at COUNT_LIMIT + 1: beyond that the pager says "more than".
     let count_sql = format!(
-        "SELECT COUNT(*) AS total
-           FROM releases r
-           LEFT JOIN tasks t ON t.id = r.current_task_id
-         {where_clause}"
+        "SELECT COUNT(*) AS total FROM (SELECT 1 FROM releases r {where_clause} LIMIT {limit}) matches",
+        where_clause = filter.sql(),
+        limit = COUNT_LIMIT + 1
     );
-    let total: i64 = filter.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?.try_get("total")?;
+    let counted: i64 = filter.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?.try_get("total")?;
 
-    let offset = query.page.saturating_mul(PAGE_SIZE);
+    let window = Window::of(query);
+    let (order, offset) = match window {
+        Window::Forward { after, offset } => {
+            if let Some(after) = after {
+                filter.number(|n| format!("r.id < ${n}"), after);
+            }
+            ("DESC", offset)
+        }
+        Window::Backward { before } => {
+            filter.number(|n| format!("r.id > ${n}"), before);
+            ("ASC", 0)
+        }
+    };
+    // One row more than the page tells whether there is a page beyond it.
     let rows_sql = format!(
         "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status, r.flow_id, r.executor_group_id,
                 r.suspended_seconds, r.suspended_since,
@@ -118,25 +172,42 @@ pub async fn list(
                 step.name_es AS step_es, step.name_pt AS step_pt,
                 holder.full_name AS holder_name, r.current_step, t.id AS task_id,
                 t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
-           FROM releases r
+           FROM (SELECT r.* FROM releases r {where_clause} ORDER BY r.id {order} LIMIT {limit} OFFSET {offset}) r
            JOIN users requester ON requester.id = r.requester_id
            JOIN user_groups executor ON executor.id = r.executor_group_id
            LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
            LEFT JOIN tasks t ON t.id = r.current_task_id
            LEFT JOIN users holder ON holder.id = t.assignee_id
            LEFT JOIN user_groups task_group ON task_group.id = t.group_id
-         {where_clause}
-          ORDER BY r.created_at DESC, r.id DESC
-          LIMIT {PAGE_SIZE} OFFSET {offset}"
+          ORDER BY r.id {order}",
+        where_clause = filter.sql(),
+        limit = PAGE_SIZE + 1,
     );
-    let rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
+    let mut rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
+    let beyond = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let has_next = match window {
+        Window::Forward { .. } => beyond,
+        Window::Backward { .. } => {
+            rows.reverse();
+            true
+        }
+    };
     let mut release_rows = Vec::with_capacity(rows.len());
     for row in &rows {
         let flow = flows.get(db, row.try_get("flow_id")?).await?;
         release_rows.push(release_row(row, &flow, actor, now)?);
     }
-    let rows = release_rows;
-    Ok(ReleasePage { rows, total, page: query.page, page_size: PAGE_SIZE })
+    // Going back past the first page (rows added since) starts again from the top.
+    let page = if matches!(window, Window::Backward { .. }) && !beyond { 0 } else { query.page };
+    Ok(ReleasePage {
+        rows: release_rows,
+        total: counted.min(COUNT_LIMIT),
+        total_is_lower_bound: counted > COUNT_LIMIT,
+        page,
+        page_size: PAGE_SIZE,
+        has_next,
+    })
 }
 
 /// One `GROUP BY` over the filtered releases: `key` is the grouped expression, `joins` what
@@ -246,25 +317,35 @@ mod tests {
     }
 
     #[test]
-    fn a_number_searches_the_release_number_and_words_search_the_title() {
+    fn a_number_searches_the_release_number_and_words_search_the_title_terms() {
         let by_number = filter_for(&ListQuery { search: " 53 ".into(), ..Default::default() }, &anyone());
         assert_eq!(by_number.sql(), "WHERE r.id = $1");
         assert_eq!(by_number.numbers, vec![(1, 53)]);
 
         let by_words = filter_for(&ListQuery { search: "Actualización  ERP".into(), ..Default::default() }, &anyone());
-        assert_eq!(by_words.sql(), "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.search_text LIKE $2 ESCAPE '\\'");
-        assert_eq!(by_words.texts, vec![(1, "%actualizacion%".into()), (2, "%erp%".into())]);
-    }
-
-    #[test]
-    fn like_wildcards_typed_by_the_user_are_literal() {
-        assert_eq!(contains_pattern("100%_done"), "%100\\%\\_done%");
+        assert_eq!(by_words.count, 4);
+        assert!(by_words.sql().contains("term >= $1 AND term < $2") && by_words.sql().contains("term >= $3 AND term < $4"));
+        let bound: Vec<&str> = by_words.texts.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(bound, ["actualizacion", "actualizacion\u{10FFFF}", "erp", "erp\u{10FFFF}"]);
     }
 
     #[test]
     fn filters_number_their_parameters_in_order() {
-        let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, page: 0 };
+        let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, ..Default::default() };
         let filter = filter_for(&query, &anyone());
-        assert_eq!(filter.sql(), "WHERE r.search_text LIKE $1 ESCAPE '\\' AND r.status = $2 AND t.assignee_id = $3");
+        let sql = filter.sql();
+        assert!(sql.contains("term >= $1 AND term < $2"), "{sql}");
+        assert!(sql.contains("r.status = $3") && sql.contains("assignee_id = $4"), "{sql}");
+        assert_eq!(filter.numbers, vec![(4, 4)]);
+    }
+
+    #[test]
+    fn a_cursor_chooses_the_window() {
+        let deep = ListQuery { page: 400, after: Some(90_000), ..Default::default() };
+        assert!(matches!(Window::of(&deep), Window::Forward { after: Some(90_000), offset: 0 }));
+        let back = ListQuery { page: 399, before: Some(89_976), ..Default::default() };
+        assert!(matches!(Window::of(&back), Window::Backward { before: 89_976 }));
+        let typed = ListQuery { page: 2, ..Default::default() };
+        assert!(matches!(Window::of(&typed), Window::Forward { after: None, offset: 50 }));
     }
 }

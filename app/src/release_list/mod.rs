@@ -41,6 +41,12 @@ pub fn view_url(path: &str, query: &ListQuery) -> String {
     if query.page > 0 {
         params.insert("page", query.page.to_string());
     }
+    if let Some(after) = query.after {
+        params.insert("after", after.to_string());
+    }
+    if let Some(before) = query.before {
+        params.insert("before", before.to_string());
+    }
     format!("{path}{}", params.to_query_string())
 }
 
@@ -50,6 +56,8 @@ pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
         status: params.get("status").and_then(|s| Status::from_code(&s)),
         scope: params.get("scope").map(|s| Scope::from_code(&s)).unwrap_or_default(),
         page: params.get("page").and_then(|p| p.parse().ok()).unwrap_or(0).max(0),
+        after: params.get("after").and_then(|p| p.parse().ok()),
+        before: params.get("before").and_then(|p| p.parse().ok()),
     }
 }
 
@@ -118,12 +126,21 @@ pub fn ReleaseListPage() -> impl IntoView {
 #[component]
 fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
     let i18n = use_i18n();
-    let first = if page.total == 0 { 0 } else { page.page * page.page_size + 1 };
-    let last = (page.page * page.page_size + page.rows.len() as i64).min(page.total);
+    let first = if page.rows.is_empty() { 0 } else { page.page * page.page_size + 1 };
+    let last = page.page * page.page_size + page.rows.len() as i64;
     let total = page.total;
+    let total_is_lower_bound = page.total_is_lower_bound;
     let has_previous = page.page > 0;
-    let has_next = last < total;
-    let page_url = move |delta: i64| list_url(&ListQuery { page: (query.get().page + delta).max(0), ..query.get() });
+    let has_next = page.has_next;
+    // The pager's links name the release they continue from: paging costs the same at any depth.
+    let newest_shown = page.rows.first().map(|row| row.id.0);
+    let oldest_shown = page.rows.last().map(|row| row.id.0);
+    let previous_url = move || {
+        let query = query.get();
+        let page = (query.page - 1).max(0);
+        list_url(&ListQuery { page, after: None, before: newest_shown.filter(|_| page > 0), ..query })
+    };
+    let next_url = move || list_url(&ListQuery { page: query.get().page + 1, after: oldest_shown, before: None, ..query.get() });
     let empty = page.rows.is_empty();
     // The rows hydrate after the page around them: this marks when their buttons answer.
     let live = RwSignal::new(false);
@@ -154,12 +171,19 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
             <p class="muted">{t!(i18n, list.empty)}</p>
         </Show>
         <nav class="pager" aria-label=move || t_string!(i18n, list.pages)>
-            <span class="range" aria-live="polite">{t!(i18n, list.range, first, last, total)}</span>
+            <span class="range" aria-live="polite">
+                <Show
+                    when=move || total_is_lower_bound
+                    fallback=move || t!(i18n, list.range, first, last, total)
+                >
+                    {t!(i18n, list.range_more, first, last, total)}
+                </Show>
+            </span>
             <Show when=move || has_previous>
-                <a class="button" href=move || page_url(-1) rel="prev">{t!(i18n, list.previous)}</a>
+                <a class="button" href=previous_url rel="prev">{t!(i18n, list.previous)}</a>
             </Show>
             <Show when=move || has_next>
-                <a class="button" href=move || page_url(1) rel="next">{t!(i18n, list.next)}</a>
+                <a class="button" href=next_url rel="next">{t!(i18n, list.next)}</a>
             </Show>
         </nav>
     }
@@ -268,7 +292,7 @@ pub fn ViewTabs(query: Memo<ListQuery>, current: ListView) -> impl IntoView {
     let link = move |view: ListView, path: &'static str| {
         let current_page = (view == current).then_some("page");
         view! {
-            <a class="view-tab" href=move || view_url(path, &ListQuery { page: 0, ..query.get() }) aria-current=current_page>
+            <a class="view-tab" href=move || view_url(path, &query.get().first_page()) aria-current=current_page>
                 {move || match view {
                     ListView::Management => t_string!(i18n, list.management),
                     ListView::Charts => t_string!(i18n, list.charts),
@@ -296,19 +320,19 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
         let go = go.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            go(ListQuery { search: search.get_untracked().trim().to_owned(), page: 0, ..query.get_untracked() });
+            go(ListQuery { search: search.get_untracked().trim().to_owned(), ..query.get_untracked().first_page() });
         }
     };
     let on_status = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
             let status = Status::from_code(&event_target_value(&ev));
-            go(ListQuery { status, page: 0, ..query.get_untracked() });
+            go(ListQuery { status, ..query.get_untracked().first_page() });
         }
     };
     let on_scope = move |ev: leptos::ev::Event| {
         let scope = Scope::from_code(&event_target_value(&ev));
-        go(ListQuery { scope, page: 0, ..query.get_untracked() });
+        go(ListQuery { scope, ..query.get_untracked().first_page() });
     };
     view! {
             <form class="filters" role="search" method="get" action=path on:submit=on_search>

@@ -70,6 +70,16 @@ pub async fn demo_server(backend: Backend) -> TestServer {
     TestServer { app, db, flow, url }
 }
 
+/// A server on a fresh database holding the benchmark's data: the demo and `releases` more.
+pub async fn seeded_server(backend: Backend, releases: i64) -> (TestServer, app::db::bulk::Seeded) {
+    let url = database_url(backend).await;
+    let (db, flow) = server::open_database(&url).await.expect("open the database");
+    let seeded = app::db::bulk::seed(&db, &flow, releases).await.expect("seed the benchmark data");
+    let options = LeptosOptions::builder().output_name("releasedesk").build();
+    let app = server::router(db.clone(), flow.clone(), options, false).await.expect("build the router");
+    (TestServer { app, db, flow, url }, seeded)
+}
+
 /// An HTTP answer, with its body parsed as JSON when it is JSON.
 #[derive(Debug)]
 pub struct Answer {

@@ -1,0 +1,57 @@
+// 200 people confirm the assignment of the same task at the same moment: exactly one may
+// win. Each bench user logs in first and opens its own connection, so the burst measures
+// the captures only. Prints {"winners", "refused", "other", "p50_ms", "p99_ms"} as JSON.
+// Usage: node bench/capture.mjs BASE_URL RELEASE_ID USER_PREFIX COUNT PASSWORD
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+
+const [base, release, prefix, count, password] = process.argv.slice(2);
+const people = Number(count);
+const agent = new http.Agent({ keepAlive: true, maxSockets: people });
+
+function send(method, path, { cookie, type, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const headers = {};
+    if (cookie) headers.Cookie = cookie;
+    if (type) headers['Content-Type'] = type;
+    const started = performance.now();
+    const req = http.request(new URL(path, base), { method, agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, ms: performance.now() - started }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function logIn(n) {
+  const username = `${prefix}${String(n).padStart(3, '0')}`;
+  const answer = await send('POST', '/api/login', {
+    type: 'application/x-www-form-urlencoded',
+    body: `username=${username}&password=${encodeURIComponent(password)}`,
+  });
+  const cookie = (answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).find((c) => c.startsWith('releasedesk_session='));
+  if (answer.status !== 200 || !cookie) throw new Error(`${username} cannot log in: ${answer.status}`);
+  return cookie;
+}
+
+const cookies = [];
+for (let n = 1; n <= people; n += 10) {
+  const batch = Array.from({ length: Math.min(10, people - n + 1) }, (_, k) => logIn(n + k));
+  cookies.push(...(await Promise.all(batch)));
+}
+// One open connection per person before the burst.
+await Promise.all(cookies.map((cookie) => send('GET', '/favicon.svg', { cookie })));
+
+const body = JSON.stringify({ id: Number(release) });
+const answers = await Promise.all(
+  cookies.map((cookie) => send('POST', '/api/capture_task', { cookie, type: 'application/json', body })),
+);
+const times = answers.map((a) => a.ms).sort((a, b) => a - b);
+const at = (q) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
+const winners = answers.filter((a) => a.status === 200).length;
+const refused = answers.filter((a) => a.status === 409).length;
+console.log(JSON.stringify({
+  winners, refused, other: answers.length - winners - refused, p50_ms: +at(0.5).toFixed(3), p99_ms: +at(0.99).toFixed(3),
+}));
+agent.destroy();

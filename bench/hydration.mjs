@@ -1,0 +1,46 @@
+// A cold load of the release list in headless Chromium, from navigation start to the app
+// being interactive: the page hydrated (body[data-hydrated]) and the list's rows answering
+// clicks (.table-wrap[data-live]). A fresh browser context each time, so nothing is cached.
+// Prints {"median_ms", "runs_ms"} as JSON.
+// Usage: node bench/hydration.mjs BASE_URL USERNAME PASSWORD RUNS
+import { createRequire } from 'node:module';
+
+const require = createRequire(new URL('../end2end/package.json', import.meta.url));
+const { chromium } = require('@playwright/test');
+
+const [base, username, password, runs] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--no-first-run'],
+});
+const login = await browser.newContext();
+const answer = await login.request.post(new URL('/api/login', base).href, { form: { username, password } });
+if (!answer.ok()) throw new Error(`cannot log in: ${answer.status()}`);
+const cookies = await login.cookies();
+await login.close();
+
+const times = [];
+for (let run = 0; run < Number(runs); run++) {
+  const context = await browser.newContext();
+  await context.addCookies(cookies);
+  await context.addInitScript(() => {
+    const ready = () => document.body?.hasAttribute('data-hydrated') && document.querySelector('.table-wrap[data-live]');
+    new MutationObserver((_, observer) => {
+      if (ready()) {
+        window.__interactiveAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { subtree: true, attributes: true, childList: true });
+  });
+  const page = await context.newPage();
+  await page.goto(new URL('/releases', base).href);
+  const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 });
+  times.push(await at.jsonValue());
+  await context.close();
+}
+await browser.close();
+const sorted = [...times].sort((a, b) => a - b);
+const middle = Math.floor(sorted.length / 2);
+const median = sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+console.log(JSON.stringify({ median_ms: +median.toFixed(1), runs_ms: times.map((t) => +t.toFixed(1)) }));

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# `make bench`: seeds a fresh database per backend with BENCH_RELEASES releases, serves it
+# with the release build, measures it with wrk (and Chromium, and a 200-person capture
+# burst), and writes target/bench/report.json: one object per database.
+#
+# Settings (environment): BENCH_RELEASES (100000), BENCH_SECONDS per wrk run (10),
+# BENCH_DATABASES ("sqlite postgres"), BENCH_CONNECTIONS (32), BENCH_HYDRATION_RUNS (10),
+# SERVER_BIN (the release binary). `make test` runs this once, tiny and short.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RELEASES=${BENCH_RELEASES:-100000}
+SECONDS_PER_RUN=${BENCH_SECONDS:-10}
+DATABASES=${BENCH_DATABASES:-sqlite postgres}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+HYDRATION_RUNS=${BENCH_HYDRATION_RUNS:-10}
+SERVER_BIN=${SERVER_BIN:?the release binary, as the Makefile passes it}
+export BENCH_DIR=$PWD/bench BENCH_THREADS=2
+OUT=target/bench
+WORK=$(mktemp -d /tmp/releasedesk-bench.XXXXXX)
+chmod 755 "$WORK"
+mkdir -p "$OUT"
+SERVER_PID= PG_DATA=
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+cleanup() {
+  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=
+  if [[ -n $PG_DATA ]]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
+  PG_DATA=
+}
+trap 'cleanup; rm -rf "$WORK"' EXIT
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# initdb and pg_ctl refuse root: as root, run them as the postgres user.
+as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+# A throw-away PostgreSQL cluster on a free port; prints its URL.
+start_postgres() {
+  local dir=$WORK/pg port
+  port=$(free_port)
+  mkdir -p "$dir"
+  [[ $(id -u) == 0 ]] && chown postgres "$dir"
+  as_postgres "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
+  PG_DATA=$dir/data
+  as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=200" >/dev/null
+  as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres releasedesk
+  echo "postgres://postgres@127.0.0.1:$port/releasedesk"
+}
+
+wait_until_serving() {
+  for _ in $(seq 1 300); do
+    curl -fso /dev/null "$1/login" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server stopped; see $WORK/server.log" >&2; cat "$WORK/server.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "the server did not answer at $1" >&2
+  return 1
+}
+
+session_cookie() {
+  curl -fsS -o /dev/null -D - -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "username=$2&password=demo1234" "$1/api/login" \
+    | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
+}
+
+# wrk with the shared report script; prints its JSON line.
+measure() {
+  local script=$1 url=$2 connections=$3
+  wrk -t "$BENCH_THREADS" -c "$connections" -d "${SECONDS_PER_RUN}s" --timeout 10s -s "bench/wrk/$script" "$url" \
+    | grep '^{'
+}
+
+bench_database() {
+  local database=$1 url base port seeded cookie
+  cleanup
+  case $database in
+    sqlite) url=$WORK/releasedesk-bench.db ;;
+    postgres) url=$(start_postgres) ;;
+    *) echo "unknown database $database" >&2; return 1 ;;
+  esac
+  log "$database: seeding $RELEASES releases"
+  local started=$SECONDS
+  seeded=$(DATABASE_URL=$url RUST_LOG=warn "$SERVER_BIN" seed-bench --releases "$RELEASES")
+  local seed_seconds=$((SECONDS - started))
+  echo "$seeded" | jq -r '.held_by_ana[]' >"$WORK/advance-ids"
+
+  port=$(free_port)
+  base=http://127.0.0.1:$port
+  DATABASE_URL=$url LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=warn "$SERVER_BIN" serve >"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  wait_until_serving "$base"
+  cookie=$(session_cookie "$base" ana)
+  [[ -n $cookie ]] || { echo "cannot log in as ana" >&2; return 1; }
+  export BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$WORK/advance-ids
+
+  # The figures mean nothing unless the pages measured are the real ones.
+  curl -fsS -H "Cookie: $cookie" "$base/releases" | grep -q 'class="table-wrap"' \
+    || { echo "the list page did not render for ana" >&2; return 1; }
+
+  local newest deep_page deep_after
+  newest=$(echo "$seeded" | jq .newest)
+  # A page four fifths down the list, reached the way the pager's links reach it.
+  deep_page=$(( $(echo "$seeded" | jq .releases) * 4 / 5 / 25 ))
+  deep_after=$(( newest - deep_page * 25 + 1 ))
+
+  log "$database: static asset"
+  BENCH_COOKIE= measure get.lua "$base/favicon.svg" "$CONNECTIONS" >"$WORK/static.json"
+  log "$database: list page (server-rendered), first and page $deep_page"
+  BENCH_SECONDS=1 measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
+  measure get.lua "$base/releases" "$CONNECTIONS" >"$WORK/list.json"
+  measure get.lua "$base/releases?page=$deep_page&after=$deep_after" "$CONNECTIONS" >"$WORK/deep.json"
+  log "$database: search by title words"
+  measure search.lua "$base/api/list_releases" "$CONNECTIONS" >"$WORK/search.json"
+  log "$database: 200 simultaneous captures of one task"
+  node bench/capture.mjs "$base" "$(echo "$seeded" | jq .capture_target)" bench \
+    "$(echo "$seeded" | jq .bench_users)" demo1234 >"$WORK/capture.json"
+  log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs)"
+  node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"
+  log "$database: save and advance flow"
+  BENCH_CATEGORY=$(echo "$seeded" | jq .solution_category) measure advance.lua "$base/api/advance_release" "$CONNECTIONS" >"$WORK/advance.json"
+
+  local rss_kb
+  rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
+  local wasm=target/site/pkg/releasedesk.wasm
+  jq -n \
+    --argjson static "$(cat "$WORK/static.json")" --argjson list "$(cat "$WORK/list.json")" \
+    --argjson deep "$(cat "$WORK/deep.json")" --argjson search "$(cat "$WORK/search.json")" \
+    --argjson advance "$(cat "$WORK/advance.json")" --argjson capture "$(cat "$WORK/capture.json")" \
+    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$seeded" \
+    --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
+    --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
+    '{
+      static_rps: $static.rps,
+      list_ssr_rps: $list.rps, list_ssr_p50_ms: $list.p50_ms, list_ssr_p99_ms: $list.p99_ms,
+      list_ssr_deep_rps: $deep.rps, list_ssr_deep_p50_ms: $deep.p50_ms, list_ssr_deep_p99_ms: $deep.p99_ms,
+      search_p50_ms: $search.p50_ms, search_p99_ms: $search.p99_ms, search_rps: $search.rps,
+      advance_per_s: $advance.ok_per_s,
+      capture_winners: $capture.winners, capture_refused: $capture.refused, capture_p99_ms: $capture.p99_ms,
+      wasm_bytes: $wasm_bytes, wasm_gzip_bytes: $wasm_gzip,
+      page_hydrated_ms: $hydration.median_ms,
+      rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10),
+      releases: $seeded.releases, seed_seconds: $seed_seconds,
+      errors: ([$static, $list, $deep, $search] | map(.non_2xx + .socket_errors) | add)
+    }' >"$WORK/result-$database.json"
+  cleanup
+}
+
+for database in $DATABASES; do
+  bench_database "$database"
+done
+
+jq -n '[inputs | {(input_filename | capture("result-(?<db>[a-z]+)").db): .}] | add' "$WORK"/result-*.json \
+  >"$OUT/report.json"
+jq -r '
+  (keys_unsorted) as $dbs | (.[$dbs[0]] | keys_unsorted) as $keys
+  | (["figure"] + $dbs | @tsv), ($keys[] as $k | [$k] + [$dbs[] as $d | .[$d][$k] | tostring] | @tsv)
+' "$OUT/report.json" | column -t -s $'\t'
+echo "Written: $OUT/report.json"

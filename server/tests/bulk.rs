@@ -1,0 +1,164 @@
+//! The benchmark's bulk data and the list at scale: the generated releases are coherent
+//! enough for every workflow function to act on them, and paging by cursor walks the whole
+//! list without a gap or a repeat — on SQLite and on PostgreSQL.
+
+mod support;
+
+use app::release_list::api::{COUNT_LIMIT, PAGE_SIZE};
+use axum::http::StatusCode;
+use serde_json::{json, Value};
+use sqlx::Row;
+use support::{seeded_server, Backend, Client};
+
+async fn count(db: &app::db::Db, sql: &str) -> i64 {
+    sqlx::query(sql).fetch_one(&db.pool).await.expect(sql).try_get("n").expect("a count")
+}
+
+async fn list(client: &Client, query: Value) -> Value {
+    let answer = client.call("list_releases", json!({ "query": query })).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    answer.json()
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["rows"].as_array().into_iter().flatten().filter_map(|row| row["id"].as_i64()).collect()
+}
+
+async fn generated_releases_are_coherent_and_can_be_worked_on(backend: Backend) {
+    let (server, seeded) = seeded_server(backend, 2_000).await;
+    let db = &server.db;
+    assert_eq!(seeded.releases, count(db, "SELECT COUNT(*) AS n FROM releases").await);
+    assert!(seeded.releases >= 2_000);
+    // Every release in the flow has exactly its one open task; every ended one has none.
+    let broken = count(
+        db,
+        "SELECT COUNT(*) AS n FROM releases r
+          WHERE (r.current_task_id IS NULL) <> (r.current_step IS NULL)
+             OR (SELECT COUNT(*) FROM tasks t WHERE t.release_id = r.id AND t.finished_at IS NULL)
+                <> CASE WHEN r.current_task_id IS NULL THEN 0 ELSE 1 END
+             OR (r.current_task_id IS NOT NULL AND NOT EXISTS (
+                   SELECT 1 FROM tasks t WHERE t.id = r.current_task_id AND t.release_id = r.id
+                      AND t.finished_at IS NULL AND t.step_code = r.current_step))",
+    )
+    .await;
+    assert_eq!(broken, 0, "releases whose tasks do not match their step");
+    let closed_without_closure = count(
+        db,
+        "SELECT COUNT(*) AS n FROM releases r WHERE r.status = 'closed'
+            AND NOT EXISTS (SELECT 1 FROM closures c WHERE c.release_id = r.id)",
+    )
+    .await;
+    assert_eq!(closed_without_closure, 0);
+    assert!(count(db, "SELECT COUNT(*) AS n FROM execution_log").await > 2 * seeded.releases);
+
+    // The benchmark's stream of advances: ana saves and advances a generated release.
+    let ana = server.login("ana").await;
+    let held = *seeded.held_by_ana.first().expect("releases held by ana");
+    let closure = json!({ "outcome": "resolved", "solution_category": seeded.solution_category, "useful_information": "Hecho" });
+    let advanced = ana
+        .call("advance_release", json!({ "id": held, "version": 1, "decision": null, "closure": closure }))
+        .await;
+    assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
+    let view = ana.call("get_release", json!({ "id": held })).await.json();
+    assert_eq!(view["status"], "resolved", "{view}");
+
+    // The capture target is free for anyone of the group, bench users included.
+    let bench = server.login("bench001").await;
+    let captured = bench.call("capture_task", json!({ "id": seeded.capture_target })).await;
+    assert_eq!(captured.status, StatusCode::OK, "{}", captured.text);
+    let lucia = server.login("lucia").await;
+    let refused = lucia.call("capture_task", json!({ "id": seeded.capture_target })).await;
+    assert!(refused.status.is_client_error(), "{}", refused.text);
+}
+
+async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
+    let (server, seeded) = seeded_server(backend, 600).await;
+    let ana = server.login("ana").await;
+    let everything = json!({ "search": "", "status": null, "scope": "all", "page": 0 });
+    let mut page = list(&ana, everything.clone()).await;
+    assert_eq!(page["total"], seeded.releases);
+    assert_eq!(page["total_is_lower_bound"], false);
+    let mut seen = ids(&page);
+    let mut second_page = Vec::new();
+    let mut number = 0;
+    while page["has_next"] == true {
+        number += 1;
+        let after = *seen.last().expect("a full page before");
+        page = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": number, "after": after })).await;
+        assert_eq!(page["page"], number);
+        if number == 1 {
+            second_page = ids(&page);
+        }
+        seen.extend(ids(&page));
+    }
+    assert_eq!(seen.len() as i64, seeded.releases, "every release once");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "newest first, no repeats");
+    assert_eq!(seen[0], seeded.newest);
+
+    // "Página anterior" from the third page shows the second again.
+    let third_first = seen[2 * PAGE_SIZE as usize];
+    let back = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": 1, "before": third_first })).await;
+    assert_eq!(ids(&back), second_page);
+    assert_eq!(back["has_next"], true);
+
+    // A status filter pages within the status.
+    let approved = list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 0 })).await;
+    let after = *ids(&approved).last().expect("approved releases");
+    let next = list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 1, "after": after })).await;
+    assert!(next["rows"].as_array().into_iter().flatten().all(|row| row["status"] == "approved"));
+    assert!(ids(&next).iter().all(|id| *id < after));
+}
+
+async fn title_words_find_what_the_titles_say(backend: Backend) {
+    let (server, _) = seeded_server(backend, 3_000).await;
+    let ana = server.login("ana").await;
+    let found = list(&ana, json!({ "search": "Migración nómina", "status": null, "scope": "all", "page": 0 })).await;
+    let expected = count(
+        &server.db,
+        "SELECT COUNT(*) AS n FROM releases WHERE search_text LIKE '%migracion%' AND search_text LIKE '%nomina%'",
+    )
+    .await;
+    assert!(expected > 0);
+    assert_eq!(found["total"], expected);
+    for row in found["rows"].as_array().into_iter().flatten() {
+        let title = row["title"].as_str().unwrap_or_default();
+        assert!(title.contains("Migración") && title.contains("Nómina"), "{title}");
+    }
+    // A word's start is enough; a word in no title finds nothing.
+    let prefix = list(&ana, json!({ "search": "migr nomi", "status": null, "scope": "all", "page": 0 })).await;
+    assert_eq!(prefix["total"], expected);
+    let nothing = list(&ana, json!({ "search": "zzz", "status": null, "scope": "all", "page": 0 })).await;
+    assert_eq!(nothing["total"], 0);
+}
+
+async fn counting_stops_at_the_limit(backend: Backend) {
+    let (server, seeded) = seeded_server(backend, COUNT_LIMIT + 100).await;
+    let ana = server.login("ana").await;
+    let page = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": 0 })).await;
+    assert_eq!(page["total"], COUNT_LIMIT);
+    assert_eq!(page["total_is_lower_bound"], true);
+    assert!(seeded.releases > COUNT_LIMIT);
+    // The page says so in words, in Spanish.
+    let html = ana.get("/releases", Some("es")).await.text;
+    let text = without_comments(&html);
+    assert!(text.contains(&format!("1–25 de más de {COUNT_LIMIT}")), "the pager's range");
+}
+
+/// The page's text without the markers hydration leaves between a view's parts.
+fn without_comments(html: &str) -> String {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<!--") {
+        text.push_str(&rest[..start]);
+        rest = rest[start..].find("-->").map_or("", |end| &rest[start + end + 3..]);
+    }
+    text.push_str(rest);
+    text
+}
+
+on_both_databases!(
+    generated_releases_are_coherent_and_can_be_worked_on,
+    cursor_paging_walks_the_whole_list_once,
+    title_words_find_what_the_titles_say,
+    counting_stops_at_the_limit,
+);
