@@ -68,9 +68,15 @@ session_cookie() {
     | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
 }
 
-# wrk with the shared report script; prints its JSON line.
+# wrk with the shared report script; prints its JSON line. wrk counts a redirect as a
+# success, so a page is first checked to answer 200 to the same request.
 measure() {
   local script=$1 url=$2 connections=$3
+  if [[ $script == get.lua ]]; then
+    local status
+    status=$(curl -s -o /dev/null -w '%{http_code}' ${BENCH_COOKIE:+-H "Cookie: $BENCH_COOKIE"} "$url")
+    [[ $status == 200 ]] || { echo "$url answered $status, not 200" >&2; return 1; }
+  fi
   wrk -t "$BENCH_THREADS" -c "$connections" -d "${SECONDS_PER_RUN}s" --timeout 10s -s "bench/wrk/$script" "$url" \
     | grep '^{'
 }
@@ -108,8 +114,8 @@ bench_database() {
   deep_page=$(( $(echo "$seeded" | jq .releases) * 4 / 5 / 25 ))
   deep_after=$(( newest - deep_page * 25 + 1 ))
 
-  log "$database: static asset"
-  BENCH_COOKIE= measure get.lua "$base/favicon.svg" "$CONNECTIONS" >"$WORK/static.json"
+  log "$database: static asset (the stylesheet)"
+  BENCH_COOKIE= measure get.lua "$base/pkg/releasedesk.css" "$CONNECTIONS" >"$WORK/static.json"
   log "$database: list page (server-rendered), first and page $deep_page"
   BENCH_SECONDS=1 measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
   measure get.lua "$base/releases" "$CONNECTIONS" >"$WORK/list.json"

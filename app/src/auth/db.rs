@@ -136,9 +136,9 @@ pub async fn create_user(
 /// every session of the user ends on its next request.
 pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), sqlx::Error> {
     let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || password_auth::generate_hash(password))
+    let hash = super::hashing::run(move || password_auth::generate_hash(password))
         .await
-        .map_err(|error| sqlx::Error::Protocol(format!("password hashing failed: {error}")))?;
+        .ok_or_else(|| sqlx::Error::Protocol("password hashing did not run".into()))?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&db.pool).await?;
     Ok(())
 }

@@ -72,9 +72,8 @@ impl AuthnBackend for Users {
         let user = db::user_by_username(&self.db, credentials.username.trim()).await?;
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = credentials.password;
-        let matches = tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-            .await
-            .unwrap_or(false);
+        let matches =
+            super::hashing::run(move || password_auth::verify_password(password, &hash).is_ok()).await.unwrap_or(false);
         Ok(user.filter(|_| matches).map(|u| SessionUser { id: u.id.0, password_hash: u.password_hash }))
     }
 
@@ -177,6 +176,7 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/pkg/")
         || path.starts_with("/api/")
         || path == "/favicon.ico"
+        || path == "/favicon.svg"
         || path.starts_with("/assets/")
 }
 

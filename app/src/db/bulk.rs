@@ -82,6 +82,16 @@ const COMPONENTS: &[&str] = &[
     "licencias", "kernel",
 ];
 
+/// A title is an action, a system and a component, chosen by the release's number `i` as
+/// the digits of a mixed-radix number, so that every combination occurs equally often.
+fn title_parts(i: &str) -> [(String, &'static [&'static str]); 3] {
+    [
+        (i.to_owned(), ACTIONS),
+        (format!("{i} / {}", ACTIONS.len()), SYSTEMS),
+        (format!("{i} / {}", ACTIONS.len() * SYSTEMS.len()), COMPONENTS),
+    ]
+}
+
 /// `CASE expr % n WHEN 0 THEN 'a' …` picking one of `options` by the row's number.
 fn pick(expr: &str, options: &[&str]) -> String {
     let arms: String = options
@@ -252,17 +262,18 @@ impl Facts {
             "WITH RECURSIVE series(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM series WHERE i < {count})"
         );
         let status = pick("i", &STATUS_BY_SLOT);
-        let title = format!("{} || ' ' || {} || ' ' || {}", pick("i / 20", ACTIONS), pick("i / 7", SYSTEMS), pick("i / 3", COMPONENTS));
-        let folded_pick = |expr: &str, options: &[&str]| {
-            let folded: Vec<String> = options.iter().map(|o| fold_for_search(o)).collect();
-            pick(expr, &folded.iter().map(String::as_str).collect::<Vec<_>>())
+        let title_of = |fold: bool| {
+            title_parts("i")
+                .iter()
+                .map(|(slot, options)| {
+                    let words: Vec<String> =
+                        options.iter().map(|o| if fold { fold_for_search(o) } else { (*o).to_owned() }).collect();
+                    pick(slot, &words.iter().map(String::as_str).collect::<Vec<_>>())
+                })
+                .collect::<Vec<_>>()
+                .join(" || ' ' || ")
         };
-        let folded_title = format!(
-            "{} || ' ' || {} || ' ' || {}",
-            folded_pick("i / 20", ACTIONS),
-            folded_pick("i / 7", SYSTEMS),
-            folded_pick("i / 3", COMPONENTS)
-        );
+        let (title, folded_title) = (title_of(false), title_of(true));
         // Every third release belongs to the second executor group.
         let group = format!("(CASE WHEN i % 3 = 0 THEN {n2} ELSE {n1} END)");
         let task = |n: i64| format!("{task_base} + 4 * (i - 1) + {n}");
@@ -410,9 +421,9 @@ impl Facts {
         statements.push(link("release_media", "media_id", "media_items", 5));
         statements.push(link("release_changes", "change_id", "changes", 6));
         statements.push(log);
-        statements.push(terms(&format!("{i} / 20"), ACTIONS));
-        statements.push(terms(&format!("{i} / 7"), SYSTEMS));
-        statements.push(terms(&format!("{i} / 3"), COMPONENTS));
+        for (slot, options) in title_parts(&i) {
+            statements.push(terms(&slot, options));
+        }
         statements
     }
 }

@@ -99,7 +99,7 @@ pub struct ReleasePage {
 }
 
 /// The list counts its matches up to this many and then says "more than".
-pub const COUNT_LIMIT: i64 = 10_000;
+pub const COUNT_LIMIT: i64 = 1_000;
 
 impl ListQuery {
     /// The search text's length and the page number; the rest is typed.
