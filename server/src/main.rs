@@ -59,7 +59,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to standard error: standard output carries what a command prints (seed-bench's JSON).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )

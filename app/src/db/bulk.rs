@@ -1,6 +1,6 @@
 //! Bulk data for the benchmark (`make bench`): the demo, then `count` releases spread over
 //! three years, in the mix of states a busy desk has, each with the tasks, closure,
-//! relations, search terms and execution log its state implies.
+//! relations, search index and execution log its state implies.
 //!
 //! Walking a million releases through the workflow functions would take hours, so each
 //! table is filled by a handful of `INSERT … SELECT` statements over a generated series.
@@ -116,17 +116,6 @@ fn priority_by_impact_and_urgency() -> String {
         })
         .collect();
     format!("(CASE (i % 3) + 3 * ((i / 3) % 3){arms} END)")
-}
-
-/// The title's words of one vocabulary, as (slot, term) rows for `search_terms`.
-fn term_rows(options: &[&str]) -> String {
-    options
-        .iter()
-        .enumerate()
-        .flat_map(|(n, option)| super::search::terms(option).into_iter().map(move |term| (n, term)))
-        .map(|(n, term)| format!("SELECT {n} AS slot, '{term}' AS term"))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ")
 }
 
 /// Loads the demo and `count` generated releases into an empty database.
@@ -401,18 +390,6 @@ impl Facts {
                    FROM tasks t WHERE t.id > {task_base} AND t.step_code <> 'register' AND t.finished_at IS NOT NULL
              ) entries ORDER BY release_id, occurred_at, seq"
         );
-        let terms = |expr: &str, options: &[&str]| {
-            format!(
-                "INSERT INTO search_terms (kind, term, item_id)
-                 SELECT '{kind}', words.term, r.id
-                   FROM releases r JOIN ({rows}) words ON words.slot = ({expr}) % {n}
-                  WHERE {in_range}
-                 ON CONFLICT DO NOTHING",
-                rows = term_rows(options),
-                n = options.len(),
-                kind = super::search::RELEASE_TERMS
-            )
-        };
         let mut statements = vec![releases];
         statements.extend(tasks);
         statements.push(closures);
@@ -421,9 +398,6 @@ impl Facts {
         statements.push(link("release_media", "media_id", "media_items", 5));
         statements.push(link("release_changes", "change_id", "changes", 6));
         statements.push(log);
-        for (slot, options) in title_parts(&i) {
-            statements.push(terms(&slot, options));
-        }
         statements
     }
 }
@@ -442,14 +416,5 @@ mod tests {
     #[test]
     fn a_pick_chooses_by_remainder() {
         assert_eq!(pick("i", &["a", "b"]), "(CASE (i) % 2 WHEN 0 THEN 'a' WHEN 1 THEN 'b' END)");
-    }
-
-    #[test]
-    fn term_rows_hold_the_folded_words_of_each_slot() {
-        assert_eq!(
-            term_rows(&["Migración de", "Nómina"]),
-            "SELECT 0 AS slot, 'de' AS term UNION ALL SELECT 0 AS slot, 'migracion' AS term \
-             UNION ALL SELECT 1 AS slot, 'nomina' AS term"
-        );
     }
 }

@@ -90,7 +90,6 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
         .map_err(|source| SetupError::Connect { url: redact(url), source })?;
     let db = Db { pool, backend, url: connect_url };
     migrate(&db).await?;
-    search::index_release_titles_once(&db).await?;
     Ok(db)
 }
 

@@ -5,9 +5,6 @@
 use super::fold_for_search;
 use sqlx::AnyConnection;
 
-/// The `kind` of release titles' terms (the catalogues use their relation kind's code).
-pub const RELEASE_TERMS: &str = "release";
-
 /// The longest term stored; longer words are cut (their prefixes still match).
 const MAX_TERM_CHARS: usize = 40;
 
@@ -39,23 +36,6 @@ pub async fn index_terms(conn: &mut AnyConnection, kind: &str, id: i64, text: &s
             .await?;
     }
     Ok(())
-}
-
-/// Indexes the titles of releases stored before titles had search terms (migration
-/// 0004 leaves a pending job for it), in one transaction with the job's removal.
-pub async fn index_release_titles_once(db: &super::Db) -> Result<(), sqlx::Error> {
-    const JOB: &str = "index_release_titles";
-    let mut tx = db.pool.begin().await?;
-    let pending = sqlx::query("DELETE FROM pending_jobs WHERE name = $1").bind(JOB).execute(&mut *tx).await?;
-    if pending.rows_affected() == 0 {
-        return tx.rollback().await;
-    }
-    let titles = sqlx::query("SELECT id, title FROM releases").fetch_all(&mut *tx).await?;
-    for row in titles {
-        use sqlx::Row;
-        index_terms(&mut tx, RELEASE_TERMS, row.try_get("id")?, &row.try_get::<String, _>("title")?).await?;
-    }
-    tx.commit().await
 }
 
 #[cfg(test)]

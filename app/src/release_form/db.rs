@@ -154,7 +154,6 @@ pub async fn register(
     .await?
     .try_get("id")?;
     let release = ReleaseId(id);
-    crate::db::search::index_terms(&mut tx, crate::db::search::RELEASE_TERMS, id, &new.title).await?;
     sqlx::query(
         "INSERT INTO tasks (release_id, step_code, group_id, assignee_id, created_at, captured_at,
                             finished_at, finished_by, outcome)

@@ -4,8 +4,8 @@ use super::api::{
     ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE,
 };
 use crate::db::flows::FlowCache;
-use crate::db::search::{prefix_end, terms, RELEASE_TERMS};
-use crate::db::{code_column, Db};
+use crate::db::search::terms;
+use crate::db::{code_column, Backend, Db};
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
@@ -14,14 +14,22 @@ use crate::error::AppError;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-/// A WHERE clause with its parameters, numbered as they are pushed.
-#[derive(Default)]
+/// A WHERE clause with its parameters, numbered as they are pushed, and the tables it reads.
 struct Filter {
+    /// The releases as `r`, joined to SQLite's full-text index `s` when searching words.
+    from: &'static str,
+    /// The release number, as the table that is read first yields it in order.
+    number: &'static str,
     conditions: Vec<String>,
     texts: Vec<(usize, String)>,
     numbers: Vec<(usize, i64)>,
     count: usize,
 }
+
+const RELEASES: &str = "releases r";
+/// FTS5 yields matches by rowid: reading it first, the newest come first and a page or a
+/// capped count stops early, however many releases match.
+const SQLITE_SEARCH: &str = "release_search s JOIN releases r ON r.id = s.rowid";
 
 impl Filter {
     fn next(&mut self) -> usize {
@@ -33,12 +41,6 @@ impl Filter {
         let n = self.next();
         self.conditions.push(condition(n));
         self.texts.push((n, value));
-    }
-
-    fn text_range(&mut self, condition: impl Fn(usize, usize) -> String, from: String, to: String) {
-        let (n, m) = (self.next(), self.next());
-        self.conditions.push(condition(n, m));
-        self.texts.extend([(n, from), (m, to)]);
     }
 
     fn number(&mut self, condition: impl Fn(usize) -> String, value: i64) {
@@ -71,26 +73,36 @@ impl Filter {
     }
 }
 
-fn filter_for(query: &ListQuery, actor: &Actor) -> Filter {
-    let mut filter = Filter::default();
+/// The full-text query for `words`: each must start a word of the title. The words are
+/// letters and digits only (`terms` splits on everything else), so nothing in them is syntax.
+fn match_query(backend: Backend, words: &[String]) -> String {
+    match backend {
+        Backend::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
+        Backend::Postgres => words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & "),
+    }
+}
+
+fn filter_for(query: &ListQuery, actor: &Actor, backend: Backend) -> Filter {
+    let mut filter =
+        Filter { from: RELEASES, number: "r.id", conditions: vec![], texts: vec![], numbers: vec![], count: 0 };
     let search = query.search.trim();
     if let Some(number) = search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok().filter(|_| !search.is_empty())
     {
         filter.number(|n| format!("r.id = ${n}"), number);
     } else {
-        // Each word is the start of a word of the title: an index range on search_terms.
-        for word in terms(search) {
-            let end = prefix_end(&word);
-            filter.text_range(
-                |from, to| {
-                    format!(
-                        "r.id IN (SELECT item_id FROM search_terms
-                                   WHERE kind = '{RELEASE_TERMS}' AND term >= ${from} AND term < ${to})"
-                    )
-                },
-                word,
-                end,
-            );
+        let words = terms(search);
+        if !words.is_empty() {
+            let query = match_query(backend, &words);
+            match backend {
+                Backend::Sqlite => {
+                    filter.from = SQLITE_SEARCH;
+                    filter.number = "s.rowid";
+                    filter.text(|n| format!("release_search MATCH ${n}"), query);
+                }
+                Backend::Postgres => {
+                    filter.text(|n| format!("r.search_vector @@ to_tsquery('simple', ${n})"), query);
+                }
+            }
         }
     }
     if let Some(status) = query.status {
@@ -142,10 +154,11 @@ pub async fn list(
     query: &ListQuery,
     now: i64,
 ) -> Result<ReleasePage, AppError> {
-    let mut filter = filter_for(query, actor);
+    let mut filter = filter_for(query, actor, db.backend);
     // Counting stops at COUNT_LIMIT + 1: beyond that the pager says "more than".
     let count_sql = format!(
-        "SELECT COUNT(*) AS total FROM (SELECT 1 FROM releases r {where_clause} LIMIT {limit}) matches",
+        "SELECT COUNT(*) AS total FROM (SELECT 1 FROM {from} {where_clause} LIMIT {limit}) matches",
+        from = filter.from,
         where_clause = filter.sql(),
         limit = COUNT_LIMIT + 1
     );
@@ -155,12 +168,14 @@ pub async fn list(
     let (order, offset) = match window {
         Window::Forward { after, offset } => {
             if let Some(after) = after {
-                filter.number(|n| format!("r.id < ${n}"), after);
+                let number = filter.number;
+                filter.number(|n| format!("{number} < ${n}"), after);
             }
             ("DESC", offset)
         }
         Window::Backward { before } => {
-            filter.number(|n| format!("r.id > ${n}"), before);
+            let number = filter.number;
+            filter.number(|n| format!("{number} > ${n}"), before);
             ("ASC", 0)
         }
     };
@@ -172,7 +187,8 @@ pub async fn list(
                 step.name_es AS step_es, step.name_pt AS step_pt,
                 holder.full_name AS holder_name, r.current_step, t.id AS task_id,
                 t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
-           FROM (SELECT r.* FROM releases r {where_clause} ORDER BY r.id {order} LIMIT {limit} OFFSET {offset}) r
+           FROM (SELECT r.* FROM {from} {where_clause}
+                  ORDER BY {number} {order} LIMIT {limit} OFFSET {offset}) r
            JOIN users requester ON requester.id = r.requester_id
            JOIN user_groups executor ON executor.id = r.executor_group_id
            LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
@@ -180,6 +196,8 @@ pub async fn list(
            LEFT JOIN users holder ON holder.id = t.assignee_id
            LEFT JOIN user_groups task_group ON task_group.id = t.group_id
           ORDER BY r.id {order}",
+        from = filter.from,
+        number = filter.number,
         where_clause = filter.sql(),
         limit = PAGE_SIZE + 1,
     );
@@ -222,12 +240,13 @@ async fn counts<K>(
 ) -> Result<Vec<(K, i64)>, sqlx::Error> {
     let sql = format!(
         "SELECT {key} AS k, COUNT(*) AS n
-           FROM releases r
+           FROM {from}
            LEFT JOIN tasks t ON t.id = r.current_task_id
            {joins}
          {where_clause}
           GROUP BY 1
           ORDER BY 1",
+        from = filter.from,
         where_clause = filter.sql()
     );
     let mut query = filter.bind(sqlx::query(&sql));
@@ -245,7 +264,7 @@ async fn counts<K>(
 
 /// The charts' counts, each computed by the database for the list's filters.
 pub async fn charts(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result<ChartCounts, sqlx::Error> {
-    let filter = filter_for(query, actor);
+    let filter = filter_for(query, actor, db.backend);
     let text = |row: &AnyRow| row.try_get::<String, _>("k");
     let mut by_status = counts(db, &filter, "r.status", "", &[], |row| Ok(Status::from_code(&text(row)?))).await?;
     by_status.sort_by_key(|(status, _)| Status::ALL.iter().position(|s| s == status));
@@ -317,26 +336,39 @@ mod tests {
     }
 
     #[test]
-    fn a_number_searches_the_release_number_and_words_search_the_title_terms() {
-        let by_number = filter_for(&ListQuery { search: " 53 ".into(), ..Default::default() }, &anyone());
+    fn a_number_searches_the_release_number_and_words_search_the_title() {
+        let by_number = filter_for(&ListQuery { search: " 53 ".into(), ..Default::default() }, &anyone(), Backend::Sqlite);
         assert_eq!(by_number.sql(), "WHERE r.id = $1");
         assert_eq!(by_number.numbers, vec![(1, 53)]);
+        assert_eq!(by_number.from, RELEASES);
 
-        let by_words = filter_for(&ListQuery { search: "Actualización  ERP".into(), ..Default::default() }, &anyone());
-        assert_eq!(by_words.count, 4);
-        assert!(by_words.sql().contains("term >= $1 AND term < $2") && by_words.sql().contains("term >= $3 AND term < $4"));
-        let bound: Vec<&str> = by_words.texts.iter().map(|(_, t)| t.as_str()).collect();
-        assert_eq!(bound, ["actualizacion", "actualizacion\u{10FFFF}", "erp", "erp\u{10FFFF}"]);
+        let words = ListQuery { search: "Actualización  ERP".into(), ..Default::default() };
+        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite);
+        assert_eq!(sqlite.sql(), "WHERE release_search MATCH $1");
+        assert_eq!(sqlite.texts, vec![(1, "\"actualizacion\"* \"erp\"*".into())]);
+        assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
+        let postgres = filter_for(&words, &anyone(), Backend::Postgres);
+        assert_eq!(postgres.sql(), "WHERE r.search_vector @@ to_tsquery('simple', $1)");
+        assert_eq!(postgres.texts, vec![(1, "actualizacion:* & erp:*".into())]);
+    }
+
+    #[test]
+    fn full_text_syntax_typed_by_the_user_is_not_syntax() {
+        let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
+        let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite);
+        assert_eq!(sqlite.texts, vec![(1, "\"erp\"* \"or\"* \"near\"* \"x\"* \"y\"*".into())]);
+        let only_syntax = filter_for(&ListQuery { search: "* & !".into(), ..Default::default() }, &anyone(), Backend::Postgres);
+        assert_eq!(only_syntax.sql(), "");
     }
 
     #[test]
     fn filters_number_their_parameters_in_order() {
         let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, ..Default::default() };
-        let filter = filter_for(&query, &anyone());
+        let filter = filter_for(&query, &anyone(), Backend::Postgres);
         let sql = filter.sql();
-        assert!(sql.contains("term >= $1 AND term < $2"), "{sql}");
-        assert!(sql.contains("r.status = $3") && sql.contains("assignee_id = $4"), "{sql}");
-        assert_eq!(filter.numbers, vec![(4, 4)]);
+        assert!(sql.starts_with("WHERE r.search_vector @@ to_tsquery('simple', $1) AND r.status = $2 AND"), "{sql}");
+        assert!(sql.contains("assignee_id = $3"), "{sql}");
+        assert_eq!(filter.numbers, vec![(3, 4)]);
     }
 
     #[test]
