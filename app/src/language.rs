@@ -213,9 +213,60 @@ pub fn format_duration(seconds: i64) -> String {
     }
 }
 
-/// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC.
+/// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC: what chrono writes for
+/// `%d/%m/%Y %H:%M`, empty out of its range. Plain arithmetic rather than chrono, which
+/// would weigh some 30 KB in the wasm for this and `parse_datetime_local`.
 pub fn format_datetime(seconds: i64) -> String {
-    chrono::DateTime::from_timestamp(seconds, 0).map(|t| t.format("%d/%m/%Y %H:%M").to_string()).unwrap_or_default()
+    let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let Some((year, month, day)) = civil_from_days(days) else {
+        return String::new();
+    };
+    let (hour, minute) = (time / 3_600, time % 3_600 / 60);
+    if (0..=9_999).contains(&year) {
+        format!("{day:02}/{month:02}/{year:04} {hour:02}:{minute:02}")
+    } else {
+        format!("{day:02}/{month:02}/{year:+05} {hour:02}:{minute:02}")
+    }
+}
+
+/// The years chrono's dates hold.
+const YEARS: std::ops::RangeInclusive<i64> = -262_143..=262_142;
+
+/// Days since 1970-01-01 of a date of the proleptic Gregorian calendar; `None` if there is
+/// no such date (H. Hinnant's `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> Option<i64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !YEARS.contains(&year) || !(1..=month_days).contains(&day) {
+        return None;
+    }
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
+}
+
+/// The date (year, month, day) `days` after 1970-01-01; `None` out of chrono's range
+/// (H. Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> Option<(i64, i64, i64)> {
+    let days = days.checked_add(719_468)?;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    YEARS.contains(&year).then_some((year, month, day))
 }
 
 #[cfg(test)]
@@ -226,6 +277,26 @@ mod tests {
     fn dates_read_day_month_year() {
         // 2026-03-05 14:07 UTC
         assert_eq!(format_datetime(1_772_719_620), "05/03/2026 14:07");
+    }
+
+    #[test]
+    fn dates_read_as_chrono_writes_them() {
+        let chrono = |seconds: i64| {
+            chrono::DateTime::from_timestamp(seconds, 0)
+                .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                .unwrap_or_default()
+        };
+        let mut seconds: Vec<i64> =
+            (-40_000..40_000).map(|day: i64| day * 86_400 + (day * 7_919).rem_euclid(86_400)).collect();
+        seconds.extend([0, -1, 59, 60, 86_399, 951_782_400, 4_107_542_400, i64::MIN, i64::MAX, -62_135_596_801]);
+        for day in [-95_000_000_000_i64, -2_932_897, 2_932_896] {
+            seconds.extend((-3..3).map(|d| (day + d) * 86_400));
+        }
+        seconds.extend((-3..3).map(|d| 8_210_266_876_800 + d * 86_400));
+        seconds.extend((-3..3).map(|d| -8_334_601_228_800 + d * 86_400));
+        for seconds in seconds {
+            assert_eq!(format_datetime(seconds), chrono(seconds), "{seconds}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ pub const MAX_USERNAME_CHARS: usize = 100;
 
 /// Checks the credentials and starts a session, then sends the browser to the list.
 /// Repeated failures for a user name or from an address are refused for a while (429).
-#[server(prefix = "/api", endpoint = "login")]
+#[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use super::session::{Credentials, Session};
     use super::throttle::{AttemptKey, LoginThrottle};
@@ -46,7 +46,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 
 /// Changes the user's password after checking the current one. Every session of the
 /// user ends, this one too (the session is bound to the password's hash): log in again.
-#[server(prefix = "/api", endpoint = "change_password")]
+#[server(prefix = "/api", endpoint = "change_password", output = crate::codec::JsonText)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     use super::session::{require_actor, use_db, Credentials, Session};
     use crate::domain::validation::{check_length, check_new_password, check_required, Field, MAX_PASSWORD_CHARS};
@@ -69,7 +69,7 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 }
 
 /// Ends the session on the server and sends the browser to the login page.
-#[server(prefix = "/api", endpoint = "logout")]
+#[server(prefix = "/api", endpoint = "logout", output = crate::codec::JsonText)]
 pub async fn logout() -> Result<(), AppError> {
     use super::session::Session;
     let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
@@ -79,7 +79,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 /// The logged-in user with their groups and permissions.
-#[server(prefix = "/api", endpoint = "current_user", input = crate::codec::StrictJson)]
+#[server(prefix = "/api", endpoint = "current_user", input = crate::codec::StrictJson, output = crate::codec::JsonText)]
 pub async fn current_user() -> Result<Actor, AppError> {
     super::session::require_actor().await
 }

@@ -72,7 +72,7 @@ pub(crate) fn entry_view(
 
 /// The release's execution log, newest first, each advance with what it changed.
 /// Anyone logged in may read it.
-#[server(prefix = "/api", endpoint = "release_log", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "release_log", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;
@@ -82,7 +82,7 @@ pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
 }
 
 /// Adds a manual occurrence, stamped with the user and the time; returns its id.
-#[server(prefix = "/api", endpoint = "add_occurrence", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "add_occurrence", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Result<i64, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -93,7 +93,7 @@ pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Resul
 
 /// The log as CSV in `language` ("es" or "pt"): columns and names translated, what users
 /// typed as typed.
-#[server(prefix = "/api", endpoint = "export_log", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "export_log", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;

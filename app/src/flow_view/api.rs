@@ -45,7 +45,7 @@ pub struct FlowView {
     pub actions: Vec<crate::execution_log::api::LogEntryView>,
 }
 
-#[server(prefix = "/api", endpoint = "release_flow", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "release_flow", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn release_flow(id: ReleaseId) -> Result<FlowView, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::flow::Executor;

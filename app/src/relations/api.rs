@@ -87,7 +87,7 @@ pub const HITS_PER_PAGE: i64 = 8;
 /// The longest responsibility text.
 pub const MAX_RESPONSIBILITY_CHARS: usize = 500;
 
-#[server(prefix = "/api", endpoint = "release_relations", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "release_relations", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -103,7 +103,7 @@ pub async fn release_relations(id: ReleaseId) -> Result<Relations, AppError> {
 
 /// Type-ahead over a catalogue (problems, knowledge, media, changes) or the users (roles):
 /// a number, or word prefixes that must all match. Paged on the server.
-#[server(prefix = "/api", endpoint = "search_catalogue", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "search_catalogue", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn search_catalogue(kind: RelationKind, text: String, page: i64) -> Result<CataloguePage, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::validation::{check_length, Field, MAX_SEARCH_CHARS};
@@ -115,7 +115,7 @@ pub async fn search_catalogue(kind: RelationKind, text: String, page: i64) -> Re
 }
 
 /// Links `item` (for a role: the user) to the release. `responsibility` is for roles.
-#[server(prefix = "/api", endpoint = "link_item", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "link_item", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn link_item(
     id: ReleaseId,
     kind: RelationKind,
@@ -129,7 +129,7 @@ pub async fn link_item(
     super::db::link(&db, &flows, &actor, id, kind, item, responsibility.as_deref(), crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "unlink_item", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "unlink_item", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn unlink_item(id: ReleaseId, kind: RelationKind, item: i64) -> Result<(), AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -147,7 +147,7 @@ pub struct Article {
     pub body: String,
 }
 
-#[server(prefix = "/api", endpoint = "knowledge_article", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "knowledge_article", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn knowledge_article(article: i64) -> Result<Article, AppError> {
     use crate::auth::session::{require_actor, use_db};
     require_actor().await?;

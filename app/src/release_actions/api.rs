@@ -35,7 +35,7 @@ pub struct ActionOptions {
     pub justifications: Vec<Justification>,
 }
 
-#[server(prefix = "/api", endpoint = "action_choices", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "action_choices", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn action_choices(id: ReleaseId) -> Result<ActionOptions, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;
@@ -44,7 +44,7 @@ pub async fn action_choices(id: ReleaseId) -> Result<ActionOptions, AppError> {
 }
 
 /// "Delegar": returns the release's status.
-#[server(prefix = "/api", endpoint = "delegate_task", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "delegate_task", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn delegate_task(id: ReleaseId, group: GroupId, user: Option<UserId>) -> Result<Status, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;
@@ -52,7 +52,7 @@ pub async fn delegate_task(id: ReleaseId, group: GroupId, user: Option<UserId>) 
     super::db::delegate(&db, &flows, &actor, id, group, user, crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "suspend_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "suspend_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn suspend_release(id: ReleaseId, justification: i64, complement: String) -> Result<Status, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;
@@ -60,7 +60,7 @@ pub async fn suspend_release(id: ReleaseId, justification: i64, complement: Stri
     super::db::suspend(&db, &flows, &actor, id, justification, &complement, crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "reactivate_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "reactivate_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn reactivate_release(id: ReleaseId) -> Result<Status, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;
@@ -68,7 +68,7 @@ pub async fn reactivate_release(id: ReleaseId) -> Result<Status, AppError> {
     super::db::reactivate(&db, &flows, &actor, id, crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "reopen_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "reopen_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn reopen_release(id: ReleaseId, reason: String) -> Result<Status, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;
@@ -76,7 +76,7 @@ pub async fn reopen_release(id: ReleaseId, reason: String) -> Result<Status, App
     super::db::reopen(&db, &flows, &actor, id, &reason, crate::db::now()).await
 }
 
-#[server(prefix = "/api", endpoint = "cancel_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "cancel_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn cancel_release(id: ReleaseId, reason: String) -> Result<Status, AppError> {
     use crate::auth::session::{require_actor, use_db, use_flows};
     let actor = require_actor().await?;

@@ -66,7 +66,7 @@ pub struct ReleaseView {
 }
 
 /// The release and the user's access to it. Anyone logged in may read a release.
-#[server(prefix = "/api", endpoint = "get_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "get_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn get_release(id: ReleaseId) -> Result<ReleaseView, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -76,7 +76,7 @@ pub async fn get_release(id: ReleaseId) -> Result<ReleaseView, AppError> {
 }
 
 /// Confirms the task assignment: the task becomes the user's, or the answer says who has it.
-#[server(prefix = "/api", endpoint = "capture_task", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "capture_task", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn capture_task(id: ReleaseId) -> Result<(), AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -86,7 +86,7 @@ pub async fn capture_task(id: ReleaseId) -> Result<(), AppError> {
 }
 
 /// "Guardar y mantener la tarea actual": returns the release's new version.
-#[server(prefix = "/api", endpoint = "save_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "save_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn save_release(id: ReleaseId, version: i64, closure: ClosureDraft) -> Result<i64, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -105,7 +105,7 @@ pub struct AdvanceResult {
 }
 
 /// "Guardar y avanzar flujo". `decision` is the outcome on steps without a Closure area.
-#[server(prefix = "/api", endpoint = "advance_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "advance_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn advance_release(
     id: ReleaseId,
     version: i64,
@@ -150,7 +150,7 @@ pub struct GroupChoice {
 }
 
 /// The executor groups, for the registration form; refused without Create.
-#[server(prefix = "/api", endpoint = "executor_groups", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "executor_groups", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn executor_groups() -> Result<Vec<GroupChoice>, AppError> {
     use crate::auth::session::{require_actor, use_db};
     use crate::domain::Permission;
@@ -163,7 +163,7 @@ pub async fn executor_groups() -> Result<Vec<GroupChoice>, AppError> {
 }
 
 /// "Registrar liberación": checks every field, then the release enters the flow.
-#[server(prefix = "/api", endpoint = "register_release", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "register_release", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn register_release(registration: Registration) -> Result<ReleaseId, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;

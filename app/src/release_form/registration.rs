@@ -11,9 +11,37 @@ use crate::layout::{Flash, FlashMessage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-/// `2026-03-05T14:07` from a datetime-local field, as Unix seconds (UTC).
+/// `2026-03-05T14:07` from a datetime-local field, as Unix seconds (UTC). Reads exactly what
+/// chrono reads for `%Y-%m-%dT%H:%M`: numbers of one or two digits (up to four for the year,
+/// any with a sign), each maybe after spaces, and nothing after the minutes.
 pub fn parse_datetime_local(value: &str) -> Option<i64> {
-    chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc().timestamp())
+    let (year, rest) = number(value, 4, true)?;
+    let (month, rest) = number(rest.strip_prefix('-')?, 2, false)?;
+    let (day, rest) = number(rest.strip_prefix('-')?, 2, false)?;
+    let (hour, rest) = number(rest.strip_prefix('T')?, 2, false)?;
+    let (minute, rest) = number(rest.strip_prefix(':')?, 2, false)?;
+    if !rest.is_empty() || !(0..24).contains(&hour) || !(0..60).contains(&minute) {
+        return None;
+    }
+    Some(crate::language::days_from_civil(year, month, day)? * 86_400 + hour * 3_600 + minute * 60)
+}
+
+/// A number at the start of `text` (after any spaces) and what follows it: one to `width`
+/// digits, or, if `signed`, any number of them after a `+` or `-`.
+fn number(text: &str, width: usize, signed: bool) -> Option<(i64, &str)> {
+    let text = text.trim_start();
+    let (negative, text, width) =
+        match text.strip_prefix('-').map(|t| (true, t)).or(text.strip_prefix('+').map(|t| (false, t))) {
+            Some((negative, text)) if signed => (negative, text, usize::MAX),
+            _ => (false, text, width),
+        };
+    let digits = text.bytes().take(width).take_while(u8::is_ascii_digit).count();
+    if digits == 0 {
+        return None;
+    }
+    let value =
+        text[..digits].bytes().try_fold(0i64, |n, digit| n.checked_mul(10)?.checked_add(i64::from(digit - b'0')))?;
+    Some((if negative { -value } else { value }, &text[digits..]))
 }
 
 #[component]
@@ -223,5 +251,56 @@ mod tests {
         assert_eq!(parse_datetime_local("2026-03-05T14:07"), Some(1_772_719_620));
         assert_eq!(parse_datetime_local(""), None);
         assert_eq!(parse_datetime_local("05/03/2026"), None);
+    }
+
+    #[test]
+    fn datetime_local_values_read_as_chrono_reads_them() {
+        let chrono = |value: &str| {
+            chrono::NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M").ok().map(|t| t.and_utc().timestamp())
+        };
+        let values = [
+            "2026-03-05T14:07",
+            "2026-03-05T14:07:00",
+            "2026-03-05 14:07",
+            "2026-3-5T4:7",
+            " 2026- 03-05T 14:07",
+            "2026-03-05T14:07 ",
+            "2024-02-29T00:00",
+            "2025-02-29T00:00",
+            "2026-04-31T10:00",
+            "2026-13-01T10:00",
+            "2026-00-10T10:00",
+            "2026-01-00T10:00",
+            "2026-01-01T24:00",
+            "2026-01-01T23:60",
+            "2026-01-01T23:59",
+            "0000-01-01T00:00",
+            "0001-01-01T00:00",
+            "+2026-01-01T00:00",
+            "-0001-12-31T23:59",
+            "+262142-12-31T23:59",
+            "+262143-01-01T00:00",
+            "-262143-01-01T00:00",
+            "-262144-12-31T23:59",
+            "+99999999999999999999-01-01T00:00",
+            "20260-01-01T00:00",
+            "2026-001-01T00:00",
+            "2026-01-01t00:00",
+            "+ 2026-01-01T00:00",
+            "2026--1-01T00:00",
+            "2026-+1-01T00:00",
+            "2026-01-01T00:",
+            "2026-01-01T",
+            "2026",
+            "",
+            "T",
+            "1900-02-29T12:30",
+            "2000-02-29T12:30",
+            "\u{a0}2026-01-01T00:00",
+            "２０２６-01-01T00:00",
+        ];
+        for value in values {
+            assert_eq!(parse_datetime_local(value), chrono(value), "{value:?}");
+        }
     }
 }

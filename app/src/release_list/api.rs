@@ -111,7 +111,7 @@ impl ListQuery {
 }
 
 /// A page of the releases the query selects, newest first.
-#[server(prefix = "/api", endpoint = "list_releases", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "list_releases", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
@@ -160,7 +160,7 @@ pub struct ChartCounts {
 }
 
 /// Aggregates computed in the database for the same filters as the list (the page is ignored).
-#[server(prefix = "/api", endpoint = "release_charts", input = StrictJson)]
+#[server(prefix = "/api", endpoint = "release_charts", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn release_charts(query: ListQuery) -> Result<ChartCounts, AppError> {
     use crate::auth::session::{require_actor, use_db};
     let actor = require_actor().await?;
