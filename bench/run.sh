@@ -68,6 +68,11 @@ session_cookie() {
     | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
 }
 
+# The server's resident memory now, in MB: run.sh notes it after each phase, so that the
+# peak can be traced to the phase that made it.
+rss_now() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+phase_rss() { echo "\"$1\": $(rss_now)" >>"$WORK/rss-phases"; }
+
 # wrk with the shared report script; prints its JSON line. wrk counts a redirect as a
 # success, so a page is first checked to answer 200 to the same request.
 measure() {
@@ -100,6 +105,8 @@ bench_database() {
   DATABASE_URL=$url LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=warn "$SERVER_BIN" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   wait_until_serving "$base"
+  : >"$WORK/rss-phases"
+  phase_rss started
   cookie=$(session_cookie "$base" ana)
   [[ -n $cookie ]] || { echo "cannot log in as ana" >&2; return 1; }
   export BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$WORK/advance-ids
@@ -120,15 +127,20 @@ bench_database() {
   BENCH_SECONDS=1 measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
   measure get.lua "$base/releases" "$CONNECTIONS" >"$WORK/list.json"
   measure get.lua "$base/releases?page=$deep_page&after=$deep_after" "$CONNECTIONS" >"$WORK/deep.json"
+  phase_rss list
   log "$database: search by title words"
   measure search.lua "$base/api/list_releases" "$CONNECTIONS" >"$WORK/search.json"
+  phase_rss search
   log "$database: 200 simultaneous captures of one task"
   node bench/capture.mjs "$base" "$(echo "$seeded" | jq .capture_target)" bench \
     "$(echo "$seeded" | jq .bench_users)" demo1234 >"$WORK/capture.json"
+  phase_rss capture
   log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs)"
   node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"
+  phase_rss hydration
   log "$database: save and advance flow"
   BENCH_CATEGORY=$(echo "$seeded" | jq .solution_category) measure advance.lua "$base/api/advance_release" "$CONNECTIONS" >"$WORK/advance.json"
+  phase_rss advance
 
   local rss_kb
   rss_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$SERVER_PID/status")
@@ -140,6 +152,7 @@ bench_database() {
     --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$seeded" \
     --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
     --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
+    --argjson rss_phases "{$(paste -sd, "$WORK/rss-phases")}" \
     '{
       static_rps: $static.rps,
       list_ssr_rps: $list.rps, list_ssr_p50_ms: $list.p50_ms, list_ssr_p99_ms: $list.p99_ms,
@@ -149,7 +162,7 @@ bench_database() {
       capture_winners: $capture.winners, capture_refused: $capture.refused, capture_p99_ms: $capture.p99_ms,
       wasm_bytes: $wasm_bytes, wasm_gzip_bytes: $wasm_gzip,
       page_hydrated_ms: $hydration.median_ms,
-      rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10),
+      rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10), rss_mb_after: $rss_phases,
       releases: $seeded.releases, seed_seconds: $seed_seconds,
       errors: ([$static, $list, $deep, $search] | map(.non_2xx + .socket_errors) | add)
     }' >"$WORK/result-$database.json"
