@@ -356,7 +356,7 @@ mod tests {
     fn full_text_syntax_typed_by_the_user_is_not_syntax() {
         let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
         let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite);
-        assert_eq!(sqlite.texts, vec![(1, "\"erp\"* \"or\"* \"near\"* \"x\"* \"y\"*".into())]);
+        assert_eq!(sqlite.texts, vec![(1, "\"erp\"* \"near\"* \"or\"* \"x\"* \"y\"*".into())]);
         let only_syntax = filter_for(&ListQuery { search: "* & !".into(), ..Default::default() }, &anyone(), Backend::Postgres);
         assert_eq!(only_syntax.sql(), "");
     }
