@@ -283,7 +283,6 @@ pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, n
 /// release since `expected_version`; the answer names the current version otherwise.
 pub(crate) async fn claim_version(
     tx: &mut AnyConnection,
-    db: &Db,
     id: ReleaseId,
     expected_version: i64,
     status: Option<Status>,
@@ -300,7 +299,15 @@ pub(crate) async fn claim_version(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        let current = load(db, id).await.map(|r| r.state.row_version).unwrap_or(expected_version);
+        // Read through this transaction, never the pool: it holds the write lock, and with
+        // the pool taken by writers waiting for that lock, a second connection never comes.
+        let current = sqlx::query("SELECT row_version FROM releases WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get::<i64, _>("row_version"))
+            .transpose()?
+            .unwrap_or(expected_version);
         return Err(flow::Refusal::StaleVersion { current }.into());
     }
     Ok(expected_version + 1)
@@ -368,7 +375,7 @@ pub async fn save(
     closure.check_for_save()?;
     check_category(db, closure).await?;
     let mut tx = db.pool.begin().await?;
-    let version = claim_version(&mut tx, db, id, expected_version, None, now).await?;
+    let version = claim_version(&mut tx, id, expected_version, None, now).await?;
     if has_closure {
         write_closure(&mut tx, id, closure, actor, now).await?;
     }
@@ -416,7 +423,7 @@ pub async fn advance(
     let time_spent_minutes = release.captured_at.map_or(0, |captured| ((now - captured).max(0) + 59) / 60);
 
     let mut tx = db.pool.begin().await?;
-    claim_version(&mut tx, db, id, expected_version, Some(advance.status), now).await?;
+    claim_version(&mut tx, id, expected_version, Some(advance.status), now).await?;
     if step_is_execution {
         write_closure(&mut tx, id, closure, actor, now).await?;
         if advance.outcome == ClosureOutcome::Resolved.code() {
