@@ -32,7 +32,8 @@ cleanup() {
 }
 trap 'cleanup; rm -rf "$WORK"' EXIT
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# Node is there for the browser tests already; python3 may not be.
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
 # initdb and pg_ctl refuse root: as root, run them as the postgres user.
 as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -178,5 +179,5 @@ jq -n '[inputs | {(input_filename | capture("result-(?<db>[a-z]+)").db): .}] | a
 jq -r '
   (keys_unsorted) as $dbs | (.[$dbs[0]] | keys_unsorted) as $keys
   | (["figure"] + $dbs | @tsv), ($keys[] as $k | [$k] + [$dbs[] as $d | .[$d][$k] | tostring] | @tsv)
-' "$OUT/report.json" | column -t -s $'\t'
+' "$OUT/report.json" | if command -v column >/dev/null; then column -t -s $'\t'; else cat; fi
 echo "Written: $OUT/report.json"
