@@ -21,14 +21,6 @@ pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<StoredUs
     row.map(|r| stored_user(&r)).transpose()
 }
 
-pub async fn user_by_id(db: &Db, id: UserId) -> Result<Option<StoredUser>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE id = $1")
-        .bind(id.0)
-        .fetch_optional(&db.pool)
-        .await?;
-    row.map(|r| stored_user(&r)).transpose()
-}
-
 fn stored_user(row: &sqlx::any::AnyRow) -> Result<StoredUser, sqlx::Error> {
     Ok(StoredUser {
         id: UserId(row.try_get("id")?),
@@ -39,9 +31,15 @@ fn stored_user(row: &sqlx::any::AnyRow) -> Result<StoredUser, sqlx::Error> {
 
 /// The user with their groups and each group's permissions.
 pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
+    Ok(actor_with_password_hash(db, id).await?.map(|(actor, _)| actor))
+}
+
+/// The actor and the hash the session is bound to, in one statement: the session layer
+/// loads this once per request, and every server function reads the actor from there.
+pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Actor, String)>, sqlx::Error> {
     let rows = sqlx::query(
-        "SELECT u.id, u.username, u.full_name, g.id AS group_id, g.name AS group_name,
-                p.permission
+        "SELECT u.id, u.username, u.full_name, u.password_hash, g.id AS group_id,
+                g.name AS group_name, p.permission
            FROM users u
            LEFT JOIN group_members m ON m.user_id = u.id
            LEFT JOIN user_groups g ON g.id = m.group_id
@@ -53,6 +51,7 @@ pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
     .fetch_all(&db.pool)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
+    let password_hash: String = first.try_get("password_hash")?;
     let mut actor = Actor {
         user: id,
         username: first.try_get("username")?,
@@ -75,7 +74,7 @@ pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
             }
         }
     }
-    Ok(Some(actor))
+    Ok(Some((actor, password_hash)))
 }
 
 /// Why a user could not be created.
@@ -98,7 +97,7 @@ pub async fn create_user(
     groups: &[&str],
 ) -> Result<UserId, CreateUserError> {
     let hash = password_auth::generate_hash(password);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO users (username, full_name, password_hash, created_at)
          VALUES ($1, $2, $3, $4) RETURNING id",

@@ -15,17 +15,19 @@ use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-/// The user kept in a session. The password hash doubles as the session's auth hash, so a
-/// password change ends every other session of that user.
+/// The user of a session, loaded afresh on every request with their groups and
+/// permissions, so that a change to them counts from the next request. The password hash
+/// doubles as the session's auth hash, so a password change ends every other session of
+/// that user.
 #[derive(Clone)]
 pub struct SessionUser {
-    pub id: i64,
+    pub actor: Actor,
     password_hash: String,
 }
 
 impl std::fmt::Debug for SessionUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionUser").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("SessionUser").field("id", &self.actor.user.0).finish_non_exhaustive()
     }
 }
 
@@ -33,7 +35,7 @@ impl AuthUser for SessionUser {
     type Id = i64;
 
     fn id(&self) -> i64 {
-        self.id
+        self.actor.user.0
     }
 
     fn session_auth_hash(&self) -> &[u8] {
@@ -74,12 +76,15 @@ impl AuthnBackend for Users {
         let password = credentials.password;
         let matches =
             super::hashing::run(move || password_auth::verify_password(password, &hash).is_ok()).await.unwrap_or(false);
-        Ok(user.filter(|_| matches).map(|u| SessionUser { id: u.id.0, password_hash: u.password_hash }))
+        match user.filter(|_| matches) {
+            Some(user) => self.get_user(&user.id.0).await,
+            None => Ok(None),
+        }
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, sqlx::Error> {
-        let user = db::user_by_id(&self.db, crate::domain::UserId(*id)).await?;
-        Ok(user.map(|u| SessionUser { id: u.id.0, password_hash: u.password_hash }))
+        let user = db::actor_with_password_hash(&self.db, crate::domain::UserId(*id)).await?;
+        Ok(user.map(|(actor, password_hash)| SessionUser { actor, password_hash }))
     }
 }
 
@@ -206,13 +211,12 @@ pub fn use_flows() -> Result<crate::db::flows::FlowCache, AppError> {
 }
 
 /// The logged-in user of this request with their groups, or 401.
-/// Every server function but login starts here.
+/// Every server function but login starts here. The session layer loaded the user (and
+/// checked the session against their password) for this request already.
 pub async fn require_actor() -> Result<Actor, AppError> {
     let session = leptos_axum::extract::<Session>().await.map_err(|error| {
         tracing::error!(?error, "no auth session on the request");
         AppError::Internal
     })?;
-    let user = session.user.ok_or(AppError::Unauthenticated)?;
-    let db = use_db()?;
-    db::actor(&db, crate::domain::UserId(user.id)).await?.ok_or(AppError::Unauthenticated)
+    session.user.map(|user| user.actor).ok_or(AppError::Unauthenticated)
 }

@@ -142,7 +142,7 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
     let first_at = now - 86_400 - step * count;
     let facts = Facts { base, task_base, count, n1, n2, managers, ana, lucia, gestor, consultor, flow: flow.id, first_at, step, now };
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for statement in facts.statements() {
         sqlx::query(&statement).execute(&mut *tx).await?;
     }
@@ -192,7 +192,7 @@ const BENCH_USERS: usize = 200;
 /// Creates the benchmark's executors with ana's password hash (the demo password), so
 /// that no time goes into hashing 200 passwords.
 async fn create_bench_users(db: &Db, ana: i64, group: i64) -> Result<usize, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for n in 1..=BENCH_USERS {
         let username = format!("{BENCH_USER_PREFIX}{n:03}");
         let id: i64 = sqlx::query(

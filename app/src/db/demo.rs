@@ -117,7 +117,7 @@ const ACTIONS: &[&str] = &[
 ];
 
 async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     for (position, (code, es, pt)) in SOLUTION_CATEGORIES.iter().enumerate() {
         sqlx::query("INSERT INTO solution_categories (code, name_es, name_pt, position) VALUES ($1, $2, $3, $4)")
             .bind(*code)

@@ -61,7 +61,7 @@ pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
         return Ok(StoredFlow { id: row.try_get("id")?, definition: Arc::new(flow) });
     }
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 =
         sqlx::query("INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id")
             .bind(&flow.code)

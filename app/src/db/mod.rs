@@ -7,8 +7,9 @@ pub mod demo;
 pub mod flows;
 pub mod search;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, Row};
+use sqlx::any::{AnyConnection, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Row, Transaction};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Which database the URL names.
@@ -34,6 +35,53 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     pub url: String,
+    /// SQLite takes one writer at a time. Writers of this process queue here and are
+    /// handed the lock at once, rather than polling for it in SQLite's busy handler,
+    /// which sleeps up to 100 ms between tries.
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Db {
+    /// Begins a transaction that will write: on SQLite, after the writers before it.
+    pub async fn begin_write(&self) -> Result<WriteTransaction, sqlx::Error> {
+        let turn = match self.backend {
+            Backend::Sqlite => Some(Arc::clone(&self.writer).lock_owned().await),
+            Backend::Postgres => None,
+        };
+        Ok(WriteTransaction { transaction: self.pool.begin().await?, _turn: turn })
+    }
+}
+
+/// A transaction from [`Db::begin_write`]; it derefs to the connection, as sqlx's own
+/// does. Dropped without `commit`, it rolls back.
+pub struct WriteTransaction {
+    // Declared first, so dropped first: the rollback is under way before the next writer starts.
+    transaction: Transaction<'static, Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTransaction {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.transaction.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.transaction.rollback().await
+    }
+}
+
+impl std::ops::Deref for WriteTransaction {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.transaction
+    }
+}
+
+impl std::ops::DerefMut for WriteTransaction {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.transaction
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,7 +136,7 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
         .connect(&connect_url)
         .await
         .map_err(|source| SetupError::Connect { url: redact(url), source })?;
-    let db = Db { pool, backend, url: connect_url };
+    let db = Db { pool, backend, url: connect_url, writer: Arc::default() };
     migrate(&db).await?;
     Ok(db)
 }

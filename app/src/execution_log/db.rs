@@ -171,7 +171,7 @@ pub async fn add_occurrence(
     let flow = flows.get(db, loaded.flow_id).await?;
     crate::domain::occurrence::check_may_record(&loaded.scope(&flow), actor)?;
     let occurrence = draft.check()?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let mut entry = NewEntry::new(release, actor.user, now, LogKind::Manual);
     entry.step = loaded.state.task.as_ref().map(|t| t.step.clone());
     entry.time_spent_minutes = Some(occurrence.minutes);

@@ -227,7 +227,7 @@ pub async fn link(
         check_length(Field::Responsibility, &responsibility, MAX_RESPONSIBILITY_CHARS)?;
     }
     let s = shape(kind);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let insert = if kind == RelationKind::Role {
         sqlx::query(
             "INSERT INTO release_roles (release_id, user_id, responsibility, linked_by, linked_at)
@@ -270,7 +270,7 @@ pub async fn unlink(
     check_may_relate(db, flows, actor, id).await?;
     let target = item(db, kind, item_id).await?.ok_or(AppError::NotFound)?;
     let s = shape(kind);
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let sql = format!("DELETE FROM {} WHERE release_id = $1 AND {} = $2", s.links, s.column);
     let deleted = sqlx::query(&sql).bind(id.0).bind(item_id).execute(&mut *tx).await?;
     if deleted.rows_affected() == 0 {

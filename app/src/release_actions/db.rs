@@ -152,7 +152,7 @@ pub async fn delegate(
     let step_follows_release_group =
         flow.step(&task.step).is_some_and(|s| matches!(s.executor, Executor::ReleaseGroup));
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, None, now).await?;
     sqlx::query(
         "UPDATE tasks SET group_id = $1, assignee_id = $2, captured_at = $3 WHERE id = $4 AND finished_at IS NULL",
@@ -202,7 +202,7 @@ pub async fn suspend(
         .ok_or_else(|| out_of_range(Field::Justification))?;
     let label = Localized { es: reason.try_get("name_es")?, pt: reason.try_get("name_pt")? };
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), now).await?;
     sqlx::query("UPDATE releases SET suspended_since = $1, suspended_from_status = $2 WHERE id = $3")
         .bind(now)
@@ -226,7 +226,7 @@ pub async fn reactivate(
     now: i64,
 ) -> Result<Status, AppError> {
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Reactivate).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, None, now).await?;
     let status: String =
         sqlx::query("UPDATE releases SET status = COALESCE(suspended_from_status, $1) WHERE id = $2 RETURNING status")
@@ -254,7 +254,7 @@ pub async fn reopen(
     let reason = check_reason(Field::Reason, reason)?;
     let (step, status) = reopen_target(&flow).ok_or(AppError::Internal)?;
     let group = resolve_group(db, &step.executor, release.executor_group).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, Some(status), now).await?;
     open_next_task(&mut tx, id, Some((step.code.as_str(), group)), now).await?;
     let details = json!({ "text": reason, "to_step": step.code });
@@ -274,7 +274,7 @@ pub async fn cancel(
 ) -> Result<Status, AppError> {
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Cancel).await?;
     let reason = check_reason(Field::Reason, reason)?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, Some(Status::Cancelled), now).await?;
     if release.state.status == Status::Suspended {
         end_suspension(&mut tx, id, now).await?;

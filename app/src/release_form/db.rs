@@ -124,7 +124,7 @@ pub async fn register(
         None => None,
     };
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let id: i64 = sqlx::query(
         "INSERT INTO releases (title, description, search_text, requester_id, executor_group_id,
                                release_type, risk, impact, urgency, priority, planned_start,
@@ -246,7 +246,7 @@ pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, n
     };
     let task = release.state.task.as_ref().ok_or(AppError::Internal)?;
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let taken = sqlx::query(
         "UPDATE tasks SET assignee_id = $1, captured_at = $2
           WHERE id = $3 AND assignee_id IS NULL AND finished_at IS NULL",
@@ -374,7 +374,7 @@ pub async fn save(
     let has_closure = flows.get(db, release.flow_id).await?.step(&task.step).is_some_and(|s| s.needs_closure);
     closure.check_for_save()?;
     check_category(db, closure).await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     let version = claim_version(&mut tx, id, expected_version, None, now).await?;
     if has_closure {
         write_closure(&mut tx, id, closure, actor, now).await?;
@@ -422,7 +422,7 @@ pub async fn advance(
     };
     let time_spent_minutes = release.captured_at.map_or(0, |captured| ((now - captured).max(0) + 59) / 60);
 
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, expected_version, Some(advance.status), now).await?;
     if step_is_execution {
         write_closure(&mut tx, id, closure, actor, now).await?;
