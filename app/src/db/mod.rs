@@ -7,8 +7,8 @@ pub mod demo;
 pub mod flows;
 pub mod search;
 
-use sqlx::any::{AnyConnection, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
 use std::sync::Arc;
 use std::time::Duration;
 
