@@ -101,6 +101,14 @@ async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
     assert_eq!(ids(&back), second_page);
     assert_eq!(back["has_next"], true);
 
+    // "Página anterior" with fewer than a page above (a link from before the list changed)
+    // shows the first page in full, not a short one.
+    let near_top = seen[10];
+    let top = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": 1, "before": near_top })).await;
+    assert_eq!(top["page"], 0);
+    assert_eq!(ids(&top), seen[..PAGE_SIZE as usize]);
+    assert_eq!(top["has_next"], true);
+
     // A status filter pages within the status.
     let approved = list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 0 })).await;
     let after = *ids(&approved).last().expect("approved releases");

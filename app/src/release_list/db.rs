@@ -154,7 +154,7 @@ pub async fn list(
     query: &ListQuery,
     now: i64,
 ) -> Result<ReleasePage, AppError> {
-    let mut filter = filter_for(query, actor, db.backend);
+    let filter = filter_for(query, actor, db.backend);
     // Counting stops at COUNT_LIMIT + 1: beyond that the pager says "more than".
     let count_sql = format!(
         "SELECT COUNT(*) AS total FROM (SELECT 1 FROM {from} {where_clause} LIMIT {limit}) matches",
@@ -164,8 +164,43 @@ pub async fn list(
     );
     let counted: i64 = filter.bind(sqlx::query(&count_sql)).fetch_one(&db.pool).await?.try_get("total")?;
 
-    let window = Window::of(query);
-    let (order, offset) = match window {
+    let mut window = Window::of(query);
+    let mut page = query.page;
+    let (mut rows, mut beyond) = page_rows(db, query, actor, &window).await?;
+    if matches!(window, Window::Backward { .. }) && !beyond {
+        // Back past the top (releases were added since): the first page, in full.
+        window = Window::Forward { after: None, offset: 0 };
+        page = 0;
+        (rows, beyond) = page_rows(db, query, actor, &window).await?;
+    }
+    let has_next = match window {
+        Window::Forward { .. } => beyond,
+        Window::Backward { .. } => true,
+    };
+    let mut release_rows = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let flow = flows.get(db, row.try_get("flow_id")?).await?;
+        release_rows.push(release_row(row, &flow, actor, now)?);
+    }
+    Ok(ReleasePage {
+        rows: release_rows,
+        total: counted.min(COUNT_LIMIT),
+        total_is_lower_bound: counted > COUNT_LIMIT,
+        page,
+        page_size: PAGE_SIZE,
+        has_next,
+    })
+}
+
+/// The rows of the page `window` starts, newest first, and whether more lie beyond them.
+async fn page_rows(
+    db: &Db,
+    query: &ListQuery,
+    actor: &Actor,
+    window: &Window,
+) -> Result<(Vec<AnyRow>, bool), sqlx::Error> {
+    let mut filter = filter_for(query, actor, db.backend);
+    let (order, offset) = match *window {
         Window::Forward { after, offset } => {
             if let Some(after) = after {
                 let number = filter.number;
@@ -204,28 +239,10 @@ pub async fn list(
     let mut rows = filter.bind(sqlx::query(&rows_sql)).fetch_all(&db.pool).await?;
     let beyond = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    let has_next = match window {
-        Window::Forward { .. } => beyond,
-        Window::Backward { .. } => {
-            rows.reverse();
-            true
-        }
-    };
-    let mut release_rows = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let flow = flows.get(db, row.try_get("flow_id")?).await?;
-        release_rows.push(release_row(row, &flow, actor, now)?);
+    if matches!(window, Window::Backward { .. }) {
+        rows.reverse();
     }
-    // Going back past the first page (rows added since) starts again from the top.
-    let page = if matches!(window, Window::Backward { .. }) && !beyond { 0 } else { query.page };
-    Ok(ReleasePage {
-        rows: release_rows,
-        total: counted.min(COUNT_LIMIT),
-        total_is_lower_bound: counted > COUNT_LIMIT,
-        page,
-        page_size: PAGE_SIZE,
-        has_next,
-    })
+    Ok((rows, beyond))
 }
 
 /// One `GROUP BY` over the filtered releases: `key` is the grouped expression, `joins` what
