@@ -8,8 +8,7 @@ pub mod flows;
 pub mod search;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyConnection, AnyPool, Row, Transaction};
-use std::sync::Arc;
+use sqlx::{Any, AnyPool, Row, Transaction};
 use std::time::Duration;
 
 /// Which database the URL names.
@@ -35,52 +34,17 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     pub url: String,
-    /// SQLite takes one writer at a time. Writers of this process queue here and are
-    /// handed the lock at once, rather than polling for it in SQLite's busy handler,
-    /// which sleeps up to 100 ms between tries.
-    writer: Arc<tokio::sync::Mutex<()>>,
+    /// Where write transactions run. SQLite takes one writer at a time: its writers queue
+    /// for this one connection and are handed it at once, instead of polling for the
+    /// file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries) while
+    /// holding a connection readers need. On PostgreSQL, the pool itself.
+    writer: AnyPool,
 }
 
 impl Db {
-    /// Begins a transaction that will write: on SQLite, after the writers before it.
-    pub async fn begin_write(&self) -> Result<WriteTransaction, sqlx::Error> {
-        let turn = match self.backend {
-            Backend::Sqlite => Some(Arc::clone(&self.writer).lock_owned().await),
-            Backend::Postgres => None,
-        };
-        Ok(WriteTransaction { transaction: self.pool.begin().await?, _turn: turn })
-    }
-}
-
-/// A transaction from [`Db::begin_write`]; it derefs to the connection, as sqlx's own
-/// does. Dropped without `commit`, it rolls back.
-pub struct WriteTransaction {
-    // Declared first, so dropped first: the rollback is under way before the next writer starts.
-    transaction: Transaction<'static, Any>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTransaction {
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.transaction.commit().await
-    }
-
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.transaction.rollback().await
-    }
-}
-
-impl std::ops::Deref for WriteTransaction {
-    type Target = AnyConnection;
-
-    fn deref(&self) -> &AnyConnection {
-        &self.transaction
-    }
-}
-
-impl std::ops::DerefMut for WriteTransaction {
-    fn deref_mut(&mut self) -> &mut AnyConnection {
-        &mut self.transaction
+    /// Begins a transaction that will write.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+        self.writer.begin().await
     }
 }
 
@@ -113,38 +77,47 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
             let _ = std::fs::create_dir_all(dir);
         }
     }
-    let pool = AnyPoolOptions::new()
-        .max_connections(match backend {
-            // SQLite has one writer; a few readers in WAL mode are all it can use.
-            Backend::Sqlite => 8,
-            Backend::Postgres => 16,
-        })
-        .acquire_timeout(ACQUIRE_TIMEOUT)
-        .after_connect(move |conn, _| {
-            Box::pin(async move {
-                if backend == Backend::Sqlite {
-                    // WAL lets readers run beside the writer; FULL sync makes an acknowledged
-                    // write durable; the busy timeout queues writers instead of failing them.
-                    sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
-                    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                }
-                Ok(())
+    let open = |connections: u32| {
+        AnyPoolOptions::new()
+            .max_connections(connections)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the writer; FULL sync makes an
+                        // acknowledged write durable; the busy timeout queues writers from
+                        // elsewhere (the session store, another process) instead of failing them.
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
             })
-        })
-        .connect(&connect_url)
-        .await
-        .map_err(|source| SetupError::Connect { url: redact(url), source })?;
-    let db = Db { pool, backend, url: connect_url, writer: Arc::default() };
-    migrate(&db).await?;
-    Ok(db)
+            .connect(&connect_url)
+    };
+    let connect_error = |source| SetupError::Connect { url: redact(url), source };
+    Ok(match backend {
+        // A few readers in WAL mode are all SQLite can use, and one writer.
+        Backend::Sqlite => {
+            let pool = open(8).await.map_err(connect_error)?;
+            migrate(backend, &pool).await?;
+            let writer = open(1).await.map_err(connect_error)?;
+            Db { pool, backend, url: connect_url.clone(), writer }
+        }
+        Backend::Postgres => {
+            let pool = open(16).await.map_err(connect_error)?;
+            migrate(backend, &pool).await?;
+            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool }
+        }
+    })
 }
 
-async fn migrate(db: &Db) -> Result<(), SetupError> {
-    match db.backend {
-        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&db.pool).await?,
-        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&db.pool).await?,
+async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), SetupError> {
+    match backend {
+        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
+        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(pool).await?,
     }
     Ok(())
 }
