@@ -151,7 +151,7 @@ bench_database() {
     --argjson static "$(cat "$WORK/static.json")" --argjson list "$(cat "$WORK/list.json")" \
     --argjson deep "$(cat "$WORK/deep.json")" --argjson search "$(cat "$WORK/search.json")" \
     --argjson advance "$(cat "$WORK/advance.json")" --argjson capture "$(cat "$WORK/capture.json")" \
-    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$seeded" \
+    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$(echo "$seeded" | jq "{releases}")" \
     --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
     --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
     --argjson rss_phases "{$(paste -sd, "$WORK/rss-phases")}" \
