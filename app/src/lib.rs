@@ -35,7 +35,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::path;
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -71,9 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth::LoginPage />
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
-                        // Its data is ready in a millisecond: one finished page costs the
-                        // server less than a shell followed by out-of-order chunks.
-                        <Route path=path!("releases") view=release_list::ReleaseListPage ssr=SsrMode::Async />
+                        <Route path=path!("releases") view=release_list::ReleaseListPage />
                         <Route path=path!("releases/charts") view=release_list::charts::ReleaseChartsPage />
                         <Route path=path!("releases/new") view=release_form::registration::RegisterPage />
                         <Route path=path!("releases/:id") view=release_form::ReleasePage />
