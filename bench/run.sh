@@ -46,7 +46,6 @@ start_postgres() {
   mkdir -p "$dir"
   [[ $(id -u) == 0 ]] && chown postgres "$dir"
   as_postgres "$PG_BIN/initdb" -D "$dir/data" -A trust -U postgres >/dev/null
-  PG_DATA=$dir/data
   as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w start \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=200" >/dev/null
   as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres releasedesk
@@ -92,7 +91,8 @@ bench_database() {
   cleanup
   case $database in
     sqlite) url=$WORK/releasedesk-bench.db ;;
-    postgres) url=$(start_postgres) ;;
+    # start_postgres runs in a subshell: the cluster to stop is named here, in this one.
+    postgres) PG_DATA=$WORK/pg/data; url=$(start_postgres) ;;
     *) echo "unknown database $database" >&2; return 1 ;;
   esac
   log "$database: seeding $RELEASES releases"
