@@ -11,7 +11,7 @@
 use super::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
 use super::flows::StoredFlow;
 use super::{fold_for_search, now, Backend, Db};
-use crate::auth::db::user_by_username;
+use crate::auth::db::{group_id_by_name, user_by_username};
 use sqlx::Row;
 
 /// The users a benchmark drives: `BENCH_USER_PREFIX001`… in the first executor group,
@@ -127,7 +127,9 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
         return Err(BulkError::NotEmpty);
     }
     let task_base = scalar(db, "SELECT COALESCE(MAX(id), 0) AS n FROM tasks").await?;
-    let id_of = |name: &'static str| async move { group_id(db, name).await };
+    let id_of = |name: &'static str| async move {
+        Ok::<i64, sqlx::Error>(group_id_by_name(db, name).await?.ok_or(sqlx::Error::RowNotFound)?.0)
+    };
     let (n1, n2, managers) = (id_of(EXECUTORS_N1).await?, id_of(EXECUTORS_N2).await?, id_of(CHANGE_MANAGEMENT).await?);
     let user = |name: &'static str| async move {
         Ok::<i64, sqlx::Error>(user_by_username(db, name).await?.ok_or(sqlx::Error::RowNotFound)?.id.0)
@@ -217,10 +219,6 @@ async fn create_bench_users(db: &Db, ana: i64, group: i64) -> Result<usize, sqlx
 
 async fn scalar(db: &Db, sql: &str) -> Result<i64, sqlx::Error> {
     sqlx::query(sql).fetch_one(&db.pool).await?.try_get("n")
-}
-
-async fn group_id(db: &Db, name: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT id FROM user_groups WHERE name = $1").bind(name).fetch_one(&db.pool).await?.try_get("id")
 }
 
 /// The numbers every statement is built from. All are integers the seeder computed
