@@ -16,11 +16,12 @@ pub struct LiveEvent {
     pub kind: String,
 }
 
-/// The channel of the database's notifications.
+/// The channel of the database's notifications (named again in the PostgreSQL migration
+/// `0006_log_notify.sql`, whose trigger sends them).
 pub const CHANNEL: &str = "releasedesk_log";
 
 #[cfg(feature = "ssr")]
-pub use server::{events, notify, LiveHub};
+pub use server::{events, LiveHub};
 
 #[cfg(feature = "ssr")]
 mod server {
@@ -31,7 +32,7 @@ mod server {
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::{IntoResponse, Response};
-    use sqlx::{AnyConnection, Row};
+    use sqlx::Row;
     use std::convert::Infallible;
     use std::time::Duration;
     use tokio::sync::broadcast;
@@ -128,16 +129,6 @@ mod server {
                 }
             }
         }
-    }
-
-    /// Inside the transaction that writes `event`'s log entry: on PostgreSQL, tells every
-    /// instance once the transaction commits (and never if it rolls back).
-    pub async fn notify(conn: &mut AnyConnection, event: &LiveEvent) -> Result<(), sqlx::Error> {
-        if conn.backend_name() == "PostgreSQL" {
-            let payload = serde_json::to_string(event).unwrap_or_default();
-            sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(conn).await?;
-        }
-        Ok(())
     }
 
     /// `GET /api/events`: the stream of live events, for logged-in users only.

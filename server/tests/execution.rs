@@ -267,6 +267,11 @@ async fn a_manager_registers_a_release_and_a_requester_may_not(backend: Backend)
     assert_eq!(view["priority"], 2);
     assert_eq!(view["step"]["code"], "authorization");
     assert_eq!(log_kinds(&gestor, id).await, ["registered"]);
+    // Its title's words are searchable at once, by their start.
+    let search = json!({ "query": { "search": "actualiz intern", "status": null, "scope": "all", "page": 0 } });
+    let found = gestor.call("list_releases", search).await.json();
+    let ids: Vec<i64> = found["rows"].as_array().into_iter().flatten().filter_map(|row| row["id"].as_i64()).collect();
+    assert!(ids.contains(&id), "{found}");
 
     let backwards =
         gestor.call("register_release", registration("Fechas al revés", 1_900_086_400, 1_900_000_000)).await;

@@ -12,6 +12,7 @@ use super::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
 use super::flows::StoredFlow;
 use super::{fold_for_search, now, Backend, Db};
 use crate::auth::db::{group_id_by_name, user_by_username};
+use crate::release_list::db::remember_all_title_words;
 use sqlx::Row;
 
 /// The users a benchmark drives: `BENCH_USER_PREFIX001`… in the first executor group,
@@ -147,6 +148,10 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
     let mut tx = db.begin_write().await?;
     for statement in facts.statements() {
         sqlx::query(&statement).execute(&mut *tx).await?;
+    }
+    // PostgreSQL's trigger records the title words; SQLite's come from its full-text index.
+    if db.backend == Backend::Sqlite {
+        remember_all_title_words(&mut tx).await?;
     }
     tx.commit().await?;
     if db.backend == Backend::Postgres {

@@ -10,14 +10,19 @@ const MAX_TERM_CHARS: usize = 40;
 
 /// The distinct folded words of `text`, as stored and as searched.
 pub fn terms(text: &str) -> Vec<String> {
-    let mut terms: Vec<String> = fold_for_search(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(MAX_TERM_CHARS).collect())
-        .collect();
-    terms.sort();
+    let mut terms: Vec<String> = words(text).iter().map(|w| w.chars().take(MAX_TERM_CHARS).collect()).collect();
     terms.dedup();
     terms
+}
+
+/// The distinct folded words of `text`, whole and sorted: letters and digits, as the
+/// full-text indexes split them.
+pub fn words(text: &str) -> Vec<String> {
+    let mut words: Vec<String> =
+        fold_for_search(text).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    words.sort();
+    words.dedup();
+    words
 }
 
 /// The exclusive upper bound of the terms that start with `prefix`.
@@ -46,6 +51,9 @@ mod tests {
     fn terms_are_folded_distinct_words() {
         assert_eq!(terms("Migración de VPN: migración 2.0"), ["0", "2", "de", "migracion", "vpn"]);
         assert!(terms("  ¡¿ ").is_empty());
+        let long = "x".repeat(MAX_TERM_CHARS + 5);
+        assert_eq!(terms(&format!("{long} b")), ["b".to_owned(), "x".repeat(MAX_TERM_CHARS)]);
+        assert_eq!(words(&format!("{long} b")), ["b".to_owned(), long]);
     }
 
     #[test]

@@ -33,30 +33,51 @@ impl NewEntry {
     }
 }
 
+/// The columns an entry is inserted with, in their parameters' order.
+const COLUMNS: &str = "release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot";
+const COLUMN_COUNT: usize = 8;
+
 /// Appends an entry inside the caller's transaction, so it stands or falls with the action;
-/// returns the entry's id.
+/// returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
 pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query(
-        "INSERT INTO execution_log
-             (release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id",
-    )
-    .bind(entry.release.0)
-    .bind(entry.at)
-    .bind(entry.user.0)
-    .bind(entry.kind.code())
-    .bind(entry.step.as_deref())
-    .bind(entry.time_spent_minutes)
-    .bind(entry.details.to_string())
-    .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
-    let event =
-        crate::live::LiveEvent { release: entry.release.0, user: entry.user.0, kind: entry.kind.code().to_owned() };
-    crate::live::notify(conn, &event).await?;
-    Ok(id)
+    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", placeholders(1));
+    bind(sqlx::query(&sql), entry).fetch_one(conn).await?.try_get("id")
+}
+
+/// Appends several entries in one statement, in order, inside the caller's transaction.
+pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {}", placeholders(entries.len()));
+    let statement = entries.iter().fold(sqlx::query(&sql), bind);
+    statement.execute(conn).await?;
+    Ok(())
+}
+
+/// `($1, …, $8), ($9, …)` for `rows` entries.
+fn placeholders(rows: usize) -> String {
+    (0..rows)
+        .map(|row| {
+            let numbers: Vec<String> = (1..=COLUMN_COUNT).map(|column| format!("${}", row * COLUMN_COUNT + column)).collect();
+            format!("({})", numbers.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+fn bind<'q>(query: Query<'q>, entry: &'q NewEntry) -> Query<'q> {
+    query
+        .bind(entry.release.0)
+        .bind(entry.at)
+        .bind(entry.user.0)
+        .bind(entry.kind.code())
+        .bind(entry.step.as_deref())
+        .bind(entry.time_spent_minutes)
+        .bind(entry.details.to_string())
+        .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
 }
 
 /// A stored entry, with the names the log shows.

@@ -12,7 +12,8 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, TaskId, UserId};
 use crate::error::AppError;
-use crate::execution_log::db::{append, LogKind, NewEntry};
+use crate::execution_log::db::{append, append_all, LogKind, NewEntry};
+use crate::release_list::db::remember_title_words;
 use serde_json::json;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -154,6 +155,7 @@ pub async fn register(
     .await?
     .try_get("id")?;
     let release = ReleaseId(id);
+    remember_title_words(&mut tx, db.backend, &new.title).await?;
     sqlx::query(
         "INSERT INTO tasks (release_id, step_code, group_id, assignee_id, created_at, captured_at,
                             finished_at, finished_by, outcome)
@@ -195,34 +197,35 @@ pub(crate) async fn open_next_task(
     next: Option<(&str, GroupId)>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
-    match next {
-        Some((step, group)) => {
-            let task: i64 = sqlx::query(
-                "INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4)
-                 RETURNING id",
-            )
-            .bind(release.0)
-            .bind(step)
-            .bind(group.0)
-            .bind(now)
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get("id")?;
-            sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
-                .bind(step)
-                .bind(task)
-                .bind(release.0)
-                .execute(&mut *conn)
-                .await?;
-        }
-        None => {
-            sqlx::query("UPDATE releases SET current_step = NULL, current_task_id = NULL WHERE id = $1")
-                .bind(release.0)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    let task = match next {
+        Some((step, group)) => Some(insert_open_task(conn, release, step, group, now).await?),
+        None => None,
+    };
+    sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
+        .bind(next.map(|(step, _)| step))
+        .bind(task)
+        .bind(release.0)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
+}
+
+/// Creates the unassigned task of `step` for `group`; returns its id.
+async fn insert_open_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    step: &str,
+    group: GroupId,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(release.0)
+        .bind(step)
+        .bind(group.0)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")
 }
 
 /// What capturing answered.
@@ -299,37 +302,47 @@ pub(crate) async fn claim_version(
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() == 0 {
-        // Read through this transaction, never the pool: it holds the write lock, and with
-        // the pool taken by writers waiting for that lock, a second connection never comes.
-        let current = sqlx::query("SELECT row_version FROM releases WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|row| row.try_get::<i64, _>("row_version"))
-            .transpose()?
-            .unwrap_or(expected_version);
-        return Err(flow::Refusal::StaleVersion { current }.into());
+        return Err(stale_version(tx, id, expected_version).await);
     }
     Ok(expected_version + 1)
 }
 
+/// The refusal of a write that found the release changed, naming its current version.
+async fn stale_version(tx: &mut AnyConnection, id: ReleaseId, expected_version: i64) -> AppError {
+    // Read through this transaction, never the pool: it holds the write lock, and with
+    // the pool taken by writers waiting for that lock, a second connection never comes.
+    let current = sqlx::query("SELECT row_version FROM releases WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .and_then(|row| row.map(|row| row.try_get::<i64, _>("row_version")).transpose());
+    match current {
+        Ok(current) => flow::Refusal::StaleVersion { current: current.unwrap_or(expected_version) }.into(),
+        Err(error) => error.into(),
+    }
+}
+
+/// Stores the Closure area; `release_date` is set once the release is resolved and kept
+/// by later writes that do not set it.
 async fn write_closure(
     tx: &mut AnyConnection,
     id: ReleaseId,
     closure: &ClosureDraft,
     actor: &Actor,
     now: i64,
+    release_date: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO closures (release_id, outcome, solution_category_id, useful_information,
-                               recorded_by, recorded_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+                               recorded_by, recorded_at, release_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (release_id) DO UPDATE SET
              outcome = excluded.outcome,
              solution_category_id = excluded.solution_category_id,
              useful_information = excluded.useful_information,
              recorded_by = excluded.recorded_by,
-             recorded_at = excluded.recorded_at",
+             recorded_at = excluded.recorded_at,
+             release_date = COALESCE(excluded.release_date, closures.release_date)",
     )
     .bind(id.0)
     .bind(closure.outcome.map(ClosureOutcome::code))
@@ -337,6 +350,7 @@ async fn write_closure(
     .bind(&closure.useful_information)
     .bind(actor.user.0)
     .bind(now)
+    .bind(release_date)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -377,7 +391,7 @@ pub async fn save(
     let mut tx = db.begin_write().await?;
     let version = claim_version(&mut tx, id, expected_version, None, now).await?;
     if has_closure {
-        write_closure(&mut tx, id, closure, actor, now).await?;
+        write_closure(&mut tx, id, closure, actor, now, None).await?;
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogKind::Saved);
     entry.step = Some(task.step.clone());
@@ -421,20 +435,17 @@ pub async fn advance(
         None => None,
     };
     let time_spent_minutes = release.captured_at.map_or(0, |captured| ((now - captured).max(0) + 59) / 60);
+    let next_step_code = next.as_ref().map(|(step, _)| step.clone());
+    // The log's picture of the release after the advance: read before the transaction,
+    // which fails if anything changed since, so the writer's turn stays short.
+    let mut after = Snapshot::read(db, id).await?;
+    after.status = advance.status.code().to_owned();
+    after.current_step = next_step_code.clone();
+    after.row_version = expected_version + 1;
 
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, expected_version, Some(advance.status), now).await?;
-    if step_is_execution {
-        write_closure(&mut tx, id, closure, actor, now).await?;
-        if advance.outcome == ClosureOutcome::Resolved.code() {
-            sqlx::query("UPDATE closures SET release_date = $1 WHERE release_id = $2")
-                .bind(now)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-    }
-    sqlx::query(
+    // Finishing the open task comes first: of concurrent advances only one finds it open.
+    let finished = sqlx::query(
         "UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
           WHERE id = $4 AND finished_at IS NULL",
     )
@@ -444,57 +455,102 @@ pub async fn advance(
     .bind(advance.finished_task.0)
     .execute(&mut *tx)
     .await?;
-    open_next_task(&mut tx, id, next.as_ref().map(|(s, g)| (s.as_str(), *g)), now).await?;
+    if finished.rows_affected() == 0 {
+        return Err(stale_version(&mut tx, id, expected_version).await);
+    }
+    let next_task = match &next {
+        Some((step, group)) => Some(insert_open_task(&mut tx, id, step, *group, now).await?),
+        None => None,
+    };
+    let claimed = sqlx::query(
+        "UPDATE releases SET row_version = row_version + 1, updated_at = $1, status = $2,
+                             current_step = $3, current_task_id = $4
+          WHERE id = $5 AND row_version = $6",
+    )
+    .bind(now)
+    .bind(advance.status.code())
+    .bind(next_step_code.as_deref())
+    .bind(next_task)
+    .bind(id.0)
+    .bind(expected_version)
+    .execute(&mut *tx)
+    .await?;
+    if claimed.rows_affected() == 0 {
+        return Err(stale_version(&mut tx, id, expected_version).await);
+    }
+    if step_is_execution {
+        let resolved = advance.outcome == ClosureOutcome::Resolved.code();
+        write_closure(&mut tx, id, closure, actor, now, resolved.then_some(now)).await?;
+        after.outcome = closure.outcome.map(|o| o.code().to_owned());
+        after.solution_category_id = closure.solution_category.map(|c| c.0);
+        after.useful_information = Some(closure.useful_information.clone());
+    }
 
-    let snapshot = snapshot(&mut tx, id).await?;
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Advanced);
-    entry.step = Some(advance.from_step.clone());
-    entry.time_spent_minutes = Some(time_spent_minutes);
-    entry.details = json!({
+    let mut advanced = NewEntry::new(id, actor.user, now, LogKind::Advanced);
+    advanced.step = Some(advance.from_step.clone());
+    advanced.time_spent_minutes = Some(time_spent_minutes);
+    advanced.details = json!({
         "outcome": advance.outcome,
-        "to_step": next.as_ref().map(|(s, _)| s.clone()),
+        "to_step": next_step_code,
         "status": advance.status.code(),
     });
-    entry.snapshot = Some(snapshot);
-    append(&mut tx, &entry).await?;
+    advanced.snapshot = Some(serde_json::to_value(&after).map_err(|_| AppError::Internal)?);
     let follow_up = match advance.outcome.as_str() {
         "resolved" => Some(LogKind::Resolved),
         "sent_back" | "not_resolved" => Some(LogKind::SentBack),
         _ => None,
     };
+    let mut entries = vec![advanced];
     if let Some(kind) = follow_up {
         let mut entry = NewEntry::new(id, actor.user, now, kind);
         entry.step = Some(advance.from_step.clone());
-        append(&mut tx, &entry).await?;
+        entries.push(entry);
     }
+    append_all(&mut tx, &entries).await?;
     tx.commit().await?;
     let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })
 }
 
-/// The release as it stands inside the transaction, for the log's field-by-field history.
-async fn snapshot(conn: &mut AnyConnection, id: ReleaseId) -> Result<serde_json::Value, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT r.title, r.status, r.current_step, r.priority, r.planned_end, r.version_label,
-                r.row_version, c.outcome, c.solution_category_id, c.useful_information
-           FROM releases r LEFT JOIN closures c ON c.release_id = r.id
-          WHERE r.id = $1",
-    )
-    .bind(id.0)
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(json!({
-        "title": row.try_get::<String, _>("title")?,
-        "status": row.try_get::<String, _>("status")?,
-        "current_step": row.try_get::<Option<String>, _>("current_step")?,
-        "priority": row.try_get::<i64, _>("priority")?,
-        "planned_end": row.try_get::<i64, _>("planned_end")?,
-        "version_label": row.try_get::<String, _>("version_label")?,
-        "row_version": row.try_get::<i64, _>("row_version")?,
-        "outcome": row.try_get::<Option<String>, _>("outcome")?,
-        "solution_category_id": row.try_get::<Option<i64>, _>("solution_category_id")?,
-        "useful_information": row.try_get::<Option<String>, _>("useful_information")?,
-    }))
+/// The release as the log keeps it after an advance, for its field-by-field history.
+#[derive(Debug, serde::Serialize)]
+struct Snapshot {
+    title: String,
+    status: String,
+    current_step: Option<String>,
+    priority: i64,
+    planned_end: i64,
+    version_label: String,
+    row_version: i64,
+    outcome: Option<String>,
+    solution_category_id: Option<i64>,
+    useful_information: Option<String>,
+}
+
+impl Snapshot {
+    async fn read(db: &Db, id: ReleaseId) -> Result<Snapshot, sqlx::Error> {
+        let row = sqlx::query(
+            "SELECT r.title, r.status, r.current_step, r.priority, r.planned_end, r.version_label,
+                    r.row_version, c.outcome, c.solution_category_id, c.useful_information
+               FROM releases r LEFT JOIN closures c ON c.release_id = r.id
+              WHERE r.id = $1",
+        )
+        .bind(id.0)
+        .fetch_one(&db.pool)
+        .await?;
+        Ok(Snapshot {
+            title: row.try_get("title")?,
+            status: row.try_get("status")?,
+            current_step: row.try_get("current_step")?,
+            priority: row.try_get("priority")?,
+            planned_end: row.try_get("planned_end")?,
+            version_label: row.try_get("version_label")?,
+            row_version: row.try_get("row_version")?,
+            outcome: row.try_get("outcome")?,
+            solution_category_id: row.try_get("solution_category_id")?,
+            useful_information: row.try_get("useful_information")?,
+        })
+    }
 }
 
 /// The release as its form shows it, with the user's access.

@@ -4,7 +4,7 @@ use super::api::{
     ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE,
 };
 use crate::db::flows::FlowCache;
-use crate::db::search::terms;
+use crate::db::search::{terms, words};
 use crate::db::{code_column, Backend, Db};
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
@@ -12,6 +12,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status};
 use crate::error::AppError;
 use sqlx::any::AnyRow;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 /// A WHERE clause with its parameters, numbered as they are pushed, and the tables it reads.
@@ -74,8 +75,8 @@ impl Filter {
     }
 }
 
-/// For each typed word, the title words that start with it (PostgreSQL only; see
-/// `title_words`). A word missing here is searched as a prefix.
+/// For each typed word, the title words that start with it (see `title_words`). A word
+/// missing here is searched as a prefix.
 type Vocabulary = std::collections::HashMap<String, Vec<String>>;
 
 /// The most title words a typed word is turned into; a shorter prefix stays a prefix.
@@ -84,20 +85,25 @@ const MAX_EXPANSION: i64 = 32;
 /// The full-text query for `words`: each must start a word of the title. The words are
 /// letters and digits only (`terms` splits on everything else), so nothing in them is syntax.
 fn match_query(backend: Backend, words: &[String], vocabulary: &Vocabulary) -> String {
-    match backend {
-        Backend::Sqlite => words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
-        Backend::Postgres => words
-            .iter()
-            .map(|w| match vocabulary.get(w) {
-                Some(known) if !known.is_empty() => {
-                    let alternatives: Vec<String> = known.iter().map(|k| quote_lexeme(k)).collect();
-                    format!("({})", alternatives.join(" | "))
-                }
-                _ => format!("{w}:*"),
-            })
-            .collect::<Vec<_>>()
-            .join(" & "),
-    }
+    let (quote, or, and, prefix): (fn(&str) -> String, _, _, fn(&str) -> String) = match backend {
+        Backend::Sqlite => (quote_fts5_term, " OR ", " AND ", |w| format!("\"{w}\"*")),
+        Backend::Postgres => (quote_lexeme, " | ", " & ", |w| format!("{w}:*")),
+    };
+    words
+        .iter()
+        .map(|w| match vocabulary.get(w) {
+            Some(known) if !known.is_empty() => {
+                format!("({})", known.iter().map(|k| quote(k)).collect::<Vec<_>>().join(or))
+            }
+            _ => prefix(w),
+        })
+        .collect::<Vec<_>>()
+        .join(and)
+}
+
+/// A stored title word as an FTS5 string, whatever it holds.
+fn quote_fts5_term(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
 }
 
 /// A stored title word as a tsquery operand, whatever it holds.
@@ -119,21 +125,22 @@ fn search_number(search: &str) -> Option<i64> {
     search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok()
 }
 
-/// On PostgreSQL, the title words each typed word starts: GIN finds whole words in a few
-/// milliseconds at a million releases, where a prefix ("migr:*") takes tens. One statement
-/// for all the typed words.
+/// The title words each typed word starts, from `release_title_words`: both full-text
+/// indexes find whole words in a few milliseconds at a million releases, where a prefix
+/// ("migr:*", "migr"*) first merges every word's list under it. One statement for all the
+/// typed words.
 async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Error> {
     let mut vocabulary = Vocabulary::new();
     let words = search_words(query);
-    if db.backend != Backend::Postgres || words.is_empty() {
+    if words.is_empty() {
         return Ok(vocabulary);
     }
     let per_word: Vec<String> = (0..words.len())
         .map(|i| {
             let (typed, end) = (2 * i + 1, 2 * i + 2);
             format!(
-                "(SELECT CAST(${typed} AS TEXT) AS typed, word FROM release_title_words
-                   WHERE word >= ${typed} AND word < ${end} ORDER BY word LIMIT {})",
+                "SELECT * FROM (SELECT CAST(${typed} AS TEXT) AS typed, word FROM release_title_words
+                                 WHERE word >= ${typed} AND word < ${end} ORDER BY word LIMIT {}) w{i}",
                 MAX_EXPANSION + 1
             )
         })
@@ -150,6 +157,33 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
     // finds nothing either way.
     vocabulary.retain(|_, known| known.len() as i64 <= MAX_EXPANSION);
     Ok(vocabulary)
+}
+
+/// Records the words of a title just registered, inside the caller's transaction. On
+/// SQLite only: on PostgreSQL a trigger takes them from the stored tsvector.
+pub async fn remember_title_words(conn: &mut AnyConnection, backend: Backend, title: &str) -> Result<(), sqlx::Error> {
+    let words = words(title);
+    if backend != Backend::Sqlite || words.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (1..=words.len()).map(|n| format!("(${n})")).collect();
+    let sql = format!("INSERT INTO release_title_words (word) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+    let mut statement = sqlx::query(&sql);
+    for word in &words {
+        statement = statement.bind(word.as_str());
+    }
+    statement.execute(conn).await?;
+    Ok(())
+}
+
+/// Records the words of every title, as the full-text index holds them: after a bulk load
+/// on SQLite, which scans the index once.
+pub async fn remember_all_title_words(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // `WHERE true` tells SQLite's parser that ON CONFLICT is not a join constraint.
+    sqlx::query("INSERT INTO release_title_words (word) SELECT term FROM release_search_terms WHERE true ON CONFLICT DO NOTHING")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 fn filter_for(query: &ListQuery, actor: &Actor, backend: Backend, vocabulary: &Vocabulary) -> Filter {
@@ -427,7 +461,7 @@ mod tests {
         let words = ListQuery { search: "Actualización  ERP".into(), ..Default::default() };
         let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &Vocabulary::new());
         assert_eq!(sqlite.sql(), "WHERE release_search MATCH $1");
-        assert_eq!(sqlite.texts, vec![(1, "\"actualizacion\"* \"erp\"*".into())]);
+        assert_eq!(sqlite.texts, vec![(1, "\"actualizacion\"* AND \"erp\"*".into())]);
         assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
         let postgres = filter_for(&words, &anyone(), Backend::Postgres, &Vocabulary::new());
         assert_eq!(postgres.sql(), "WHERE r.search_vector @@ to_tsquery('simple', $1)");
@@ -435,7 +469,7 @@ mod tests {
     }
 
     #[test]
-    fn on_postgresql_a_typed_word_becomes_the_title_words_it_starts() {
+    fn a_typed_word_becomes_the_title_words_it_starts() {
         let words = ListQuery { search: "migr erp zzz".into(), ..Default::default() };
         let vocabulary = Vocabulary::from([
             ("migr".into(), vec!["migracion".into(), "migraciones".into()]),
@@ -444,14 +478,17 @@ mod tests {
         ]);
         let postgres = filter_for(&words, &anyone(), Backend::Postgres, &vocabulary);
         assert_eq!(postgres.texts, vec![(1, "('erp') & ('migracion' | 'migraciones') & zzz:*".into())]);
+        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &vocabulary);
+        assert_eq!(sqlite.texts, vec![(1, "(\"erp\") AND (\"migracion\" OR \"migraciones\") AND \"zzz\"*".into())]);
         assert_eq!(quote_lexeme("o'neil\\x"), "'o''neil\\\\x'");
+        assert_eq!(quote_fts5_term("say \"hi\""), "\"say \"\"hi\"\"\"");
     }
 
     #[test]
     fn full_text_syntax_typed_by_the_user_is_not_syntax() {
         let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
         let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite, &Vocabulary::new());
-        assert_eq!(sqlite.texts, vec![(1, "\"erp\"* \"near\"* \"or\"* \"x\"* \"y\"*".into())]);
+        assert_eq!(sqlite.texts, vec![(1, "\"erp\"* AND \"near\"* AND \"or\"* AND \"x\"* AND \"y\"*".into())]);
         let only_syntax = filter_for(&ListQuery { search: "* & !".into(), ..Default::default() }, &anyone(), Backend::Postgres, &Vocabulary::new());
         assert_eq!(only_syntax.sql(), "");
     }
