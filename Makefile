@@ -59,8 +59,10 @@ test-tools: tools
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PACKAGES=postgresql
 	@cd end2end && { [ -d node_modules/@playwright/test ] && [ -d node_modules/@axe-core/playwright ] || npm ci --no-fund --no-audit; }
 
+## Release build. `--split` puts the pages opened after the list (a release, the charts,
+## registration, password) in wasm chunks that the browser loads when it first opens them.
 build: tools
-	cargo leptos build --release
+	cargo leptos build --release --split
 
 run: build
 	@mkdir -p data

@@ -35,7 +35,7 @@ use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{lazy_route, path, Lazy, LazyRoute};
 
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -72,16 +72,40 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
                         <Route path=path!("releases") view=release_list::ReleaseListPage />
-                        <Route path=path!("releases/charts") view=release_list::charts::ReleaseChartsPage />
-                        <Route path=path!("releases/new") view=release_form::registration::RegisterPage />
-                        <Route path=path!("releases/:id") view=release_form::ReleasePage />
-                        <Route path=path!("account/password") view=auth::PasswordPage />
+                        <Route path=path!("releases/charts") view={Lazy::<ChartsRoute>::new()} />
+                        <Route path=path!("releases/new") view={Lazy::<RegisterRoute>::new()} />
+                        <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
+                        <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </Router>
         </language::LanguageProvider>
     }
 }
+
+/// A page whose code the browser downloads the first time it is opened (`cargo leptos
+/// build --split`): the list and the login page come with the app, the others after.
+macro_rules! lazy_page {
+    ($route:ident, $page:path) => {
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
+
+            fn view(_this: Self) -> AnyView {
+                $page().into_any()
+            }
+        }
+    };
+}
+
+lazy_page!(ChartsRoute, release_list::charts::ReleaseChartsPage);
+lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
+lazy_page!(ReleaseRoute, release_form::ReleasePage);
+lazy_page!(PasswordRoute, auth::PasswordPage);
 
 #[component]
 fn AppTitle() -> impl IntoView {
@@ -100,5 +124,6 @@ fn AppTitle() -> impl IntoView {
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    // Waits for the code of a lazily loaded page before hydrating it.
+    leptos::mount::hydrate_lazy(App);
 }
