@@ -263,7 +263,7 @@ async fn load_releases(db: &Db, flow: &StoredFlow, cast: &Cast) -> Result<(), De
             planned_end: registered_at + if i % 4 == 0 { 3 * DAY } else { (total + 10) * DAY },
             version_label: version_label(i),
         };
-        let id = register(db, flow, &cast.manager, &new, registered_at).await?;
+        let id = register(db, &flows, flow, &cast.manager, &new, registered_at).await?;
         let executors = if plan.second_group { &cast.n2 } else { &cast.n1 };
         walk(db, &flows, cast, executors, id, plan.target, registered_at, i).await?;
     }

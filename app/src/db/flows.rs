@@ -3,7 +3,9 @@
 //! with, so changing a flow never changes a release already under way.
 
 use super::{now, Db, SetupError};
+use crate::auth::db::group_id_by_name;
 use crate::domain::flow::FlowDefinition;
+use crate::domain::GroupId;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -19,10 +21,12 @@ pub struct StoredFlow {
     pub definition: Arc<FlowDefinition>,
 }
 
-/// Flow definitions by id. They never change once stored, so they are read once.
+/// Flow definitions by id, and the ids of the groups their steps name. Neither changes
+/// once stored (groups are only ever added), so each is read once.
 #[derive(Debug, Clone, Default)]
 pub struct FlowCache {
     by_id: Arc<RwLock<HashMap<i64, Arc<FlowDefinition>>>>,
+    group_ids: Arc<RwLock<HashMap<String, GroupId>>>,
 }
 
 pub fn parse(file: &str, text: &str) -> Result<FlowDefinition, SetupError> {
@@ -102,5 +106,17 @@ impl FlowCache {
             map.insert(id, flow.clone());
         }
         Ok(flow)
+    }
+
+    /// The id of the group named `name`; a name not found is asked again next time.
+    pub async fn group_id(&self, db: &Db, name: &str) -> Result<Option<GroupId>, sqlx::Error> {
+        if let Some(id) = self.group_ids.read().ok().and_then(|m| m.get(name).copied()) {
+            return Ok(Some(id));
+        }
+        let id = group_id_by_name(db, name).await?;
+        if let (Some(id), Ok(mut map)) = (id, self.group_ids.write()) {
+            map.insert(name.to_owned(), id);
+        }
+        Ok(id)
     }
 }

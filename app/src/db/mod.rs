@@ -172,6 +172,23 @@ pub fn code_column<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) 
     parse(&code).ok_or_else(|| sqlx::Error::Decode(format!("unknown code `{code}` in {column}").into()))
 }
 
+/// A statement for whichever database is configured, as its parameters are bound.
+pub type AnyQuery<'q> = sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>;
+
+/// The numbered parameters of row `row` (from 0) when every row binds `columns` values:
+/// row 1 of 2 columns is `$3`, `$4`.
+pub fn row_parameters(row: usize, columns: usize) -> Vec<String> {
+    (1..=columns).map(|column| format!("${}", row * columns + column)).collect()
+}
+
+/// The rows of a multi-row `VALUES` for `rows` rows of `columns` values: `($1, $2), ($3, $4)`.
+pub fn values_rows(rows: usize, columns: usize) -> String {
+    (0..rows)
+        .map(|row| format!("({})", row_parameters(row, columns).join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Whether an error is a unique-constraint violation (a duplicate link, a taken name…).
 pub fn is_unique_violation(error: &sqlx::Error) -> bool {
     match error {
@@ -183,6 +200,14 @@ pub fn is_unique_violation(error: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_row_values_number_their_parameters_in_order() {
+        assert_eq!(values_rows(1, 3), "($1, $2, $3)");
+        assert_eq!(values_rows(3, 1), "($1), ($2), ($3)");
+        assert_eq!(values_rows(2, 2), "($1, $2), ($3, $4)");
+        assert_eq!(row_parameters(2, 2), ["$5", "$6"]);
+    }
 
     #[test]
     fn search_folding_ignores_case_and_accents() {

@@ -3,7 +3,9 @@
 
 pub use super::LogKind;
 use crate::domain::{ReleaseId, UserId};
+use crate::db::{values_rows, AnyQuery};
 use sqlx::{AnyConnection, Row};
+use std::sync::LazyLock;
 
 /// One entry to append.
 #[derive(Debug, Clone)]
@@ -40,8 +42,9 @@ const COLUMN_COUNT: usize = 8;
 /// Appends an entry inside the caller's transaction, so it stands or falls with the action;
 /// returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
 pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
-    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", placeholders(1));
-    bind(sqlx::query(&sql), entry).fetch_one(conn).await?.try_get("id")
+    static APPEND_ONE: LazyLock<String> =
+        LazyLock::new(|| format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT)));
+    bind(sqlx::query(APPEND_ONE.as_str()), entry).fetch_one(conn).await?.try_get("id")
 }
 
 /// Appends several entries in one statement, in order, inside the caller's transaction.
@@ -49,26 +52,13 @@ pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Resul
     if entries.is_empty() {
         return Ok(());
     }
-    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {}", placeholders(entries.len()));
+    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {}", values_rows(entries.len(), COLUMN_COUNT));
     let statement = entries.iter().fold(sqlx::query(&sql), bind);
     statement.execute(conn).await?;
     Ok(())
 }
 
-/// `($1, …, $8), ($9, …)` for `rows` entries.
-fn placeholders(rows: usize) -> String {
-    (0..rows)
-        .map(|row| {
-            let numbers: Vec<String> = (1..=COLUMN_COUNT).map(|column| format!("${}", row * COLUMN_COUNT + column)).collect();
-            format!("({})", numbers.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
-
-fn bind<'q>(query: Query<'q>, entry: &'q NewEntry) -> Query<'q> {
+fn bind<'q>(query: AnyQuery<'q>, entry: &'q NewEntry) -> AnyQuery<'q> {
     query
         .bind(entry.release.0)
         .bind(entry.at)

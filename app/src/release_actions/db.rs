@@ -12,7 +12,7 @@ use crate::domain::validation::{check_length, check_required, Field, FieldError,
 use crate::domain::{GroupId, Localized, ReleaseId, Status, UserId};
 use crate::error::AppError;
 use crate::execution_log::db::{append, LogKind, NewEntry};
-use crate::release_form::db::{claim_version, load, open_next_task, resolve_group, LoadedRelease};
+use crate::release_form::db::{claim_version, insert_open_task, load, resolve_group, LoadedRelease, Position};
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
 use std::sync::Arc;
@@ -153,7 +153,7 @@ pub async fn delegate(
         flow.step(&task.step).is_some_and(|s| matches!(s.executor, Executor::ReleaseGroup));
 
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, None, now).await?;
+    claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     sqlx::query(
         "UPDATE tasks SET group_id = $1, assignee_id = $2, captured_at = $3 WHERE id = $4 AND finished_at IS NULL",
     )
@@ -203,7 +203,7 @@ pub async fn suspend(
     let label = Localized { es: reason.try_get("name_es")?, pt: reason.try_get("name_pt")? };
 
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), now).await?;
+    claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), Position::Unchanged, now).await?;
     sqlx::query("UPDATE releases SET suspended_since = $1, suspended_from_status = $2 WHERE id = $3")
         .bind(now)
         .bind(release.state.status.code())
@@ -227,7 +227,7 @@ pub async fn reactivate(
 ) -> Result<Status, AppError> {
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Reactivate).await?;
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, None, now).await?;
+    claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     let status: String =
         sqlx::query("UPDATE releases SET status = COALESCE(suspended_from_status, $1) WHERE id = $2 RETURNING status")
             .bind(Status::Approved.code())
@@ -253,10 +253,11 @@ pub async fn reopen(
     let (release, flow) = authorize(db, flows, actor, id, ReleaseAction::Reopen).await?;
     let reason = check_reason(Field::Reason, reason)?;
     let (step, status) = reopen_target(&flow).ok_or(AppError::Internal)?;
-    let group = resolve_group(db, &step.executor, release.executor_group).await?;
+    let group = resolve_group(db, flows, &step.executor, release.executor_group).await?;
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, Some(status), now).await?;
-    open_next_task(&mut tx, id, Some((step.code.as_str(), group)), now).await?;
+    let task = insert_open_task(&mut tx, id, &step.code, group, now).await?;
+    let position = Position::Moved { step: Some(&step.code), task: Some(task) };
+    claim_version(&mut tx, id, release.state.row_version, Some(status), position, now).await?;
     let details = json!({ "text": reason, "to_step": step.code });
     append(&mut tx, &entry(&release, actor, now, LogKind::Reopened, details)).await?;
     tx.commit().await?;
@@ -275,7 +276,8 @@ pub async fn cancel(
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Cancel).await?;
     let reason = check_reason(Field::Reason, reason)?;
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, Some(Status::Cancelled), now).await?;
+    let ended = Position::Moved { step: None, task: None };
+    claim_version(&mut tx, id, release.state.row_version, Some(Status::Cancelled), ended, now).await?;
     if release.state.status == Status::Suspended {
         end_suspension(&mut tx, id, now).await?;
     }
@@ -288,7 +290,6 @@ pub async fn cancel(
     .bind(id.0)
     .execute(&mut *tx)
     .await?;
-    open_next_task(&mut tx, id, None, now).await?;
     append(&mut tx, &entry(&release, actor, now, LogKind::Cancelled, json!({ "text": reason }))).await?;
     tx.commit().await?;
     Ok(Status::Cancelled)

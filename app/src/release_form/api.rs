@@ -176,5 +176,6 @@ pub async fn register_release(registration: Registration) -> Result<ReleaseId, A
     let db = use_db()?;
     let flow = use_context::<crate::db::flows::StoredFlow>().ok_or(AppError::Internal)?;
     let new = super::db::validate_registration(&db, &registration).await?;
-    super::db::register(&db, &flow, &actor, &new, crate::db::now()).await
+    let flows = crate::auth::session::use_flows()?;
+    super::db::register(&db, &flows, &flow, &actor, &new, crate::db::now()).await
 }

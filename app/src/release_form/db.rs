@@ -3,7 +3,6 @@
 //! was read (the row version, or the task still being free): concurrent actions cannot
 //! both win, and on SQLite the transaction takes the write lock at once.
 
-use crate::auth::db::group_id_by_name;
 use crate::db::flows::{FlowCache, StoredFlow};
 use crate::db::{code_column, fold_for_search, Db};
 use crate::domain::actions::ReleaseScope;
@@ -31,21 +30,29 @@ pub struct LoadedRelease {
 
 /// Reads the release and its open task.
 pub async fn load(db: &Db, id: ReleaseId) -> Result<LoadedRelease, AppError> {
-    let row = sqlx::query(
+    Ok(loaded_release(&load_row(db, id).await?)?)
+}
+
+/// The release with its open task and, for the log's snapshot of an advance, the fields
+/// the log keeps (see `Snapshot`): one statement for both.
+async fn load_row(db: &Db, id: ReleaseId) -> Result<AnyRow, AppError> {
+    sqlx::query(
         "SELECT r.id, r.flow_id, r.executor_group_id, r.status, r.row_version, r.current_step,
                 t.id AS task_id, t.group_id AS task_group_id, g.name AS task_group_name,
-                t.assignee_id, holder.full_name AS holder_name, t.captured_at
+                t.assignee_id, holder.full_name AS holder_name, t.captured_at,
+                r.title, r.priority, r.planned_end, r.version_label,
+                c.outcome, c.solution_category_id, c.useful_information
            FROM releases r
            LEFT JOIN tasks t ON t.id = r.current_task_id AND t.finished_at IS NULL
            LEFT JOIN user_groups g ON g.id = t.group_id
            LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN closures c ON c.release_id = r.id
           WHERE r.id = $1",
     )
     .bind(id.0)
     .fetch_optional(&db.pool)
     .await?
-    .ok_or(AppError::NotFound)?;
-    Ok(loaded_release(&row)?)
+    .ok_or(AppError::NotFound)
 }
 
 /// The open task of a release from a row with the columns `task_id`, `current_step`,
@@ -107,6 +114,7 @@ pub struct NewRelease {
 /// itself completes, and waits at the next step for that step's group.
 pub async fn register(
     db: &Db,
+    flows: &FlowCache,
     flow: &StoredFlow,
     actor: &Actor,
     new: &NewRelease,
@@ -119,9 +127,9 @@ pub async fn register(
     let start = definition.step(&definition.start).ok_or(AppError::Internal)?;
     let outcome = start.outcomes.first().ok_or(AppError::Internal)?;
     let transition = definition.transition(&start.code, outcome).ok_or(AppError::Internal)?;
-    let start_group = resolve_group(db, &start.executor, new.executor_group).await?;
+    let start_group = resolve_group(db, flows, &start.executor, new.executor_group).await?;
     let next = match definition.step(&transition.to) {
-        Some(step) => Some((step.code.clone(), resolve_group(db, &step.executor, new.executor_group).await?)),
+        Some(step) => Some((step.code.clone(), resolve_group(db, flows, &step.executor, new.executor_group).await?)),
         None => None,
     };
 
@@ -173,45 +181,38 @@ pub async fn register(
     registered.step = Some(start.code.clone());
     registered.details = json!({ "title": new.title });
     append(&mut tx, &registered).await?;
-    open_next_task(&mut tx, release, next.as_ref().map(|(s, g)| (s.as_str(), *g)), now).await?;
+    let next_task = match &next {
+        Some((step, group)) => Some(insert_open_task(&mut tx, release, step, *group, now).await?),
+        None => None,
+    };
+    sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
+        .bind(next.as_ref().map(|(step, _)| step.as_str()))
+        .bind(next_task)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(release)
 }
 
 /// Which group executes a step of this release.
-pub(crate) async fn resolve_group(db: &Db, executor: &Executor, release_group: GroupId) -> Result<GroupId, AppError> {
+pub(crate) async fn resolve_group(
+    db: &Db,
+    flows: &FlowCache,
+    executor: &Executor,
+    release_group: GroupId,
+) -> Result<GroupId, AppError> {
     match executor {
         Executor::ReleaseGroup => Ok(release_group),
-        Executor::Group(name) => group_id_by_name(db, name).await?.ok_or_else(|| {
+        Executor::Group(name) => flows.group_id(db, name).await?.ok_or_else(|| {
             tracing::error!(group = %name, "the flow names a group that does not exist");
             AppError::Internal
         }),
     }
 }
 
-/// Creates the unassigned task of the next step and points the release at it; or, when
-/// the flow has ended, leaves the release without a step.
-pub(crate) async fn open_next_task(
-    conn: &mut AnyConnection,
-    release: ReleaseId,
-    next: Option<(&str, GroupId)>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    let task = match next {
-        Some((step, group)) => Some(insert_open_task(conn, release, step, group, now).await?),
-        None => None,
-    };
-    sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
-        .bind(next.map(|(step, _)| step))
-        .bind(task)
-        .bind(release.0)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
 /// Creates the unassigned task of `step` for `group`; returns its id.
-async fn insert_open_task(
+pub(crate) async fn insert_open_task(
     conn: &mut AnyConnection,
     release: ReleaseId,
     step: &str,
@@ -260,14 +261,21 @@ pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, n
     .execute(&mut *tx)
     .await?;
     if taken.rows_affected() == 0 {
+        // Someone was faster: tell the user who. Read through this transaction, which
+        // already holds a connection, rather than waiting for another from the pool.
+        let holder = sqlx::query(
+            "SELECT t.assignee_id, u.full_name FROM tasks t JOIN users u ON u.id = t.assignee_id
+              WHERE t.id = $1 AND t.finished_at IS NULL",
+        )
+        .bind(task.id.0)
+        .fetch_optional(&mut *tx)
+        .await?;
         tx.rollback().await?;
-        // Someone was faster: tell the user who.
-        let now_state = load(db, id).await?;
-        return Err(match now_state.state.task.and_then(|t| t.assignee) {
-            Some(holder) if holder.user == actor.user => return Ok(Captured::AlreadyYours),
-            Some(holder) => flow::Refusal::HeldByOther { holder: holder.name }.into(),
-            None => flow::Refusal::FlowEnded.into(),
-        });
+        return match holder {
+            Some(row) if row.try_get::<i64, _>("assignee_id")? == actor.user.0 => Ok(Captured::AlreadyYours),
+            Some(row) => Err(flow::Refusal::HeldByOther { holder: row.try_get("full_name")? }.into()),
+            None => Err(flow::Refusal::FlowEnded.into()),
+        };
     }
     sqlx::query("UPDATE releases SET status = $1, updated_at = $2, row_version = row_version + 1 WHERE id = $3")
         .bind(status.code())
@@ -282,26 +290,39 @@ pub async fn capture(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId, n
     Ok(Captured::Taken)
 }
 
+/// Where a write leaves the release in its flow.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Position<'a> {
+    /// At the step and task it was at.
+    Unchanged,
+    /// Waiting at `step` with its open task `task`; both `None` once the flow has ended.
+    Moved { step: Option<&'a str>, task: Option<i64> },
+}
+
 /// Takes the write lock and checks, in the same statement, that nobody changed the
 /// release since `expected_version`; the answer names the current version otherwise.
+/// The same statement sets the status, when given, and the release's new position.
 pub(crate) async fn claim_version(
     tx: &mut AnyConnection,
     id: ReleaseId,
     expected_version: i64,
     status: Option<Status>,
+    position: Position<'_>,
     now: i64,
 ) -> Result<i64, AppError> {
-    let updated = sqlx::query(
-        "UPDATE releases SET row_version = row_version + 1, updated_at = $1, status = COALESCE($2, status)
-          WHERE id = $3 AND row_version = $4",
-    )
-    .bind(now)
-    .bind(status.map(Status::code))
-    .bind(id.0)
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() == 0 {
+    const CLAIM: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
+                                             status = COALESCE($2, status)
+                          WHERE id = $3 AND row_version = $4";
+    const CLAIM_AND_MOVE: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
+                                                      status = COALESCE($2, status),
+                                                      current_step = $5, current_task_id = $6
+                                   WHERE id = $3 AND row_version = $4";
+    let claim = |sql| sqlx::query(sql).bind(now).bind(status.map(Status::code)).bind(id.0).bind(expected_version);
+    let query = match position {
+        Position::Unchanged => claim(CLAIM),
+        Position::Moved { step, task } => claim(CLAIM_AND_MOVE).bind(step).bind(task),
+    };
+    if query.execute(&mut *tx).await?.rows_affected() == 0 {
         return Err(stale_version(tx, id, expected_version).await);
     }
     Ok(expected_version + 1)
@@ -389,7 +410,7 @@ pub async fn save(
     closure.check_for_save()?;
     check_category(db, closure).await?;
     let mut tx = db.begin_write().await?;
-    let version = claim_version(&mut tx, id, expected_version, None, now).await?;
+    let version = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
     if has_closure {
         write_closure(&mut tx, id, closure, actor, now, None).await?;
     }
@@ -422,7 +443,8 @@ pub async fn advance(
     closure: &ClosureDraft,
     now: i64,
 ) -> Result<Advanced, AppError> {
-    let release = load(db, id).await?;
+    let row = load_row(db, id).await?;
+    let release = loaded_release(&row)?;
     let flow: Arc<FlowDefinition> = flows.get(db, release.flow_id).await?;
     let step_is_execution =
         release.state.task.as_ref().and_then(|t| flow.step(&t.step)).is_some_and(|s| s.needs_closure);
@@ -431,14 +453,14 @@ pub async fn advance(
         check_category(db, closure).await?;
     }
     let next = match &advance.next {
-        Some(next) => Some((next.step.clone(), resolve_group(db, &next.executor, release.executor_group).await?)),
+        Some(next) => Some((next.step.clone(), resolve_group(db, flows, &next.executor, release.executor_group).await?)),
         None => None,
     };
     let time_spent_minutes = release.captured_at.map_or(0, |captured| ((now - captured).max(0) + 59) / 60);
     let next_step_code = next.as_ref().map(|(step, _)| step.clone());
-    // The log's picture of the release after the advance: read before the transaction,
-    // which fails if anything changed since, so the writer's turn stays short.
-    let mut after = Snapshot::read(db, id).await?;
+    // The log's picture of the release after the advance, from the row read above: the
+    // transaction fails if anything changed since, so the writer's turn stays short.
+    let mut after = Snapshot::from_row(&row)?;
     after.status = advance.status.code().to_owned();
     after.current_step = next_step_code.clone();
     after.row_version = expected_version + 1;
@@ -462,22 +484,8 @@ pub async fn advance(
         Some((step, group)) => Some(insert_open_task(&mut tx, id, step, *group, now).await?),
         None => None,
     };
-    let claimed = sqlx::query(
-        "UPDATE releases SET row_version = row_version + 1, updated_at = $1, status = $2,
-                             current_step = $3, current_task_id = $4
-          WHERE id = $5 AND row_version = $6",
-    )
-    .bind(now)
-    .bind(advance.status.code())
-    .bind(next_step_code.as_deref())
-    .bind(next_task)
-    .bind(id.0)
-    .bind(expected_version)
-    .execute(&mut *tx)
-    .await?;
-    if claimed.rows_affected() == 0 {
-        return Err(stale_version(&mut tx, id, expected_version).await);
-    }
+    let position = Position::Moved { step: next_step_code.as_deref(), task: next_task };
+    claim_version(&mut tx, id, expected_version, Some(advance.status), position, now).await?;
     if step_is_execution {
         let resolved = advance.outcome == ClosureOutcome::Resolved.code();
         write_closure(&mut tx, id, closure, actor, now, resolved.then_some(now)).await?;
@@ -528,16 +536,8 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    async fn read(db: &Db, id: ReleaseId) -> Result<Snapshot, sqlx::Error> {
-        let row = sqlx::query(
-            "SELECT r.title, r.status, r.current_step, r.priority, r.planned_end, r.version_label,
-                    r.row_version, c.outcome, c.solution_category_id, c.useful_information
-               FROM releases r LEFT JOIN closures c ON c.release_id = r.id
-              WHERE r.id = $1",
-        )
-        .bind(id.0)
-        .fetch_one(&db.pool)
-        .await?;
+    /// From a row of `load_row`.
+    fn from_row(row: &AnyRow) -> Result<Snapshot, sqlx::Error> {
         Ok(Snapshot {
             title: row.try_get("title")?,
             status: row.try_get("status")?,

@@ -5,7 +5,7 @@ use super::api::{
 };
 use crate::db::flows::FlowCache;
 use crate::db::search::{terms, words};
-use crate::db::{code_column, Backend, Db};
+use crate::db::{code_column, row_parameters, values_rows, AnyQuery, Backend, Db};
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
@@ -60,10 +60,7 @@ impl Filter {
     }
 
     /// Binds the parameters in their numbered order.
-    fn bind<'q>(
-        &'q self,
-        mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    fn bind<'q>(&'q self, mut query: AnyQuery<'q>) -> AnyQuery<'q> {
         for n in 1..=self.count {
             if let Some((_, text)) = self.texts.iter().find(|(i, _)| *i == n) {
                 query = query.bind(text.as_str());
@@ -137,10 +134,11 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
     }
     let per_word: Vec<String> = (0..words.len())
         .map(|i| {
-            let (typed, end) = (2 * i + 1, 2 * i + 2);
+            let parameters = row_parameters(i, 2);
+            let (typed, end) = (&parameters[0], &parameters[1]);
             format!(
-                "SELECT * FROM (SELECT CAST(${typed} AS TEXT) AS typed, word FROM release_title_words
-                                 WHERE word >= ${typed} AND word < ${end} ORDER BY word LIMIT {}) w{i}",
+                "SELECT * FROM (SELECT CAST({typed} AS TEXT) AS typed, word FROM release_title_words
+                                 WHERE word >= {typed} AND word < {end} ORDER BY word LIMIT {}) w{i}",
                 MAX_EXPANSION + 1
             )
         })
@@ -166,8 +164,8 @@ pub async fn remember_title_words(conn: &mut AnyConnection, backend: Backend, ti
     if backend != Backend::Sqlite || words.is_empty() {
         return Ok(());
     }
-    let values: Vec<String> = (1..=words.len()).map(|n| format!("(${n})")).collect();
-    let sql = format!("INSERT INTO release_title_words (word) VALUES {} ON CONFLICT DO NOTHING", values.join(", "));
+    let sql =
+        format!("INSERT INTO release_title_words (word) VALUES {} ON CONFLICT DO NOTHING", values_rows(words.len(), 1));
     let mut statement = sqlx::query(&sql);
     for word in &words {
         statement = statement.bind(word.as_str());
