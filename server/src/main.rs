@@ -9,6 +9,8 @@ use server::{open_database, router};
 use std::io::BufRead;
 use std::process::ExitCode;
 
+mod memory;
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -66,6 +68,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
         .init();
+    memory::configure();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
         Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
