@@ -17,7 +17,7 @@ pub fn configure() {
 const MI_OPTION_PURGE_DELAY: c_int = 15;
 
 /// mimalloc 3 gives freed pages back to the OS a second after they were freed, and only when
-/// the allocator next runs: an idle server kept a login's 19 MiB of argon2 memory. 10 ms is
+/// the allocator next runs: an idle server kept the memory of its last password hashes. 10 ms is
 /// mimalloc 2's delay.
 fn return_freed_memory_soon() {
     // SAFETY: sets one of mimalloc's options; any delay in milliseconds is valid.

@@ -84,6 +84,8 @@ pub enum CreateUserError {
     Taken(String),
     #[error("there is no group named `{0}`")]
     UnknownGroup(String),
+    #[error("the password could not be hashed: {0}")]
+    Hashing(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -96,7 +98,7 @@ pub async fn create_user(
     password: &str,
     groups: &[&str],
 ) -> Result<UserId, CreateUserError> {
-    let hash = password_auth::generate_hash(password);
+    let hash = super::hashing::hash(password).map_err(|e| CreateUserError::Hashing(e.to_string()))?;
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO users (username, full_name, password_hash, created_at)
@@ -135,8 +137,9 @@ pub async fn create_user(
 /// every session of the user ends on its next request.
 pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), sqlx::Error> {
     let password = password.to_owned();
-    let hash = super::hashing::run(move || password_auth::generate_hash(password))
+    let hash = super::hashing::run(move || super::hashing::hash(&password))
         .await
+        .and_then(Result::ok)
         .ok_or_else(|| sqlx::Error::Protocol("password hashing did not run".into()))?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&db.pool).await?;
     Ok(())

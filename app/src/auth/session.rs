@@ -63,7 +63,7 @@ impl Users {
 /// Verified against when the user does not exist, so an unknown name costs the same time
 /// as a wrong password and the answer never tells which it was.
 static DECOY_HASH: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| password_auth::generate_hash("no such user"));
+    std::sync::LazyLock::new(|| super::hashing::hash("no such user").unwrap_or_default());
 
 impl AuthnBackend for Users {
     type User = SessionUser;
@@ -75,7 +75,7 @@ impl AuthnBackend for Users {
         let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
         let password = credentials.password;
         let matches =
-            super::hashing::run(move || password_auth::verify_password(password, &hash).is_ok()).await.unwrap_or(false);
+            super::hashing::run(move || super::hashing::verify(&password, &hash)).await.unwrap_or(false);
         match user.filter(|_| matches) {
             Some(user) => self.get_user(&user.id.0).await,
             None => Ok(None),

@@ -91,6 +91,10 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
                         sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        // Each connection's page cache copies pages the OS caches already;
+                        // 1 MiB instead of SQLite's 2 keeps nine connections' share of the
+                        // server's memory small (BENCHMARKS.md, *Memory*).
+                        sqlx::query("PRAGMA cache_size = -1024").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
