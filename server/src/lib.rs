@@ -12,6 +12,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+mod rendering;
+
 /// Opens (creating and migrating) the database and stores the repository's flow.
 pub async fn open_database(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
     let db = connect(database_url).await.map_err(|e| e.to_string())?;
@@ -50,6 +52,7 @@ pub async fn router(
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(axum::middleware::from_fn(rendering::finish_page_renders))
         .layer(axum::middleware::from_fn(app::error::status_from_error))
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth)

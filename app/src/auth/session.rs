@@ -151,6 +151,7 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
         DbBackend::Postgres => {
             let pool = sqlx::postgres::PgPoolOptions::new()
                 .max_connections(4)
+                .min_connections(crate::db::warm_connections(db.backend, 4))
                 .acquire_timeout(crate::db::ACQUIRE_TIMEOUT)
                 .connect(&db.url)
                 .await?;

@@ -80,6 +80,7 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
     let open = |connections: u32| {
         AnyPoolOptions::new()
             .max_connections(connections)
+            .min_connections(warm_connections(backend, connections))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -116,6 +117,17 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
             Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool }
         }
     })
+}
+
+/// How many of a pool's connections are opened up front and kept open. A new PostgreSQL
+/// connection costs its server a process and cold caches, milliseconds of CPU each: a burst
+/// of requests that had to open them measured twice the latency (BENCHMARKS.md, *Captures*).
+/// A SQLite connection is a file handle, opened when first needed.
+pub fn warm_connections(backend: Backend, connections: u32) -> u32 {
+    match backend {
+        Backend::Postgres => connections,
+        Backend::Sqlite => 0,
+    }
 }
 
 async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), SetupError> {

@@ -181,10 +181,7 @@ pub async fn register(
     registered.step = Some(start.code.clone());
     registered.details = json!({ "title": new.title });
     append(&mut tx, &registered).await?;
-    let next_task = match &next {
-        Some((step, group)) => Some(insert_open_task(&mut tx, release, step, *group, now).await?),
-        None => None,
-    };
+    let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
     sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
         .bind(next.as_ref().map(|(step, _)| step.as_str()))
         .bind(next_task)
@@ -208,6 +205,19 @@ pub(crate) async fn resolve_group(
             tracing::error!(group = %name, "the flow names a group that does not exist");
             AppError::Internal
         }),
+    }
+}
+
+/// Creates the open task of the step a release moves to, unless its flow has ended there.
+async fn insert_next_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    next: Option<&(String, GroupId)>,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    match next {
+        Some((step, group)) => insert_open_task(conn, release, step, *group, now).await.map(Some),
+        None => Ok(None),
     }
 }
 
@@ -480,10 +490,7 @@ pub async fn advance(
     if finished.rows_affected() == 0 {
         return Err(stale_version(&mut tx, id, expected_version).await);
     }
-    let next_task = match &next {
-        Some((step, group)) => Some(insert_open_task(&mut tx, id, step, *group, now).await?),
-        None => None,
-    };
+    let next_task = insert_next_task(&mut tx, id, next.as_ref(), now).await?;
     let position = Position::Moved { step: next_step_code.as_deref(), task: next_task };
     claim_version(&mut tx, id, expected_version, Some(advance.status), position, now).await?;
     if step_is_execution {
