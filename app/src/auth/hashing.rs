@@ -37,9 +37,8 @@ pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash).is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
-static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
-    Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
-});
+static HASHING: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)));
 
 /// Runs `work` (a hash or a verification) on the blocking pool once a core is free for it.
 /// `None` if the work could not run (the runtime is shutting down).
@@ -63,10 +62,8 @@ mod tests {
 
     #[test]
     fn hashes_of_the_earlier_setting_still_verify() {
-        let earlier = Argon2::default()
-            .hash_password(b"demo1234", &SaltString::generate(&mut OsRng))
-            .expect("hash")
-            .to_string();
+        let earlier =
+            Argon2::default().hash_password(b"demo1234", &SaltString::generate(&mut OsRng)).expect("hash").to_string();
         assert!(earlier.contains("$m=19456,t=2,p=1$"), "{earlier}");
         assert!(verify("demo1234", &earlier));
         assert!(!verify("wrong", &earlier));
