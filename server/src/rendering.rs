@@ -49,3 +49,66 @@ fn renders_a_page(request: &Request) -> bool {
     let path = request.uri().path();
     request.method() == Method::GET && !path.starts_with("/api/") && !path.starts_with("/pkg/")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use axum::Router;
+    use http_body_util::BodyExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    /// A router whose page streams three chunks and raises `finished` with the last, as
+    /// Leptos releases a page's tree with its last chunk.
+    fn site(finished: Arc<AtomicBool>) -> Router {
+        let page = move || {
+            let finished = finished.clone();
+            async move {
+                let chunks = futures_util::stream::iter(0..3).then(move |n| {
+                    let finished = finished.clone();
+                    async move {
+                        tokio::task::yield_now().await;
+                        if n == 2 {
+                            finished.store(true, Ordering::SeqCst);
+                        }
+                        Ok::<_, std::convert::Infallible>(Bytes::from(format!("chunk {n};")))
+                    }
+                });
+                Body::from_stream(chunks)
+            }
+        };
+        Router::new().route("/releases", get(page)).layer(axum::middleware::from_fn(finish_page_renders))
+    }
+
+    fn get_page() -> Request {
+        Request::get("/releases").body(Body::empty()).expect("request")
+    }
+
+    #[tokio::test]
+    async fn a_client_that_stays_gets_the_whole_page() {
+        let response = site(Arc::default()).oneshot(get_page()).await.expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        let body = response.into_body().collect().await.expect("body").to_bytes();
+        assert_eq!(body, "chunk 0;chunk 1;chunk 2;");
+    }
+
+    #[tokio::test]
+    async fn a_page_is_read_to_its_end_after_the_client_has_left() {
+        let finished = Arc::new(AtomicBool::new(false));
+        let response = site(finished.clone()).oneshot(get_page()).await.expect("response");
+        // The client leaves with the head, before reading any of the page.
+        drop(response);
+        let render_ends = async {
+            while !finished.load(Ordering::SeqCst) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        };
+        assert!(
+            tokio::time::timeout(Duration::from_secs(5), render_ends).await.is_ok(),
+            "the page's last chunk never ran"
+        );
+    }
+}
