@@ -32,6 +32,9 @@ const RELEASES: &str = "releases r";
 /// FTS5 yields matches by rowid: reading it first, the newest come first and a page or a
 /// capped count stops early, however many releases match.
 const SQLITE_SEARCH: &str = "release_search s JOIN releases r ON r.id = s.rowid";
+/// The full-text index alone: it holds one row per release (triggers keep it so, and
+/// releases are never deleted).
+const SQLITE_SEARCH_ALONE: &str = "release_search s";
 
 impl Filter {
     fn next(&mut self) -> usize {
@@ -49,6 +52,17 @@ impl Filter {
         let n = self.next();
         self.conditions.push(condition(n));
         self.numbers.push((n, value));
+    }
+
+    /// What the capped count reads. A word search with no other condition counts in the
+    /// full-text index alone: joining each match to its release cost a B-tree descent per
+    /// match, 3 of the 4 ms of a count at a million releases.
+    fn count_from(&self) -> &'static str {
+        if self.from == SQLITE_SEARCH && self.conditions.len() == 1 {
+            SQLITE_SEARCH_ALONE
+        } else {
+            self.from
+        }
     }
 
     fn sql(&self) -> String {
@@ -259,7 +273,7 @@ pub async fn list(
     // Counting stops at COUNT_LIMIT + 1: beyond that the pager says "more than".
     let count_sql = format!(
         "SELECT COUNT(*) AS total FROM (SELECT 1 FROM {from} {where_clause} LIMIT {limit}) matches",
-        from = filter.from,
+        from = filter.count_from(),
         where_clause = filter.sql(),
         limit = COUNT_LIMIT + 1
     );
@@ -461,6 +475,11 @@ mod tests {
         assert_eq!(sqlite.sql(), "WHERE release_search MATCH $1");
         assert_eq!(sqlite.texts, vec![(1, "\"actualizacion\"* AND \"erp\"*".into())]);
         assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
+        assert_eq!(sqlite.count_from(), SQLITE_SEARCH_ALONE);
+        let with_status = ListQuery { status: Some(Status::Closed), ..words.clone() };
+        let sqlite_with_status = filter_for(&with_status, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        assert_eq!(sqlite_with_status.count_from(), SQLITE_SEARCH, "the status is a column of the release");
+        assert_eq!(by_number.count_from(), RELEASES);
         let postgres = filter_for(&words, &anyone(), Backend::Postgres, &Vocabulary::new());
         assert_eq!(postgres.sql(), "WHERE r.search_vector @@ to_tsquery('simple', $1)");
         assert_eq!(postgres.texts, vec![(1, "actualizacion:* & erp:*".into())]);
