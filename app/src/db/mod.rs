@@ -120,9 +120,9 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
 }
 
 /// How many of a pool's connections are opened up front and kept open. A new PostgreSQL
-/// connection costs its server a process and cold caches, milliseconds of CPU each: a burst
-/// of requests that had to open them measured twice the latency (BENCHMARKS.md, *Captures*).
-/// A SQLite connection is a file handle, opened when first needed.
+/// connection costs its server a process and cold caches, milliseconds of CPU each, which
+/// the first burst of requests paid (BENCHMARKS.md, *Advances* and *Captures*). A SQLite
+/// connection is a file handle, opened when first needed.
 pub fn warm_connections(backend: Backend, connections: u32) -> u32 {
     match backend {
         Backend::Postgres => connections,
