@@ -71,12 +71,15 @@ fn bind<'q>(query: AnyQuery<'q>, entry: &'q NewEntry) -> AnyQuery<'q> {
 }
 
 /// A stored entry, with the names the log shows.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredEntry {
     pub id: i64,
+    #[sqlx(rename = "occurred_at")]
     pub at: i64,
+    #[sqlx(rename = "full_name")]
     pub user: String,
     pub kind: String,
+    #[sqlx(rename = "step_code")]
     pub step: Option<String>,
     pub time_spent_minutes: Option<i64>,
     pub details: String,
@@ -86,7 +89,7 @@ pub struct StoredEntry {
 
 /// The release's entries, oldest first.
 pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<StoredEntry>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT l.id, l.occurred_at, u.full_name, l.kind, l.step_code, l.time_spent_minutes, l.details, l.snapshot
            FROM execution_log l JOIN users u ON u.id = l.user_id
           WHERE l.release_id = $1
@@ -94,21 +97,7 @@ pub async fn entries(db: &crate::db::Db, release: ReleaseId) -> Result<Vec<Store
     )
     .bind(release.0)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(StoredEntry {
-            id: r.try_get("id")?,
-            at: r.try_get("occurred_at")?,
-            user: r.try_get("full_name")?,
-            kind: r.try_get("kind")?,
-            step: r.try_get("step_code")?,
-            time_spent_minutes: r.try_get("time_spent_minutes")?,
-            details: r.try_get("details")?,
-            snapshot: r.try_get("snapshot")?,
-        })
-    })
-    .collect()
+    .await
 }
 
 /// The release's log as users read it, newest first; each advance carries what changed

@@ -2,10 +2,12 @@
 
 use crate::db::Db;
 use crate::domain::ReleaseId;
-use sqlx::Row;
 
+#[derive(sqlx::FromRow)]
 pub struct StoredVisit {
+    #[sqlx(rename = "step_code")]
     pub step: String,
+    #[sqlx(rename = "group_name")]
     pub group: String,
     pub assignee: Option<String>,
     pub created_at: i64,
@@ -16,7 +18,7 @@ pub struct StoredVisit {
 
 /// Every task of the release, oldest first.
 pub async fn visits(db: &Db, release: ReleaseId) -> Result<Vec<StoredVisit>, sqlx::Error> {
-    sqlx::query(
+    sqlx::query_as(
         "SELECT t.step_code, g.name AS group_name, u.full_name AS assignee, t.created_at,
                 t.captured_at, t.finished_at, t.outcome
            FROM tasks t
@@ -27,18 +29,5 @@ pub async fn visits(db: &Db, release: ReleaseId) -> Result<Vec<StoredVisit>, sql
     )
     .bind(release.0)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(StoredVisit {
-            step: r.try_get("step_code")?,
-            group: r.try_get("group_name")?,
-            assignee: r.try_get("assignee")?,
-            created_at: r.try_get("created_at")?,
-            captured_at: r.try_get("captured_at")?,
-            finished_at: r.try_get("finished_at")?,
-            outcome: r.try_get("outcome")?,
-        })
-    })
-    .collect()
+    .await
 }

@@ -470,7 +470,7 @@ pub async fn advance(
     let next_step_code = next.as_ref().map(|(step, _)| step.clone());
     // The log's picture of the release after the advance, from the row read above: the
     // transaction fails if anything changed since, so the writer's turn stays short.
-    let mut after = Snapshot::from_row(&row)?;
+    let mut after: Snapshot = sqlx::FromRow::from_row(&row)?;
     after.status = advance.status.code().to_owned();
     after.current_step = next_step_code.clone();
     after.row_version = expected_version + 1;
@@ -527,8 +527,9 @@ pub async fn advance(
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })
 }
 
-/// The release as the log keeps it after an advance, for its field-by-field history.
-#[derive(Debug, serde::Serialize)]
+/// The release as the log keeps it after an advance, for its field-by-field history. Its
+/// fields are columns of `load_row`.
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
 struct Snapshot {
     title: String,
     status: String,
@@ -540,24 +541,6 @@ struct Snapshot {
     outcome: Option<String>,
     solution_category_id: Option<i64>,
     useful_information: Option<String>,
-}
-
-impl Snapshot {
-    /// From a row of `load_row`.
-    fn from_row(row: &AnyRow) -> Result<Snapshot, sqlx::Error> {
-        Ok(Snapshot {
-            title: row.try_get("title")?,
-            status: row.try_get("status")?,
-            current_step: row.try_get("current_step")?,
-            priority: row.try_get("priority")?,
-            planned_end: row.try_get("planned_end")?,
-            version_label: row.try_get("version_label")?,
-            row_version: row.try_get("row_version")?,
-            outcome: row.try_get("outcome")?,
-            solution_category_id: row.try_get("solution_category_id")?,
-            useful_information: row.try_get("useful_information")?,
-        })
-    }
 }
 
 /// The release as its form shows it, with the user's access.
