@@ -22,15 +22,56 @@ export LEPTOS_SITE_PKG_DIR := pkg
 export LEPTOS_SITE_ADDR ?= 127.0.0.1:3000
 export LEPTOS_ENV := PROD
 export DATABASE_URL ?= data/releasedesk.db
-# Linking dominates rebuilds: use mold for the native target when it is there.
+# Linking dominates rebuilds: use mold for the native target when it is there. Decided when make
+# starts, and a change of flags rebuilds everything: `build` runs in a sub-make, after `tools`
+# may have installed it. The installs in `tools` get it through MOLD_LINK.
 ifneq ($(shell command -v mold 2>/dev/null),)
 export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS := -C link-arg=-fuse-ld=mold
 endif
+MOLD_LINK = CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="$$(command -v mold >/dev/null && echo -C link-arg=-fuse-ld=mold)"
+
+# The native crates, as `make build`, the tests and clippy all build them. Cargo gives the
+# dependencies the features that dev-dependencies ask for only when it builds a target that
+# uses them (tests, examples), so the tests compiled hyper, tower, axum, the Leptos crates and
+# the app again. `--examples` (there are none) makes the server's build resolve features as
+# `cargo test` does: the tests then reuse every dependency it compiled.
+NATIVE_FEATURES := releasedesk-core/server,app/ssr
+NATIVE := --release --no-default-features --package=releasedesk-core --package=app --package=server \
+	--features=$(NATIVE_FEATURES)
+# The same through cargo-leptos, which adds --package=server --bin=releasedesk --release
+# --no-default-features.
+LEPTOS_BIN_ARGS := $(addprefix --bin-cargo-args=,--package=releasedesk-core --package=app \
+	--features=$(NATIVE_FEATURES) --examples)
+
+# cargo-leptos's own release profile (fat LTO, one codegen unit) makes its install the longest
+# step of a cold `make test`; here it starts cargo, wasm-bindgen and wasm-opt, and splits and
+# minifies a few megabytes. OpenSSL (for `cargo leptos new` only) from the system, not built.
+CARGO_LEPTOS_INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=1
 
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/releasedesk
 APT_UPDATED := $(HOME)/.cache/releasedesk/apt-updated
 
-.PHONY: help run build test test-rust test-e2e test-bench tools test-tools bench-tools bench clean
+# The last site built (wasm, JS, CSS, public files), outside the clone, with the hash of what it
+# was built from: while that hash holds, `make build` copies it to LEPTOS_SITE_ROOT instead of
+# rerunning cargo, wasm-bindgen and wasm-opt (80-110 s) for the wasm. The server is always
+# given to cargo, which finds what changed in it.
+SITE_CACHE := $(CARGO_TARGET_DIR)/site-cache
+# What the site is built from: every file git shows (tracked, or untracked and not ignored, so
+# that local edits count) except the server's code, tests and docs; the tools; the settings.
+# Outside a git checkout it changes on every call, so the site is always built.
+SITE_INPUTS_HASH = { \
+	git rev-parse --git-dir >/dev/null 2>&1 || date +%s%N; \
+	git ls-files -z --cached --others --exclude-standard -- . ':!server/src' ':!server/tests' \
+		':!end2end' ':!bench' ':!.ci' ':!*.md' | LC_ALL=C sort -zu | xargs -0 -r sha256sum -- 2>&1 || true; \
+	rustc -vV; cargo leptos --version; wasm-bindgen --version; wasm-opt --version; \
+	cat $(HOME)/.cargo/config.toml 2>/dev/null || true; \
+	env | grep -E '^(LEPTOS_|RUSTFLAGS=|CARGO_ENCODED_RUSTFLAGS=|CARGO_BUILD_|CARGO_PROFILE_|CARGO_TARGET_WASM32)' \
+		| grep -v '^LEPTOS_SITE_ADDR=' | LC_ALL=C sort || true; \
+	} 2>&1 | sha256sum | cut -d' ' -f1
+SITE_MANIFEST = (cd $(SITE_CACHE)/site && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum --)
+
+.PHONY: help run build build-release lint test test-rust test-e2e test-bench tools test-tools bench-tools bench clean
 
 help:
 	@echo "make run    build and serve ReleaseDesk with demo data on http://$(LEPTOS_SITE_ADDR)"
@@ -38,15 +79,21 @@ help:
 	@echo "make bench  measure throughput, latency, bundle size and memory (BENCH_RELEASES=100000)"
 
 ## Build tools: the wasm target, cargo-leptos, wasm-bindgen-cli and an offline wasm-opt.
+## mold first, so that the installs link with it. wasm-bindgen-cli without TLS (ring, rustls),
+## which only its test runner could use: the build runs `wasm-bindgen` alone.
 tools:
+	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" \
-		|| cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION)
+	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || { \
+		pkg-config --exists openssl 2>/dev/null \
+			|| $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true; \
+		if pkg-config --exists openssl 2>/dev/null; then export OPENSSL_NO_VENDOR=1; fi; \
+		$(MOLD_LINK) $(CARGO_LEPTOS_INSTALL_ENV) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); }
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
-		|| cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+		|| $(MOLD_LINK) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) \
+			--no-default-features --bin wasm-bindgen
 	@wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)" \
 		|| npm install --global --no-fund --no-audit binaryen@$(BINARYEN_VERSION)
-	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true
 
 ## Debian packages, installed once: `make apt-install PACKAGES="a b"`.
 apt-install:
@@ -62,13 +109,43 @@ test-tools: tools
 ## Release build. `--split` puts the pages opened after the list (a release, the charts,
 ## registration, password) in wasm chunks that the browser loads when it first opens them.
 build: tools
-	cargo leptos build --release --split
+	@$(MAKE) --no-print-directory build-release
+
+## The site from SITE_CACHE when its inputs have not changed (and its files are intact), else
+## built and kept there; the hash is kept only if the inputs did not change during the build.
+build-release:
+	@inputs=$$($(SITE_INPUTS_HASH)); \
+	if [ "$$inputs" = "$$(cat $(SITE_CACHE)/inputs.sha256 2>/dev/null)" ] \
+		&& $(SITE_MANIFEST) 2>/dev/null | cmp -s - $(SITE_CACHE)/site.sha256; then \
+		echo "Site unchanged since its last build: reusing $(SITE_CACHE)/site"; \
+		diff -rq $(SITE_CACHE)/site $(LEPTOS_SITE_ROOT) >/dev/null 2>&1 || { rm -rf $(LEPTOS_SITE_ROOT); \
+			mkdir -p $(dir $(LEPTOS_SITE_ROOT)); cp -a $(SITE_CACHE)/site $(LEPTOS_SITE_ROOT); }; \
+		(set -x; cargo leptos build --release --split --server-only $(LEPTOS_BIN_ARGS)); \
+	else \
+		rm -f $(SITE_CACHE)/inputs.sha256; \
+		(set -x; cargo leptos build --release --split $(LEPTOS_BIN_ARGS)); \
+		rm -rf $(SITE_CACHE); mkdir -p $(SITE_CACHE); cp -a $(LEPTOS_SITE_ROOT) $(SITE_CACHE)/site; \
+		$(SITE_MANIFEST) > $(SITE_CACHE)/site.sha256; \
+		if [ "$$inputs" = "$$($(SITE_INPUTS_HASH))" ]; then echo "$$inputs" > $(SITE_CACHE)/inputs.sha256; \
+		else echo "Inputs changed during the build: the next build rebuilds the site"; fi; \
+	fi
+
+## Formatting, then clippy on the native crates as the tests build them and on the wasm. In
+## release and in cargo-leptos's target directory and profile, clippy reuses the builds' build
+## scripts and proc macros, and adds one check of the dependencies. rust-toolchain.toml brings
+## clippy, rustfmt and the wasm target.
+lint:
+	cargo fmt --all --check
+	cargo clippy $(NATIVE) --all-targets -- -D warnings
+	cargo clippy --package=app --lib --no-default-features --features=hydrate --target=wasm32-unknown-unknown \
+		--profile=wasm-release --target-dir=$(CARGO_TARGET_DIR)/front -- -D warnings
 
 run: build
 	@mkdir -p data
 	$(SERVER_BIN) serve --demo
 
 test: test-tools
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory build
 	$(MAKE) --no-print-directory test-rust
 	$(MAKE) --no-print-directory test-e2e
@@ -76,9 +153,9 @@ test: test-tools
 
 ## Unit tests, database and server-function tests on SQLite and a throw-away PostgreSQL.
 ## In release: they reuse the dependencies `make build` compiled, and hash passwords fast.
+## One invocation, as NATIVE (see above); `--tests`: unit and integration tests, no doctests.
 test-rust:
-	cargo test --release -p app --features ssr --lib
-	cargo test --release -p server --no-fail-fast
+	cargo test $(NATIVE) --tests --no-fail-fast
 
 ## Browser tests against a release build serving a fresh demo database.
 test-e2e:

@@ -3,8 +3,8 @@
 //! pass unnoticed; here any field the function does not take makes the request a 400.
 //! Responses: plain JSON, read from text as resources read what the server rendered.
 
-use leptos::server_fn::Bytes;
 use leptos::server_fn::codec::Post;
+use leptos::server_fn::Bytes;
 use leptos::server_fn::{ContentType, Decodes, Encodes, Format, FormatType};
 use serde::{de::DeserializeOwned, Serialize};
 

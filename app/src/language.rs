@@ -4,7 +4,7 @@
 use crate::domain::flow::Refusal;
 use crate::domain::validation::{Field, FieldError, Problem};
 use crate::domain::{Localized, Permission, Status};
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
@@ -139,21 +139,21 @@ pub fn priority_label(locale: Locale, priority: i64) -> &'static str {
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
-    match error {
-        AppError::Unauthenticated => view! { {t!(i18n, error.unauthenticated)} }.into_any(),
-        AppError::BadCredentials => view! { {t!(i18n, error.bad_credentials)} }.into_any(),
-        AppError::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
-        AppError::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
-        AppError::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
-        AppError::TooManyAttempts { retry_after_seconds } => {
+    match error.0 {
+        Error::Unauthenticated => view! { {t!(i18n, error.unauthenticated)} }.into_any(),
+        Error::BadCredentials => view! { {t!(i18n, error.bad_credentials)} }.into_any(),
+        Error::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
+        Error::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
+        Error::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
+        Error::TooManyAttempts { retry_after_seconds } => {
             let minutes = retry_after_seconds.div_ceil(60).max(1);
             view! { {t!(i18n, error.too_many_attempts, minutes)} }.into_any()
         }
-        AppError::CrossSite => view! { {t!(i18n, error.cross_site)} }.into_any(),
-        AppError::TooLarge => view! { {t!(i18n, error.too_large)} }.into_any(),
-        AppError::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
-        AppError::Invalid(error) => invalid_message(i18n, error),
-        AppError::Refused { refusal } => match refusal {
+        Error::CrossSite => view! { {t!(i18n, error.cross_site)} }.into_any(),
+        Error::TooLarge => view! { {t!(i18n, error.too_large)} }.into_any(),
+        Error::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
+        Error::Invalid(error) => invalid_message(i18n, error),
+        Error::Refused { refusal } => match refusal {
             Refusal::FlowEnded => view! { {t!(i18n, error.flow_ended)} }.into_any(),
             Refusal::Suspended => view! { {t!(i18n, error.suspended)} }.into_any(),
             Refusal::NotInGroup { group } => view! { {t!(i18n, error.not_in_group, group)} }.into_any(),

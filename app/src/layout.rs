@@ -3,7 +3,7 @@
 
 use crate::auth::api::current_user;
 use crate::auth::LogoutButton;
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
 use leptos::prelude::*;
@@ -67,7 +67,7 @@ pub fn Layout() -> impl IntoView {
     provide_context::<Flash>(RwSignal::new(None));
     // A session that ends while a page is open sends the user to log in again.
     Effect::new(move |_| {
-        if let Some(Err(AppError::Unauthenticated)) = user.get() {
+        if let Some(Err(AppError(Error::Unauthenticated))) = user.get() {
             let _ = window().location().set_href("/login");
         }
     });

@@ -14,9 +14,6 @@ pub use i18n_generated::i18n;
 
 pub mod auth;
 pub mod codec;
-#[cfg(feature = "ssr")]
-pub mod db;
-pub mod domain;
 pub mod error;
 pub mod execution_log;
 pub mod flow_view;
@@ -30,6 +27,8 @@ pub mod release_list;
 #[cfg(feature = "ssr")]
 pub mod security;
 pub mod widgets;
+
+pub use releasedesk_core::domain;
 
 use crate::i18n::*;
 use leptos::prelude::*;

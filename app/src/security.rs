@@ -2,14 +2,14 @@
 //! of rendered pages, the refusal of state-changing requests sent by other sites, and clear
 //! answers (in the user's language) when a body is too large or the database is down.
 
-use crate::error::AppError;
+use crate::error::Error;
 use crate::i18n::{td_string, Locale};
-use leptos_i18n::Locale as _;
 use crate::language::LANGUAGE_COOKIE;
 use axum::extract::Request;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
+use leptos_i18n::Locale as _;
 use std::time::Duration;
 
 /// The largest request body any form of the app sends, with a wide margin.
@@ -54,10 +54,10 @@ pub async fn screen_requests(request: Request, next: Next) -> Response {
     let changes_state = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state && is_cross_site(request.headers()) {
         tracing::warn!(path = %request.uri().path(), origin = ?request.headers().get(header::ORIGIN), "cross-site request refused");
-        return error_response(AppError::CrossSite);
+        return error_response(Error::CrossSite);
     }
     if changes_state && request.uri().path().starts_with("/api/") && !has_server_function_body(request.headers()) {
-        return error_response(AppError::Request { message: "the body must be JSON or a form".into() });
+        return error_response(Error::Request { message: "the body must be JSON or a form".into() });
     }
     next.run(request).await
 }
@@ -84,17 +84,17 @@ fn is_cross_site(headers: &HeaderMap) -> bool {
 /// Turns the bare failures of the layers below into answers a user can read: a body over
 /// the limit gets the translated "too large" error, and a failure while the database is
 /// unreachable (including the session store's) becomes 503 instead of 500.
-pub async fn explain_failures(db: crate::db::Db, request: Request, next: Next) -> Response {
+pub async fn explain_failures(db: releasedesk_core::store::Db, request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let locale = request_locale(request.headers());
     let response = next.run(request).await;
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if is_api && !response.headers().contains_key("serverfnerror") => {
-            error_response(AppError::TooLarge)
+            error_response(Error::TooLarge)
         }
         StatusCode::INTERNAL_SERVER_ERROR if !database_answers(&db).await => {
             if is_api {
-                error_response(AppError::Unavailable)
+                error_response(Error::Unavailable)
             } else {
                 unavailable_page(locale)
             }
@@ -103,14 +103,13 @@ pub async fn explain_failures(db: crate::db::Db, request: Request, next: Next) -
     }
 }
 
-async fn database_answers(db: &crate::db::Db) -> bool {
-    let probe = sqlx::query("SELECT 1").execute(&db.pool);
-    matches!(tokio::time::timeout(Duration::from_secs(2), probe).await, Ok(Ok(_)))
+async fn database_answers(db: &releasedesk_core::store::Db) -> bool {
+    matches!(tokio::time::timeout(Duration::from_secs(2), db.ping()).await, Ok(Ok(())))
 }
 
 /// An error as a server function sends it: JSON, marked as a server-function error, with
 /// the error's status. The UI translates it.
-pub fn error_response(error: AppError) -> Response {
+pub fn error_response(error: Error) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
     let body = serde_json::to_string(&error).unwrap_or_default();
     let mut response = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
@@ -155,7 +154,10 @@ mod tests {
     use super::*;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs.iter().map(|(name, value)| (header::HeaderName::from_static(name), HeaderValue::from_static(value))).collect()
+        pairs
+            .iter()
+            .map(|(name, value)| (header::HeaderName::from_static(name), HeaderValue::from_static(value)))
+            .collect()
     }
 
     #[test]
@@ -178,7 +180,10 @@ mod tests {
     #[test]
     fn server_functions_read_only_json_and_forms() {
         assert!(has_server_function_body(&headers(&[("content-type", "application/json")])));
-        assert!(has_server_function_body(&headers(&[("content-type", "application/x-www-form-urlencoded; charset=UTF-8")])));
+        assert!(has_server_function_body(&headers(&[(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=UTF-8"
+        )])));
         assert!(!has_server_function_body(&headers(&[("content-type", "text/plain")])));
         assert!(!has_server_function_body(&headers(&[("content-type", "multipart/form-data; boundary=x")])));
         assert!(!has_server_function_body(&headers(&[])));
@@ -195,8 +200,14 @@ mod tests {
     #[test]
     fn a_request_outside_the_app_is_answered_in_the_users_language() {
         assert_eq!(request_locale(&headers(&[("accept-language", "pt-BR,pt;q=0.9")])), Locale::pt);
-        assert_eq!(request_locale(&headers(&[("cookie", "a=b; releasedesk_lang=pt"), ("accept-language", "es")])), Locale::pt);
-        assert_eq!(request_locale(&headers(&[("cookie", "releasedesk_lang=es"), ("accept-language", "pt")])), Locale::es);
+        assert_eq!(
+            request_locale(&headers(&[("cookie", "a=b; releasedesk_lang=pt"), ("accept-language", "es")])),
+            Locale::pt
+        );
+        assert_eq!(
+            request_locale(&headers(&[("cookie", "releasedesk_lang=es"), ("accept-language", "pt")])),
+            Locale::es
+        );
         assert_eq!(request_locale(&headers(&[])), Locale::es);
     }
 }

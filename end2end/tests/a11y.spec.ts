@@ -1,11 +1,12 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { LABELS, type Language, login, listLive, formLive, rowOf } from './helpers';
+import { LABELS, type Language, login, listLive, formLive, rowOf, text } from './helpers';
 
-const TABS = {
-  es: ['Problemas', 'Conocimiento', 'Media definitiva', 'Papeles/Responsabilidades', 'Cambios', 'Relacionados'],
-  pt: ['Problemas', 'Conhecimento', 'Mídia definitiva', 'Papéis/Responsabilidades', 'Mudanças', 'Relacionados'],
-} as const;
+/** The relation tabs, in the form's order. */
+const TAB_KEYS = [
+  'relations.problems', 'relations.knowledge', 'relations.media', 'relations.roles', 'relations.changes', 'relations.related',
+];
+const TABS = { es: TAB_KEYS.map((key) => text('es', key)), pt: TAB_KEYS.map((key) => text('pt', key)) };
 
 /** No serious or critical axe-core violation on what the page shows now. */
 async function expectAccessible(page: Page, what: string) {
@@ -55,7 +56,7 @@ for (const lang of ['es', 'pt'] as const) {
       await page.getByRole('menuitem', { name: l.delegate, exact: true }).click();
       await expect(page.getByRole('dialog').getByLabel(l.group)).toBeVisible();
       await expectAccessible(page, 'delegate dialog');
-      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.dialogCancel, exact: true }).click();
       await expect(page.getByRole('dialog')).toBeHidden();
       await row.getByRole('button', { name: l.open }).click();
       await expect(page.getByRole('dialog')).toBeVisible();
@@ -94,7 +95,7 @@ for (const lang of ['es', 'pt'] as const) {
       await page.getByRole('menuitem', { name: l.suspend, exact: true }).click();
       await expect(page.getByRole('dialog').getByLabel(l.justification)).toBeVisible();
       await expectAccessible(page, 'suspend dialog');
-      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.dialogCancel, exact: true }).click();
       await page.goto('/releases/new');
       await expectAccessible(page, 'registration');
     });
@@ -118,10 +119,10 @@ for (const lang of ['es', 'pt'] as const) {
       await closeDialog(page, lang);
       // A problem, linked, then the unlink confirmation (dismissed).
       panel = await linkFirstHit(page, problems, 'caida');
-      await panel.getByRole('button', { name: 'Desvincular' }).click();
+      await panel.getByRole('button', { name: text(lang, 'relations.unlink') }).click();
       await expect(page.getByRole('dialog')).toBeVisible();
       await expectAccessible(page, 'unlink confirmation');
-      await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.dialogCancel, exact: true }).click();
       await expect(page.getByRole('dialog')).toBeHidden();
 
       // The manager's dialogs, each dismissed without acting.
@@ -135,7 +136,7 @@ for (const lang of ['es', 'pt'] as const) {
         await page.getByRole('menuitem', { name: l[action], exact: true }).click();
         await expect(page.getByRole('dialog')).toBeVisible();
         await expectAccessible(page, `${action} dialog`);
-        await page.getByRole('dialog').getByRole('button', { name: l.cancel, exact: true }).click();
+        await page.getByRole('dialog').getByRole('button', { name: l.dialogCancel, exact: true }).click();
         await expect(page.getByRole('dialog')).toBeHidden();
       }
     });

@@ -1,7 +1,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import {
   LABELS, type Language, login, openReleaseListFromMenu, showWaitingForMyGroups, firstNumber,
-  openAndCapture, chooseOption, rowOf, formLive,
+  openAndCapture, chooseOption, rowOf, formLive, pattern,
 } from './helpers';
 
 /** The seed procedure, step by step, in one language. Returns the release's number. */
@@ -48,7 +48,7 @@ async function executeRelease(page: Page, lang: Language, user: string): Promise
   // Newest first: the execution step's advance heads the log.
   const advance = page.getByRole('dialog', { name: l.log }).getByRole('row').filter({ hasText: l.logAdvanced }).first();
   await expect(advance).toContainText(user === 'ana' ? 'Ana' : 'João');
-  await expect(advance).toContainText(/\d+ min/);
+  await expect(advance).toContainText(pattern(lang, 'log.minutes', { minutes: /\d+/ }, { whole: false }));
   return number;
 }
 

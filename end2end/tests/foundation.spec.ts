@@ -1,18 +1,22 @@
 import { test, expect } from '@playwright/test';
-import { LABELS, login, openReleaseListFromMenu, search, hydrated } from './helpers';
+import { LABELS, login, openReleaseListFromMenu, search, hydrated, text, format, pattern } from './helpers';
+
+/** The list's range, "first–last de total", in Spanish. */
+const range = (first: number, last: number, total: number) => format('es', 'list.range', { first, last, total });
 
 test('ana logs in, finds releases, pages, and switches to Portuguese without losing her search', async ({ page }) => {
   await login(page, 'ana', 'es');
   await openReleaseListFromMenu(page, 'es');
   const table = page.getByRole('table');
 
-  await expect(page.getByText(/^1–25 de \d+$/)).toBeVisible();
-  const total = Number((await page.getByText(/^1–25 de \d+$/).textContent())!.split(' de ')[1]);
+  const firstPage = pattern('es', 'list.range', { first: 1, last: 25, total: /(\d+)/ });
+  await expect(page.getByText(firstPage)).toBeVisible();
+  const total = Number((await page.getByText(firstPage).textContent())!.match(firstPage)![1]);
   expect(total).toBeGreaterThanOrEqual(30);
 
   // By number.
   await search(page, 'es', '7');
-  await expect(page.getByText('1–1 de 1')).toBeVisible();
+  await expect(page.getByText(range(1, 1, 1))).toBeVisible();
   await expect(table.getByRole('rowheader', { name: '7', exact: true })).toBeVisible();
 
   // By a word of the title, typed without its accent.
@@ -24,14 +28,14 @@ test('ana logs in, finds releases, pages, and switches to Portuguese without los
 
   // Paging forward.
   await search(page, 'es', '');
-  await expect(page.getByText(`1–25 de ${total}`)).toBeVisible();
+  await expect(page.getByText(range(1, 25, total))).toBeVisible();
   await page.getByRole('link', { name: LABELS.es.next }).click();
-  await expect(page.getByText(`26–${Math.min(50, total)} de ${total}`)).toBeVisible();
+  await expect(page.getByText(range(26, Math.min(50, total), total))).toBeVisible();
 
   // Switch language with text typed (not submitted) in the search field.
   const field = page.getByRole('searchbox', { name: LABELS.es.search });
   await field.fill('texto sin enviar');
-  await page.getByRole('button', { name: 'PT', exact: true }).click();
+  await page.getByRole('button', { name: text('es', 'header.lang_pt'), exact: true }).click();
   await expect(page.getByRole('heading', { name: LABELS.pt.listTitle })).toBeVisible();
   await expect(page.getByLabel(LABELS.pt.status, { exact: true })).toBeVisible();
   await expect(page.getByRole('searchbox', { name: LABELS.pt.search })).toHaveValue('texto sin enviar');
@@ -41,7 +45,7 @@ test('ana logs in, finds releases, pages, and switches to Portuguese without los
   await page.reload();
   await expect(page.getByRole('heading', { name: LABELS.pt.listTitle })).toBeVisible();
   await hydrated(page);
-  await page.getByRole('button', { name: 'ES', exact: true }).click();
+  await page.getByRole('button', { name: text('pt', 'header.lang_es'), exact: true }).click();
   await expect(page.getByRole('heading', { name: LABELS.es.listTitle })).toBeVisible();
 });
 
@@ -51,15 +55,15 @@ test.describe('a first visit with Accept-Language pt-BR', () => {
   test('is served in Portuguese', async ({ page }) => {
     const response = await page.goto('/login');
     const html = await response!.text();
-    expect(html).toContain('Usuário');
-    await expect(page.getByLabel('Usuário', { exact: true })).toBeVisible();
-    await expect(page.getByLabel('Senha', { exact: true })).toBeVisible();
-    await expect(page.getByRole('button', { name: 'Entrar' })).toBeVisible();
+    expect(html).toContain(LABELS.pt.username);
+    await expect(page.getByLabel(LABELS.pt.username, { exact: true })).toBeVisible();
+    await expect(page.getByLabel(LABELS.pt.password, { exact: true })).toBeVisible();
+    await expect(page.getByRole('button', { name: LABELS.pt.enter })).toBeVisible();
   });
 });
 
 test('an anonymous visitor of the list is sent to log in', async ({ page }) => {
   await page.goto('/releases');
   await expect(page).toHaveURL(/\/login$/);
-  await expect(page.getByLabel('Contraseña', { exact: true })).toBeVisible();
+  await expect(page.getByLabel(LABELS.es.password, { exact: true })).toBeVisible();
 });

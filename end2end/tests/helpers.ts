@@ -1,50 +1,116 @@
 import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 export const PASSWORD = 'demo1234';
 
-/** The labels a user reads in each language (SPEC §4). */
-export const LABELS = {
-  es: {
-    username: 'Usuario', password: 'Contraseña', enter: 'Entrar',
-    processes: 'Procesos', management: 'Gestión de Liberación', release: 'Liberación',
-    listTitle: 'Liberaciones', search: 'Buscar', status: 'Estado', next: 'Página siguiente',
-    open: 'Abrir', apply: 'Aplicar', scope: 'Mostrar', myGroups: 'Mis grupos', approved: 'Aprobada',
-    confirm: 'Confirmar', closure: 'Cierre', resolved: 'Resuelto', notResolved: 'No resuelto',
-    category: 'Categoría de solución', usefulInfo: 'Información útil', options: 'Opciones',
-    saveAdvance: 'Guardar y avanzar flujo', saveKeep: 'Guardar y mantener la tarea actual',
-    log: 'Registro de Ejecución', flow: 'Ver flujo', close: 'Cerrar', saved: 'Liberación guardada',
-    statusResolved: 'Resuelta', statusNotResolved: 'No resuelta', statusClosed: 'Cerrada',
-    review: 'Revisión', authorization: 'Autorización de ejecución', unassigned: 'Sin asignar',
-    logSaved: 'Guardada', logAdvanced: 'Flujo avanzado', accept: 'Aceptar',
-    action: 'Acción', delegate: 'Delegar', suspend: 'Suspender', reactivate: 'Reactivar',
-    reopen: 'Reabrir', cancel: 'Cancelar', justification: 'Justificación', complement: 'Complemento',
-    reason: 'Motivo', group: 'Grupo', responsible: 'Responsable', mine: 'Asignadas a mí',
-    statusSuspended: 'Suspendida', statusCancelled: 'Cancelada', statusApproved: 'Aprobada',
-    suspendedNotice: 'La liberación está suspendida.', listView: 'Gestión', chartsView: 'Gráficos',
-    byStatus: 'Por estado', all: 'Todas', logSuspended: 'Liberación suspendida', logReactivated: 'Liberación reactivada',
-  },
-  pt: {
-    username: 'Usuário', password: 'Senha', enter: 'Entrar',
-    processes: 'Processos', management: 'Gerência de Liberação', release: 'Liberação',
-    listTitle: 'Liberações', search: 'Buscar', status: 'Situação', next: 'Próxima página',
-    open: 'Abrir', apply: 'Aplicar', scope: 'Mostrar', myGroups: 'Meus grupos', approved: 'Aprovada',
-    confirm: 'Confirmar', closure: 'Fechamento', resolved: 'Resolvida', notResolved: 'Não resolvida',
-    category: 'Categoria de solução', usefulInfo: 'Informações úteis', options: 'Opções',
-    saveAdvance: 'Gravar e avançar o fluxo', saveKeep: 'Gravar e manter a tarefa atual',
-    log: 'Registro de Execução', flow: 'Visualizar fluxo', close: 'Fechar', saved: 'Liberação gravada',
-    statusResolved: 'Resolvida', statusNotResolved: 'Não resolvida', statusClosed: 'Fechada',
-    review: 'Revisão', authorization: 'Autorização de execução', unassigned: 'Não atribuída',
-    logSaved: 'Gravada', logAdvanced: 'Fluxo avançado', accept: 'Aceitar',
-    action: 'Ação', delegate: 'Delegar', suspend: 'Suspender', reactivate: 'Reativar',
-    reopen: 'Reabrir', cancel: 'Cancelar', justification: 'Justificativa', complement: 'Complemento',
-    reason: 'Motivo', group: 'Grupo', responsible: 'Responsável', mine: 'Atribuídas a mim',
-    statusSuspended: 'Suspensa', statusCancelled: 'Cancelada', statusApproved: 'Aprovada',
-    suspendedNotice: 'A liberação está suspensa.', listView: 'Gerenciamento', chartsView: 'Gráficos',
-    byStatus: 'Por situação', all: 'Todas', logSuspended: 'Liberação suspensa', logReactivated: 'Liberação reativada',
-  },
+export type Language = 'es' | 'pt';
+
+/** A leptos_i18n locale file: namespaces of messages, nested. */
+interface Messages { readonly [key: string]: string | Messages }
+
+/** The app's own texts, app/locales/<lang>.json, read once when the tests load. */
+const LOCALES: Record<Language, Messages> = { es: readLocale('es'), pt: readLocale('pt') };
+
+function readLocale(lang: Language): Messages {
+  return JSON.parse(readFileSync(resolve(__dirname, '../../app/locales', `${lang}.json`), 'utf8'));
+}
+
+/** The message at `key`, a dotted path such as 'list.open', with its `{{ name }}`s as they are. */
+function message(lang: Language, key: string): string {
+  let node: string | Messages | undefined = LOCALES[lang];
+  for (const part of key.split('.')) node = typeof node === 'object' ? node[part] : undefined;
+  if (typeof node !== 'string') throw new Error(`app/locales/${lang}.json has no text at "${key}"`);
+  return node;
+}
+
+/** The text the app shows for `key`, a message without values to fill in. */
+export function text(lang: Language, key: string): string {
+  const value = message(lang, key);
+  if (value.includes('{{')) throw new Error(`"${key}" (${lang}) takes values: use format()`);
+  return value;
+}
+
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+
+function valueOf<T>(lang: Language, key: string, values: Record<string, T>, name: string): T {
+  if (!Object.prototype.hasOwnProperty.call(values, name)) throw new Error(`"${key}" (${lang}) needs a value for ${name}`);
+  return values[name];
+}
+
+/** The message at `key` with each `{{ name }}` replaced by `values[name]`. */
+export function format(lang: Language, key: string, values: Record<string, string | number>): string {
+  return message(lang, key).replace(PLACEHOLDER, (_, name: string) => String(valueOf(lang, key, values, name)));
+}
+
+/**
+ * A pattern matching the message at `key`, each `{{ name }}` replaced by `values[name]` (a RegExp
+ * stands for its pattern): the whole text, or with `whole: false` anywhere in it.
+ */
+export function pattern(
+  lang: Language, key: string, values: Record<string, string | number | RegExp>, { whole = true } = {},
+): RegExp {
+  const literal = (part: string) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const parts = message(lang, key).split(PLACEHOLDER);
+  // split() with a capturing group: literal text at even indexes, placeholder names at odd ones.
+  const source = parts.map((part, i) => {
+    if (i % 2 === 0) return literal(part);
+    const value = valueOf(lang, key, values, part);
+    return value instanceof RegExp ? value.source : literal(String(value));
+  });
+  return new RegExp(whole ? `^${source.join('')}$` : source.join(''));
+}
+
+/** `pieces[lang]`, once checked to be part of the message at `key`: for a test that looks for part of a longer message. */
+export function fragment(lang: Language, key: string, pieces: Record<Language, string>): string {
+  const piece = pieces[lang];
+  if (!message(lang, key).includes(piece)) throw new Error(`"${key}" (${lang}) does not contain "${piece}"`);
+  return piece;
+}
+
+/** Where a label comes from: a key of the locale files, or a function of the language for what is built or typed. */
+export type Source = string | ((lang: Language) => string);
+
+/** Each name's text in each language, from `sources`. Throws, when the tests load, on a key the locale files lack. */
+export function localized<T extends Record<string, Source>>(sources: T): Record<Language, { readonly [K in keyof T]: string }> {
+  const build = (lang: Language) => Object.fromEntries(
+    Object.entries(sources).map(([name, source]) => [name, typeof source === 'string' ? text(lang, source) : source(lang)]),
+  ) as { readonly [K in keyof T]: string };
+  return { es: build('es'), pt: build('pt') };
+}
+
+/**
+ * Names of steps and outcomes of the release flow, which live in flows/release.toml, not in the
+ * locale files. Typed here: end2end has no TOML parser among its dependencies.
+ */
+export const FLOW = {
+  es: { authorization: 'Autorización de ejecución', execution: 'Ejecución', review: 'Revisión', accept: 'Aceptar' },
+  pt: { authorization: 'Autorização de execução', execution: 'Execução', review: 'Revisão', accept: 'Aceitar' },
 } as const;
 
-export type Language = keyof typeof LABELS;
+/** The labels a user reads in each language (SPEC §4), from app/locales/<lang>.json. */
+export const LABELS = localized({
+  username: 'login.username', password: 'login.password', enter: 'login.submit',
+  processes: 'menu.processes', management: 'menu.release_management', release: 'menu.release',
+  listTitle: 'list.title', search: 'list.search', status: 'list.status_filter', next: 'list.next',
+  open: 'list.open', apply: 'list.apply', scope: 'list.scope', myGroups: 'list.scope_groups', approved: 'status.approved',
+  confirm: 'dialog.confirm', closure: 'closure.title', resolved: 'closure.resolved', notResolved: 'closure.not_resolved',
+  category: 'field.solution_category', usefulInfo: 'field.useful_information', options: 'options.title',
+  saveAdvance: 'options.save_advance', saveKeep: 'options.save_keep',
+  log: 'log.title', flow: 'flow.view', close: 'dialog.close',
+  // The first sentence of options.saved, "Liberación guardada. La tarea sigue asignada a usted."
+  saved: (lang) => fragment(lang, 'options.saved', { es: 'Liberación guardada', pt: 'Liberação gravada' }),
+  statusResolved: 'status.resolved', statusNotResolved: 'status.not_resolved', statusClosed: 'status.closed',
+  review: (lang) => FLOW[lang].review, authorization: (lang) => FLOW[lang].authorization, unassigned: 'list.unassigned',
+  logSaved: 'log.saved', logAdvanced: 'log.advanced', accept: (lang) => FLOW[lang].accept,
+  action: 'action.title', delegate: 'action.delegate', suspend: 'action.suspend', reactivate: 'action.reactivate',
+  reopen: 'action.reopen', cancel: 'action.cancel', dialogCancel: 'dialog.cancel',
+  justification: 'field.justification', complement: 'field.complement',
+  reason: 'field.reason', group: 'field.delegate_group', responsible: 'field.delegate_user', mine: 'list.scope_mine',
+  statusSuspended: 'status.suspended', statusCancelled: 'status.cancelled', statusApproved: 'status.approved',
+  suspendedNotice: 'error.suspended', listView: 'list.management', chartsView: 'list.charts',
+  byStatus: 'charts.by_status', all: 'list.scope_all', logSuspended: 'log.suspended', logReactivated: 'log.reactivated',
+});
 
 /** Waits until the app is interactive (hydrated), so clicks reach its handlers. */
 export async function hydrated(page: Page) {

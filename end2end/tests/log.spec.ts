@@ -1,23 +1,22 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LABELS, login, listLive, formLive, PASSWORD } from './helpers';
+import { LABELS, type Language, login, listLive, formLive, PASSWORD, FLOW, localized, text, format } from './helpers';
 
-const LOG = {
-  es: {
-    filter: 'Tipo de ocurrencia', add: 'Registrar ocurrencia', record: 'Guardar ocurrencia', export: 'Exportar CSV',
-    category: 'Categoría *', origin: 'Origen *', minutes: 'Tiempo empleado (min) *', description: 'Descripción *',
-    occurrence: 'Ocurrencia *', userInfo: 'Información para el usuario *', recordedBy: 'Registrado por',
-    manual: 'Ocurrencia manual', changes: 'Cambios en la liberación', header: 'Fecha/Hora,Usuario,Ocurrencia,Tarea',
-    statusChange: 'Estado: Aprobada → Resuelta', execution: 'Ejecución', review: 'Revisión', unassigned: 'Sin asignar',
-  },
-  pt: {
-    filter: 'Tipo de ocorrência', add: 'Registrar ocorrência', record: 'Gravar ocorrência', export: 'Exportar CSV',
-    category: 'Categoria *', origin: 'Origem *', minutes: 'Tempo gasto (min) *', description: 'Descrição *',
-    occurrence: 'Ocorrência *', userInfo: 'Informações ao usuário *', recordedBy: 'Registrado por',
-    manual: 'Ocorrência manual', changes: 'Mudanças na liberação', header: 'Data/Hora,Usuário,Ocorrência,Tarefa',
-    statusChange: 'Situação: Aprovada → Resolvida', execution: 'Execução', review: 'Revisão', unassigned: 'Não atribuída',
-  },
-} as const;
+/** The occurrence form's label of a required field: the field's name, then " *". */
+const required = (key: string) => (lang: Language) => `${text(lang, key)} *`;
+
+const LOG = localized({
+  filter: 'log.filter', add: 'log.add', record: 'log.record', export: 'log.export',
+  category: required('field.occurrence_category'), origin: required('field.occurrence_origin'),
+  minutes: required('field.time_spent'), description: required('field.occurrence_description'),
+  occurrence: required('field.occurrence_text'), userInfo: required('field.user_information'), recordedBy: 'field.recorded_by',
+  manual: 'log.manual', changes: 'log.changes',
+  // The CSV's first columns.
+  header: (lang) => ['log.when', 'log.who', 'log.what', 'log.task'].map((key) => text(lang, key)).join(','),
+  // A change as the log describes it: "<field>: <before> → <after>".
+  statusChange: (lang) => `${text(lang, 'list.status')}: ${text(lang, 'status.approved')} → ${text(lang, 'status.resolved')}`,
+  execution: (lang) => FLOW[lang].execution, review: (lang) => FLOW[lang].review, unassigned: 'list.unassigned',
+});
 
 /** A server function called as the logged-in user of `request` (a browser context's). */
 async function call(request: APIRequestContext, endpoint: string, body: object) {
@@ -112,7 +111,7 @@ for (const lang of ['es', 'pt'] as const) {
       await log.getByLabel(t.filter).selectOption({ label: t.manual });
       const manual = log.getByRole('row').filter({ hasText: `Llamada al proveedor (${lang})` });
       await expect(manual).toContainText('<script>alert(1)</script>');
-      await expect(manual).toContainText('25 min');
+      await expect(manual).toContainText(format(lang, 'log.minutes', { minutes: 25 }));
 
       // The CSV, in the current language, with what was typed kept as text.
       const [download] = await Promise.all([page.waitForEvent('download'), log.getByRole('button', { name: t.export }).click()]);
@@ -136,7 +135,7 @@ for (const lang of ['es', 'pt'] as const) {
       await call(other.request, 'capture_task', { id: first });
       await expect(page.locator('.release-head')).toContainText('João Silva', { timeout: 2_000 });
       // João links a problem: Ana's Problems tab counts it.
-      const problems = page.getByRole('tab', { name: 'Problemas', exact: true }).locator('.count');
+      const problems = page.getByRole('tab', { name: text(lang, 'relations.problems'), exact: true }).locator('.count');
       await expect(problems).toHaveText('0');
       const hits = await call(other.request, 'search_catalogue', { kind: 'problem', text: 'caida', page: 0 });
       await call(other.request, 'link_item', { id: first, kind: 'problem', item: hits.hits[0].id, responsibility: null });

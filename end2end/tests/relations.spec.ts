@@ -1,16 +1,17 @@
 import { test, expect, type Page } from '@playwright/test';
-import { LABELS, type Language, login, showWaitingForMyGroups, firstNumber, openAndCapture } from './helpers';
+import { LABELS, type Language, login, showWaitingForMyGroups, firstNumber, openAndCapture, localized, fragment } from './helpers';
 
-const TABS = {
-  es: { problems: 'Problemas', knowledge: 'Conocimiento', media: 'Media definitiva', roles: 'Papeles/Responsabilidades',
-        changes: 'Cambios', related: 'Relacionados', search: 'Buscar en el catálogo', link: 'Vincular', unlink: 'Desvincular',
-        responsibility: 'Responsabilidad', already: 'ya está vinculado', notLinkable: 'No se puede vincular',
-        linked: 'Vinculado', unlinked: 'Desvinculado', howTo: 'Relacionar información a la liberación' },
-  pt: { problems: 'Problemas', knowledge: 'Conhecimento', media: 'Mídia definitiva', roles: 'Papéis/Responsabilidades',
-        changes: 'Mudanças', related: 'Relacionados', search: 'Buscar no catálogo', link: 'Vincular', unlink: 'Desvincular',
-        responsibility: 'Responsabilidade', already: 'já está vinculado', notLinkable: 'Não é possível vincular',
-        linked: 'Vinculado', unlinked: 'Desvinculado', howTo: 'Relacionar informações à requisição de liberação' },
-} as const;
+const TABS = localized({
+  problems: 'relations.problems', knowledge: 'relations.knowledge', media: 'relations.media', roles: 'relations.roles',
+  changes: 'relations.changes', related: 'relations.related', search: 'relations.search', link: 'relations.link',
+  unlink: 'relations.unlink', responsibility: 'relations.responsibility',
+  // Parts of the refusals error.already_linked and error.change_not_linkable.
+  already: (lang) => fragment(lang, 'error.already_linked', { es: 'ya está vinculado', pt: 'já está vinculado' }),
+  notLinkable: (lang) => fragment(lang, 'error.change_not_linkable', { es: 'No se puede vincular', pt: 'Não é possível vincular' }),
+  linked: 'log.linked', unlinked: 'log.unlinked', howTo: 'help.link_title',
+  // The statuses of changes in the catalogue.
+  registered: 'catalogue.registered', approved: 'catalogue.approved',
+});
 
 async function openTab(page: Page, name: string) {
   await page.getByRole('tab', { name, exact: true }).click();
@@ -60,12 +61,10 @@ async function linkEverything(page: Page, lang: Language, user: string) {
   await expect(await countOf(page, t.roles)).toHaveText('1');
 
   // A Registered change cannot be linked; the message says why.
-  const registered = lang === 'es' ? 'Registrado' : 'Registrado';
-  panel = await linkFirst(page, lang, t.changes, '', registered);
+  panel = await linkFirst(page, lang, t.changes, '', t.registered);
   await expect(panel.getByRole('alert')).toContainText(t.notLinkable);
   await expect(await countOf(page, t.changes)).toHaveText('0');
-  const approved = lang === 'es' ? 'Aprobado' : 'Aprovado';
-  await linkFirst(page, lang, t.changes, '', approved);
+  await linkFirst(page, lang, t.changes, '', t.approved);
   await expect(await countOf(page, t.changes)).toHaveText('1');
 
   // Unlink, with confirmation.

@@ -2,46 +2,35 @@
 //! database, then build the routes with the session layer around them.
 
 use app::auth::session::{auth_layer, require_login_for_pages, session_store};
-use app::db::{connect, flows, Db};
-use app::auth::throttle::LoginThrottle;
 use app::{security, shell, App};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use releasedesk_core::auth::throttle::LoginThrottle;
+use releasedesk_core::commands::Desk;
+use releasedesk_core::live::LiveHub;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 mod rendering;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
-pub async fn open_database(database_url: &str) -> Result<(Db, flows::StoredFlow), String> {
-    let db = connect(database_url).await.map_err(|e| e.to_string())?;
-    let flow = flows::install_release_flow(&db).await.map_err(|e| e.to_string())?;
-    Ok((db, flow))
+pub async fn open_database(database_url: &str) -> Result<Desk, String> {
+    Desk::open(database_url).await.map_err(|e| e.to_string())
 }
 
 /// The whole application: pages, server functions, static files, sessions.
-pub async fn router(
-    db: Db,
-    flow: flows::StoredFlow,
-    options: LeptosOptions,
-    secure_cookies: bool,
-) -> Result<Router, String> {
+pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
     let routes = generate_route_list(App);
+    let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
-    let flows = flows::FlowCache::default();
     let throttle = LoginThrottle::default();
-    let context = {
-        let db = db.clone();
-        move || {
-            provide_context(db.clone());
-            provide_context(flow.clone());
-            provide_context(flows.clone());
-            provide_context(throttle.clone());
-        }
+    let context = move || {
+        provide_context(desk.clone());
+        provide_context(throttle.clone());
     };
-    let live = app::live::LiveHub::start(db.clone());
+    let live = LiveHub::start(db.clone());
     let auth = auth_layer(&db, store, secure_cookies);
     let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
     Ok(Router::new()

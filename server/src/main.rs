@@ -1,10 +1,11 @@
-//! The ReleaseDesk server: configuration, the database, the routes. Everything else lives
-//! in the `app` crate.
+//! The ReleaseDesk server: configuration, the database, the routes. The desk's rules and
+//! commands live in `releasedesk-core`, its pages and server functions in `app`.
 
-use app::db::{demo, redact};
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
+use releasedesk_core::seed::demo;
+use releasedesk_core::store::redact;
 use server::{open_database, router};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -88,9 +89,9 @@ async fn main() -> ExitCode {
 }
 
 async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Result<(), String> {
-    let (db, flow) = open_database(database_url).await?;
+    let desk = open_database(database_url).await?;
     tracing::info!(database = %redact(database_url), "database ready");
-    if load_demo && demo::load_if_empty(&db, &flow).await.map_err(|e| e.to_string())? {
+    if load_demo && demo::load_if_empty(&desk).await.map_err(|e| e.to_string())? {
         println!("Demo data loaded. Users (password {}):", demo::DEMO_PASSWORD);
         for (username, full_name, group, role) in demo::DEMO_USERS {
             println!("  {username:<10} {full_name:<18} {group:<20} {role}");
@@ -98,7 +99,7 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
     }
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
-    let app = router(db, flow, options, secure_cookies).await?;
+    let app = router(desk, options, secure_cookies).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.
     let listener = tokio::net::TcpListener::bind(&address)
@@ -119,26 +120,28 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
 }
 
 async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {
-    let (db, flow) = open_database(database_url).await?;
+    let desk = open_database(database_url).await?;
     let started = std::time::Instant::now();
-    let seeded = app::db::bulk::seed(&db, &flow, releases).await.map_err(|e| e.to_string())?;
+    let seeded = releasedesk_core::seed::bulk::seed(&desk, releases).await.map_err(|e| e.to_string())?;
     tracing::info!(releases = seeded.releases, seconds = started.elapsed().as_secs_f64(), "benchmark data loaded");
     println!("{}", serde_json::to_string(&seeded).map_err(|e| e.to_string())?);
     Ok(())
 }
 
 async fn create_user(database_url: &str, username: &str, full_name: &str, groups: &[String]) -> Result<(), String> {
-    let (db, _) = open_database(database_url).await?;
+    let db = open_database(database_url).await?.db;
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
     let password = password.trim_end_matches(['\r', '\n']);
-    use app::domain::validation::{check_new_password, Problem, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    use releasedesk_core::domain::validation::{check_new_password, Problem, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
     check_new_password(password, password).map_err(|error| match error.problem {
         Problem::TooShort { .. } => format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
         _ => format!("the password may have at most {MAX_PASSWORD_CHARS} characters"),
     })?;
     let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
-    app::auth::db::create_user(&db, username, full_name, password, &groups).await.map_err(|e| e.to_string())?;
+    releasedesk_core::store::users::create_user(&db, username, full_name, password, &groups)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("User {username} created.");
     Ok(())
 }
@@ -146,10 +149,12 @@ async fn create_user(database_url: &str, username: &str, full_name: &str, groups
 async fn create_group(database_url: &str, name: &str, permissions: &[String]) -> Result<(), String> {
     let permissions = permissions
         .iter()
-        .map(|code| app::domain::Permission::from_code(code).ok_or_else(|| format!("`{code}` is not a permission")))
+        .map(|code| {
+            releasedesk_core::domain::Permission::from_code(code).ok_or_else(|| format!("`{code}` is not a permission"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
-    let (db, _) = open_database(database_url).await?;
-    app::auth::db::ensure_group(&db, name, &permissions).await.map_err(|e| e.to_string())?;
+    let db = open_database(database_url).await?.db;
+    releasedesk_core::store::users::ensure_group(&db, name, &permissions).await.map_err(|e| e.to_string())?;
     println!("Group {name} ready.");
     Ok(())
 }

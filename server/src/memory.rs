@@ -78,7 +78,8 @@ fn sqlite_allocates_with_mimalloc() {
     };
     // SAFETY: SQLite copies the methods before returning, and each one is a thin wrapper
     // over the matching mimalloc function with the contract SQLite documents.
-    let code = unsafe { sqlite::sqlite3_config(sqlite::SQLITE_CONFIG_MALLOC, &methods as *const sqlite::sqlite3_mem_methods) };
+    let code =
+        unsafe { sqlite::sqlite3_config(sqlite::SQLITE_CONFIG_MALLOC, &methods as *const sqlite::sqlite3_mem_methods) };
     if code != sqlite::SQLITE_OK {
         tracing::warn!(code, "SQLite keeps its own allocator");
     }

@@ -135,11 +135,13 @@ impl Demo {
             }
         }
         let groups = gestor.call("executor_groups", json!({})).await.json();
-        let n1_group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+        let n1_group =
+            groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
         let first_hit = |kind: &'static str, text: &'static str| {
             let gestor = gestor.clone();
             async move {
-                let hits = gestor.call("search_catalogue", json!({ "kind": kind, "text": text, "page": 0 })).await.json();
+                let hits =
+                    gestor.call("search_catalogue", json!({ "kind": kind, "text": text, "page": 0 })).await.json();
                 hits["hits"][0]["id"].as_i64().unwrap_or_else(|| panic!("a {kind} in the demo: {hits}"))
             }
         };
@@ -205,8 +207,9 @@ impl Demo {
     /// The arguments of a call that would succeed if the caller were allowed.
     fn arguments(&self, endpoint: &str, role: Option<&str>, release: Option<Release>) -> String {
         let (id, version) = release.map_or((0, 0), |r| (r.id, r.version));
-        let password = support::urlencode(app::db::demo::DEMO_PASSWORD);
-        let closure = json!({ "outcome": "resolved", "solution_category": self.category, "useful_information": "Desplegado" });
+        let password = support::urlencode(releasedesk_core::seed::demo::DEMO_PASSWORD);
+        let closure =
+            json!({ "outcome": "resolved", "solution_category": self.category, "useful_information": "Desplegado" });
         let list = json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } });
         let json = match endpoint {
             "login" => return format!("username={}&password={password}", role.unwrap_or("consultor")),
@@ -294,7 +297,14 @@ async fn every_server_function_allows_exactly_whom_it_should(backend: Backend) {
 }
 
 /// A refusal is an error the UI can translate, and tells nothing the caller did not send.
-fn check_refusal(client: &Client, endpoint: &str, who: &str, arguments: &str, answer: &support::Answer, wrong: &mut Vec<String>) {
+fn check_refusal(
+    client: &Client,
+    endpoint: &str,
+    who: &str,
+    arguments: &str,
+    answer: &support::Answer,
+    wrong: &mut Vec<String>,
+) {
     let body = answer.json();
     if serde_json::from_value::<app::error::AppError>(body.clone()).is_err() {
         wrong.push(format!("{endpoint} as {who}: the refusal is not an AppError: {}", answer.text));

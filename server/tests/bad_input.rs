@@ -21,7 +21,13 @@ struct BadCase {
 }
 
 /// A valid call of every JSON server function, as ana (holding `held`) or gestor.
-fn valid_calls(held: i64, version: i64, other_group_release: i64, problem: i64, category: i64) -> Vec<(&'static str, bool, Value)> {
+fn valid_calls(
+    held: i64,
+    version: i64,
+    other_group_release: i64,
+    problem: i64,
+    category: i64,
+) -> Vec<(&'static str, bool, Value)> {
     let closure = json!({ "outcome": "resolved", "solution_category": category, "useful_information": "Desplegado" });
     let list = json!({ "query": { "search": "erp", "status": "approved", "scope": "all", "page": 0 } });
     let by_gestor = true;
@@ -40,18 +46,26 @@ fn valid_calls(held: i64, version: i64, other_group_release: i64, problem: i64, 
         ("capture_task", false, json!({ "id": other_group_release })),
         ("save_release", false, json!({ "id": held, "version": version, "closure": closure })),
         ("advance_release", false, json!({ "id": held, "version": version, "decision": null, "closure": closure })),
-        ("add_occurrence", false, json!({ "id": held, "occurrence": {
-            "category": "execution", "origin": "phone", "minutes": 5, "description": "Llamada",
-            "occurrence": "Confirmada", "user_information": "En plazo"
-        }})),
+        (
+            "add_occurrence",
+            false,
+            json!({ "id": held, "occurrence": {
+                "category": "execution", "origin": "phone", "minutes": 5, "description": "Llamada",
+                "occurrence": "Confirmada", "user_information": "En plazo"
+            }}),
+        ),
         ("link_item", false, json!({ "id": held, "kind": "problem", "item": problem, "responsibility": null })),
         ("unlink_item", false, json!({ "id": held, "kind": "problem", "item": problem })),
         ("executor_groups", by_gestor, json!({})),
-        ("register_release", by_gestor, json!({ "registration": {
-            "title": "Portal", "description": "Nueva versión", "executor_group": 1,
-            "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
-            "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
-        }})),
+        (
+            "register_release",
+            by_gestor,
+            json!({ "registration": {
+                "title": "Portal", "description": "Nueva versión", "executor_group": 1,
+                "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
+                "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
+            }}),
+        ),
         ("delegate_task", by_gestor, json!({ "id": held, "group": 1, "user": null })),
         ("suspend_release", by_gestor, json!({ "id": held, "justification": 1, "complement": "Aplazada" })),
         ("reactivate_release", by_gestor, json!({ "id": held })),
@@ -66,7 +80,11 @@ const OPTIONAL: &[&str] = &["query.status", "closure.outcome", "closure.solution
 /// Values of the wrong type for a leaf of type `value`.
 fn wrong_types(value: &Value) -> Vec<(&'static str, Value)> {
     match value {
-        Value::Number(_) => vec![("text for a number", json!("12")), ("object for a number", json!({ "n": 1 })), ("fraction", json!(1.5))],
+        Value::Number(_) => vec![
+            ("text for a number", json!("12")),
+            ("object for a number", json!({ "n": 1 })),
+            ("fraction", json!(1.5)),
+        ],
         Value::String(_) => vec![
             ("number for text", json!(12)),
             ("array for text", json!(["a"])),
@@ -142,14 +160,29 @@ fn generate(calls: &[(&'static str, bool, Value)]) -> Vec<(BadCase, bool)> {
                 continue; // optional and absent: null is its only value
             }
             if !OPTIONAL.contains(&at.as_str()) {
-                add(endpoint, by_gestor, format!("{at} missing"), with_leaf(valid, &path, None).to_string().into_bytes());
+                add(
+                    endpoint,
+                    by_gestor,
+                    format!("{at} missing"),
+                    with_leaf(valid, &path, None).to_string().into_bytes(),
+                );
             }
             for (name, wrong) in wrong_types(&leaf) {
-                add(endpoint, by_gestor, format!("{at}: {name}"), with_leaf(valid, &path, Some(wrong)).to_string().into_bytes());
+                add(
+                    endpoint,
+                    by_gestor,
+                    format!("{at}: {name}"),
+                    with_leaf(valid, &path, Some(wrong)).to_string().into_bytes(),
+                );
             }
             if leaf.is_number() {
                 for (name, number) in bad_numbers() {
-                    add(endpoint, by_gestor, format!("{at}: {name}"), with_leaf(valid, &path, Some(number)).to_string().into_bytes());
+                    add(
+                        endpoint,
+                        by_gestor,
+                        format!("{at}: {name}"),
+                        with_leaf(valid, &path, Some(number)).to_string().into_bytes(),
+                    );
                 }
             }
         }
@@ -169,7 +202,9 @@ async fn raw_call(client: &Client, endpoint: &str, content_type: &str, body: Vec
         request = request.header(header::COOKIE, cookie);
     }
     let request = request.body(Body::from(body)).expect("request");
-    tokio::time::timeout(Duration::from_secs(10), client.send(request)).await.expect("an answer within 10 s, not a hang")
+    tokio::time::timeout(Duration::from_secs(10), client.send(request))
+        .await
+        .expect("an answer within 10 s, not a hang")
 }
 
 /// A 4xx whose body is an error the UI turns into a sentence in es and pt.
@@ -200,10 +235,11 @@ async fn every_bad_request_gets_a_clear_4xx(backend: Backend) {
     let view = ana.call("get_release", json!({ "id": held })).await.json();
     let version = view["row_version"].as_i64().expect("version");
     let category = view["categories"][0]["id"].as_i64().expect("a category");
-    let problem = gestor.call("search_catalogue", json!({ "kind": "problem", "text": "caida", "page": 0 })).await.json()
-        ["hits"][0]["id"]
-        .as_i64()
-        .expect("a problem");
+    let problem =
+        gestor.call("search_catalogue", json!({ "kind": "problem", "text": "caida", "page": 0 })).await.json()["hits"]
+            [0]["id"]
+            .as_i64()
+            .expect("a problem");
 
     let calls = valid_calls(held, version, foreign, problem, category);
     let cases = generate(&calls);
@@ -245,7 +281,10 @@ async fn sql_and_script_text_is_stored_verbatim(backend: Backend) {
     let ana = server.login("ana").await;
     let approved = json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } });
     let rows = ana.call("list_releases", approved).await.json()["rows"].clone();
-    let id = rows.as_array().and_then(|rows| rows.iter().find(|r| r["responsible"].is_null())).and_then(|r| r["id"].as_i64());
+    let id = rows
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["responsible"].is_null()))
+        .and_then(|r| r["id"].as_i64());
     let id = id.expect("a free release of ana's groups");
     assert_eq!(ana.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
     let payloads = [
@@ -277,17 +316,15 @@ async fn sql_and_script_text_is_stored_verbatim(backend: Backend) {
     assert_eq!(nul.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", nul.text);
     assert_eq!(nul.json()["problem"], "invalid_characters");
     let log = ana.call("release_log", json!({ "id": id })).await.json();
-    let manual: Vec<&str> = log
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry["occurrence"]["description"].as_str())
-        .collect();
+    let manual: Vec<&str> =
+        log.as_array().into_iter().flatten().filter_map(|entry| entry["occurrence"]["description"].as_str()).collect();
     for payload in payloads {
         assert!(manual.contains(&payload), "the log keeps {payload:?} as typed: {manual:?}");
     }
     // The tables the payloads named are all still there.
-    let count = ana.call("list_releases", json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } })).await;
+    let count = ana
+        .call("list_releases", json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } }))
+        .await;
     assert_eq!(count.status, StatusCode::OK);
     assert!(count.json()["total"].as_i64().unwrap_or_default() > 0);
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use support::{seeded_server, Backend, Client};
 
-async fn count(db: &app::db::Db, sql: &str) -> i64 {
+async fn count(db: &releasedesk_core::store::Db, sql: &str) -> i64 {
     sqlx::query(sql).fetch_one(&db.pool).await.expect(sql).try_get("n").expect("a count")
 }
 
@@ -54,10 +54,10 @@ async fn generated_releases_are_coherent_and_can_be_worked_on(backend: Backend) 
     // The benchmark's stream of advances: ana saves and advances a generated release.
     let ana = server.login("ana").await;
     let held = *seeded.held_by_ana.first().expect("releases held by ana");
-    let closure = json!({ "outcome": "resolved", "solution_category": seeded.solution_category, "useful_information": "Hecho" });
-    let advanced = ana
-        .call("advance_release", json!({ "id": held, "version": 1, "decision": null, "closure": closure }))
-        .await;
+    let closure =
+        json!({ "outcome": "resolved", "solution_category": seeded.solution_category, "useful_information": "Hecho" });
+    let advanced =
+        ana.call("advance_release", json!({ "id": held, "version": 1, "decision": null, "closure": closure })).await;
     assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
     let view = ana.call("get_release", json!({ "id": held })).await.json();
     assert_eq!(view["status"], "resolved", "{view}");
@@ -84,7 +84,8 @@ async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
     while page["has_next"] == true {
         number += 1;
         let after = *seen.last().expect("a full page before");
-        page = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": number, "after": after })).await;
+        page =
+            list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": number, "after": after })).await;
         assert_eq!(page["page"], number);
         if number == 1 {
             second_page = ids(&page);
@@ -97,7 +98,8 @@ async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
 
     // "Página anterior" from the third page shows the second again.
     let third_first = seen[2 * PAGE_SIZE as usize];
-    let back = list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": 1, "before": third_first })).await;
+    let back =
+        list(&ana, json!({ "search": "", "status": null, "scope": "all", "page": 1, "before": third_first })).await;
     assert_eq!(ids(&back), second_page);
     assert_eq!(back["has_next"], true);
 
@@ -112,7 +114,8 @@ async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
     // A status filter pages within the status.
     let approved = list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 0 })).await;
     let after = *ids(&approved).last().expect("approved releases");
-    let next = list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 1, "after": after })).await;
+    let next =
+        list(&ana, json!({ "search": "", "status": "approved", "scope": "all", "page": 1, "after": after })).await;
     assert!(next["rows"].as_array().into_iter().flatten().all(|row| row["status"] == "approved"));
     assert!(ids(&next).iter().all(|id| *id < after));
 }

@@ -14,7 +14,10 @@ use support::{demo_server, Backend, Client, TestServer};
 async fn held_by_ana(ana: &Client) -> (i64, Value) {
     let query = json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } });
     let rows = ana.call("list_releases", query).await.json()["rows"].clone();
-    let id = rows.as_array().and_then(|rows| rows.iter().find(|r| r["responsible"].is_null())).and_then(|r| r["id"].as_i64());
+    let id = rows
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["responsible"].is_null()))
+        .and_then(|r| r["id"].as_i64());
     let id = id.expect("a free release of ana's group");
     assert_eq!(ana.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
     let view = ana.call("get_release", json!({ "id": id })).await.json();
@@ -52,7 +55,8 @@ async fn of_concurrent_saves_from_one_version_exactly_one_wins(backend: Backend)
     let version = view["row_version"].clone();
     let saved_before = log_count(&server, id, "saved").await;
     let saves = (0..20).map(|n| {
-        let closure = json!({ "outcome": null, "solution_category": null, "useful_information": format!("edición {n}") });
+        let closure =
+            json!({ "outcome": null, "solution_category": null, "useful_information": format!("edición {n}") });
         ana.call("save_release", json!({ "id": id, "version": version, "closure": closure }))
     });
     let answers = join_all(saves).await;
@@ -73,7 +77,10 @@ async fn concurrent_advances_leave_one_open_task_and_a_complete_log(backend: Bac
     let closure = json!({ "outcome": "resolved", "solution_category": category, "useful_information": "Desplegado" });
     let advanced_before = log_count(&server, id, "advanced").await;
     let advances = (0..10).map(|_| {
-        ana.call("advance_release", json!({ "id": id, "version": view["row_version"], "decision": null, "closure": closure }))
+        ana.call(
+            "advance_release",
+            json!({ "id": id, "version": view["row_version"], "decision": null, "closure": closure }),
+        )
     });
     let answers = join_all(advances).await;
     assert_eq!(statuses(&answers), (1, 9));
@@ -99,7 +106,9 @@ async fn concurrent_links_keep_counts_and_log_right(backend: Backend) {
     // Each problem linked three times at once: one link each, the others refused.
     let links: Vec<Value> = problems
         .iter()
-        .flat_map(|problem| [0; 3].map(|_| json!({ "id": id, "kind": "problem", "item": problem, "responsibility": null })))
+        .flat_map(|problem| {
+            [0; 3].map(|_| json!({ "id": id, "kind": "problem", "item": problem, "responsibility": null }))
+        })
         .collect();
     let answers = join_all(links.into_iter().map(|link| ana.call("link_item", link))).await;
     let linked = answers.iter().filter(|a| a.status == StatusCode::OK).count();

@@ -3,11 +3,11 @@
 
 mod support;
 
-use app::auth::db::{actor, create_user};
-use app::db::demo;
-use app::domain::ReleaseId;
-use app::release_form::db::{capture, Captured};
 use axum::http::StatusCode;
+use releasedesk_core::commands::release::{capture, Captured};
+use releasedesk_core::domain::ReleaseId;
+use releasedesk_core::seed::demo;
+use releasedesk_core::store::users::{actor, create_user};
 use serde_json::{json, Value};
 use support::{demo_server, Backend, Client};
 
@@ -215,19 +215,18 @@ async fn fifty_concurrent_captures_have_exactly_one_winner(backend: Backend) {
         actors.push(actor(&server.db, user).await.expect("load").expect("exists"));
     }
     let captured_before = log_kinds(&ana, id.0).await.iter().filter(|k| *k == "captured").count();
-    let flows = app::db::flows::FlowCache::default();
     let attempts = actors.into_iter().map(|actor| {
-        let (db, flows) = (server.db.clone(), flows.clone());
-        tokio::spawn(async move { capture(&db, &flows, &actor, id, app::db::now()).await })
+        let ctx = server.desk.acting(actor);
+        tokio::spawn(async move { capture(&ctx, id).await })
     });
     let mut winners = 0;
     let mut told_who = 0;
     for attempt in attempts.collect::<Vec<_>>() {
         match attempt.await.expect("the attempt ran") {
             Ok(Captured::Taken) => winners += 1,
-            Err(app::error::AppError::Refused { refusal: app::domain::flow::Refusal::HeldByOther { .. } }) => {
-                told_who += 1
-            }
+            Err(releasedesk_core::Error::Refused {
+                refusal: releasedesk_core::domain::flow::Refusal::HeldByOther { .. },
+            }) => told_who += 1,
             other => panic!("unexpected answer {other:?}"),
         }
     }

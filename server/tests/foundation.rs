@@ -3,8 +3,8 @@
 
 mod support;
 
-use app::db::demo;
 use axum::http::StatusCode;
+use releasedesk_core::seed::demo;
 use serde_json::json;
 use support::{demo_server, Backend};
 
@@ -132,7 +132,7 @@ async fn the_demo_loads_once(backend: Backend) {
     let server = demo_server(backend).await;
     let ana = server.login("ana").await;
     let before = ana.call("list_releases", list_query("", "all", 0)).await.json()["total"].clone();
-    assert!(!demo::load_if_empty(&server.db, &server.flow).await.expect("second load"));
+    assert!(!demo::load_if_empty(&server.desk).await.expect("second load"));
     let after = ana.call("list_releases", list_query("", "all", 0)).await.json()["total"].clone();
     assert_eq!(before, after);
 }

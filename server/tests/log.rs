@@ -131,8 +131,48 @@ async fn the_event_stream_tells_of_a_capture(backend: Backend) {
         server.app.clone().oneshot(request.body(Body::empty()).expect("request")).await.expect("the router answers");
     assert_eq!(response.status(), StatusCode::OK);
     let mut body = response.into_body();
-    // Give the stream a moment to subscribe before the change happens.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The stream subscribed before its response came back, but it only tells of the changes
+    // the server hears of, and the server follows the database from a task started with the
+    // router: on PostgreSQL from when that task's LISTEN has run, on SQLite from when it has
+    // read where the log ends. A change committed before then is never told. So occurrences
+    // are recorded on another release of the group, a new one each second, until the stream
+    // tells of one (within 10 seconds); only then the capture. The other release's number
+    // does not begin with this one's, so that a late event of it cannot pass for the capture's.
+    let approved = ana
+        .call("list_releases", json!({ "query": { "search": "", "status": "approved", "scope": "all", "page": 0 } }))
+        .await
+        .json();
+    let other = approved["rows"]
+        .as_array()
+        .and_then(|rows| {
+            rows.iter()
+                .filter(|r| r["executor_group"] == "Despliegue N1")
+                .filter_map(|r| r["id"].as_i64())
+                .find(|other| !other.to_string().starts_with(&id.to_string()))
+        })
+        .expect("another release of Despliegue N1");
+    let told = format!("\"release\":{other},");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let (mut seen, mut recorded) = (String::new(), 0);
+    while !seen.contains(&told) {
+        assert!(tokio::time::Instant::now() < deadline, "no event of {recorded} occurrences in 10 s: {seen}");
+        let added = ana.call("add_occurrence", json!({ "id": other, "occurrence": occurrence() })).await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+        recorded += 1;
+        let round = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
+        while !seen.contains(&told) {
+            match tokio::time::timeout_at(round, body.frame()).await {
+                Ok(Some(Ok(frame))) => {
+                    if let Some(data) = frame.data_ref() {
+                        seen.push_str(&String::from_utf8_lossy(data));
+                    }
+                }
+                Ok(Some(Err(error))) => panic!("the event stream failed: {error}"),
+                Ok(None) => panic!("the event stream ended: {seen}"),
+                Err(_) => break,
+            }
+        }
+    }
     assert_eq!(joao.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
     let heard = tokio::time::timeout(Duration::from_secs(5), async {
         let mut seen = String::new();

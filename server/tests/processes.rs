@@ -405,12 +405,18 @@ async fn two_instances_on_one_postgres_share_sessions_captures_and_live_events()
     assert_eq!(total_releases(&ana.on(&b)).await, ana_releases, "both instances see one demo, loaded once");
 
     // (b) Many executors of the group confirm the same tasks at once, through both instances.
-    let (db, _) = server::open_database(&url).await.expect("open the database for setup");
+    let db = server::open_database(&url).await.expect("open the database for setup").db;
     let names: Vec<(String, String)> = (0..RACERS).map(|i| (format!("racer{i}"), format!("Racer {i}"))).collect();
     for (username, full_name) in &names {
-        app::auth::db::create_user(&db, username, full_name, "password-123", &[app::db::demo::EXECUTORS_N1])
-            .await
-            .expect("create an executor");
+        releasedesk_core::store::users::create_user(
+            &db,
+            username,
+            full_name,
+            "password-123",
+            &[releasedesk_core::seed::demo::EXECUTORS_N1],
+        )
+        .await
+        .expect("create an executor");
     }
     let logins = names.iter().enumerate().map(|(i, (username, _))| {
         let server = if i % 2 == 0 { &a } else { &b };
@@ -550,7 +556,7 @@ async fn a_database_outage_answers_503_and_the_server_recovers_without_a_restart
             Ok(reply) if reply.status == StatusCode::UNAUTHORIZED => {
                 seen.push(format!("401 {}", reply.text));
                 let mut fresh = server.anonymous();
-                if let Ok(login) = fresh.login("ana", app::db::demo::DEMO_PASSWORD).await {
+                if let Ok(login) = fresh.login("ana", releasedesk_core::seed::demo::DEMO_PASSWORD).await {
                     seen.push(format!("login {}", login.status));
                     if login.status.is_success() || login.status.is_redirection() {
                         client = fresh;

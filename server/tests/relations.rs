@@ -4,8 +4,8 @@
 mod support;
 
 use app::relations::api::RelationKind;
-use app::relations::db::search_sql;
 use axum::http::StatusCode;
+use releasedesk_core::store::relations::search_sql;
 use serde_json::{json, Value};
 use sqlx::Row;
 use support::{demo_server, Backend, Client};

@@ -5,9 +5,9 @@
 
 mod support;
 
-use app::db::demo::DEMO_PASSWORD;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
+use releasedesk_core::seed::demo::DEMO_PASSWORD;
 use serde_json::json;
 use support::{demo_server, urlencode, Backend, Client};
 
@@ -54,7 +54,8 @@ async fn a_page_allows_only_its_own_scripts(backend: Backend) {
     assert!(scripts > 0 && with_nonce == scripts, "{scripts} scripts, {with_nonce} with the nonce");
     // Each page gets a new nonce.
     let again = ana.get("/releases", Some("es")).await;
-    let policy_again = again.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let policy_again =
+        again.headers.get(header::CONTENT_SECURITY_POLICY).and_then(|v| v.to_str().ok()).unwrap_or_default();
     assert_ne!(policy, policy_again);
 }
 

@@ -2,6 +2,8 @@
 
 use crate::domain::permissions::Actor;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Error;
 use leptos::prelude::*;
 
 /// Longest user name accepted; longer ones are refused before hashing.
@@ -12,13 +14,13 @@ pub const MAX_USERNAME_CHARS: usize = 100;
 #[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use super::session::{Credentials, Session};
-    use super::throttle::{AttemptKey, LoginThrottle};
     use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS};
+    use releasedesk_core::auth::throttle::{AttemptKey, LoginThrottle};
     check_required(Field::Username, &username)?;
     check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
     check_required(Field::Password, &password)?;
     check_length(Field::Password, &password, MAX_PASSWORD_CHARS)?;
-    let throttle = use_context::<LoginThrottle>().ok_or(AppError::Internal)?;
+    let throttle = use_context::<LoginThrottle>().ok_or(Error::Internal)?;
     let mut keys = vec![AttemptKey::user(&username)];
     if let Ok(axum::extract::ConnectInfo(address)) =
         leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await
@@ -27,19 +29,19 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     }
     let now = std::time::Instant::now();
     if let Some(wait) = throttle.wait_for(&keys, now) {
-        return Err(AppError::TooManyAttempts { retry_after_seconds: wait.as_secs().max(1) });
+        return Err(Error::TooManyAttempts { retry_after_seconds: wait.as_secs().max(1) }.into());
     }
-    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
     let user = session
         .authenticate(Credentials { username: username.clone(), password })
         .await
-        .map_err(|_| AppError::Unavailable)?;
+        .map_err(|_| Error::Unavailable)?;
     let Some(user) = user else {
         throttle.failed(&keys, now);
-        return Err(AppError::BadCredentials);
+        return Err(Error::BadCredentials.into());
     };
     throttle.succeeded(&username);
-    session.login(&user).await.map_err(|_| AppError::Internal)?;
+    session.login(&user).await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/releases");
     Ok(())
 }
@@ -48,22 +50,11 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 /// user ends, this one too (the session is bound to the password's hash): log in again.
 #[server(prefix = "/api", endpoint = "change_password", output = crate::codec::JsonText)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
-    use super::session::{require_actor, use_db, Credentials, Session};
-    use crate::domain::validation::{check_length, check_new_password, check_required, Field, MAX_PASSWORD_CHARS};
-    let actor = require_actor().await?;
-    check_required(Field::Password, &current)?;
-    check_length(Field::Password, &current, MAX_PASSWORD_CHARS)?;
-    check_new_password(&new, &repeat)?;
-    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
-    let confirmed = session
-        .authenticate(Credentials { username: actor.username.clone(), password: current })
-        .await
-        .map_err(|_| AppError::Unavailable)?;
-    if confirmed.is_none() {
-        return Err(AppError::BadCredentials);
-    }
-    super::db::set_password(&use_db()?, actor.user, &new).await?;
-    session.logout().await.map_err(|_| AppError::Internal)?;
+    use super::session::{ctx, Session};
+    use releasedesk_core::commands::account::{change_password, ChangePassword};
+    change_password(&ctx().await?, ChangePassword { current, new, repeat }).await?;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
+    session.logout().await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -72,8 +63,8 @@ pub async fn change_password(current: String, new: String, repeat: String) -> Re
 #[server(prefix = "/api", endpoint = "logout", output = crate::codec::JsonText)]
 pub async fn logout() -> Result<(), AppError> {
     use super::session::Session;
-    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| AppError::Internal)?;
-    session.logout().await.map_err(|_| AppError::Internal)?;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
+    session.logout().await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/login");
     Ok(())
 }

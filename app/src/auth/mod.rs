@@ -2,13 +2,7 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
-pub mod db;
-#[cfg(feature = "ssr")]
-pub mod hashing;
-#[cfg(feature = "ssr")]
 pub mod session;
-#[cfg(feature = "ssr")]
-pub mod throttle;
 
 use crate::i18n::*;
 use crate::language::{ErrorAlert, LanguageSwitch};

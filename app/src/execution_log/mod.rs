@@ -3,51 +3,20 @@
 //! kind; each advance with what it changed; a form for manual occurrences; CSV export.
 
 pub mod api;
-pub mod changes;
 #[cfg(feature = "ssr")]
 mod csv;
-#[cfg(feature = "ssr")]
-pub mod db;
 
 use crate::domain::occurrence::{OccurrenceCategory, OccurrenceDraft, OccurrenceOrigin};
 use crate::domain::validation::Field;
 use crate::domain::ReleaseId;
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{field_label, format_datetime, localized, priority_label, status_label, ErrorAlert};
 use api::{add_occurrence, export_log, release_log, LogEntryView};
-use changes::{FieldChange, ShownValue, TrackedField};
 use leptos::prelude::*;
+use releasedesk_core::domain::changes::{FieldChange, ShownValue, TrackedField};
 
-crate::domain::code_enum!(
-    /// What happened, as stored in `execution_log.kind`.
-    LogKind {
-        Registered = "registered",
-        Captured = "captured",
-        Saved = "saved",
-        Advanced = "advanced",
-        Resolved = "resolved",
-        SentBack = "sent_back",
-        Linked = "linked",
-        Unlinked = "unlinked",
-        Manual = "manual",
-        Delegated = "delegated",
-        Suspended = "suspended",
-        Reactivated = "reactivated",
-        Reopened = "reopened",
-        Cancelled = "cancelled",
-    }
-);
-
-impl LogKind {
-    /// The entries of the "Acción" menu's actions, which the flow view's history also shows.
-    pub fn is_release_action(self) -> bool {
-        matches!(
-            self,
-            LogKind::Delegated | LogKind::Suspended | LogKind::Reactivated | LogKind::Reopened | LogKind::Cancelled
-        )
-    }
-}
+pub use releasedesk_core::domain::log::LogKind;
 
 pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
     match kind {
@@ -300,10 +269,10 @@ fn OccurrenceForm(release: ReleaseId, on_added: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(minutes) = minutes.get_untracked().trim().parse::<i64>() else {
-            failure.set(Some(AppError::Invalid(crate::domain::validation::FieldError {
+            failure.set(Some(AppError(Error::Invalid(crate::domain::validation::FieldError {
                 field: Field::TimeSpent,
                 problem: crate::domain::validation::Problem::Required,
-            })));
+            }))));
             return;
         };
         failure.set(None);

@@ -4,9 +4,6 @@
 //! as a table beside it.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod db;
-pub mod layout;
 
 use crate::domain::ReleaseId;
 use crate::execution_log::LogTable;

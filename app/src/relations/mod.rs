@@ -2,12 +2,10 @@
 //! definitiva, Papeles/Responsabilidades, Cambios, and Relacionados with the help articles.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod db;
 mod help;
 
 use crate::domain::ReleaseId;
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::ErrorAlert;
 use crate::widgets::Modal;
@@ -92,7 +90,7 @@ pub fn relations_resource(release: Memo<Option<ReleaseId>>, version: RwSignal<us
         |(id, _)| async move {
             match id {
                 Some(id) => release_relations(id).await,
-                None => Err(AppError::NotFound),
+                None => Err(Error::NotFound.into()),
             }
         },
     )
@@ -450,7 +448,7 @@ fn ArticleReader(article: RwSignal<Option<i64>>, close: RwSignal<bool>) -> impl 
         |id| async move {
             match id {
                 Some(id) => knowledge_article(id).await,
-                None => Err(AppError::NotFound),
+                None => Err(Error::NotFound.into()),
             }
         },
     );

@@ -3,13 +3,11 @@
 //! now — and the one dialog per page that asks what each needs and confirms it.
 
 pub mod api;
-#[cfg(feature = "ssr")]
-pub mod db;
 
 use crate::domain::actions::ReleaseAction;
 use crate::domain::validation::{Field, FieldError, Problem};
 use crate::domain::{GroupId, ReleaseId, Status, UserId};
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{localized, status_label, ErrorAlert};
 use crate::widgets::{MenuButton, MenuEntry, Modal};
@@ -83,7 +81,7 @@ async fn send(id: ReleaseId, request: Request) -> Result<Status, AppError> {
 }
 
 fn required(field: Field) -> AppError {
-    AppError::Invalid(FieldError { field, problem: Problem::Required })
+    AppError(Error::Invalid(FieldError { field, problem: Problem::Required }))
 }
 
 /// The page's action dialog, and the confirmation of the last action taken. Provides the

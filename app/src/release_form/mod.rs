@@ -5,14 +5,12 @@
 pub mod api;
 pub mod capture;
 pub mod closure;
-#[cfg(feature = "ssr")]
-pub mod db;
 pub mod registration;
 
 use crate::domain::flow::{Access, Refusal};
 use crate::domain::validation::ClosureDraft;
 use crate::domain::ReleaseId;
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::execution_log::ExecutionLog;
 use crate::flow_view::FlowDiagram;
 use crate::i18n::*;
@@ -38,7 +36,7 @@ pub fn ReleasePage() -> impl IntoView {
         |id| async move {
             match id {
                 Some(id) => get_release(id).await,
-                None => Err(AppError::NotFound),
+                None => Err(Error::NotFound.into()),
             }
         },
     );
@@ -191,7 +189,7 @@ fn ReleaseForm(
             notice.set(Some(Notice::Saved));
             log_refresh.update(|n| *n += 1);
         }
-        Some(Err(AppError::Refused { refusal: Refusal::StaleVersion { .. } })) => on_stale(),
+        Some(Err(AppError(Error::Refused { refusal: Refusal::StaleVersion { .. } }))) => on_stale(),
         Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
         None => {}
     });
@@ -207,7 +205,7 @@ fn ReleaseForm(
             }
             navigate("/releases", Default::default());
         }
-        Some(Err(AppError::Refused { refusal: Refusal::StaleVersion { .. } })) => on_stale(),
+        Some(Err(AppError(Error::Refused { refusal: Refusal::StaleVersion { .. } }))) => on_stale(),
         Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
         None => {}
     });
@@ -267,7 +265,7 @@ fn ReleaseForm(
                         .into_any()
                 }
                 Access::ReadOnly { reason } => {
-                    let error = AppError::Refused { refusal: reason };
+                    let error = AppError(Error::Refused { refusal: reason });
                     view! {
                         <p class="notice" role="note">
                             <strong>{t!(i18n, form.read_only)}</strong>

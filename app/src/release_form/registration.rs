@@ -4,7 +4,7 @@ use super::api::{executor_groups, register_release, Registration};
 use crate::domain::priority::{priority, Level};
 use crate::domain::validation::{Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::domain::{GroupId, ReleaseType, Risk};
-use crate::error::AppError;
+use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{priority_label, ErrorAlert};
 use crate::layout::{Flash, FlashMessage};
@@ -77,7 +77,7 @@ pub fn RegisterPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let invalid = |field| Some(AppError::Invalid(FieldError { field, problem: Problem::Required }));
+        let invalid = |field| Some(AppError(Error::Invalid(FieldError { field, problem: Problem::Required })));
         let (Some(planned_start), Some(planned_end)) =
             (parse_datetime_local(&start.get_untracked()), parse_datetime_local(&end.get_untracked()))
         else {

@@ -3,8 +3,6 @@
 
 pub mod api;
 pub mod charts;
-#[cfg(feature = "ssr")]
-pub mod db;
 
 use crate::domain::flow::Access;
 use crate::domain::{Permission, Status};
@@ -140,7 +138,8 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
         let page = (query.page - 1).max(0);
         list_url(&ListQuery { page, after: None, before: newest_shown.filter(|_| page > 0), ..query })
     };
-    let next_url = move || list_url(&ListQuery { page: query.get().page + 1, after: oldest_shown, before: None, ..query.get() });
+    let next_url =
+        move || list_url(&ListQuery { page: query.get().page + 1, after: oldest_shown, before: None, ..query.get() });
     let empty = page.rows.is_empty();
     // The rows hydrate after the page around them: this marks when their buttons answer.
     let live = RwSignal::new(false);

@@ -5,12 +5,14 @@
 pub mod postgres;
 pub mod process;
 
-use app::db::{demo, Db};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
+use releasedesk_core::commands::Desk;
+use releasedesk_core::seed::{bulk, demo};
+use releasedesk_core::store::Db;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower::ServiceExt;
@@ -41,7 +43,7 @@ macro_rules! on_both_databases {
 pub struct TestServer {
     pub app: Router,
     pub db: Db,
-    pub flow: app::db::flows::StoredFlow,
+    pub desk: Desk,
     pub url: String,
 }
 
@@ -63,21 +65,21 @@ pub async fn database_url(backend: Backend) -> String {
 /// A server on a fresh database with the demo data.
 pub async fn demo_server(backend: Backend) -> TestServer {
     let url = database_url(backend).await;
-    let (db, flow) = server::open_database(&url).await.expect("open the database");
-    assert!(demo::load_if_empty(&db, &flow).await.expect("load the demo"), "a fresh database gets the demo");
+    let desk = server::open_database(&url).await.expect("open the database");
+    assert!(demo::load_if_empty(&desk).await.expect("load the demo"), "a fresh database gets the demo");
     let options = LeptosOptions::builder().output_name("releasedesk").build();
-    let app = server::router(db.clone(), flow.clone(), options, false).await.expect("build the router");
-    TestServer { app, db, flow, url }
+    let app = server::router(desk.clone(), options, false).await.expect("build the router");
+    TestServer { app, db: desk.db.clone(), desk, url }
 }
 
 /// A server on a fresh database holding the benchmark's data: the demo and `releases` more.
-pub async fn seeded_server(backend: Backend, releases: i64) -> (TestServer, app::db::bulk::Seeded) {
+pub async fn seeded_server(backend: Backend, releases: i64) -> (TestServer, bulk::Seeded) {
     let url = database_url(backend).await;
-    let (db, flow) = server::open_database(&url).await.expect("open the database");
-    let seeded = app::db::bulk::seed(&db, &flow, releases).await.expect("seed the benchmark data");
+    let desk = server::open_database(&url).await.expect("open the database");
+    let seeded = bulk::seed(&desk, releases).await.expect("seed the benchmark data");
     let options = LeptosOptions::builder().output_name("releasedesk").build();
-    let app = server::router(db.clone(), flow.clone(), options, false).await.expect("build the router");
-    (TestServer { app, db, flow, url }, seeded)
+    let app = server::router(desk.clone(), options, false).await.expect("build the router");
+    (TestServer { app, db: desk.db.clone(), desk, url }, seeded)
 }
 
 /// An HTTP answer, with its body parsed as JSON when it is JSON.

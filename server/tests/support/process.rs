@@ -122,7 +122,7 @@ impl ServerProcess {
 
     /// A client logged in as a demo user.
     pub async fn login(&self, username: &str) -> Http {
-        self.login_with(username, app::db::demo::DEMO_PASSWORD).await
+        self.login_with(username, releasedesk_core::seed::demo::DEMO_PASSWORD).await
     }
 }
 

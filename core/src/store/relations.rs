@@ -1,22 +1,16 @@
-//! The relations' queries. One table of links per kind; its primary key makes a second
-//! link of the same item impossible, also when two people link it at the same instant.
+//! The relations' tables: one table of links per kind, whose primary key makes a second
+//! link of the same item impossible, also when two people link it at the same instant; and
+//! the catalogues they link to, searched through the term index.
 
-use super::api::{
-    Article, CatalogueHit, CataloguePage, ChangeItem, KnowledgeItem, MediaItem, ProblemItem, RelationKind, Relations,
-    RoleItem, HITS_PER_PAGE, MAX_RESPONSIBILITY_CHARS,
-};
-use crate::db::flows::FlowCache;
-use crate::db::search::{prefix_end, terms};
-use crate::db::{is_unique_violation, Db};
-use crate::domain::flow::{self, Refusal};
-use crate::domain::permissions::Actor;
-use crate::domain::validation::{check_length, check_required, Field};
 use crate::domain::{ReleaseId, UserId};
-use crate::error::AppError;
-use crate::execution_log::db::{append, LogKind, NewEntry};
-use serde_json::json;
+use crate::model::relations::{
+    Article, CatalogueHit, CataloguePage, ChangeItem, KnowledgeItem, MediaItem, ProblemItem, RelationKind, Relations,
+    RoleItem, HITS_PER_PAGE,
+};
+use crate::store::search::{prefix_end, terms};
+use crate::store::Db;
 use sqlx::any::AnyRow;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// Where a kind's links and catalogue live, and how its items are named.
 struct Shape {
@@ -74,7 +68,8 @@ fn shape(kind: RelationKind) -> Shape {
     }
 }
 
-pub async fn relations(db: &Db, id: ReleaseId, may_edit: bool) -> Result<Relations, sqlx::Error> {
+/// Everything linked to the release; `may_edit` is the caller's answer.
+pub async fn linked(db: &Db, id: ReleaseId, may_edit: bool) -> Result<Relations, sqlx::Error> {
     let rows = |sql: &'static str| sqlx::query(sql).bind(id.0).fetch_all(&db.pool);
     let problems = rows(
         "SELECT c.id, c.title, c.status FROM release_problems l JOIN problems c ON c.id = l.problem_id
@@ -188,112 +183,14 @@ fn hit(row: &AnyRow) -> Result<CatalogueHit, sqlx::Error> {
 }
 
 /// The item as the log names it, or `None` when it does not exist.
-async fn item(db: &Db, kind: RelationKind, item: i64) -> Result<Option<CatalogueHit>, sqlx::Error> {
+pub async fn item(db: &Db, kind: RelationKind, item: i64) -> Result<Option<CatalogueHit>, sqlx::Error> {
     let s = shape(kind);
     let sql =
         format!("SELECT c.id, {} AS label, {} AS detail FROM {} c WHERE c.id = $1", s.label, s.detail, s.catalogue);
     sqlx::query(&sql).bind(item).fetch_optional(&db.pool).await?.as_ref().map(hit).transpose()
 }
 
-/// Refuses, with the reason, when `actor` may not link or unlink on the release.
-pub async fn check_may_relate(db: &Db, flows: &FlowCache, actor: &Actor, id: ReleaseId) -> Result<(), AppError> {
-    let release = crate::release_form::db::load(db, id).await?;
-    let flow = flows.get(db, release.flow_id).await?;
-    flow::check_may_relate(&release.state, &release.scope(&flow), actor)?;
-    Ok(())
-}
-
-/// Links an item; refused when the user may not, when the item is already linked, or
-/// when it is a change that is still Registered or was Cancelled.
-#[allow(clippy::too_many_arguments)]
-pub async fn link(
-    db: &Db,
-    flows: &FlowCache,
-    actor: &Actor,
-    id: ReleaseId,
-    kind: RelationKind,
-    item_id: i64,
-    responsibility: Option<&str>,
-    now: i64,
-) -> Result<(), AppError> {
-    check_may_relate(db, flows, actor, id).await?;
-    let target = item(db, kind, item_id).await?.ok_or(AppError::NotFound)?;
-    if kind == RelationKind::Change && matches!(target.detail.as_str(), "registered" | "cancelled") {
-        return Err(Refusal::ChangeNotLinkable { status: target.detail }.into());
-    }
-    let responsibility = responsibility.unwrap_or_default().trim().to_owned();
-    if kind == RelationKind::Role {
-        check_required(Field::Responsibility, &responsibility)?;
-        check_length(Field::Responsibility, &responsibility, MAX_RESPONSIBILITY_CHARS)?;
-    }
-    let s = shape(kind);
-    let mut tx = db.begin_write().await?;
-    let insert = if kind == RelationKind::Role {
-        sqlx::query(
-            "INSERT INTO release_roles (release_id, user_id, responsibility, linked_by, linked_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id.0)
-        .bind(item_id)
-        .bind(responsibility.clone())
-        .bind(actor.user.0)
-        .bind(now)
-        .execute(&mut *tx)
-        .await
-    } else {
-        let sql =
-            format!("INSERT INTO {} (release_id, {}, linked_by, linked_at) VALUES ($1, $2, $3, $4)", s.links, s.column);
-        sqlx::query(&sql).bind(id.0).bind(item_id).bind(actor.user.0).bind(now).execute(&mut *tx).await
-    };
-    match insert {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(Refusal::AlreadyLinked.into()),
-        Err(e) => return Err(e.into()),
-    }
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Linked);
-    entry.details = json!({ "relation": kind.code(), "item": item_label(kind, &target, &responsibility) });
-    append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-pub async fn unlink(
-    db: &Db,
-    flows: &FlowCache,
-    actor: &Actor,
-    id: ReleaseId,
-    kind: RelationKind,
-    item_id: i64,
-    now: i64,
-) -> Result<(), AppError> {
-    check_may_relate(db, flows, actor, id).await?;
-    let target = item(db, kind, item_id).await?.ok_or(AppError::NotFound)?;
-    let s = shape(kind);
-    let mut tx = db.begin_write().await?;
-    let sql = format!("DELETE FROM {} WHERE release_id = $1 AND {} = $2", s.links, s.column);
-    let deleted = sqlx::query(&sql).bind(id.0).bind(item_id).execute(&mut *tx).await?;
-    if deleted.rows_affected() == 0 {
-        return Err(AppError::NotFound);
-    }
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Unlinked);
-    entry.details = json!({ "relation": kind.code(), "item": item_label(kind, &target, "") });
-    append(&mut tx, &entry).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-/// How the log names a linked item: what users typed, as they typed it.
-fn item_label(kind: RelationKind, item: &CatalogueHit, responsibility: &str) -> String {
-    match kind {
-        RelationKind::Problem | RelationKind::Change => format!("#{} {}", item.id, item.label),
-        RelationKind::Media => format!("{} {}", item.label, item.detail),
-        RelationKind::Role if !responsibility.is_empty() => format!("{}: {}", item.label, responsibility),
-        _ => item.label.clone(),
-    }
-}
-
-pub async fn article(db: &Db, id: i64) -> Result<Option<Article>, sqlx::Error> {
+pub async fn article_by_id(db: &Db, id: i64) -> Result<Option<Article>, sqlx::Error> {
     sqlx::query("SELECT id, title, language, body FROM knowledge_articles WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
@@ -307,6 +204,54 @@ pub async fn article(db: &Db, id: i64) -> Result<Option<Article>, sqlx::Error> {
             })
         })
         .transpose()
+}
+
+/// Links `item` (for a role, the user, with their responsibility); false when it was
+/// linked already.
+pub async fn insert_link(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    kind: RelationKind,
+    item: i64,
+    responsibility: &str,
+    by: UserId,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let s = shape(kind);
+    let insert = if kind == RelationKind::Role {
+        sqlx::query(
+            "INSERT INTO release_roles (release_id, user_id, responsibility, linked_by, linked_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(release.0)
+        .bind(item)
+        .bind(responsibility)
+        .bind(by.0)
+        .bind(at)
+        .execute(&mut *conn)
+        .await
+    } else {
+        let sql =
+            format!("INSERT INTO {} (release_id, {}, linked_by, linked_at) VALUES ($1, $2, $3, $4)", s.links, s.column);
+        sqlx::query(&sql).bind(release.0).bind(item).bind(by.0).bind(at).execute(&mut *conn).await
+    };
+    match insert {
+        Ok(_) => Ok(true),
+        Err(error) if super::is_unique_violation(&error) => Ok(false),
+        Err(error) => Err(error),
+    }
+}
+
+/// Removes the link of `item`; false when there was none.
+pub async fn delete_link(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    kind: RelationKind,
+    item: i64,
+) -> Result<bool, sqlx::Error> {
+    let s = shape(kind);
+    let sql = format!("DELETE FROM {} WHERE release_id = $1 AND {} = $2", s.links, s.column);
+    Ok(sqlx::query(&sql).bind(release.0).bind(item).execute(&mut *conn).await?.rows_affected() > 0)
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 //! with, so changing a flow never changes a release already under way.
 
 use super::{now, Db, SetupError};
-use crate::auth::db::group_id_by_name;
 use crate::domain::flow::FlowDefinition;
 use crate::domain::GroupId;
+use crate::store::users::group_id_by_name;
 use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};

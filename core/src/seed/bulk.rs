@@ -8,11 +8,11 @@
 //! that a release's tasks can be named before they exist: release `base + i` owns the
 //! tasks `task_base + 4(i-1) + 1..=4` (register, authorization, execution, review).
 
-use super::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
-use super::flows::StoredFlow;
-use super::{fold_for_search, now, Backend, Db};
-use crate::auth::db::{group_id_by_name, user_by_username};
-use crate::release_list::db::remember_all_title_words;
+use crate::commands::list::remember_all_title_words;
+use crate::commands::Desk;
+use crate::seed::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
+use crate::store::users::{group_id_by_name, user_by_username};
+use crate::store::{fold_for_search, now, Backend, Db};
 use sqlx::Row;
 
 /// The users a benchmark drives: `BENCH_USER_PREFIX001`… in the first executor group,
@@ -50,37 +50,108 @@ pub enum BulkError {
 /// waiting, 20% in execution, 10% waiting for review, 5% registered, 5% cancelled, 5%
 /// suspended.
 const STATUS_BY_SLOT: [&str; 20] = [
-    "closed", "closed", "closed", "closed", "closed", "closed", "closed", // 0..=6
-    "approved", "approved", "approved", "approved", // 7..=10
-    "in_execution", "in_execution", "in_execution", "in_execution", // 11..=14
-    "resolved", "not_resolved", // 15, 16
-    "registered", "cancelled", "suspended", // 17, 18, 19
+    "closed",
+    "closed",
+    "closed",
+    "closed",
+    "closed",
+    "closed",
+    "closed", // 0..=6
+    "approved",
+    "approved",
+    "approved",
+    "approved", // 7..=10
+    "in_execution",
+    "in_execution",
+    "in_execution",
+    "in_execution", // 11..=14
+    "resolved",
+    "not_resolved", // 15, 16
+    "registered",
+    "cancelled",
+    "suspended", // 17, 18, 19
 ];
 
 const ACTIONS: &[&str] = &[
-    "Actualización de", "Parche de seguridad para", "Migración de", "Nueva versión de",
-    "Ajuste de configuración de", "Despliegue de", "Renovación de certificados de",
-    "Ampliación de capacidad de", "Corrección de errores en", "Integración de",
-    "Retirada de", "Optimización de",
+    "Actualización de",
+    "Parche de seguridad para",
+    "Migración de",
+    "Nueva versión de",
+    "Ajuste de configuración de",
+    "Despliegue de",
+    "Renovación de certificados de",
+    "Ampliación de capacidad de",
+    "Corrección de errores en",
+    "Integración de",
+    "Retirada de",
+    "Optimización de",
 ];
 const SYSTEMS: &[&str] = &[
-    "ERP Finanzas", "Portal de clientes", "Servidor de correo", "Intranet", "CRM Ventas",
-    "App móvil", "Data warehouse", "Facturación electrónica", "VPN corporativa", "Nómina",
-    "Sistema de inventario", "Mesa de servicio", "Pasarela de pagos", "Directorio activo",
-    "Balanceador web", "Gestor documental", "Centralita IP", "Plataforma logística",
-    "Portal del empleado", "Motor de reglas", "Almacén de objetos", "Bus de integración",
-    "Monitorización", "Copias de seguridad", "Firma digital", "Contabilidad analítica",
-    "Tesorería", "Compras", "Recursos humanos", "Punto de venta", "Catálogo de productos",
-    "Gestión de flotas", "Control de accesos", "Videoconferencia", "Wifi de oficinas",
-    "Impresión corporativa", "Reporting regulatorio", "Antifraude", "Chat de soporte",
+    "ERP Finanzas",
+    "Portal de clientes",
+    "Servidor de correo",
+    "Intranet",
+    "CRM Ventas",
+    "App móvil",
+    "Data warehouse",
+    "Facturación electrónica",
+    "VPN corporativa",
+    "Nómina",
+    "Sistema de inventario",
+    "Mesa de servicio",
+    "Pasarela de pagos",
+    "Directorio activo",
+    "Balanceador web",
+    "Gestor documental",
+    "Centralita IP",
+    "Plataforma logística",
+    "Portal del empleado",
+    "Motor de reglas",
+    "Almacén de objetos",
+    "Bus de integración",
+    "Monitorización",
+    "Copias de seguridad",
+    "Firma digital",
+    "Contabilidad analítica",
+    "Tesorería",
+    "Compras",
+    "Recursos humanos",
+    "Punto de venta",
+    "Catálogo de productos",
+    "Gestión de flotas",
+    "Control de accesos",
+    "Videoconferencia",
+    "Wifi de oficinas",
+    "Impresión corporativa",
+    "Reporting regulatorio",
+    "Antifraude",
+    "Chat de soporte",
     "Autenticación única",
 ];
 const COMPONENTS: &[&str] = &[
-    "módulo de cobros", "interfaz REST", "base de datos", "front web", "servicio batch",
-    "cola de mensajes", "caché", "informes", "notificaciones", "API interna", "agente",
-    "cliente de escritorio", "réplica", "esquema", "conectores", "panel de control",
-    "scripts de despliegue", "certificados", "plantillas", "índices", "workers",
-    "licencias", "kernel",
+    "módulo de cobros",
+    "interfaz REST",
+    "base de datos",
+    "front web",
+    "servicio batch",
+    "cola de mensajes",
+    "caché",
+    "informes",
+    "notificaciones",
+    "API interna",
+    "agente",
+    "cliente de escritorio",
+    "réplica",
+    "esquema",
+    "conectores",
+    "panel de control",
+    "scripts de despliegue",
+    "certificados",
+    "plantillas",
+    "índices",
+    "workers",
+    "licencias",
+    "kernel",
 ];
 
 /// A title is an action, a system and a component, chosen by the release's number `i` as
@@ -120,8 +191,9 @@ fn priority_by_impact_and_urgency() -> String {
 }
 
 /// Loads the demo and `count` generated releases into an empty database.
-pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, BulkError> {
-    demo::load_if_empty(db, flow).await?;
+pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
+    let (db, flow) = (&desk.db, &desk.release_flow);
+    demo::load_if_empty(desk).await?;
     let demo_releases = scalar(db, "SELECT COUNT(*) AS n FROM releases").await?;
     let base = scalar(db, "SELECT COALESCE(MAX(id), 0) AS n FROM releases").await?;
     if demo_releases > demo::release_count() as i64 {
@@ -135,7 +207,8 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
     let user = |name: &'static str| async move {
         Ok::<i64, sqlx::Error>(user_by_username(db, name).await?.ok_or(sqlx::Error::RowNotFound)?.id.0)
     };
-    let (ana, lucia, gestor, consultor) = (user("ana").await?, user("lucia").await?, user("gestor").await?, user("consultor").await?);
+    let (ana, lucia, gestor, consultor) =
+        (user("ana").await?, user("lucia").await?, user("gestor").await?, user("consultor").await?);
     let bench_users = create_bench_users(db, ana, n1).await?;
 
     let now = now();
@@ -143,7 +216,22 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
     let span = 3 * 365 * 86_400;
     let step = (span / count.max(1)).max(1);
     let first_at = now - 86_400 - step * count;
-    let facts = Facts { base, task_base, count, n1, n2, managers, ana, lucia, gestor, consultor, flow: flow.id, first_at, step, now };
+    let facts = Facts {
+        base,
+        task_base,
+        count,
+        n1,
+        n2,
+        managers,
+        ana,
+        lucia,
+        gestor,
+        consultor,
+        flow: flow.id,
+        first_at,
+        step,
+        now,
+    };
 
     let mut tx = db.begin_write().await?;
     for statement in facts.statements() {
@@ -156,9 +244,11 @@ pub async fn seed(db: &Db, flow: &StoredFlow, count: i64) -> Result<Seeded, Bulk
     tx.commit().await?;
     if db.backend == Backend::Postgres {
         for table in ["releases", "tasks", "execution_log"] {
-            sqlx::query(&format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"))
-                .execute(&db.pool)
-                .await?;
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            ))
+            .execute(&db.pool)
+            .await?;
         }
     }
     sqlx::query("ANALYZE").execute(&db.pool).await?;
@@ -247,8 +337,22 @@ struct Facts {
 
 impl Facts {
     fn statements(&self) -> Vec<String> {
-        let Facts { base, task_base, count, n1, n2, managers, ana, lucia, gestor, consultor, flow, first_at, step, now } =
-            *self;
+        let Facts {
+            base,
+            task_base,
+            count,
+            n1,
+            n2,
+            managers,
+            ana,
+            lucia,
+            gestor,
+            consultor,
+            flow,
+            first_at,
+            step,
+            now,
+        } = *self;
         // `i` is the generated release's number from 1; `k` its slot in STATUS_BY_SLOT.
         let series = format!(
             "WITH RECURSIVE series(i) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT i + 1 FROM series WHERE i < {count})"

@@ -2,16 +2,17 @@
 //! workflow functions so that their tasks and execution log are what use would leave.
 //! Loaded only into an empty database.
 
-use super::flows::{FlowCache, StoredFlow};
-use super::search::index_terms;
-use super::{fold_for_search, now, Db};
-use crate::auth::db::{actor, count_users, create_user, ensure_group, CreateUserError};
+use crate::commands::actions::{suspend, Suspend};
+use crate::commands::release::{advance, capture, register, save, Advance, Save};
+use crate::commands::Desk;
 use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
-use crate::error::AppError;
-use crate::release_actions::db::suspend;
-use crate::release_form::db::{advance, capture, register, save, NewRelease};
+use crate::model::release::Registration;
+use crate::store::search::index_terms;
+use crate::store::users::{actor, count_users, create_user, ensure_group, CreateUserError};
+use crate::store::{fold_for_search, now, Db};
+use crate::Error;
 use sqlx::Row;
 
 /// Every demo user's password.
@@ -39,11 +40,12 @@ pub enum DemoError {
     #[error("cannot create a demo user: {0}")]
     User(#[from] CreateUserError),
     #[error("a demo action was refused: {0}")]
-    Refused(#[from] AppError),
+    Refused(#[from] Error),
 }
 
 /// Loads the demo into an empty database; returns false when users already exist.
-pub async fn load_if_empty(db: &Db, flow: &StoredFlow) -> Result<bool, DemoError> {
+pub async fn load_if_empty(desk: &Desk) -> Result<bool, DemoError> {
+    let db = &desk.db;
     if count_users(db).await? > 0 {
         return Ok(false);
     }
@@ -64,12 +66,12 @@ pub async fn load_if_empty(db: &Db, flow: &StoredFlow) -> Result<bool, DemoError
         n1_group: n1,
         n2_group: n2,
     };
-    load_releases(db, flow, &cast).await?;
+    load_releases(desk, &cast).await?;
     Ok(true)
 }
 
 async fn demo_actor(db: &Db, username: &str) -> Result<Actor, DemoError> {
-    let user = crate::auth::db::user_by_username(db, username).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let user = crate::store::users::user_by_username(db, username).await?.ok_or(sqlx::Error::RowNotFound)?;
     Ok(actor(db, user.id).await?.ok_or(sqlx::Error::RowNotFound)?)
 }
 
@@ -234,8 +236,7 @@ pub fn release_count() -> usize {
     plans().len()
 }
 
-async fn load_releases(db: &Db, flow: &StoredFlow, cast: &Cast) -> Result<(), DemoError> {
-    let flows = FlowCache::default();
+async fn load_releases(desk: &Desk, cast: &Cast) -> Result<(), DemoError> {
     let plans = plans();
     let total = plans.len() as i64;
     let today = now();
@@ -246,26 +247,22 @@ async fn load_releases(db: &Db, flow: &StoredFlow, cast: &Cast) -> Result<(), De
         let impact = 1 + i64_i % 3;
         let urgency = 1 + (i64_i / 3) % 3;
         let title = format!("{} {} {}", ACTIONS[i % ACTIONS.len()], SYSTEMS[i % SYSTEMS.len()], version_label(i));
-        let new = NewRelease {
+        let registration = Registration {
             description: format!("{title}: despliegue planificado en la ventana de mantenimiento."),
             title,
             executor_group: if plan.second_group { cast.n2_group } else { cast.n1_group },
-            release_type: ["normal", "standard", "emergency"][i % 3],
-            risk: ["low", "medium", "high"][(i / 2) % 3],
+            release_type: ["normal", "standard", "emergency"][i % 3].to_owned(),
+            risk: ["low", "medium", "high"][(i / 2) % 3].to_owned(),
             impact,
             urgency,
-            priority: crate::domain::priority::priority(
-                crate::domain::priority::Level::new(impact).unwrap_or(crate::domain::priority::Level::MEDIUM),
-                crate::domain::priority::Level::new(urgency).unwrap_or(crate::domain::priority::Level::MEDIUM),
-            ),
             planned_start: registered_at + 2 * DAY,
             // Some deadlines have passed, so the list shows delays.
             planned_end: registered_at + if i % 4 == 0 { 3 * DAY } else { (total + 10) * DAY },
             version_label: version_label(i),
         };
-        let id = register(db, &flows, flow, &cast.manager, &new, registered_at).await?;
+        let id = register(&desk.acting_at(cast.manager.clone(), registered_at), &registration).await?;
         let executors = if plan.second_group { &cast.n2 } else { &cast.n1 };
-        walk(db, &flows, cast, executors, id, plan.target, registered_at, i).await?;
+        walk(desk, cast, executors, id, plan.target, registered_at, i).await?;
     }
     Ok(())
 }
@@ -277,8 +274,7 @@ fn version_label(i: usize) -> String {
 /// Takes a registered release through the flow to `target`, as its people would.
 #[allow(clippy::too_many_arguments)]
 async fn walk(
-    db: &Db,
-    flows: &FlowCache,
+    desk: &Desk,
     cast: &Cast,
     executors: &[Actor; 2],
     id: ReleaseId,
@@ -286,29 +282,36 @@ async fn walk(
     registered_at: i64,
     i: usize,
 ) -> Result<(), DemoError> {
+    let db = &desk.db;
     let mut at = registered_at;
-    let mut tick = |hours: i64| {
+    // Each step acts as `actor`, some hours after the previous one.
+    let mut as_at = |actor: &Actor, hours: i64| {
         at += hours * HOUR;
-        at
+        desk.acting_at(actor.clone(), at)
     };
     let none = ClosureDraft::default();
     if target == Status::Registered {
         return Ok(());
     }
     let manager = &cast.manager;
-    capture(db, flows, manager, id, tick(2)).await?;
+    capture(&as_at(manager, 2), id).await?;
     let decision = if target == Status::Cancelled { "rejected" } else { "approved" };
-    advance(db, flows, manager, id, version(db, id).await?, Some(decision), &none, tick(1)).await?;
+    let version = current_version(db, id).await?;
+    advance(
+        &as_at(manager, 1),
+        &Advance { release: id, version, decision: Some(decision.into()), closure: none.clone() },
+    )
+    .await?;
     if matches!(target, Status::Approved | Status::Cancelled) {
         return Ok(());
     }
     if target == Status::Suspended {
         let complement = "El proveedor movió la ventana de mantenimiento a la próxima semana.";
-        suspend(db, flows, manager, id, 1, complement, tick(20)).await?;
+        suspend(&as_at(manager, 20), &Suspend { release: id, justification: 1, complement: complement.into() }).await?;
         return Ok(());
     }
     let executor = &executors[i % 2];
-    capture(db, flows, executor, id, tick(20)).await?;
+    capture(&as_at(executor, 20), id).await?;
     let category = Some(CategoryId(1 + (i % 4) as i64));
     if target == Status::InExecution {
         let draft = ClosureDraft {
@@ -316,7 +319,8 @@ async fn walk(
             solution_category: category,
             useful_information: "Despliegue en curso; pendiente la validación funcional.".into(),
         };
-        save(db, flows, executor, id, version(db, id).await?, &draft, tick(1)).await?;
+        let version = current_version(db, id).await?;
+        save(&as_at(executor, 1), &Save { release: id, version, closure: draft }).await?;
         return Ok(());
     }
     let closure = if target == Status::NotResolved {
@@ -332,20 +336,23 @@ async fn walk(
             useful_information: "Paquete desplegado y validado con el área usuaria.".into(),
         }
     };
-    advance(db, flows, executor, id, version(db, id).await?, None, &closure, tick(3)).await?;
+    let version = current_version(db, id).await?;
+    advance(&as_at(executor, 3), &Advance { release: id, version, decision: None, closure }).await?;
     if matches!(target, Status::NotResolved | Status::Resolved) {
         return Ok(());
     }
-    capture(db, flows, manager, id, tick(5)).await?;
-    advance(db, flows, manager, id, version(db, id).await?, Some("accepted"), &none, tick(1)).await?;
+    capture(&as_at(manager, 5), id).await?;
+    let version = current_version(db, id).await?;
+    advance(&as_at(manager, 1), &Advance { release: id, version, decision: Some("accepted".into()), closure: none })
+        .await?;
     Ok(())
 }
 
-async fn version(db: &Db, id: ReleaseId) -> Result<i64, AppError> {
-    Ok(crate::release_form::db::load(db, id).await?.state.row_version)
+async fn current_version(db: &Db, id: ReleaseId) -> Result<i64, Error> {
+    Ok(crate::store::releases::load(db, id).await?.state.row_version)
 }
 
 /// The ids of the demo users, for tests.
 pub async fn user_id(db: &Db, username: &str) -> Result<Option<UserId>, sqlx::Error> {
-    Ok(crate::auth::db::user_by_username(db, username).await?.map(|u| u.id))
+    Ok(crate::store::users::user_by_username(db, username).await?.map(|u| u.id))
 }

@@ -1,8 +1,8 @@
 //! Users, groups and permissions in the database.
 
-use crate::db::{code_column, now, Db};
 use crate::domain::permissions::{Actor, Membership};
 use crate::domain::{GroupId, Permission, UserId};
+use crate::store::{code_column, now, Db};
 use sqlx::Row;
 
 /// What the login check needs of a user.
@@ -98,7 +98,7 @@ pub async fn create_user(
     password: &str,
     groups: &[&str],
 ) -> Result<UserId, CreateUserError> {
-    let hash = super::hashing::hash(password).map_err(|e| CreateUserError::Hashing(e.to_string()))?;
+    let hash = crate::auth::hashing::hash(password).map_err(|e| CreateUserError::Hashing(e.to_string()))?;
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query(
         "INSERT INTO users (username, full_name, password_hash, created_at)
@@ -112,10 +112,10 @@ pub async fn create_user(
     .await;
     let id: i64 = match inserted {
         Ok(row) => row.try_get("id")?,
-        Err(e) if crate::db::is_unique_violation(&e) => return Err(CreateUserError::Taken(username.into())),
+        Err(e) if crate::store::is_unique_violation(&e) => return Err(CreateUserError::Taken(username.into())),
         Err(e) => return Err(e.into()),
     };
-    crate::db::search::index_terms(&mut tx, "user", id, &format!("{username} {full_name}")).await?;
+    crate::store::search::index_terms(&mut tx, "user", id, &format!("{username} {full_name}")).await?;
     for group in groups {
         let added = sqlx::query(
             "INSERT INTO group_members (group_id, user_id)
@@ -137,7 +137,7 @@ pub async fn create_user(
 /// every session of the user ends on its next request.
 pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), sqlx::Error> {
     let password = password.to_owned();
-    let hash = super::hashing::run(move || super::hashing::hash(&password))
+    let hash = crate::auth::hashing::run(move || crate::auth::hashing::hash(&password))
         .await
         .and_then(Result::ok)
         .ok_or_else(|| sqlx::Error::Protocol("password hashing did not run".into()))?;

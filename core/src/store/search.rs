@@ -18,8 +18,11 @@ pub fn terms(text: &str) -> Vec<String> {
 /// The distinct folded words of `text`, whole and sorted: letters and digits, as the
 /// full-text indexes split them.
 pub fn words(text: &str) -> Vec<String> {
-    let mut words: Vec<String> =
-        fold_for_search(text).split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect();
+    let mut words: Vec<String> = fold_for_search(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
     words.sort();
     words.dedup();
     words

@@ -1,11 +1,14 @@
 //! The database, server side only: one pool for SQLite or PostgreSQL behind sqlx's `Any`
 //! driver, so every query is written once with `$1`-style parameters that both accept.
-//! Each feature keeps its own queries in its `db.rs`; this module holds what they share.
+//! One module per group of tables; this module holds the connection and what they share.
 
-pub mod bulk;
-pub mod demo;
+pub mod actions;
 pub mod flows;
+pub mod log;
+pub mod relations;
+pub mod releases;
 pub mod search;
+pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -45,6 +48,11 @@ impl Db {
     /// Begins a transaction that will write.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         self.writer.begin().await
+    }
+
+    /// Whether the database answers a trivial statement.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 }
 
@@ -132,8 +140,8 @@ pub fn warm_connections(backend: Backend, connections: u32) -> u32 {
 
 async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), SetupError> {
     match backend {
-        Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(pool).await?,
-        Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(pool).await?,
+        Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+        Backend::Postgres => sqlx::migrate!("migrations/postgres").run(pool).await?,
     }
     Ok(())
 }
@@ -199,10 +207,7 @@ pub fn row_parameters(row: usize, columns: usize) -> Vec<String> {
 
 /// The rows of a multi-row `VALUES` for `rows` rows of `columns` values: `($1, $2), ($3, $4)`.
 pub fn values_rows(rows: usize, columns: usize) -> String {
-    (0..rows)
-        .map(|row| format!("({})", row_parameters(row, columns).join(", ")))
-        .collect::<Vec<_>>()
-        .join(", ")
+    (0..rows).map(|row| format!("({})", row_parameters(row, columns).join(", "))).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether an error is a unique-constraint violation (a duplicate link, a taken name…).

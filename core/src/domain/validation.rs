@@ -53,10 +53,14 @@ pub enum Field {
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    TooLong { max: usize },
+    TooLong {
+        max: usize,
+    },
     OutOfRange,
     EndBeforeStart,
-    TooShort { min: usize },
+    TooShort {
+        min: usize,
+    },
     /// The repetition differs from what it repeats.
     Mismatch,
     /// A character that has no place in typed text (NUL).

@@ -1,16 +1,16 @@
 //! The list's queries. Filters become numbered parameters, never spliced text.
 
-use super::api::{
-    ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE,
-};
-use crate::db::flows::FlowCache;
-use crate::db::search::{terms, words};
-use crate::db::{code_column, row_parameters, values_rows, AnyQuery, Backend, Db};
+use super::Ctx;
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
 use crate::domain::{delay_seconds, GroupId, Localized, ReleaseId, Status};
-use crate::error::AppError;
+use crate::model::list::{
+    ChartCounts, Deadline, ListQuery, ReleasePage, ReleaseRow, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE,
+};
+use crate::store::search::{terms, words};
+use crate::store::{code_column, row_parameters, values_rows, AnyQuery, Backend, Db};
+use crate::Error;
 use sqlx::any::AnyRow;
 use sqlx::AnyConnection;
 use sqlx::Row;
@@ -160,7 +160,7 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
     let sql = per_word.join(" UNION ALL ");
     let mut statement = sqlx::query(&sql);
     for word in &words {
-        statement = statement.bind(word.as_str()).bind(crate::db::search::prefix_end(word));
+        statement = statement.bind(word.as_str()).bind(crate::store::search::prefix_end(word));
     }
     for row in statement.fetch_all(&db.pool).await? {
         vocabulary.entry(row.try_get("typed")?).or_insert_with(Vec::new).push(row.try_get("word")?);
@@ -261,13 +261,11 @@ impl Window {
     }
 }
 
-pub async fn list(
-    db: &Db,
-    flows: &FlowCache,
-    actor: &Actor,
-    query: &ListQuery,
-    now: i64,
-) -> Result<ReleasePage, AppError> {
+/// A page of the releases the query selects, newest first, each with what the user may
+/// do on it. Filters, search and paging run in the database.
+pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
+    query.check()?;
+    let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let vocabulary = title_words(db, query).await?;
     let filter = filter_for(query, actor, db.backend, &vocabulary);
     // Counting stops at COUNT_LIMIT + 1: beyond that the pager says "more than".
@@ -390,7 +388,9 @@ async fn counts<K>(
 }
 
 /// The charts' counts, each computed by the database for the list's filters.
-pub async fn charts(db: &Db, actor: &Actor, query: &ListQuery, now: i64) -> Result<ChartCounts, sqlx::Error> {
+pub async fn charts(ctx: &Ctx, query: &ListQuery) -> Result<ChartCounts, Error> {
+    query.check()?;
+    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
     let vocabulary = title_words(db, query).await?;
     let filter = filter_for(query, actor, db.backend, &vocabulary);
     let text = |row: &AnyRow| row.try_get::<String, _>("k");
@@ -425,7 +425,7 @@ fn release_row(row: &AnyRow, flow: &FlowDefinition, actor: &Actor, now: i64) -> 
     let planned_end: i64 = row.try_get("planned_end")?;
     let step_es: Option<String> = row.try_get("step_es")?;
     let step_pt: Option<String> = row.try_get("step_pt")?;
-    let task = crate::release_form::db::open_task_of(row)?;
+    let task = crate::store::releases::open_task_of(row)?;
     let responsible = task.as_ref().and_then(|t| t.assignee.as_ref()).map(|h| h.name.clone());
     let state = ReleaseState { status, row_version: 0, task };
     let scope = ReleaseScope::new(flow, GroupId(row.try_get("executor_group_id")?), &state);
@@ -465,7 +465,12 @@ mod tests {
 
     #[test]
     fn a_number_searches_the_release_number_and_words_search_the_title() {
-        let by_number = filter_for(&ListQuery { search: " 53 ".into(), ..Default::default() }, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        let by_number = filter_for(
+            &ListQuery { search: " 53 ".into(), ..Default::default() },
+            &anyone(),
+            Backend::Sqlite,
+            &Vocabulary::new(),
+        );
         assert_eq!(by_number.sql(), "WHERE r.id = $1");
         assert_eq!(by_number.numbers, vec![(1, 53)]);
         assert_eq!(by_number.from, RELEASES);
@@ -506,13 +511,23 @@ mod tests {
         let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
         let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite, &Vocabulary::new());
         assert_eq!(sqlite.texts, vec![(1, "\"erp\"* AND \"near\"* AND \"or\"* AND \"x\"* AND \"y\"*".into())]);
-        let only_syntax = filter_for(&ListQuery { search: "* & !".into(), ..Default::default() }, &anyone(), Backend::Postgres, &Vocabulary::new());
+        let only_syntax = filter_for(
+            &ListQuery { search: "* & !".into(), ..Default::default() },
+            &anyone(),
+            Backend::Postgres,
+            &Vocabulary::new(),
+        );
         assert_eq!(only_syntax.sql(), "");
     }
 
     #[test]
     fn filters_number_their_parameters_in_order() {
-        let query = ListQuery { search: "erp".into(), status: Some(Status::Approved), scope: Scope::Mine, ..Default::default() };
+        let query = ListQuery {
+            search: "erp".into(),
+            status: Some(Status::Approved),
+            scope: Scope::Mine,
+            ..Default::default()
+        };
         let filter = filter_for(&query, &anyone(), Backend::Postgres, &Vocabulary::new());
         let sql = filter.sql();
         assert!(sql.starts_with("WHERE r.search_vector @@ to_tsquery('simple', $1) AND r.status = $2 AND"), "{sql}");

@@ -2,7 +2,10 @@
 //! Both the server and the browser use these types; only the server enforces them.
 
 pub mod actions;
+pub mod changes;
 pub mod flow;
+pub mod flow_layout;
+pub mod log;
 pub mod occurrence;
 pub mod permissions;
 pub mod priority;
@@ -63,7 +66,6 @@ macro_rules! code_enum {
         }
     };
 }
-#[cfg_attr(not(feature = "ssr"), allow(unused_imports))]
 pub(crate) use code_enum;
 
 code_enum!(

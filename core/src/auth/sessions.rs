@@ -1,0 +1,173 @@
+//! Sessions and login, server side: axum-login over tower-sessions, with the sessions kept
+//! in the same database as everything else (SQLite or PostgreSQL, chosen at run time).
+
+use crate::domain::permissions::Actor;
+use crate::store::users as db;
+use crate::store::{Backend as DbBackend, Db};
+use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
+use tower_sessions::cookie::{time::Duration, SameSite};
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, SessionStore};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+/// The user of a session, loaded afresh on every request with their groups and
+/// permissions, so that a change to them counts from the next request. The password hash
+/// doubles as the session's auth hash, so a password change ends every other session of
+/// that user.
+#[derive(Clone)]
+pub struct SessionUser {
+    pub actor: Actor,
+    password_hash: String,
+}
+
+impl std::fmt::Debug for SessionUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionUser").field("id", &self.actor.user.0).finish_non_exhaustive()
+    }
+}
+
+impl AuthUser for SessionUser {
+    type Id = i64;
+
+    fn id(&self) -> i64 {
+        self.actor.user.0
+    }
+
+    fn session_auth_hash(&self) -> &[u8] {
+        self.password_hash.as_bytes()
+    }
+}
+
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+/// Checks credentials against the users table.
+#[derive(Clone)]
+pub struct Users {
+    db: Db,
+}
+
+impl Users {
+    pub fn new(db: Db) -> Self {
+        Users { db }
+    }
+}
+
+/// Verified against when the user does not exist, so an unknown name costs the same time
+/// as a wrong password and the answer never tells which it was.
+static DECOY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| crate::auth::hashing::hash("no such user").unwrap_or_default());
+
+impl AuthnBackend for Users {
+    type User = SessionUser;
+    type Credentials = Credentials;
+    type Error = sqlx::Error;
+
+    async fn authenticate(&self, credentials: Credentials) -> Result<Option<SessionUser>, sqlx::Error> {
+        let user = db::user_by_username(&self.db, credentials.username.trim()).await?;
+        let hash = user.as_ref().map_or_else(|| DECOY_HASH.clone(), |u| u.password_hash.clone());
+        let password = credentials.password;
+        let matches =
+            crate::auth::hashing::run(move || crate::auth::hashing::verify(&password, &hash)).await.unwrap_or(false);
+        match user.filter(|_| matches) {
+            Some(user) => self.get_user(&user.id.0).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, sqlx::Error> {
+        let user = db::actor_with_password_hash(&self.db, crate::domain::UserId(*id)).await?;
+        Ok(user.map(|(actor, password_hash)| SessionUser { actor, password_hash }))
+    }
+}
+
+pub type Session = AuthSession<Users>;
+
+/// The session store of whichever database the server runs on.
+#[derive(Debug, Clone)]
+pub enum Sessions {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Sessions {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.create(record).await,
+            Sessions::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.save(record).await,
+            Sessions::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Sessions::Sqlite(s) => s.load(id).await,
+            Sessions::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Sessions::Sqlite(s) => s.delete(id).await,
+            Sessions::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+/// Opens the session store beside the application's pool, creates its table, and starts
+/// the task that deletes expired sessions.
+pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
+    let sessions = match db.backend {
+        DbBackend::Sqlite => {
+            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+            use std::str::FromStr;
+            let options = SqliteConnectOptions::from_str(&db.url)?
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(std::time::Duration::from_secs(5));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await?;
+            let store = SqliteStore::new(pool);
+            store.migrate().await?;
+            tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+            Sessions::Sqlite(store)
+        }
+        DbBackend::Postgres => {
+            let pool = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(4)
+                .min_connections(crate::store::warm_connections(db.backend, 4))
+                .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
+                .connect(&db.url)
+                .await?;
+            let store = PostgresStore::new(pool);
+            store.migrate().await?;
+            tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+            Sessions::Postgres(store)
+        }
+    };
+    Ok(sessions)
+}
+
+/// The layer that gives every request its session and logged-in user. The cookie is
+/// HttpOnly and SameSite=Lax; `secure` is for deployments behind HTTPS.
+pub fn auth_layer(db: &Db, store: Sessions, secure: bool) -> AuthManagerLayer<Users, Sessions> {
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("releasedesk_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(12)));
+    AuthManagerLayerBuilder::new(Users::new(db.clone()), sessions).build()
+}

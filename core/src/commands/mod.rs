@@ -1,0 +1,62 @@
+//! The desk's use cases. Every entry point (server function, REST handler, background
+//! job, CLI, seeder) calls these: each authorizes, validates, writes one transaction with
+//! its log entries, and returns a typed result or an [`Error`](crate::Error).
+
+pub mod account;
+pub mod actions;
+pub mod flow;
+pub mod list;
+pub mod log;
+pub mod relations;
+pub mod release;
+
+use crate::domain::permissions::Actor;
+use crate::store::flows::{install_release_flow, FlowCache, StoredFlow};
+use crate::store::{connect, Db, SetupError};
+
+/// What every command runs against, set up once per process: the database, the flow
+/// definitions it has read, and the release flow that new releases enter.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    pub db: Db,
+    pub flows: FlowCache,
+    pub release_flow: StoredFlow,
+}
+
+impl Desk {
+    /// Opens (creating and migrating) the database named by `url` and stores the
+    /// repository's release flow.
+    pub async fn open(url: &str) -> Result<Desk, SetupError> {
+        let db = connect(url).await?;
+        let release_flow = install_release_flow(&db).await?;
+        Ok(Desk { db, flows: FlowCache::default(), release_flow })
+    }
+
+    /// The context of one command by `actor`, now.
+    pub fn acting(&self, actor: Actor) -> Ctx {
+        self.acting_at(actor, crate::store::now())
+    }
+
+    /// The context of one command by `actor` at `now` (Unix seconds): the seeders date
+    /// their history, tests control the clock.
+    pub fn acting_at(&self, actor: Actor, now: i64) -> Ctx {
+        Ctx { desk: self.clone(), actor, now }
+    }
+}
+
+/// One command's context: the desk, who acts (with their groups and permissions, loaded
+/// for this request), and when.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub desk: Desk,
+    pub actor: Actor,
+    pub now: i64,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = Desk;
+
+    fn deref(&self) -> &Desk {
+        &self.desk
+    }
+}

@@ -1,0 +1,93 @@
+//! A release as its form shows it, registers it and advances it.
+
+use crate::domain::flow::Access;
+use crate::domain::validation::ClosureDraft;
+use crate::domain::{CategoryId, GroupId, Localized, ReleaseId, Status};
+use serde::{Deserialize, Serialize};
+
+/// An outcome a step offers (Aprobar, Resuelto…), in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeChoice {
+    pub code: String,
+    pub name: Localized,
+}
+
+/// The step the release waits at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepView {
+    pub code: String,
+    pub name: Localized,
+    pub outcomes: Vec<OutcomeChoice>,
+    /// Finished through the Closure area (Resolved / Not resolved) rather than a decision.
+    pub needs_closure: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryChoice {
+    pub id: CategoryId,
+    pub name: Localized,
+}
+
+/// A release as its form shows it, with what the logged-in user may do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseView {
+    pub id: ReleaseId,
+    pub title: String,
+    pub description: String,
+    pub requester: String,
+    pub executor_group: String,
+    pub release_type: String,
+    pub risk: String,
+    pub impact: i64,
+    pub urgency: i64,
+    pub priority: i64,
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+    pub status: Status,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub row_version: i64,
+    pub step: Option<StepView>,
+    pub task_group: Option<String>,
+    pub responsible: Option<String>,
+    pub closure: ClosureDraft,
+    pub categories: Vec<CategoryChoice>,
+    pub access: Access,
+    /// The "Acción" menu's entries the user may take on it now.
+    pub actions: Vec<crate::domain::actions::ReleaseAction>,
+    /// The user may add a manual occurrence to the execution log.
+    pub may_record: bool,
+}
+
+/// Where the release went after "Guardar y avanzar flujo".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdvanceResult {
+    pub id: ReleaseId,
+    pub status: Status,
+    pub next_step: Option<Localized>,
+    pub time_spent_minutes: i64,
+}
+
+/// The registration form's data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Registration {
+    pub title: String,
+    pub description: String,
+    pub executor_group: GroupId,
+    pub release_type: String,
+    pub risk: String,
+    pub impact: i64,
+    pub urgency: i64,
+    /// Unix seconds.
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+}
+
+/// A group a release can be given to for execution.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupChoice {
+    pub id: GroupId,
+    pub name: String,
+}

@@ -1,0 +1,478 @@
+//! Releases, their tasks and their Closure area. Writes run inside the caller's
+//! transaction; the first statement of each write is guarded by what was read (the row
+//! version, or the task still being free), so concurrent actions cannot both win.
+
+use crate::domain::actions::ReleaseScope;
+use crate::domain::flow::{self, FlowDefinition, Holder, OpenTask, ReleaseState};
+use crate::domain::permissions::Actor;
+use crate::domain::validation::ClosureDraft;
+use crate::domain::{CategoryId, ClosureOutcome, GroupId, Localized, ReleaseId, Status, TaskId, UserId};
+use crate::model::release::{CategoryChoice, GroupChoice};
+use crate::store::{code_column, fold_for_search, Db};
+use crate::Error;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// A release as the write paths need it.
+#[derive(Debug, Clone)]
+pub struct LoadedRelease {
+    pub id: ReleaseId,
+    pub flow_id: i64,
+    pub executor_group: GroupId,
+    pub state: ReleaseState,
+    pub captured_at: Option<i64>,
+}
+
+/// Reads the release and its open task.
+pub async fn load(db: &Db, id: ReleaseId) -> Result<LoadedRelease, Error> {
+    Ok(loaded_release(&load_row(db, id).await?)?)
+}
+
+/// The release with its open task and, for the log's snapshot of an advance, the fields
+/// the log keeps (see `Snapshot`): one statement for both.
+async fn load_row(db: &Db, id: ReleaseId) -> Result<AnyRow, Error> {
+    sqlx::query(
+        "SELECT r.id, r.flow_id, r.executor_group_id, r.status, r.row_version, r.current_step,
+                t.id AS task_id, t.group_id AS task_group_id, g.name AS task_group_name,
+                t.assignee_id, holder.full_name AS holder_name, t.captured_at,
+                r.title, r.priority, r.planned_end, r.version_label,
+                c.outcome, c.solution_category_id, c.useful_information
+           FROM releases r
+           LEFT JOIN tasks t ON t.id = r.current_task_id AND t.finished_at IS NULL
+           LEFT JOIN user_groups g ON g.id = t.group_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN closures c ON c.release_id = r.id
+          WHERE r.id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+/// The open task of a release from a row with the columns `task_id`, `current_step`,
+/// `task_group_id`, `task_group_name`, `assignee_id` and `holder_name`.
+pub fn open_task_of(row: &AnyRow) -> Result<Option<OpenTask>, sqlx::Error> {
+    let Some(task_id) = row.try_get::<Option<i64>, _>("task_id")? else { return Ok(None) };
+    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
+        Some(user) => Some(Holder { user: UserId(user), name: row.try_get("holder_name")? }),
+        None => None,
+    };
+    Ok(Some(OpenTask {
+        id: TaskId(task_id),
+        step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
+        group: GroupId(row.try_get("task_group_id")?),
+        group_name: row.try_get("task_group_name")?,
+        assignee,
+    }))
+}
+
+impl LoadedRelease {
+    /// The groups that answer for this release under `flow`.
+    pub fn scope<'a>(&self, flow: &'a FlowDefinition) -> ReleaseScope<'a> {
+        ReleaseScope::new(flow, self.executor_group, &self.state)
+    }
+}
+
+fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
+    let task = open_task_of(row)?;
+    Ok(LoadedRelease {
+        id: ReleaseId(row.try_get("id")?),
+        flow_id: row.try_get("flow_id")?,
+        executor_group: GroupId(row.try_get("executor_group_id")?),
+        state: ReleaseState {
+            status: code_column(row, "status", Status::from_code)?,
+            row_version: row.try_get("row_version")?,
+            task,
+        },
+        captured_at: row.try_get("captured_at")?,
+    })
+}
+
+/// Creates the open task of the step a release moves to, unless its flow has ended there.
+pub async fn insert_next_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    next: Option<&(String, GroupId)>,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    match next {
+        Some((step, group)) => insert_open_task(conn, release, step, *group, now).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Creates the unassigned task of `step` for `group`; returns its id.
+pub async fn insert_open_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    step: &str,
+    group: GroupId,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query("INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
+        .bind(release.0)
+        .bind(step)
+        .bind(group.0)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get("id")
+}
+
+/// Where a write leaves the release in its flow.
+#[derive(Debug, Clone, Copy)]
+pub enum Position<'a> {
+    /// At the step and task it was at.
+    Unchanged,
+    /// Waiting at `step` with its open task `task`; both `None` once the flow has ended.
+    Moved { step: Option<&'a str>, task: Option<i64> },
+}
+
+/// Takes the write lock and checks, in the same statement, that nobody changed the
+/// release since `expected_version`; the answer names the current version otherwise.
+/// The same statement sets the status, when given, and the release's new position.
+pub async fn claim_version(
+    tx: &mut AnyConnection,
+    id: ReleaseId,
+    expected_version: i64,
+    status: Option<Status>,
+    position: Position<'_>,
+    now: i64,
+) -> Result<i64, Error> {
+    const CLAIM: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
+                                             status = COALESCE($2, status)
+                          WHERE id = $3 AND row_version = $4";
+    const CLAIM_AND_MOVE: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
+                                                      status = COALESCE($2, status),
+                                                      current_step = $5, current_task_id = $6
+                                   WHERE id = $3 AND row_version = $4";
+    let claim = |sql| sqlx::query(sql).bind(now).bind(status.map(Status::code)).bind(id.0).bind(expected_version);
+    let query = match position {
+        Position::Unchanged => claim(CLAIM),
+        Position::Moved { step, task } => claim(CLAIM_AND_MOVE).bind(step).bind(task),
+    };
+    if query.execute(&mut *tx).await?.rows_affected() == 0 {
+        return Err(stale_version(tx, id, expected_version).await);
+    }
+    Ok(expected_version + 1)
+}
+
+/// The refusal of a write that found the release changed, naming its current version.
+pub async fn stale_version(tx: &mut AnyConnection, id: ReleaseId, expected_version: i64) -> Error {
+    // Read through this transaction, never the pool: it holds the write lock, and with
+    // the pool taken by writers waiting for that lock, a second connection never comes.
+    let current = sqlx::query("SELECT row_version FROM releases WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .and_then(|row| row.map(|row| row.try_get::<i64, _>("row_version")).transpose());
+    match current {
+        Ok(current) => flow::Refusal::StaleVersion { current: current.unwrap_or(expected_version) }.into(),
+        Err(error) => error.into(),
+    }
+}
+
+/// Stores the Closure area; `release_date` is set once the release is resolved and kept
+/// by later writes that do not set it.
+pub async fn write_closure(
+    tx: &mut AnyConnection,
+    id: ReleaseId,
+    closure: &ClosureDraft,
+    actor: &Actor,
+    now: i64,
+    release_date: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO closures (release_id, outcome, solution_category_id, useful_information,
+                               recorded_by, recorded_at, release_date)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (release_id) DO UPDATE SET
+             outcome = excluded.outcome,
+             solution_category_id = excluded.solution_category_id,
+             useful_information = excluded.useful_information,
+             recorded_by = excluded.recorded_by,
+             recorded_at = excluded.recorded_at,
+             release_date = COALESCE(excluded.release_date, closures.release_date)",
+    )
+    .bind(id.0)
+    .bind(closure.outcome.map(ClosureOutcome::code))
+    .bind(closure.solution_category.map(|c| c.0))
+    .bind(&closure.useful_information)
+    .bind(actor.user.0)
+    .bind(now)
+    .bind(release_date)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The release as the log keeps it after an advance, for its field-by-field history. Its
+/// fields are columns of `load_row`.
+#[derive(Debug, serde::Serialize, sqlx::FromRow)]
+pub struct Snapshot {
+    pub title: String,
+    pub status: String,
+    pub current_step: Option<String>,
+    pub priority: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+    pub row_version: i64,
+    pub outcome: Option<String>,
+    pub solution_category_id: Option<i64>,
+    pub useful_information: Option<String>,
+}
+
+pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> {
+    sqlx::query(
+        "SELECT g.id, g.name FROM user_groups g
+           JOIN group_permissions p ON p.group_id = g.id AND p.permission = 'execute'
+          ORDER BY g.name",
+    )
+    .fetch_all(&db.pool)
+    .await?
+    .iter()
+    .map(|r| Ok(GroupChoice { id: GroupId(r.try_get("id")?), name: r.try_get("name")? }))
+    .collect()
+}
+
+/// The data of a new release, as the registration form sends it (validated).
+#[derive(Debug, Clone)]
+pub struct NewRelease {
+    pub title: String,
+    pub description: String,
+    pub executor_group: GroupId,
+    pub release_type: &'static str,
+    pub risk: &'static str,
+    pub impact: i64,
+    pub urgency: i64,
+    pub priority: i64,
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+}
+
+/// Where a new release starts: its status, flow, step, requester and time.
+#[derive(Debug, Clone, Copy)]
+pub struct Placed<'a> {
+    pub status: Status,
+    pub flow: i64,
+    pub step: &'a str,
+    pub requester: UserId,
+    pub at: i64,
+}
+
+/// Inserts a new release; returns its number.
+pub async fn insert_release(
+    conn: &mut AnyConnection,
+    new: &NewRelease,
+    placed: &Placed<'_>,
+) -> Result<ReleaseId, sqlx::Error> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO releases (title, description, search_text, requester_id, executor_group_id,
+                               release_type, risk, impact, urgency, priority, planned_start,
+                               planned_end, version_label, status, flow_id, current_step,
+                               created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
+         RETURNING id",
+    )
+    .bind(&new.title)
+    .bind(&new.description)
+    .bind(fold_for_search(&new.title))
+    .bind(placed.requester.0)
+    .bind(new.executor_group.0)
+    .bind(new.release_type)
+    .bind(new.risk)
+    .bind(new.impact)
+    .bind(new.urgency)
+    .bind(new.priority)
+    .bind(new.planned_start)
+    .bind(new.planned_end)
+    .bind(&new.version_label)
+    .bind(placed.status.code())
+    .bind(placed.flow)
+    .bind(placed.step)
+    .bind(placed.at)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("id")?;
+    Ok(ReleaseId(id))
+}
+
+/// Records a step that `user` completed at once (registration completes the start step).
+pub async fn insert_done_task(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    step: &str,
+    group: GroupId,
+    user: UserId,
+    outcome: &str,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO tasks (release_id, step_code, group_id, assignee_id, created_at, captured_at,
+                            finished_at, finished_by, outcome)
+         VALUES ($1, $2, $3, $4, $5, $5, $5, $4, $6)",
+    )
+    .bind(release.0)
+    .bind(step)
+    .bind(group.0)
+    .bind(user.0)
+    .bind(at)
+    .bind(outcome)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a release to `step` with its open task (both `None` once its flow has ended),
+/// without a version claim: only for the registration, which created the release.
+pub async fn set_position(
+    conn: &mut AnyConnection,
+    release: ReleaseId,
+    step: Option<&str>,
+    task: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE releases SET current_step = $1, current_task_id = $2 WHERE id = $3")
+        .bind(step)
+        .bind(task)
+        .bind(release.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives the still-free open task `task` to `user`; false when someone was faster (or the
+/// task is finished).
+pub async fn take_task(conn: &mut AnyConnection, task: TaskId, user: UserId, at: i64) -> Result<bool, sqlx::Error> {
+    let taken = sqlx::query(
+        "UPDATE tasks SET assignee_id = $1, captured_at = $2
+          WHERE id = $3 AND assignee_id IS NULL AND finished_at IS NULL",
+    )
+    .bind(user.0)
+    .bind(at)
+    .bind(task.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(taken.rows_affected() > 0)
+}
+
+/// Who holds the open task `task`; `None` when it is free or finished.
+pub async fn task_holder(conn: &mut AnyConnection, task: TaskId) -> Result<Option<Holder>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        assignee_id: i64,
+        full_name: String,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT t.assignee_id, u.full_name FROM tasks t JOIN users u ON u.id = t.assignee_id
+          WHERE t.id = $1 AND t.finished_at IS NULL",
+    )
+    .bind(task.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|row| Holder { user: UserId(row.assignee_id), name: row.full_name }))
+}
+
+/// Finishes the open task `task` with `outcome`; false when it was no longer open (a
+/// concurrent advance finished it first).
+pub async fn finish_task(
+    conn: &mut AnyConnection,
+    task: TaskId,
+    user: UserId,
+    outcome: &str,
+    at: i64,
+) -> Result<bool, sqlx::Error> {
+    let finished = sqlx::query(
+        "UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
+          WHERE id = $4 AND finished_at IS NULL",
+    )
+    .bind(at)
+    .bind(user.0)
+    .bind(outcome)
+    .bind(task.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(finished.rows_affected() > 0)
+}
+
+/// The release with its open task, and the log's snapshot of it: one statement for both.
+pub async fn load_for_advance(db: &Db, id: ReleaseId) -> Result<(LoadedRelease, Snapshot), Error> {
+    let row = load_row(db, id).await?;
+    Ok((loaded_release(&row)?, sqlx::FromRow::from_row(&row)?))
+}
+
+/// Whether `category` is a solution category still offered.
+pub async fn category_is_active(db: &Db, category: CategoryId) -> Result<bool, sqlx::Error> {
+    let found = sqlx::query("SELECT id FROM solution_categories WHERE id = $1 AND active = 1")
+        .bind(category.0)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
+}
+
+/// The solution categories offered, in their order.
+pub async fn active_categories(db: &Db) -> Result<Vec<CategoryChoice>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        name_es: String,
+        name_pt: String,
+    }
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id")
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| CategoryChoice { id: CategoryId(row.id), name: Localized { es: row.name_es, pt: row.name_pt } })
+        .collect())
+}
+
+/// A release as its form shows it, with the names of its people and groups.
+#[derive(Debug, sqlx::FromRow)]
+pub struct FormRow {
+    pub title: String,
+    pub description: String,
+    pub release_type: String,
+    pub risk: String,
+    pub impact: i64,
+    pub urgency: i64,
+    pub priority: i64,
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub row_version: i64,
+    pub current_step: Option<String>,
+    pub requester: String,
+    pub executor_group: String,
+    pub task_group: Option<String>,
+    pub responsible: Option<String>,
+    pub outcome: Option<String>,
+    pub solution_category_id: Option<i64>,
+    pub useful_information: Option<String>,
+}
+
+pub async fn form_row(db: &Db, id: ReleaseId) -> Result<FormRow, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.title, r.description, r.release_type, r.risk, r.impact, r.urgency, r.priority,
+                r.planned_start, r.planned_end, r.version_label, r.created_at,
+                r.updated_at, r.row_version, r.current_step,
+                requester.full_name AS requester, executor.name AS executor_group,
+                task_group.name AS task_group, holder.full_name AS responsible,
+                c.outcome, c.solution_category_id, c.useful_information
+           FROM releases r
+           JOIN users requester ON requester.id = r.requester_id
+           JOIN user_groups executor ON executor.id = r.executor_group_id
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           LEFT JOIN user_groups task_group ON task_group.id = t.group_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN closures c ON c.release_id = r.id
+          WHERE r.id = $1",
+    )
+    .bind(id.0)
+    .fetch_one(&db.pool)
+    .await
+}
