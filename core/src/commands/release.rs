@@ -261,7 +261,7 @@ pub async fn view(ctx: &Ctx, id: ReleaseId) -> Result<ReleaseView, Error> {
     let release = load(db, id).await?;
     let flow = flows.get(db, release.flow_id).await?;
     let row = form_row(db, id).await?;
-    let step = row.current_step.as_deref().and_then(|code| flow.step(&code)).map(|step| StepView {
+    let step = row.current_step.as_deref().and_then(|code| flow.step(code)).map(|step| StepView {
         code: step.code.clone(),
         name: step.name.clone(),
         outcomes: step
