@@ -12,6 +12,7 @@ mod i18n_generated {
 }
 pub use i18n_generated::i18n;
 
+pub mod account;
 pub mod auth;
 pub mod codec;
 pub mod error;
@@ -26,6 +27,8 @@ pub mod release_form;
 pub mod release_list;
 #[cfg(feature = "ssr")]
 pub mod security;
+#[cfg(feature = "ssr")]
+pub mod session;
 pub mod widgets;
 
 pub use releasedesk_core::domain;
