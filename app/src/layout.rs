@@ -14,7 +14,7 @@ pub type CurrentUser = Resource<Result<crate::domain::permissions::Actor, AppErr
 /// A confirmation that outlives the page that caused it (shown on the next one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashMessage {
-    Advanced(crate::release_form::api::AdvanceResult),
+    Advanced(releasedesk_core::model::release::AdvanceResult),
     Registered(crate::domain::ReleaseId),
 }
 
