@@ -21,6 +21,7 @@ pub mod flow_view;
 pub mod language;
 pub mod layout;
 pub mod live;
+pub mod log_entries;
 pub mod relations;
 pub mod release_actions;
 pub mod release_form;
