@@ -135,6 +135,26 @@ pub fn priority_label(locale: Locale, priority: i64) -> &'static str {
     }
 }
 
+/// Codes stored in catalogues (statuses, languages) in the current language.
+pub fn catalogue_code_label(locale: Locale, code: &str) -> String {
+    let label = match code {
+        "registered" => td_string!(locale, catalogue.registered),
+        "in_analysis" => td_string!(locale, catalogue.in_analysis),
+        "known_error" => td_string!(locale, catalogue.known_error),
+        "resolved" => td_string!(locale, catalogue.resolved),
+        "closed" => td_string!(locale, catalogue.closed),
+        "approved" => td_string!(locale, catalogue.approved),
+        "in_progress" => td_string!(locale, catalogue.in_progress),
+        "implemented" => td_string!(locale, catalogue.implemented),
+        "cancelled" => td_string!(locale, catalogue.cancelled),
+        "es" => td_string!(locale, catalogue.lang_es),
+        "pt" => td_string!(locale, catalogue.lang_pt),
+        // Anything else (a version, a user name) is data, shown as stored.
+        other => return other.to_owned(),
+    };
+    label.to_owned()
+}
+
 /// An error as a sentence in the current language; never a debug string.
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
@@ -168,7 +188,7 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
             Refusal::Invalid(error) => invalid_message(i18n, error),
             Refusal::AlreadyLinked => view! { {t!(i18n, error.already_linked)} }.into_any(),
             Refusal::ChangeNotLinkable { status } => {
-                let status = move || crate::relations::catalogue_code_label(i18n.get_locale(), &status);
+                let status = move || catalogue_code_label(i18n.get_locale(), &status);
                 view! { {t!(i18n, error.change_not_linkable, status)} }.into_any()
             }
             Refusal::NotAllowedInStatus { status } => {

@@ -1,8 +1,7 @@
 //! The frame around every page after login: the header with the main menu
 //! (Procesos > Gestión de Liberación > Liberación), the user, the language switch, logout.
 
-use crate::auth::api::current_user;
-use crate::auth::LogoutButton;
+use crate::account::{current_user, LogoutButton};
 use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::LanguageSwitch;
@@ -15,7 +14,7 @@ pub type CurrentUser = Resource<Result<crate::domain::permissions::Actor, AppErr
 /// A confirmation that outlives the page that caused it (shown on the next one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlashMessage {
-    Advanced(crate::release_form::api::AdvanceResult),
+    Advanced(releasedesk_core::model::release::AdvanceResult),
     Registered(crate::domain::ReleaseId),
 }
 

@@ -1,8 +1,17 @@
 //! ReleaseDesk: the release-execution desk of an ITSM platform.
 //!
-//! One module per feature, each with its components (`mod.rs`), its server functions
-//! (`api.rs`) and, on the server only, its queries (`db.rs`). The rules themselves live in
-//! `domain`, plain Rust that both sides share and the server enforces.
+//! One module per feature (`auth`, `execution_log`, `flow_view`, `relations`,
+//! `release_actions`, `release_form`, `release_list`), each with its components (`mod.rs`)
+//! and its server functions (`api.rs`), which call the commands of `releasedesk-core`. The
+//! rules themselves live in `domain`, plain Rust that both sides share and the server
+//! enforces.
+//!
+//! The modules beside the features are shared (`account`, `codec`, `error`, `language`,
+//! `layout`, `live`, `log_entries`, `security`, `session`, `widgets`) and import no
+//! feature. A feature may show another's public component where a page holds both (the
+//! release page: the log, the flow, the relations and the action menu; the list: the action
+//! menu and the capture dialog), never so that two modules import each other, directly or
+//! around a circle. This file is the router: it may import every feature.
 
 #![recursion_limit = "256"]
 
@@ -12,6 +21,7 @@ mod i18n_generated {
 }
 pub use i18n_generated::i18n;
 
+pub mod account;
 pub mod auth;
 pub mod codec;
 pub mod error;
@@ -20,12 +30,15 @@ pub mod flow_view;
 pub mod language;
 pub mod layout;
 pub mod live;
+pub mod log_entries;
 pub mod relations;
 pub mod release_actions;
 pub mod release_form;
 pub mod release_list;
 #[cfg(feature = "ssr")]
 pub mod security;
+#[cfg(feature = "ssr")]
+pub mod session;
 pub mod widgets;
 
 pub use releasedesk_core::domain;

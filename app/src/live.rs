@@ -13,7 +13,7 @@ pub use server::events;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::auth::session::Session;
+    use crate::session::Session;
     use axum::extract::Extension;
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};

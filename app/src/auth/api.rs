@@ -1,6 +1,6 @@
-//! Login, logout and "who am I" as server functions.
+//! Login and the password change as server functions (logout and "who am I" are in
+//! `account`, shared with the header).
 
-use crate::domain::permissions::Actor;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::error::Error;
@@ -13,8 +13,8 @@ pub const MAX_USERNAME_CHARS: usize = 100;
 /// Repeated failures for a user name or from an address are refused for a while (429).
 #[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    use super::session::{Credentials, Session};
     use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS};
+    use crate::session::{Credentials, Session};
     use releasedesk_core::auth::throttle::{AttemptKey, LoginThrottle};
     check_required(Field::Username, &username)?;
     check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
@@ -50,27 +50,11 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
 /// user ends, this one too (the session is bound to the password's hash): log in again.
 #[server(prefix = "/api", endpoint = "change_password", output = crate::codec::JsonText)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
-    use super::session::{ctx, Session};
+    use crate::session::{ctx, Session};
     use releasedesk_core::commands::account::{change_password, ChangePassword};
     change_password(&ctx().await?, ChangePassword { current, new, repeat }).await?;
     let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
     session.logout().await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/login");
     Ok(())
-}
-
-/// Ends the session on the server and sends the browser to the login page.
-#[server(prefix = "/api", endpoint = "logout", output = crate::codec::JsonText)]
-pub async fn logout() -> Result<(), AppError> {
-    use super::session::Session;
-    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
-    session.logout().await.map_err(|_| Error::Internal)?;
-    leptos_axum::redirect("/login");
-    Ok(())
-}
-
-/// The logged-in user with their groups and permissions.
-#[server(prefix = "/api", endpoint = "current_user", input = crate::codec::StrictJson, output = crate::codec::JsonText)]
-pub async fn current_user() -> Result<Actor, AppError> {
-    super::session::require_actor().await
 }

@@ -1,12 +1,15 @@
-//! Logging in and out, and knowing who is logged in.
+//! Logging in, and changing the password. Logging out and knowing who is logged in are
+//! shared with every page's header (`account`); the sessions themselves are shared with
+//! every server function (`session`, still reachable here as `auth::session`).
 
 pub mod api;
+/// The server mounts the session layers from here (`app::auth::session::auth_layer`, …).
 #[cfg(feature = "ssr")]
-pub mod session;
+pub use crate::session;
 
 use crate::i18n::*;
 use crate::language::{ErrorAlert, LanguageSwitch};
-use api::{ChangePassword, Login, Logout};
+use api::{ChangePassword, Login};
 use leptos::prelude::*;
 
 /// The login page: Usuario / Contraseña / Entrar (pt: Usuário / Senha / Entrar).
@@ -37,18 +40,6 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
             </div>
         </main>
-    }
-}
-
-/// "Salir": ends the session on the server.
-#[component]
-pub fn LogoutButton() -> impl IntoView {
-    let i18n = use_i18n();
-    let logout = ServerAction::<Logout>::new();
-    view! {
-        <ActionForm action=logout attr:class="inline-form">
-            <button type="submit" class="link-button">{t!(i18n, header.logout)}</button>
-        </ActionForm>
     }
 }
 

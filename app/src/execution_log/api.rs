@@ -1,13 +1,13 @@
 //! Reading, adding to and exporting the execution log.
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::ReleaseId;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::error::Error;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::log::*;
 

@@ -1,10 +1,10 @@
 //! The execution log as CSV, in one language: headers and names translated, what users
 //! typed kept as typed (but never able to run as a spreadsheet formula).
 
-use super::api::LogEntryView;
-use super::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
 use crate::i18n::*;
 use crate::language::{format_datetime, localized};
+use crate::log_entries::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
+use releasedesk_core::model::log::LogEntryView;
 
 /// A cell that a spreadsheet would read as a formula gets a leading apostrophe.
 fn inert(text: &str) -> String {

@@ -1,10 +1,10 @@
 //! The flow of a release with what happened in it, for "Ver flujo".
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::domain::ReleaseId;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::flow::*;
 

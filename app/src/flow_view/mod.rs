@@ -6,9 +6,9 @@
 pub mod api;
 
 use crate::domain::ReleaseId;
-use crate::execution_log::LogTable;
 use crate::i18n::*;
 use crate::language::{format_datetime, format_duration, localized, ErrorAlert};
+use crate::log_entries::LogTable;
 use api::{release_flow, FlowView};
 use leptos::prelude::*;
 use std::collections::HashSet;

@@ -2,11 +2,11 @@
 //! Roles/Responsibilities and Changes. Every link and unlink is checked on the server and
 //! logged in the same transaction; linking twice is refused by the database itself.
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::domain::ReleaseId;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::relations::*;
 

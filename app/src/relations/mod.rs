@@ -7,7 +7,7 @@ mod help;
 use crate::domain::ReleaseId;
 use crate::error::{AppError, Error};
 use crate::i18n::*;
-use crate::language::ErrorAlert;
+use crate::language::{catalogue_code_label, ErrorAlert};
 use crate::widgets::Modal;
 use api::{
     knowledge_article, link_item, release_relations, search_catalogue, unlink_item, RelationKind, Relations,
@@ -56,26 +56,6 @@ fn count(relations: &Relations, kind: RelationKind) -> usize {
         RelationKind::Role => relations.roles.len(),
         RelationKind::Change => relations.changes.len(),
     }
-}
-
-/// Codes stored in catalogues (statuses, languages) in the current language.
-pub fn catalogue_code_label(locale: Locale, code: &str) -> String {
-    let label = match code {
-        "registered" => td_string!(locale, catalogue.registered),
-        "in_analysis" => td_string!(locale, catalogue.in_analysis),
-        "known_error" => td_string!(locale, catalogue.known_error),
-        "resolved" => td_string!(locale, catalogue.resolved),
-        "closed" => td_string!(locale, catalogue.closed),
-        "approved" => td_string!(locale, catalogue.approved),
-        "in_progress" => td_string!(locale, catalogue.in_progress),
-        "implemented" => td_string!(locale, catalogue.implemented),
-        "cancelled" => td_string!(locale, catalogue.cancelled),
-        "es" => td_string!(locale, catalogue.lang_es),
-        "pt" => td_string!(locale, catalogue.lang_pt),
-        // Anything else (a version, a user name) is data, shown as stored.
-        other => return other.to_owned(),
-    };
-    label.to_owned()
 }
 
 /// The relations of a release, reloaded when `version` changes.

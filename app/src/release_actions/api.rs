@@ -1,11 +1,11 @@
 //! The "Acción" menu's server functions. Each checks the session, then the domain rules
 //! decide with the user's groups: the menu offering an action is never the permission.
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::domain::{GroupId, ReleaseId, Status, UserId};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::actions::*;
 

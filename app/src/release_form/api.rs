@@ -2,12 +2,12 @@
 //! engine decide with the user's groups and permissions; the UI's hiding of a button is
 //! never the security.
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::ReleaseId;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::release::*;
 

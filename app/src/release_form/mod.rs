@@ -51,7 +51,7 @@ pub fn ReleasePage() -> impl IntoView {
         let me = user.and_then(|u| u.get_untracked()).and_then(Result::ok).map(|actor| actor.user.0);
         if Some(event.release) == id.get_untracked().map(|id| id.0) && Some(event.user) != me {
             changed_elsewhere.update(|n| *n += 1);
-            use crate::execution_log::LogKind;
+            use releasedesk_core::domain::log::LogKind;
             if matches!(LogKind::from_code(&event.kind), Some(LogKind::Linked | LogKind::Unlinked)) {
                 relations_version.update(|n| *n += 1);
             }

@@ -1,9 +1,9 @@
 //! The release list as a server function: filters, search and paging run in the database.
 
-#[cfg(feature = "ssr")]
-use crate::auth::session::ctx;
 use crate::codec::StrictJson;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
 use leptos::prelude::*;
 pub use releasedesk_core::model::list::*;
 

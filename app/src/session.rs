@@ -1,5 +1,7 @@
-//! Sessions in the web layer: pages need a login, and every server function starts from
-//! the request's logged-in user (`require_actor`) and the context the server provided.
+//! Sessions in the web layer (server only): pages need a login, and every server function
+//! starts from the request's logged-in user (`require_actor`) and the context the server
+//! provided. Shared: every feature's server functions and the live events start here; the
+//! server mounts it as `app::auth::session` (re-exported by `auth`).
 
 use crate::error::{AppError, Error};
 use axum::extract::Request;

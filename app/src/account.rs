@@ -1,0 +1,39 @@
+//! The logged-in user's account as every page after login shows it: who is logged in
+//! (`current_user`, loaded once by the layout) and "Salir" (`logout`, [`LogoutButton`]).
+//! Shared: the header needs both, so they are not the `auth` feature's (which keeps the
+//! login page and the password change).
+
+use crate::domain::permissions::Actor;
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::Error;
+use crate::i18n::*;
+use leptos::prelude::*;
+
+/// Ends the session on the server and sends the browser to the login page.
+#[server(prefix = "/api", endpoint = "logout", output = crate::codec::JsonText)]
+pub async fn logout() -> Result<(), AppError> {
+    use crate::session::Session;
+    let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
+    session.logout().await.map_err(|_| Error::Internal)?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// The logged-in user with their groups and permissions.
+#[server(prefix = "/api", endpoint = "current_user", input = crate::codec::StrictJson, output = crate::codec::JsonText)]
+pub async fn current_user() -> Result<Actor, AppError> {
+    crate::session::require_actor().await
+}
+
+/// "Salir": ends the session on the server.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let i18n = use_i18n();
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <ActionForm action=logout attr:class="inline-form">
+            <button type="submit" class="link-button">{t!(i18n, header.logout)}</button>
+        </ActionForm>
+    }
+}

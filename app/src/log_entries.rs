@@ -1,0 +1,185 @@
+//! Execution-log entries in words and as a table: what each kind, occurrence category and
+//! origin and tracked change reads as in the current language, and [`LogTable`]. Shared by
+//! the log dialog and its CSV export (`execution_log`) and the flow view (`flow_view`).
+
+use crate::domain::occurrence::{OccurrenceCategory, OccurrenceOrigin};
+use crate::domain::validation::Field;
+use crate::i18n::*;
+use crate::language::{field_label, format_datetime, localized, priority_label, status_label};
+use leptos::prelude::*;
+use releasedesk_core::domain::changes::{FieldChange, ShownValue, TrackedField};
+use releasedesk_core::domain::log::LogKind;
+use releasedesk_core::model::log::LogEntryView;
+
+/// What a log entry's kind reads as in the current language.
+pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
+    match kind {
+        LogKind::Registered => td_string!(locale, log.registered),
+        LogKind::Captured => td_string!(locale, log.captured),
+        LogKind::Saved => td_string!(locale, log.saved),
+        LogKind::Advanced => td_string!(locale, log.advanced),
+        LogKind::Resolved => td_string!(locale, log.resolved),
+        LogKind::SentBack => td_string!(locale, log.sent_back),
+        LogKind::Linked => td_string!(locale, log.linked),
+        LogKind::Unlinked => td_string!(locale, log.unlinked),
+        LogKind::Manual => td_string!(locale, log.manual),
+        LogKind::Delegated => td_string!(locale, log.delegated),
+        LogKind::Suspended => td_string!(locale, log.suspended),
+        LogKind::Reactivated => td_string!(locale, log.reactivated),
+        LogKind::Reopened => td_string!(locale, log.reopened),
+        LogKind::Cancelled => td_string!(locale, log.cancelled),
+    }
+}
+
+/// A stored category code as the current language names it (the code itself if unknown).
+pub fn occurrence_category_label(locale: Locale, code: &str) -> String {
+    match OccurrenceCategory::from_code(code) {
+        Some(category) => occurrence_category_name(locale, category).to_owned(),
+        None => code.to_owned(),
+    }
+}
+
+/// An occurrence category's name in the current language (the form's choices).
+pub fn occurrence_category_name(locale: Locale, category: OccurrenceCategory) -> &'static str {
+    match category {
+        OccurrenceCategory::Scheduling => td_string!(locale, occurrence.scheduling),
+        OccurrenceCategory::Diagnosis => td_string!(locale, occurrence.diagnosis),
+        OccurrenceCategory::Execution => td_string!(locale, occurrence.execution),
+        OccurrenceCategory::FollowUp => td_string!(locale, occurrence.follow_up),
+        OccurrenceCategory::Information => td_string!(locale, occurrence.information),
+        OccurrenceCategory::Feedback => td_string!(locale, occurrence.feedback),
+    }
+}
+
+/// A stored origin code as the current language names it (the code itself if unknown).
+pub fn occurrence_origin_label(locale: Locale, code: &str) -> String {
+    match OccurrenceOrigin::from_code(code) {
+        Some(origin) => occurrence_origin_name(locale, origin).to_owned(),
+        None => code.to_owned(),
+    }
+}
+
+/// An occurrence origin's name in the current language (the form's choices).
+pub fn occurrence_origin_name(locale: Locale, origin: OccurrenceOrigin) -> &'static str {
+    match origin {
+        OccurrenceOrigin::Email => td_string!(locale, occurrence.email),
+        OccurrenceOrigin::Phone => td_string!(locale, occurrence.phone),
+        OccurrenceOrigin::InPerson => td_string!(locale, occurrence.in_person),
+        OccurrenceOrigin::Chat => td_string!(locale, occurrence.chat),
+        OccurrenceOrigin::System => td_string!(locale, occurrence.system),
+        OccurrenceOrigin::Other => td_string!(locale, occurrence.other),
+    }
+}
+
+fn tracked_field_label(locale: Locale, field: TrackedField) -> &'static str {
+    match field {
+        TrackedField::Status => td_string!(locale, list.status),
+        TrackedField::Step => td_string!(locale, list.current_task),
+        TrackedField::Title => td_string!(locale, field.title),
+        TrackedField::Priority => td_string!(locale, list.priority),
+        TrackedField::PlannedEnd => td_string!(locale, list.deadline),
+        TrackedField::VersionLabel => td_string!(locale, field.version_label),
+        TrackedField::Outcome => td_string!(locale, field.outcome),
+        TrackedField::SolutionCategory => td_string!(locale, field.solution_category),
+        TrackedField::UsefulInformation => td_string!(locale, field.useful_information),
+    }
+}
+
+fn shown_value(locale: Locale, value: Option<&ShownValue>) -> String {
+    match value {
+        None => "—".to_owned(),
+        Some(ShownValue::Status(status)) => status_label(locale, *status).to_owned(),
+        Some(ShownValue::Outcome(crate::domain::ClosureOutcome::Resolved)) => {
+            td_string!(locale, closure.resolved).to_owned()
+        }
+        Some(ShownValue::Outcome(crate::domain::ClosureOutcome::NotResolved)) => {
+            td_string!(locale, closure.not_resolved).to_owned()
+        }
+        Some(ShownValue::Name(name)) => localized(locale, name),
+        Some(ShownValue::Time(at)) => format_datetime(*at),
+        Some(ShownValue::Number(priority)) => priority_label(locale, *priority).to_owned(),
+        Some(ShownValue::Text(text)) => text.clone(),
+    }
+}
+
+/// "Estado: Aprobada → Resuelta".
+pub fn change_summary(locale: Locale, change: &FieldChange) -> String {
+    format!(
+        "{}: {} → {}",
+        tracked_field_label(locale, change.field),
+        shown_value(locale, change.before.as_ref()),
+        shown_value(locale, change.after.as_ref())
+    )
+}
+
+/// Log entries as a table, newest first as given; `caption` names it for screen readers.
+#[component]
+pub fn LogTable(entries: Vec<LogEntryView>, #[prop(into)] caption: Signal<String>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="table-wrap">
+            <table class="log">
+                <caption class="visually-hidden">{move || caption.get()}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, log.when)}</th>
+                        <th scope="col">{t!(i18n, log.who)}</th>
+                        <th scope="col">{t!(i18n, log.what)}</th>
+                        <th scope="col">{t!(i18n, log.task)}</th>
+                        <th scope="col">{t!(i18n, log.time_spent)}</th>
+                        <th scope="col">{t!(i18n, log.detail)}</th>
+                    </tr>
+                </thead>
+                <tbody>{entries.into_iter().map(|entry| view! { <LogRow entry /> }).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn LogRow(entry: LogEntryView) -> impl IntoView {
+    let i18n = use_i18n();
+    let kind = entry.kind;
+    let LogEntryView { step, outcome, to_step, label, changes, occurrence, text, .. } = entry;
+    view! {
+        <tr class=format!("log-{}", kind.code())>
+            <td>{format_datetime(entry.at)}</td>
+            <td>{entry.user}</td>
+            <td>{move || kind_label(i18n.get_locale(), kind)}</td>
+            <td>{move || step.as_ref().map(|s| localized(i18n.get_locale(), s))}</td>
+            <td>{entry.time_spent_minutes.map(|minutes| view! { {t!(i18n, log.minutes, minutes)} })}</td>
+            <td>
+                {move || outcome.as_ref().map(|o| localized(i18n.get_locale(), o))}
+                {move || to_step.as_ref().map(|s| format!(" → {}", localized(i18n.get_locale(), s)))}
+                {move || label.as_ref().map(|l| format!("{}: ", localized(i18n.get_locale(), l)))}
+                {occurrence
+                    .map(|o| {
+                        let (category, origin) = (o.category.clone(), o.origin.clone());
+                        view! {
+                            <span class="occurrence-meta">
+                                {move || occurrence_category_label(i18n.get_locale(), &category)} " · "
+                                {move || occurrence_origin_label(i18n.get_locale(), &origin)}
+                            </span>
+                            <strong class="occurrence-description">{o.description}</strong>
+                            {text.clone()}
+                            <span class="occurrence-user-info">
+                                {move || field_label(i18n.get_locale(), Field::UserInformation)} ": " {o.user_information.clone()}
+                            </span>
+                        }
+                    })}
+                {(kind != LogKind::Manual).then(|| text.clone())}
+                {(!changes.is_empty())
+                    .then(|| {
+                        view! {
+                            <ul class="changes" aria-label=move || t_string!(i18n, log.changes)>
+                                {changes
+                                    .into_iter()
+                                    .map(|change| view! { <li>{move || change_summary(i18n.get_locale(), &change)}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
+            </td>
+        </tr>
+    }
+}
