@@ -12,11 +12,10 @@ use crate::domain::{GroupId, ReleaseId, Status, UserId};
 use crate::model::actions::ActionOptions;
 use crate::store::actions::*;
 use crate::store::flows::FlowCache;
-use crate::store::log::{append, LogKind, NewEntry};
+use crate::store::log::{append, LogDetails, NewEntry};
 use crate::store::releases::{claim_version, insert_open_task, load, LoadedRelease, Position};
 use crate::store::Db;
 use crate::Error;
-use serde_json::json;
 use std::sync::Arc;
 
 /// The longest reason or complement the desk accepts.
@@ -47,10 +46,9 @@ fn out_of_range(field: Field) -> Error {
 }
 
 /// The log entry of an action, on the step the release was at.
-fn entry(release: &LoadedRelease, actor: &Actor, now: i64, kind: LogKind, details: serde_json::Value) -> NewEntry {
-    let mut entry = NewEntry::new(release.id, actor.user, now, kind);
+fn entry(release: &LoadedRelease, actor: &Actor, now: i64, details: LogDetails) -> NewEntry {
+    let mut entry = NewEntry::new(release.id, actor.user, now, details);
     entry.step = release.state.task.as_ref().map(|t| t.step.clone());
-    entry.details = details;
     entry
 }
 
@@ -115,8 +113,8 @@ pub async fn delegate(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
         Some(name) => format!("{group_name} · {name}"),
         None => group_name,
     };
-    let details = json!({ "text": target, "to_group": group.0, "to_user": user.map(|u| u.0) });
-    append(&mut tx, &entry(&release, actor, now, LogKind::Delegated, details)).await?;
+    let details = LogDetails::Delegated { text: target, to_group: Some(group), to_user: user };
+    append(&mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(release.state.status)
 }
@@ -134,8 +132,8 @@ pub async fn suspend(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
     let mut tx = db.begin_write().await?;
     claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), Position::Unchanged, now).await?;
     begin_suspension(&mut tx, id, release.state.status, now).await?;
-    let details = json!({ "justification": reason.code, "label": reason.name, "text": complement });
-    append(&mut tx, &entry(&release, actor, now, LogKind::Suspended, details)).await?;
+    let details = LogDetails::Suspended { justification: reason.code, label: Some(reason.name), text: complement };
+    append(&mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(Status::Suspended)
 }
@@ -148,7 +146,7 @@ pub async fn reactivate(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
     claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     let status = resume_status(&mut tx, id).await?;
     end_suspension(&mut tx, id, now).await?;
-    append(&mut tx, &entry(&release, actor, now, LogKind::Reactivated, json!({}))).await?;
+    append(&mut tx, &entry(&release, actor, now, LogDetails::Reactivated)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -166,8 +164,8 @@ pub async fn reopen(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let task = insert_open_task(&mut tx, id, &step.code, group, now).await?;
     let position = Position::Moved { step: Some(&step.code), task: Some(task) };
     claim_version(&mut tx, id, release.state.row_version, Some(status), position, now).await?;
-    let details = json!({ "text": reason, "to_step": step.code });
-    append(&mut tx, &entry(&release, actor, now, LogKind::Reopened, details)).await?;
+    let details = LogDetails::Reopened { text: reason, to_step: step.code.clone() };
+    append(&mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -186,7 +184,7 @@ pub async fn cancel(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
         end_suspension(&mut tx, id, now).await?;
     }
     close_open_tasks(&mut tx, id, actor.user, now).await?;
-    append(&mut tx, &entry(&release, actor, now, LogKind::Cancelled, json!({ "text": reason }))).await?;
+    append(&mut tx, &entry(&release, actor, now, LogDetails::Cancelled { text: reason })).await?;
     tx.commit().await?;
     Ok(Status::Cancelled)
 }

@@ -9,10 +9,9 @@ use crate::domain::ReleaseId;
 use crate::model::relations::{
     Article, CatalogueHit, CataloguePage, RelationKind, Relations, MAX_RESPONSIBILITY_CHARS,
 };
-use crate::store::log::{append, LogKind, NewEntry};
+use crate::store::log::{append, LogDetails, NewEntry};
 use crate::store::relations::{article_by_id, delete_link, insert_link, item, linked, search};
 use crate::Error;
-use serde_json::json;
 
 /// Everything linked to the release, and whether the user may change it. Anyone logged
 /// in may read it.
@@ -86,9 +85,8 @@ pub async fn link(ctx: &Ctx, command: &Link) -> Result<(), Error> {
     if !insert_link(&mut tx, id, kind, item_id, &responsibility, actor.user, now).await? {
         return Err(Refusal::AlreadyLinked.into());
     }
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Linked);
-    entry.details = json!({ "relation": kind.code(), "item": item_label(kind, &target, &responsibility) });
-    append(&mut tx, &entry).await?;
+    let details = LogDetails::Linked { relation: Some(kind), item: item_label(kind, &target, &responsibility) };
+    append(&mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -103,9 +101,8 @@ pub async fn unlink(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
     if !delete_link(&mut tx, id, kind, item_id).await? {
         return Err(Error::NotFound);
     }
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Unlinked);
-    entry.details = json!({ "relation": kind.code(), "item": item_label(kind, &target, "") });
-    append(&mut tx, &entry).await?;
+    let details = LogDetails::Unlinked { relation: Some(kind), item: item_label(kind, &target, "") };
+    append(&mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }

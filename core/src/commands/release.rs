@@ -12,11 +12,10 @@ use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status};
 use crate::model::release::{GroupChoice, Registration, ReleaseView};
 use crate::store::flows::FlowCache;
-use crate::store::log::{append, append_all, LogKind, NewEntry};
+use crate::store::log::{append, append_all, LogDetails, NewEntry};
 use crate::store::releases::*;
 use crate::store::Db;
 use crate::Error;
-use serde_json::json;
 use std::sync::Arc;
 
 /// Registers a release: it enters the flow at its start step, which the registration
@@ -41,9 +40,8 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     let release = insert_release(&mut tx, new, &placed).await?;
     remember_title_words(&mut tx, db.backend, &new.title).await?;
     insert_done_task(&mut tx, release, &start.code, start_group, actor.user, outcome, now).await?;
-    let mut registered = NewEntry::new(release, actor.user, now, LogKind::Registered);
+    let mut registered = NewEntry::new(release, actor.user, now, LogDetails::Registered { title: new.title.clone() });
     registered.step = Some(start.code.clone());
-    registered.details = json!({ "title": new.title });
     append(&mut tx, &registered).await?;
     let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
     set_position(&mut tx, release, next.as_ref().map(|(step, _)| step.as_str()), next_task).await?;
@@ -131,7 +129,7 @@ pub async fn capture(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     // The release must still be as read: a suspension, delegation or cancellation that
     // committed in between refuses the capture (and rolls back the task's taking).
     claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await?;
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Captured);
+    let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
     append(&mut tx, &entry).await?;
     tx.commit().await?;
@@ -167,7 +165,7 @@ pub async fn save(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
     if has_closure {
         write_closure(&mut tx, id, closure, actor, now, None).await?;
     }
-    let mut entry = NewEntry::new(id, actor.user, now, LogKind::Saved);
+    let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Saved);
     entry.step = Some(task.step.clone());
     append(&mut tx, &entry).await?;
     tx.commit().await?;
@@ -228,23 +226,23 @@ pub async fn advance(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         after.useful_information = Some(closure.useful_information.clone());
     }
 
-    let mut advanced = NewEntry::new(id, actor.user, now, LogKind::Advanced);
+    let details = LogDetails::Advanced {
+        outcome: advance.outcome.clone(),
+        to_step: next_step_code,
+        status: Some(advance.status),
+    };
+    let mut advanced = NewEntry::new(id, actor.user, now, details);
     advanced.step = Some(advance.from_step.clone());
     advanced.time_spent_minutes = Some(time_spent_minutes);
-    advanced.details = json!({
-        "outcome": advance.outcome,
-        "to_step": next_step_code,
-        "status": advance.status.code(),
-    });
     advanced.snapshot = Some(serde_json::to_value(&after).map_err(|_| Error::Internal)?);
     let follow_up = match advance.outcome.as_str() {
-        "resolved" => Some(LogKind::Resolved),
-        "sent_back" | "not_resolved" => Some(LogKind::SentBack),
+        "resolved" => Some(LogDetails::Resolved),
+        "sent_back" | "not_resolved" => Some(LogDetails::SentBack),
         _ => None,
     };
     let mut entries = vec![advanced];
-    if let Some(kind) = follow_up {
-        let mut entry = NewEntry::new(id, actor.user, now, kind);
+    if let Some(details) = follow_up {
+        let mut entry = NewEntry::new(id, actor.user, now, details);
         entry.step = Some(advance.from_step.clone());
         entries.push(entry);
     }

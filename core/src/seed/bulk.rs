@@ -482,9 +482,11 @@ impl Facts {
         };
         // The log, in the order things happened: the register entry, then a capture and an
         // advance for every task taken and finished, the advance with the release's snapshot.
+        // The details hold only their kind's tag (`LogDetails`); their other fields read as empty.
         let log = format!(
             "INSERT INTO execution_log (release_id, occurred_at, user_id, kind, step_code, details, snapshot)
-             SELECT release_id, occurred_at, user_id, kind, step_code, '{{}}', snapshot FROM (
+             SELECT release_id, occurred_at, user_id, kind, step_code, '{{\"kind\":\"' || kind || '\"}}', snapshot
+               FROM (
                  SELECT t.release_id, t.created_at AS occurred_at, t.finished_by AS user_id, 'registered' AS kind,
                         t.step_code, NULL AS snapshot, 0 AS seq
                    FROM tasks t WHERE t.id > {task_base} AND t.step_code = 'register'

@@ -1,38 +1,28 @@
 //! The execution log in the database: entries are only ever inserted. There is no update
 //! or delete here, and the database's triggers refuse them from anywhere else.
 
-pub use crate::domain::log::LogKind;
+pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
 use crate::store::{values_rows, AnyQuery, Db};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// One entry to append.
+/// One entry to append; its kind is its details' kind.
 #[derive(Debug, Clone)]
 pub struct NewEntry {
     pub release: ReleaseId,
     pub user: UserId,
     pub at: i64,
-    pub kind: LogKind,
     pub step: Option<String>,
     pub time_spent_minutes: Option<i64>,
-    pub details: serde_json::Value,
+    pub details: LogDetails,
     pub snapshot: Option<serde_json::Value>,
 }
 
 impl NewEntry {
-    pub fn new(release: ReleaseId, user: UserId, at: i64, kind: LogKind) -> Self {
-        NewEntry {
-            release,
-            user,
-            at,
-            kind,
-            step: None,
-            time_spent_minutes: None,
-            details: serde_json::Value::Object(Default::default()),
-            snapshot: None,
-        }
+    pub fn new(release: ReleaseId, user: UserId, at: i64, details: LogDetails) -> Self {
+        NewEntry { release, user, at, step: None, time_spent_minutes: None, details, snapshot: None }
     }
 }
 
@@ -66,10 +56,10 @@ fn bind<'q>(query: AnyQuery<'q>, entry: &'q NewEntry) -> AnyQuery<'q> {
         .bind(entry.release.0)
         .bind(entry.at)
         .bind(entry.user.0)
-        .bind(entry.kind.code())
+        .bind(entry.details.kind().code())
         .bind(entry.step.as_deref())
         .bind(entry.time_spent_minutes)
-        .bind(entry.details.to_string())
+        .bind(entry.details.to_json())
         .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
 }
 
