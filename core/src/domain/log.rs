@@ -1,8 +1,8 @@
 //! What the execution log records: the kind of each entry and its details.
 
 use super::occurrence::{OccurrenceCategory, OccurrenceOrigin};
+use super::RelationKind;
 use super::{GroupId, Localized, Status, UserId};
-use crate::model::relations::RelationKind;
 use serde::{Deserialize, Serialize};
 
 super::code_enum!(

@@ -128,6 +128,17 @@ code_enum!(
     }
 );
 
+code_enum!(
+    /// What a release can be linked to.
+    RelationKind {
+        Problem = "problem",
+        Knowledge = "knowledge",
+        Media = "media",
+        Role = "role",
+        Change = "change",
+    }
+);
+
 /// A text given in both languages of the product, as flow definitions and catalogues hold.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Localized {

@@ -3,16 +3,7 @@
 use crate::domain::UserId;
 use serde::{Deserialize, Serialize};
 
-crate::domain::code_enum!(
-    /// What a release can be linked to.
-    RelationKind {
-        Problem = "problem",
-        Knowledge = "knowledge",
-        Media = "media",
-        Role = "role",
-        Change = "change",
-    }
-);
+pub use crate::domain::RelationKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProblemItem {
