@@ -131,7 +131,8 @@ mod tests {
 
     #[test]
     fn each_missing_or_wrong_field_is_named() {
-        let cases: [(fn(&mut OccurrenceDraft), Field, Problem); 6] = [
+        type Spoil = fn(&mut OccurrenceDraft);
+        let cases: [(Spoil, Field, Problem); 6] = [
             (|d| d.category.clear(), Field::OccurrenceCategory, Problem::Required),
             (|d| d.origin = "pigeon".into(), Field::OccurrenceOrigin, Problem::OutOfRange),
             (|d| d.minutes = -1, Field::TimeSpent, Problem::OutOfRange),

@@ -201,7 +201,7 @@ fn op() -> impl Strategy<Value = Op> {
     let act = |action| busy_actor().prop_map(move |actor| Op::Act(action, actor));
     prop_oneof![
         30 => busy_actor().prop_map(Op::Capture),
-        10 => (busy_actor(), stale.clone()).prop_map(|(actor, stale)| Op::Save { actor, stale }),
+        10 => (busy_actor(), stale).prop_map(|(actor, stale)| Op::Save { actor, stale }),
         50 => (busy_actor(), stale, decision, filled_closure())
             .prop_map(|(actor, stale, decision, closure)| Op::Advance { actor, stale, decision, closure }),
         10 => (busy_actor(), select(GROUPS.to_vec()), option::of(1..=USERS))
