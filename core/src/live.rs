@@ -6,9 +6,18 @@
 
 use crate::model::live::{LiveEvent, CHANNEL};
 use crate::store::{Backend, Db};
-use sqlx::Row;
+use sqlx::FromRow;
 use std::time::Duration;
 use tokio::sync::broadcast;
+
+/// A log row, as the live events tell it.
+#[derive(FromRow)]
+struct NewEntry {
+    id: i64,
+    release_id: i64,
+    user_id: i64,
+    kind: String,
+}
 
 /// How often a SQLite instance looks for new log rows.
 const SQLITE_POLL: Duration = Duration::from_millis(250);
@@ -74,8 +83,10 @@ impl LiveHub {
 
     async fn tail(&self, db: &Db) {
         let mut last_seen: i64 = loop {
-            match sqlx::query("SELECT COALESCE(MAX(id), 0) AS id FROM execution_log").fetch_one(&db.pool).await {
-                Ok(row) => break row.try_get("id").unwrap_or(0),
+            match sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) AS id FROM execution_log").fetch_one(&db.pool).await {
+                Ok(id) => break id,
+                // Read, but not as a number: from the start.
+                Err(sqlx::Error::ColumnDecode { .. }) => break 0,
                 Err(error) => tracing::warn!(%error, "cannot read the log for live updates"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -89,20 +100,11 @@ impl LiveHub {
             .fetch_all(&db.pool)
             .await;
             let Ok(rows) = rows else { continue };
-            for row in rows {
-                let read = (|| -> Result<(i64, LiveEvent), sqlx::Error> {
-                    Ok((
-                        row.try_get("id")?,
-                        LiveEvent {
-                            release: row.try_get("release_id")?,
-                            user: row.try_get("user_id")?,
-                            kind: row.try_get("kind")?,
-                        },
-                    ))
-                })();
-                if let Ok((id, event)) = read {
-                    last_seen = id;
-                    self.publish(event);
+            // Each row is read on its own: one that cannot be read is passed over.
+            for row in &rows {
+                if let Ok(entry) = NewEntry::from_row(row) {
+                    last_seen = entry.id;
+                    self.publish(LiveEvent { release: entry.release_id, user: entry.user_id, kind: entry.kind });
                 }
             }
         }

@@ -5,6 +5,7 @@ mod support;
 
 use app::relations::api::RelationKind;
 use axum::http::StatusCode;
+use releasedesk_core::store::numbered;
 use releasedesk_core::store::relations::search_sql;
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -167,16 +168,13 @@ async fn the_catalogue_search_uses_its_index_at_100000_problems(backend: Backend
     let analyze = if backend == Backend::Postgres { "ANALYZE" } else { "ANALYZE" };
     sqlx::query(analyze).execute(pool).await.expect("analyze");
 
-    let (sql, params) = search_sql(RelationKind::Problem, "x1000042", 0);
+    let mut search = search_sql(RelationKind::Problem, "x1000042", 0);
+    let (sql, arguments) = numbered(&mut search);
     let explain = match backend {
         Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
         Backend::Postgres => format!("EXPLAIN {sql}"),
     };
-    let mut query = sqlx::query(&explain);
-    for param in &params {
-        query = query.bind(param.as_str());
-    }
-    let plan: Vec<String> = query
+    let plan: Vec<String> = sqlx::query_with(&explain, arguments)
         .fetch_all(pool)
         .await
         .expect("explain")

@@ -8,12 +8,11 @@
 //! that a release's tasks can be named before they exist: release `base + i` owns the
 //! tasks `task_base + 4(i-1) + 1..=4` (register, authorization, execution, review).
 
-use crate::commands::list::remember_all_title_words;
 use crate::commands::Desk;
 use crate::seed::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
+use crate::store::list::remember_all_title_words;
 use crate::store::users::{group_id_by_name, user_by_username};
 use crate::store::{fold_for_search, now, Backend, Db};
-use sqlx::Row;
 
 /// The users a benchmark drives: `BENCH_USER_PREFIX001`… in the first executor group,
 /// with the demo password, so that captures can come from many people at once.
@@ -253,25 +252,21 @@ pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
     }
     sqlx::query("ANALYZE").execute(&db.pool).await?;
 
-    let held_by_ana = sqlx::query(
+    let held_by_ana: Vec<i64> = sqlx::query_scalar(
         "SELECT r.id FROM releases r JOIN tasks t ON t.id = r.current_task_id
           WHERE r.id > $1 AND r.status = 'in_execution' AND t.assignee_id = $2 ORDER BY r.id",
     )
     .bind(base)
     .bind(ana)
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|row| row.try_get("id"))
-    .collect::<Result<Vec<i64>, _>>()?;
-    let capture_target = sqlx::query(
+    .await?;
+    let capture_target = sqlx::query_scalar::<_, Option<i64>>(
         "SELECT MAX(r.id) AS id FROM releases r JOIN tasks t ON t.id = r.current_task_id
           WHERE r.status = 'approved' AND r.executor_group_id = $1 AND t.assignee_id IS NULL",
     )
     .bind(n1)
     .fetch_one(&db.pool)
     .await?
-    .try_get::<Option<i64>, _>("id")?
     .ok_or(sqlx::Error::RowNotFound)?;
     Ok(Seeded {
         releases: scalar(db, "SELECT COUNT(*) AS n FROM releases").await?,
@@ -292,7 +287,7 @@ async fn create_bench_users(db: &Db, ana: i64, group: i64) -> Result<usize, sqlx
     let mut tx = db.begin_write().await?;
     for n in 1..=BENCH_USERS {
         let username = format!("{BENCH_USER_PREFIX}{n:03}");
-        let id: i64 = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, full_name, password_hash, created_at)
              SELECT $1, $2, password_hash, created_at FROM users WHERE id = $3 RETURNING id",
         )
@@ -300,8 +295,7 @@ async fn create_bench_users(db: &Db, ana: i64, group: i64) -> Result<usize, sqlx
         .bind(format!("Ejecutor {n:03}"))
         .bind(ana)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .await?;
         sqlx::query("INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)")
             .bind(group)
             .bind(id)
@@ -313,7 +307,7 @@ async fn create_bench_users(db: &Db, ana: i64, group: i64) -> Result<usize, sqlx
 }
 
 async fn scalar(db: &Db, sql: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query(sql).fetch_one(&db.pool).await?.try_get("n")
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await
 }
 
 /// The numbers every statement is built from. All are integers the seeder computed

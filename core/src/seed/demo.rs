@@ -13,7 +13,6 @@ use crate::store::search::index_terms;
 use crate::store::users::{actor, count_users, create_user, ensure_group, CreateUserError};
 use crate::store::{fold_for_search, now, Db};
 use crate::Error;
-use sqlx::Row;
 
 /// Every demo user's password.
 pub const DEMO_PASSWORD: &str = "demo1234";
@@ -136,13 +135,13 @@ async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
             ["Lentitud", "Caída", "Error 500", "Bloqueo"][i % 4],
             SYSTEMS[i % SYSTEMS.len()]
         );
-        let id: i64 = sqlx::query("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
-            .bind(&title)
-            .bind(fold_for_search(&title))
-            .bind(problem_statuses[i % problem_statuses.len()])
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
+                .bind(&title)
+                .bind(fold_for_search(&title))
+                .bind(problem_statuses[i % problem_statuses.len()])
+                .fetch_one(&mut *tx)
+                .await?;
         index_terms(&mut tx, "problem", id, &title).await?;
     }
     for i in 0..20 {
@@ -153,7 +152,7 @@ async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
         };
         let body =
             format!("{title}\n\n1. Verificar la ventana de cambio.\n2. Ejecutar el respaldo.\n3. Desplegar y validar.");
-        let id: i64 = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO knowledge_articles (title, search_text, language, body) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(&title)
@@ -161,13 +160,12 @@ async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
         .bind(language)
         .bind(&body)
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .await?;
         index_terms(&mut tx, "knowledge", id, &title).await?;
     }
     for i in 0..20 {
         let name = format!("{}-paquete", SYSTEMS[i % SYSTEMS.len()].to_lowercase().replace(' ', "-"));
-        let id: i64 = sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO media_items (name, search_text, version, location, sha256) VALUES ($1, $2, $3, $4, $5)
              RETURNING id",
         )
@@ -177,21 +175,20 @@ async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
         .bind(format!("dml://repositorio/{name}/{}", 1 + i % 4))
         .bind(format!("{:064x}", 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)))
         .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        .await?;
         index_terms(&mut tx, "media", id, &name).await?;
     }
     let change_statuses = ["registered", "approved", "in_progress", "implemented", "closed", "cancelled"];
     for i in 0..24 {
         let title =
             format!("Cambio {} {}", ACTIONS[i % ACTIONS.len()].to_lowercase(), SYSTEMS[(i + 3) % SYSTEMS.len()]);
-        let id: i64 = sqlx::query("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
-            .bind(&title)
-            .bind(fold_for_search(&title))
-            .bind(change_statuses[i % change_statuses.len()])
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+        let id: i64 =
+            sqlx::query_scalar("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
+                .bind(&title)
+                .bind(fold_for_search(&title))
+                .bind(change_statuses[i % change_statuses.len()])
+                .fetch_one(&mut *tx)
+                .await?;
         index_terms(&mut tx, "change", id, &title).await?;
     }
     tx.commit().await

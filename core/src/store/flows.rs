@@ -6,7 +6,6 @@ use super::{now, Db, SetupError};
 use crate::domain::flow::FlowDefinition;
 use crate::domain::GroupId;
 use crate::store::users::group_id_by_name;
-use sqlx::Row;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -42,14 +41,19 @@ pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
     let flow = parse(RELEASE_FLOW_FILE, RELEASE_FLOW_TOML)?;
     let json = serde_json::to_string(&flow)
         .map_err(|e| SetupError::Flow { file: RELEASE_FLOW_FILE.into(), reason: e.to_string() })?;
-    let existing = sqlx::query("SELECT id, definition FROM flows WHERE code = $1 AND version = $2")
-        .bind(&flow.code)
-        .bind(flow.version)
-        .fetch_optional(&db.pool)
-        .await?;
+    #[derive(sqlx::FromRow)]
+    struct Existing {
+        id: i64,
+        definition: String,
+    }
+    let existing: Option<Existing> =
+        sqlx::query_as("SELECT id, definition FROM flows WHERE code = $1 AND version = $2")
+            .bind(&flow.code)
+            .bind(flow.version)
+            .fetch_optional(&db.pool)
+            .await?;
     if let Some(row) = existing {
-        let stored: String = row.try_get("definition")?;
-        let stored: FlowDefinition = serde_json::from_str(&stored).map_err(|e| SetupError::Flow {
+        let stored: FlowDefinition = serde_json::from_str(&row.definition).map_err(|e| SetupError::Flow {
             file: RELEASE_FLOW_FILE.into(),
             reason: format!("the stored version cannot be read: {e}"),
         })?;
@@ -62,19 +66,19 @@ pub async fn install_release_flow(db: &Db) -> Result<StoredFlow, SetupError> {
                 ),
             });
         }
-        return Ok(StoredFlow { id: row.try_get("id")?, definition: Arc::new(flow) });
+        return Ok(StoredFlow { id: row.id, definition: Arc::new(flow) });
     }
 
     let mut tx = db.begin_write().await?;
-    let id: i64 =
-        sqlx::query("INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id")
-            .bind(&flow.code)
-            .bind(flow.version)
-            .bind(&json)
-            .bind(now())
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO flows (code, version, definition, loaded_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(&flow.code)
+    .bind(flow.version)
+    .bind(&json)
+    .bind(now())
+    .fetch_one(&mut *tx)
+    .await?;
     for step in &flow.steps {
         sqlx::query("INSERT INTO flow_steps (flow_id, code, name_es, name_pt) VALUES ($1, $2, $3, $4)")
             .bind(id)
@@ -95,11 +99,8 @@ impl FlowCache {
         if let Some(flow) = self.by_id.read().ok().and_then(|m| m.get(&id).cloned()) {
             return Ok(flow);
         }
-        let json: String = sqlx::query("SELECT definition FROM flows WHERE id = $1")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await?
-            .try_get("definition")?;
+        let json: String =
+            sqlx::query_scalar("SELECT definition FROM flows WHERE id = $1").bind(id).fetch_one(&db.pool).await?;
         let flow: Arc<FlowDefinition> =
             Arc::new(serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
         if let Ok(mut map) = self.by_id.write() {

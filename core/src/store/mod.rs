@@ -4,14 +4,15 @@
 
 pub mod actions;
 pub mod flows;
+pub mod list;
 pub mod log;
 pub mod relations;
 pub mod releases;
 pub mod search;
 pub mod users;
 
-use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Execute, QueryBuilder, Row, Transaction};
 use std::time::Duration;
 
 /// Which database the URL names.
@@ -193,7 +194,65 @@ pub fn fold_for_search(text: &str) -> String {
 /// Reads a text column holding one of a `code_enum`'s codes.
 pub fn code_column<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
     let code: String = row.try_get(column)?;
-    parse(&code).ok_or_else(|| sqlx::Error::Decode(format!("unknown code `{code}` in {column}").into()))
+    parse_code(&code, column, parse)
+}
+
+/// One of a `code_enum`'s codes, read from `column` as text.
+pub fn parse_code<T>(code: &str, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    parse(code).ok_or_else(|| sqlx::Error::Decode(format!("unknown code `{code}` in {column}").into()))
+}
+
+/// A value a left join may leave out but the row needs: the error reading a NULL into a
+/// non-optional column gives.
+pub fn required<T>(value: Option<T>, column: &str) -> Result<T, sqlx::Error> {
+    value.ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: format!("{column:?}"),
+        source: Box::new(sqlx::error::UnexpectedNullError),
+    })
+}
+
+/// What a [`QueryBuilder`] assembled, as it runs on either database: its SQL with the bound
+/// values numbered `$1`, `$2`… in the order they were pushed, and the values.
+///
+/// sqlx's `Any` builder writes each bound value as `?` (launchbadge/sqlx#3000): SQLite
+/// takes that, PostgreSQL refuses it. Numbered, the statement is written once for both,
+/// like every other statement here. Run it with `sqlx::query_with(&sql, arguments)` (or
+/// `query_as_with`, `query_scalar_with`); the builder is spent.
+pub fn numbered<'q, 'args: 'q>(builder: &'q mut QueryBuilder<'args, Any>) -> (String, AnyArguments<'q>) {
+    let mut query: sqlx::query::Query<'q, Any, AnyArguments<'q>> = builder.build();
+    let (sql, placeholders) = number_placeholders(query.sql());
+    // A builder holds its arguments, without error, until it is built.
+    let arguments = query.take_arguments().ok().flatten().unwrap_or_default();
+    debug_assert_eq!(placeholders, sqlx::Arguments::len(&arguments), "a `?` pushed as text: {sql}");
+    (sql, arguments)
+}
+
+/// `sql` with each `?` outside quotes written `$1`, `$2`… in order, and how many there are.
+fn number_placeholders(sql: &str) -> (String, usize) {
+    let mut numbered = String::with_capacity(sql.len() + 16);
+    let (mut n, mut quote) = (0, None);
+    for c in sql.chars() {
+        match (quote, c) {
+            // A doubled quote inside quotes closes and reopens them.
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '?') => {
+                n += 1;
+                numbered.push_str(&format!("${n}"));
+                continue;
+            }
+            (None, _) => {}
+        }
+        numbered.push(c);
+    }
+    (numbered, n)
+}
+
+/// The values a statement binds, for tests to compare: `Text("erp")`, `BigInt(4)`…
+#[cfg(test)]
+pub(crate) fn bound_values(arguments: &AnyArguments<'_>) -> Vec<String> {
+    arguments.values.0.iter().map(|value| format!("{value:?}")).collect()
 }
 
 /// A statement for whichever database is configured, as its parameters are bound.
@@ -228,6 +287,18 @@ mod tests {
         assert_eq!(values_rows(3, 1), "($1), ($2), ($3)");
         assert_eq!(values_rows(2, 2), "($1, $2), ($3, $4)");
         assert_eq!(row_parameters(2, 2), ["$5", "$6"]);
+    }
+
+    #[test]
+    fn built_statements_number_their_values_in_order() {
+        assert_eq!(number_placeholders("a = ? AND b IN (?, ?)"), ("a = $1 AND b IN ($2, $3)".into(), 3));
+        let quoted = "x = '?' AND \"y?\" = ? AND z = 'it''s ?'";
+        assert_eq!(number_placeholders(quoted), ("x = '?' AND \"y?\" = $1 AND z = 'it''s ?'".into(), 1));
+        let mut builder = QueryBuilder::<Any>::new("SELECT id FROM releases WHERE status = ");
+        builder.push_bind("closed").push(" AND id < ").push_bind(90_i64).push(" LIMIT 26");
+        let (sql, arguments) = numbered(&mut builder);
+        assert_eq!(sql, "SELECT id FROM releases WHERE status = $1 AND id < $2 LIMIT 26");
+        assert_eq!(bound_values(&arguments), ["Text(\"closed\")", "BigInt(90)"]);
     }
 
     #[test]

@@ -2,8 +2,7 @@
 
 use crate::domain::permissions::{Actor, Membership};
 use crate::domain::{GroupId, Permission, UserId};
-use crate::store::{code_column, now, Db};
-use sqlx::Row;
+use crate::store::{now, parse_code, required, Db};
 
 /// What the login check needs of a user.
 #[derive(Debug, Clone)]
@@ -14,19 +13,17 @@ pub struct StoredUser {
 }
 
 pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<StoredUser>, sqlx::Error> {
-    let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        username: String,
+        password_hash: String,
+    }
+    let row: Option<Row> = sqlx::query_as("SELECT id, username, password_hash FROM users WHERE username = $1")
         .bind(username)
         .fetch_optional(&db.pool)
         .await?;
-    row.map(|r| stored_user(&r)).transpose()
-}
-
-fn stored_user(row: &sqlx::any::AnyRow) -> Result<StoredUser, sqlx::Error> {
-    Ok(StoredUser {
-        id: UserId(row.try_get("id")?),
-        username: row.try_get("username")?,
-        password_hash: row.try_get("password_hash")?,
-    })
+    Ok(row.map(|r| StoredUser { id: UserId(r.id), username: r.username, password_hash: r.password_hash }))
 }
 
 /// The user with their groups and each group's permissions.
@@ -37,7 +34,17 @@ pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
 /// The actor and the hash the session is bound to, in one statement: the session layer
 /// loads this once per request, and every server function reads the actor from there.
 pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Actor, String)>, sqlx::Error> {
-    let rows = sqlx::query(
+    /// The user, once per permission of each of their groups.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        username: String,
+        full_name: String,
+        password_hash: String,
+        group_id: Option<i64>,
+        group_name: Option<String>,
+        permission: Option<String>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT u.id, u.username, u.full_name, u.password_hash, g.id AS group_id,
                 g.name AS group_name, p.permission
            FROM users u
@@ -51,24 +58,24 @@ pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Act
     .fetch_all(&db.pool)
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
-    let password_hash: String = first.try_get("password_hash")?;
+    let password_hash = first.password_hash.clone();
     let mut actor = Actor {
         user: id,
-        username: first.try_get("username")?,
-        full_name: first.try_get("full_name")?,
+        username: first.username.clone(),
+        full_name: first.full_name.clone(),
         memberships: Vec::new(),
     };
-    for row in &rows {
-        let Some(group_id) = row.try_get::<Option<i64>, _>("group_id")? else { continue };
+    for row in rows {
+        let Some(group_id) = row.group_id else { continue };
         if actor.memberships.last().map(|m| m.group.0) != Some(group_id) {
             actor.memberships.push(Membership {
                 group: GroupId(group_id),
-                group_name: row.try_get("group_name")?,
+                group_name: required(row.group_name, "group_name")?,
                 permissions: Vec::new(),
             });
         }
-        if row.try_get::<Option<String>, _>("permission")?.is_some() {
-            let permission = code_column(row, "permission", Permission::from_code)?;
+        if let Some(code) = row.permission {
+            let permission = parse_code(&code, "permission", Permission::from_code)?;
             if let Some(membership) = actor.memberships.last_mut() {
                 membership.permissions.push(permission);
             }
@@ -100,7 +107,7 @@ pub async fn create_user(
 ) -> Result<UserId, CreateUserError> {
     let hash = crate::auth::hashing::hash(password).map_err(|e| CreateUserError::Hashing(e.to_string()))?;
     let mut tx = db.begin_write().await?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query_scalar(
         "INSERT INTO users (username, full_name, password_hash, created_at)
          VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -111,7 +118,7 @@ pub async fn create_user(
     .fetch_one(&mut *tx)
     .await;
     let id: i64 = match inserted {
-        Ok(row) => row.try_get("id")?,
+        Ok(id) => id,
         Err(e) if crate::store::is_unique_violation(&e) => return Err(CreateUserError::Taken(username.into())),
         Err(e) => return Err(e.into()),
     };
@@ -151,11 +158,8 @@ pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Re
         .bind(name)
         .execute(&db.pool)
         .await?;
-    let id: i64 = sqlx::query("SELECT id FROM user_groups WHERE name = $1")
-        .bind(name)
-        .fetch_one(&db.pool)
-        .await?
-        .try_get("id")?;
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM user_groups WHERE name = $1").bind(name).fetch_one(&db.pool).await?;
     for permission in permissions {
         sqlx::query(
             "INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)
@@ -170,10 +174,11 @@ pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Re
 }
 
 pub async fn group_id_by_name(db: &Db, name: &str) -> Result<Option<GroupId>, sqlx::Error> {
-    let row = sqlx::query("SELECT id FROM user_groups WHERE name = $1").bind(name).fetch_optional(&db.pool).await?;
-    row.map(|r| r.try_get("id").map(GroupId)).transpose()
+    let id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM user_groups WHERE name = $1").bind(name).fetch_optional(&db.pool).await?;
+    Ok(id.map(GroupId))
 }
 
 pub async fn count_users(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(&db.pool).await?.try_get("n")
+    sqlx::query_scalar("SELECT COUNT(*) AS n FROM users").fetch_one(&db.pool).await
 }

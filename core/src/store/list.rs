@@ -1,0 +1,647 @@
+//! The release list's statements: its filters, pages and counts, and the title words a
+//! search is expanded to. Each is assembled with a `QueryBuilder`: table and column names
+//! come from this file, every value is bound.
+
+use crate::domain::flow::{Holder, OpenTask};
+use crate::domain::permissions::Actor;
+use crate::domain::{GroupId, Localized, Status, TaskId, UserId};
+use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE};
+use crate::store::search::{prefix_end, terms, words};
+use crate::store::{numbered, parse_code, required, Backend, Db};
+use sqlx::{Any, AnyConnection, QueryBuilder};
+
+/// The releases the list's query selects, and the tables it reads them from.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    /// The releases as `r`, joined to SQLite's full-text index `s` when searching words.
+    from: &'static str,
+    /// The release number, as the table that is read first yields it in order.
+    number: &'static str,
+    conditions: Vec<Condition>,
+}
+
+/// One condition of a filter, with the value it binds.
+#[derive(Debug, Clone, PartialEq)]
+enum Condition {
+    /// The release so numbered.
+    Number(i64),
+    /// SQLite: the title matches this full-text query.
+    Match(String),
+    /// PostgreSQL: the title's words match this tsquery.
+    TsQuery(String),
+    Status(Status),
+    /// The user holds the release's current task.
+    HeldBy(UserId),
+    /// The release's current task is in one of the user's groups.
+    InGroupsOf(UserId),
+    /// Numbered below this release (the pages after a cursor).
+    Below(i64),
+    /// Numbered above this release (the pages before a cursor).
+    Above(i64),
+}
+
+const RELEASES: &str = "releases r";
+/// FTS5 yields matches by rowid: reading it first, the newest come first and a page or a
+/// capped count stops early, however many releases match.
+const SQLITE_SEARCH: &str = "release_search s JOIN releases r ON r.id = s.rowid";
+/// The full-text index alone: it holds one row per release (triggers keep it so, and
+/// releases are never deleted).
+const SQLITE_SEARCH_ALONE: &str = "release_search s";
+
+impl Filter {
+    /// What the capped count reads. A word search with no other condition counts in the
+    /// full-text index alone: joining each match to its release cost a B-tree descent per
+    /// match, 3 of the 4 ms of a count at a million releases.
+    fn count_from(&self) -> &'static str {
+        if self.from == SQLITE_SEARCH && self.conditions.len() == 1 {
+            SQLITE_SEARCH_ALONE
+        } else {
+            self.from
+        }
+    }
+
+    /// Pushes ` WHERE ` and the conditions, each binding its value; nothing without any.
+    fn push_where(&self, sql: &mut QueryBuilder<'_, Any>) {
+        if self.conditions.is_empty() {
+            return;
+        }
+        sql.push(" WHERE ");
+        let mut and = sql.separated(" AND ");
+        for condition in &self.conditions {
+            match condition {
+                Condition::Number(number) => and.push("r.id = ").push_bind_unseparated(*number),
+                Condition::Match(query) => and.push("release_search MATCH ").push_bind_unseparated(query.clone()),
+                Condition::TsQuery(query) => and
+                    .push("r.search_vector @@ to_tsquery('simple', ")
+                    .push_bind_unseparated(query.clone())
+                    .push_unseparated(")"),
+                Condition::Status(status) => and.push("r.status = ").push_bind_unseparated(status.code()),
+                // The current task is the release's one open task: the partial indexes on
+                // open tasks serve.
+                Condition::HeldBy(user) => and
+                    .push("r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL AND assignee_id = ")
+                    .push_bind_unseparated(user.0)
+                    .push_unseparated(")"),
+                Condition::InGroupsOf(user) => and
+                    .push(
+                        "r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL
+                                AND group_id IN (SELECT group_id FROM group_members WHERE user_id = ",
+                    )
+                    .push_bind_unseparated(user.0)
+                    .push_unseparated("))"),
+                Condition::Below(number) => and.push(format_args!("{} < ", self.number)).push_bind_unseparated(*number),
+                Condition::Above(number) => and.push(format_args!("{} > ", self.number)).push_bind_unseparated(*number),
+            };
+        }
+    }
+}
+
+/// For each typed word, the title words that start with it (see `title_words`). A word
+/// missing here is searched as a prefix.
+pub type Vocabulary = std::collections::HashMap<String, Vec<String>>;
+
+/// The most title words a typed word is turned into; a shorter prefix stays a prefix.
+const MAX_EXPANSION: i64 = 32;
+
+/// How a full-text query is written: a known word quoted, "or", "and", a word as a prefix.
+type Syntax = (fn(&str) -> String, &'static str, &'static str, fn(&str) -> String);
+
+/// The full-text query for `words`: each must start a word of the title. The words are
+/// letters and digits only (`terms` splits on everything else), so nothing in them is syntax.
+fn match_query(backend: Backend, words: &[String], vocabulary: &Vocabulary) -> String {
+    let (quote, or, and, prefix): Syntax = match backend {
+        Backend::Sqlite => (quote_fts5_term, " OR ", " AND ", |w| format!("\"{w}\"*")),
+        Backend::Postgres => (quote_lexeme, " | ", " & ", |w| format!("{w}:*")),
+    };
+    words
+        .iter()
+        .map(|w| match vocabulary.get(w) {
+            Some(known) if !known.is_empty() => {
+                format!("({})", known.iter().map(|k| quote(k)).collect::<Vec<_>>().join(or))
+            }
+            _ => prefix(w),
+        })
+        .collect::<Vec<_>>()
+        .join(and)
+}
+
+/// A stored title word as an FTS5 string, whatever it holds.
+fn quote_fts5_term(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+/// A stored title word as a tsquery operand, whatever it holds.
+fn quote_lexeme(word: &str) -> String {
+    format!("'{}'", word.replace('\\', "\\\\").replace('\'', "''"))
+}
+
+/// The search's words, unless it names a release number.
+fn search_words(query: &ListQuery) -> Vec<String> {
+    let search = query.search.trim();
+    if search_number(search).is_some() {
+        Vec::new()
+    } else {
+        terms(search)
+    }
+}
+
+fn search_number(search: &str) -> Option<i64> {
+    search.strip_prefix('#').unwrap_or(search).parse::<i64>().ok()
+}
+
+/// The title words each typed word starts, from `release_title_words`: both full-text
+/// indexes find whole words in a few milliseconds at a million releases, where a prefix
+/// ("migr:*", "migr"*) first merges every word's list under it. One statement for all the
+/// typed words.
+async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct TitleWord {
+        typed: String,
+        word: String,
+    }
+    let mut vocabulary = Vocabulary::new();
+    let words = search_words(query);
+    if words.is_empty() {
+        return Ok(vocabulary);
+    }
+    let mut sql = title_words_sql(&words);
+    let (sql, arguments) = numbered(&mut sql);
+    let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
+    for row in rows {
+        vocabulary.entry(row.typed).or_default().push(row.word);
+    }
+    // A typed word that starts too many title words stays a prefix; one that starts none
+    // finds nothing either way.
+    vocabulary.retain(|_, known| known.len() as i64 <= MAX_EXPANSION);
+    Ok(vocabulary)
+}
+
+/// The statement of `title_words`: for each typed word, the first title words from it on
+/// that start with it.
+fn title_words_sql(words: &[String]) -> QueryBuilder<'static, Any> {
+    let mut sql = QueryBuilder::new("");
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT * FROM (SELECT CAST(")
+            .push_bind(word.clone())
+            .push(" AS TEXT) AS typed, word FROM release_title_words\n                                 WHERE word >= ")
+            .push_bind(word.clone())
+            .push(" AND word < ")
+            .push_bind(prefix_end(word))
+            .push(format_args!(" ORDER BY word LIMIT {}) w{i}", MAX_EXPANSION + 1));
+    }
+    sql
+}
+
+/// Records the words of a title just registered, inside the caller's transaction. On
+/// SQLite only: on PostgreSQL a trigger takes them from the stored tsvector.
+pub async fn remember_title_words(conn: &mut AnyConnection, backend: Backend, title: &str) -> Result<(), sqlx::Error> {
+    let words = words(title);
+    if backend != Backend::Sqlite || words.is_empty() {
+        return Ok(());
+    }
+    let mut sql = QueryBuilder::new("INSERT INTO release_title_words (word) ");
+    sql.push_values(&words, |mut row, word| {
+        row.push_bind(word.as_str());
+    });
+    sql.push(" ON CONFLICT DO NOTHING");
+    let (sql, arguments) = numbered(&mut sql);
+    sqlx::query_with(&sql, arguments).execute(conn).await?;
+    Ok(())
+}
+
+/// Records the words of every title, as the full-text index holds them: after a bulk load
+/// on SQLite, which scans the index once.
+pub async fn remember_all_title_words(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    // `WHERE true` tells SQLite's parser that ON CONFLICT is not a join constraint.
+    sqlx::query("INSERT INTO release_title_words (word) SELECT term FROM release_search_terms WHERE true ON CONFLICT DO NOTHING")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The releases `query` selects for `actor`: its words are first looked up among the
+/// title words (see `title_words`).
+pub async fn filter(db: &Db, query: &ListQuery, actor: &Actor) -> Result<Filter, sqlx::Error> {
+    let vocabulary = title_words(db, query).await?;
+    Ok(filter_for(query, actor, db.backend, &vocabulary))
+}
+
+fn filter_for(query: &ListQuery, actor: &Actor, backend: Backend, vocabulary: &Vocabulary) -> Filter {
+    let mut filter = Filter { from: RELEASES, number: "r.id", conditions: vec![] };
+    if let Some(number) = search_number(query.search.trim()) {
+        filter.conditions.push(Condition::Number(number));
+    } else {
+        let words = search_words(query);
+        if !words.is_empty() {
+            let query = match_query(backend, &words, vocabulary);
+            match backend {
+                Backend::Sqlite => {
+                    filter.from = SQLITE_SEARCH;
+                    filter.number = "s.rowid";
+                    filter.conditions.push(Condition::Match(query));
+                }
+                Backend::Postgres => filter.conditions.push(Condition::TsQuery(query)),
+            }
+        }
+    }
+    if let Some(status) = query.status {
+        filter.conditions.push(Condition::Status(status));
+    }
+    match query.scope {
+        Scope::Mine => filter.conditions.push(Condition::HeldBy(actor.user)),
+        Scope::MyGroups => filter.conditions.push(Condition::InGroupsOf(actor.user)),
+        Scope::All => {}
+    }
+    filter
+}
+
+/// How many releases the filter selects, counting no further than `COUNT_LIMIT + 1`:
+/// beyond that the pager says "more than".
+pub async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
+    let mut sql = count_sql(filter);
+    let (sql, arguments) = numbered(&mut sql);
+    sqlx::query_scalar_with(&sql, arguments).fetch_one(&db.pool).await
+}
+
+fn count_sql(filter: &Filter) -> QueryBuilder<'static, Any> {
+    let mut sql = QueryBuilder::new("SELECT COUNT(*) AS total FROM (SELECT 1 FROM ");
+    sql.push(filter.count_from());
+    filter.push_where(&mut sql);
+    sql.push(format_args!(" LIMIT {}) matches", COUNT_LIMIT + 1));
+    sql
+}
+
+/// Where a page starts, and so which way the rows are read.
+enum Window {
+    /// Newest first from the top, or after `after`'s cursor.
+    Forward { after: Option<i64>, offset: i64 },
+    /// Oldest first above `before`, then turned around.
+    Backward { before: i64 },
+}
+
+impl Window {
+    fn of(query: &ListQuery) -> Window {
+        match (query.after, query.before) {
+            (Some(after), _) => Window::Forward { after: Some(after), offset: 0 },
+            (None, Some(before)) => Window::Backward { before },
+            // A page number without a cursor (a typed or old address): counted from the top.
+            (None, None) => Window::Forward { after: None, offset: query.page.saturating_mul(PAGE_SIZE) },
+        }
+    }
+}
+
+/// A release of a page, with the names the list shows and its current task.
+#[derive(Debug, sqlx::FromRow)]
+pub struct ListedRelease {
+    pub id: i64,
+    pub title: String,
+    pub created_at: i64,
+    pub priority: i64,
+    pub planned_end: i64,
+    pub status: String,
+    pub flow_id: i64,
+    pub executor_group_id: i64,
+    pub suspended_seconds: i64,
+    pub suspended_since: Option<i64>,
+    pub requester: String,
+    pub executor_group: String,
+    pub step_es: Option<String>,
+    pub step_pt: Option<String>,
+    pub holder_name: Option<String>,
+    pub current_step: Option<String>,
+    pub task_id: Option<i64>,
+    pub task_group_id: Option<i64>,
+    pub task_group_name: Option<String>,
+    pub assignee_id: Option<i64>,
+}
+
+impl ListedRelease {
+    pub fn status(&self) -> Result<Status, sqlx::Error> {
+        parse_code(&self.status, "status", Status::from_code)
+    }
+
+    /// The name of the current step, when the flow has not ended.
+    pub fn current_task(&self) -> Option<Localized> {
+        self.step_es.clone().zip(self.step_pt.clone()).map(|(es, pt)| Localized { es, pt })
+    }
+
+    /// The open task, when there is one.
+    pub fn open_task(&self) -> Result<Option<OpenTask>, sqlx::Error> {
+        let Some(task_id) = self.task_id else { return Ok(None) };
+        let assignee = match self.assignee_id {
+            Some(user) => Some(Holder { user: UserId(user), name: required(self.holder_name.clone(), "holder_name")? }),
+            None => None,
+        };
+        Ok(Some(OpenTask {
+            id: TaskId(task_id),
+            step: self.current_step.clone().unwrap_or_default(),
+            group: GroupId(required(self.task_group_id, "task_group_id")?),
+            group_name: required(self.task_group_name.clone(), "task_group_name")?,
+            assignee,
+        }))
+    }
+}
+
+/// The rows of one page, newest first.
+pub struct Page {
+    pub rows: Vec<ListedRelease>,
+    /// The page's number: the first when a page back went past the top.
+    pub page: i64,
+    pub has_next: bool,
+}
+
+/// The page of the releases the filter selects that `query`'s page number and cursor name.
+pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, sqlx::Error> {
+    let mut window = Window::of(query);
+    let mut page = query.page;
+    let (mut rows, mut beyond) = page_rows(db, filter, &window).await?;
+    if matches!(window, Window::Backward { .. }) && !beyond {
+        // Back past the top (releases were added since): the first page, in full.
+        window = Window::Forward { after: None, offset: 0 };
+        page = 0;
+        (rows, beyond) = page_rows(db, filter, &window).await?;
+    }
+    let has_next = match window {
+        Window::Forward { .. } => beyond,
+        Window::Backward { .. } => true,
+    };
+    Ok(Page { rows, page, has_next })
+}
+
+/// The statement of the page `window` starts: one row more than a page.
+fn page_sql(filter: &Filter, window: &Window) -> QueryBuilder<'static, Any> {
+    let mut filter = filter.clone();
+    let (order, offset) = match *window {
+        Window::Forward { after, offset } => {
+            if let Some(after) = after {
+                filter.conditions.push(Condition::Below(after));
+            }
+            ("DESC", offset)
+        }
+        Window::Backward { before } => {
+            filter.conditions.push(Condition::Above(before));
+            ("ASC", 0)
+        }
+    };
+    let mut sql = QueryBuilder::new(
+        "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status, r.flow_id, r.executor_group_id,
+                r.suspended_seconds, r.suspended_since,
+                requester.full_name AS requester, executor.name AS executor_group,
+                step.name_es AS step_es, step.name_pt AS step_pt,
+                holder.full_name AS holder_name, r.current_step, t.id AS task_id,
+                t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
+           FROM (SELECT r.* FROM ",
+    );
+    sql.push(filter.from);
+    filter.push_where(&mut sql);
+    sql.push(format_args!("\n                  ORDER BY {} {order} LIMIT {} OFFSET ", filter.number, PAGE_SIZE + 1))
+        .push_bind(offset)
+        .push(format_args!(
+            ") r
+           JOIN users requester ON requester.id = r.requester_id
+           JOIN user_groups executor ON executor.id = r.executor_group_id
+           LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           LEFT JOIN users holder ON holder.id = t.assignee_id
+           LEFT JOIN user_groups task_group ON task_group.id = t.group_id
+          ORDER BY r.id {order}"
+        ));
+    sql
+}
+
+/// The rows of the page `window` starts, newest first, and whether more lie beyond them:
+/// the statement reads one row more than a page.
+async fn page_rows(db: &Db, filter: &Filter, window: &Window) -> Result<(Vec<ListedRelease>, bool), sqlx::Error> {
+    let mut sql = page_sql(filter, window);
+    let (sql, arguments) = numbered(&mut sql);
+    let mut rows: Vec<ListedRelease> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
+    let beyond = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    if matches!(window, Window::Backward { .. }) {
+        rows.reverse();
+    }
+    Ok((rows, beyond))
+}
+
+/// A group of a count: its key and how many releases it holds.
+#[derive(sqlx::FromRow)]
+struct Counted<K> {
+    k: K,
+    n: i64,
+}
+
+fn counts_sql(
+    filter: &Filter,
+    key: impl FnOnce(&mut QueryBuilder<'_, Any>),
+    joins: &str,
+) -> QueryBuilder<'static, Any> {
+    let mut sql = QueryBuilder::new("SELECT ");
+    key(&mut sql);
+    sql.push(format_args!(
+        " AS k, COUNT(*) AS n
+           FROM {from}
+           LEFT JOIN tasks t ON t.id = r.current_task_id
+           {joins}
+        ",
+        from = filter.from
+    ));
+    filter.push_where(&mut sql);
+    sql.push("\n          GROUP BY 1\n          ORDER BY 1");
+    sql
+}
+
+/// One `GROUP BY` over the filtered releases: `key` pushes the grouped expression, `joins`
+/// is what it needs beyond the task join the filters use.
+async fn counts<K>(
+    db: &Db,
+    filter: &Filter,
+    key: impl FnOnce(&mut QueryBuilder<'_, Any>),
+    joins: &str,
+) -> Result<Vec<(K, i64)>, sqlx::Error>
+where
+    K: Send + Unpin + for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>,
+{
+    let mut sql = counts_sql(filter, key, joins);
+    let (sql, arguments) = numbered(&mut sql);
+    let rows: Vec<Counted<K>> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|row| (row.k, row.n)).collect())
+}
+
+/// The filtered releases by status; a status this build does not know is left out.
+pub async fn by_status(db: &Db, filter: &Filter) -> Result<Vec<(Status, i64)>, sqlx::Error> {
+    let counted: Vec<(String, i64)> = counts(
+        db,
+        filter,
+        |sql| {
+            sql.push("r.status");
+        },
+        "",
+    )
+    .await?;
+    Ok(counted.into_iter().filter_map(|(code, n)| Some((Status::from_code(&code)?, n))).collect())
+}
+
+/// The filtered releases by priority.
+pub async fn by_priority(db: &Db, filter: &Filter) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    counts(
+        db,
+        filter,
+        |sql| {
+            sql.push("r.priority");
+        },
+        "",
+    )
+    .await
+}
+
+/// The filtered releases by executor group, by name.
+pub async fn by_group(db: &Db, filter: &Filter) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    counts(
+        db,
+        filter,
+        |sql| {
+            sql.push("g.name");
+        },
+        "JOIN user_groups g ON g.id = r.executor_group_id",
+    )
+    .await
+}
+
+/// The filtered releases by where they stand against their deadline at `now`.
+pub async fn by_deadline(db: &Db, filter: &Filter, now: i64) -> Result<Vec<(Deadline, i64)>, sqlx::Error> {
+    // The same rule as the list's delay column: suspended time moves the deadline.
+    let due = |sql: &mut QueryBuilder<'_, Any>| {
+        sql.push("r.planned_end + r.suspended_seconds + COALESCE(").push_bind(now).push(" - r.suspended_since, 0)");
+    };
+    let deadline = |sql: &mut QueryBuilder<'_, Any>| {
+        sql.push(
+            "CASE WHEN r.status IN ('closed', 'cancelled') THEN 'finished'
+              WHEN ",
+        );
+        due(sql);
+        sql.push(" < ").push_bind(now).push(" THEN 'late'\n              WHEN ");
+        due(sql);
+        sql.push(" < ")
+            .push_bind(now)
+            .push(format_args!(" + {DUE_SOON_SECONDS} THEN 'due_soon'\n              ELSE 'on_time' END"));
+    };
+    let counted: Vec<(String, i64)> = counts(db, filter, deadline, "").await?;
+    Ok(counted
+        .into_iter()
+        .filter_map(|(code, n)| Some((Deadline::ALL.into_iter().find(|d| d.code() == code)?, n)))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::bound_values;
+
+    fn anyone() -> Actor {
+        Actor { user: UserId(4), username: "ana".into(), full_name: "Ana".into(), memberships: vec![] }
+    }
+
+    /// The filter's WHERE clause as the database receives it, and the values it binds.
+    fn where_clause(filter: &Filter) -> (String, Vec<String>) {
+        let mut sql = QueryBuilder::new("");
+        filter.push_where(&mut sql);
+        let (sql, arguments) = numbered(&mut sql);
+        (sql.trim().to_owned(), bound_values(&arguments))
+    }
+
+    fn text(value: &str) -> String {
+        format!("Text({value:?})")
+    }
+
+    #[test]
+    fn a_number_searches_the_release_number_and_words_search_the_title() {
+        let by_number = filter_for(
+            &ListQuery { search: " 53 ".into(), ..Default::default() },
+            &anyone(),
+            Backend::Sqlite,
+            &Vocabulary::new(),
+        );
+        assert_eq!(where_clause(&by_number), ("WHERE r.id = $1".into(), vec!["BigInt(53)".into()]));
+        assert_eq!(by_number.from, RELEASES);
+
+        let words = ListQuery { search: "Actualización  ERP".into(), ..Default::default() };
+        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        assert_eq!(
+            where_clause(&sqlite),
+            ("WHERE release_search MATCH $1".into(), vec![text("\"actualizacion\"* AND \"erp\"*")])
+        );
+        assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
+        assert_eq!(sqlite.count_from(), SQLITE_SEARCH_ALONE);
+        let with_status = ListQuery { status: Some(Status::Closed), ..words.clone() };
+        let sqlite_with_status = filter_for(&with_status, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        assert_eq!(sqlite_with_status.count_from(), SQLITE_SEARCH, "the status is a column of the release");
+        assert_eq!(by_number.count_from(), RELEASES);
+        let postgres = filter_for(&words, &anyone(), Backend::Postgres, &Vocabulary::new());
+        assert_eq!(
+            where_clause(&postgres),
+            ("WHERE r.search_vector @@ to_tsquery('simple', $1)".into(), vec![text("actualizacion:* & erp:*")])
+        );
+    }
+
+    #[test]
+    fn a_typed_word_becomes_the_title_words_it_starts() {
+        let words = ListQuery { search: "migr erp zzz".into(), ..Default::default() };
+        let vocabulary = Vocabulary::from([
+            ("migr".into(), vec!["migracion".into(), "migraciones".into()]),
+            ("erp".into(), vec!["erp".into()]),
+            ("zzz".into(), vec![]),
+        ]);
+        let postgres = filter_for(&words, &anyone(), Backend::Postgres, &vocabulary);
+        assert_eq!(postgres.conditions, [Condition::TsQuery("('erp') & ('migracion' | 'migraciones') & zzz:*".into())]);
+        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &vocabulary);
+        assert_eq!(
+            sqlite.conditions,
+            [Condition::Match("(\"erp\") AND (\"migracion\" OR \"migraciones\") AND \"zzz\"*".into())]
+        );
+        assert_eq!(quote_lexeme("o'neil\\x"), "'o''neil\\\\x'");
+        assert_eq!(quote_fts5_term("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn full_text_syntax_typed_by_the_user_is_not_syntax() {
+        let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
+        let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        assert_eq!(where_clause(&sqlite).1, [text("\"erp\"* AND \"near\"* AND \"or\"* AND \"x\"* AND \"y\"*")]);
+        let only_syntax = filter_for(
+            &ListQuery { search: "* & !".into(), ..Default::default() },
+            &anyone(),
+            Backend::Postgres,
+            &Vocabulary::new(),
+        );
+        assert_eq!(where_clause(&only_syntax), (String::new(), vec![]));
+    }
+
+    #[test]
+    fn filters_number_their_parameters_in_order() {
+        let query = ListQuery {
+            search: "erp".into(),
+            status: Some(Status::Approved),
+            scope: Scope::Mine,
+            ..Default::default()
+        };
+        let mut filter = filter_for(&query, &anyone(), Backend::Postgres, &Vocabulary::new());
+        filter.conditions.push(Condition::Below(90_000));
+        let (sql, values) = where_clause(&filter);
+        assert!(sql.starts_with("WHERE r.search_vector @@ to_tsquery('simple', $1) AND r.status = $2 AND"), "{sql}");
+        assert!(sql.contains("assignee_id = $3) AND r.id < $4"), "{sql}");
+        assert_eq!(values, [text("erp:*"), text("approved"), "BigInt(4)".into(), "BigInt(90000)".into()]);
+    }
+
+    #[test]
+    fn a_cursor_chooses_the_window() {
+        let deep = ListQuery { page: 400, after: Some(90_000), ..Default::default() };
+        assert!(matches!(Window::of(&deep), Window::Forward { after: Some(90_000), offset: 0 }));
+        let back = ListQuery { page: 399, before: Some(89_976), ..Default::default() };
+        assert!(matches!(Window::of(&back), Window::Backward { before: 89_976 }));
+        let typed = ListQuery { page: 2, ..Default::default() };
+        assert!(matches!(Window::of(&typed), Window::Forward { after: None, offset: 50 }));
+    }
+}
