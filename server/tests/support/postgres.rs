@@ -191,7 +191,9 @@ fn postgres_bin_dir() -> PathBuf {
     versions.pop().expect("an initdb under /usr/lib/postgresql/*/bin")
 }
 
-/// Runs a watchdog shell script in the background, detached from the test's output.
+/// Runs a watchdog shell script in the background, detached from the test's output. It is
+/// never waited for on purpose: it outlives the test process, to stop the cluster after it.
+#[allow(clippy::zombie_processes)]
 fn spawn_watchdog(as_root: bool, script: &str) {
     as_postgres(as_root, Path::new("sh"))
         .args(["-c", script])
