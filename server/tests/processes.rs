@@ -432,7 +432,7 @@ async fn two_instances_on_one_postgres_share_sessions_captures_and_live_events()
     }
     let attempts = raced.iter().flat_map(|&id| racers.iter().enumerate().map(move |(u, racer)| (id, u, racer)));
     let attempts = attempts.map(|(id, u, racer)| {
-        let client = if (u + id as usize) % 2 == 0 { racer.on(&a) } else { racer.on(&b) };
+        let client = if (u + id as usize).is_multiple_of(2) { racer.on(&a) } else { racer.on(&b) };
         async move { (id, u, client.call("capture_task", json!({ "id": id })).await) }
     });
     let answers = futures::future::join_all(attempts.collect::<Vec<_>>()).await;
