@@ -5,7 +5,7 @@
 //! 5xx, a panic or a hang — and text that looks like SQL or script is stored as typed.
 //! On SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -1,7 +1,7 @@
 //! The foundation as a user or an attacker meets it over HTTP: login, the list server
 //! function, pages and languages — on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use releasedesk_core::seed::demo;

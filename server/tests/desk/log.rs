@@ -2,7 +2,7 @@
 //! occurrences (who may add them, every field checked), the CSV export, and the live
 //! event stream — on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -2,7 +2,7 @@
 //! enough for every workflow function to act on them, and paging by cursor walks the whole
 //! list without a gap or a repeat — on SQLite and on PostgreSQL.
 
-mod support;
+use crate::support;
 
 use app::release_list::api::{COUNT_LIMIT, PAGE_SIZE};
 use axum::http::StatusCode;

@@ -5,7 +5,7 @@
 //! fails the test, so a new one cannot ship without its row. A refusal is a 401 or 403
 //! with a JSON error the UI translates, and names no identifier the caller did not send.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};

@@ -3,7 +3,7 @@
 //! which users exist, and sessions that really end on logout and on a password change —
 //! on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -3,7 +3,7 @@
 //! of a stream of work; two instances on one PostgreSQL; PostgreSQL stopped under a running
 //! server and started again.
 
-mod support;
+use crate::support;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -2,7 +2,7 @@
 //! allowed and refused as the group permissions say, each with its log entry; and the
 //! "Gráficos" counts against the list's — on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};

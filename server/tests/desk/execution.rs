@@ -1,7 +1,7 @@
 //! The execution procedure as users and attackers meet it: capture, save, advance, the
 //! flow's other steps, the log — on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use releasedesk_core::commands::release::{capture, Captured};

@@ -1,7 +1,7 @@
 //! Relations on a release over HTTP, on SQLite and PostgreSQL: who may link, duplicates,
 //! changes that cannot be linked, the log, and a catalogue search that uses its index.
 
-mod support;
+use crate::support;
 
 use app::relations::api::RelationKind;
 use axum::http::StatusCode;

@@ -2,7 +2,7 @@
 //! version exactly one wins and the others are told, nothing is lost, and concurrent links
 //! keep the counts and the log right — on SQLite and PostgreSQL.
 
-mod support;
+use crate::support;
 
 use axum::http::StatusCode;
 use futures::future::join_all;

@@ -1,0 +1,18 @@
+//! The server's tests, one test binary: the database and server-function tests over HTTP
+//! on SQLite and PostgreSQL, and the tests that run the real binary. One binary links the
+//! application once (not once per file) and starts one throw-away PostgreSQL cluster.
+
+#[macro_use]
+mod support;
+
+mod actions;
+mod authorization;
+mod bad_input;
+mod bulk;
+mod concurrency;
+mod execution;
+mod foundation;
+mod log;
+mod processes;
+mod relations;
+mod security;
