@@ -25,12 +25,10 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     require_create(actor)?;
     let new = &validate_registration(db, registration).await?;
     let flow = &ctx.release_flow;
-    let definition = &flow.definition;
-    let start = definition.step(&definition.start).ok_or(Error::Internal)?;
-    let outcome = start.outcomes.first().ok_or(Error::Internal)?;
-    let transition = definition.transition(&start.code, outcome).ok_or(Error::Internal)?;
+    let entry = flow.definition.entry().ok_or(Error::Internal)?;
+    let (start, outcome, transition) = (entry.start, entry.outcome, entry.transition);
     let start_group = resolve_group(db, flows, &start.executor, new.executor_group).await?;
-    let next = match definition.step(&transition.to) {
+    let next = match entry.next {
         Some(step) => Some((step.code.clone(), resolve_group(db, flows, &step.executor, new.executor_group).await?)),
         None => None,
     };
@@ -235,11 +233,7 @@ pub async fn advance(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     advanced.step = Some(advance.from_step.clone());
     advanced.time_spent_minutes = Some(time_spent_minutes);
     advanced.snapshot = Some(serde_json::to_value(&after).map_err(|_| Error::Internal)?);
-    let follow_up = match advance.outcome.as_str() {
-        "resolved" => Some(LogDetails::Resolved),
-        "sent_back" | "not_resolved" => Some(LogDetails::SentBack),
-        _ => None,
-    };
+    let follow_up = advance.follow_up().map(LogDetails::empty);
     let mut entries = vec![advanced];
     if let Some(details) = follow_up {
         let mut entry = NewEntry::new(id, actor.user, now, details);

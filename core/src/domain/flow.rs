@@ -3,9 +3,10 @@
 //! or refuses with the reason. The server applies the answer in one transaction.
 
 use super::actions::ReleaseScope;
+use super::log::LogKind;
 use super::permissions::Actor;
 use super::validation::{ClosureDraft, FieldError};
-use super::{GroupId, Localized, Permission, Status, TaskId, UserId};
+use super::{ClosureOutcome, GroupId, Localized, Permission, Status, TaskId, UserId};
 use serde::{Deserialize, Serialize};
 
 /// The pseudo-step a transition goes to when the flow ends.
@@ -143,11 +144,31 @@ impl FlowDefinition {
         self.transitions.iter().find(|t| t.from == from && t.outcome == outcome)
     }
 
+    /// How a release enters this flow: its start step, which the registration itself
+    /// completes with the step's first outcome, and the transition that outcome follows.
+    /// `None` only for a definition that `validate` would refuse.
+    pub fn entry(&self) -> Option<FlowEntry<'_>> {
+        let start = self.step(&self.start)?;
+        let outcome = start.outcomes.first()?;
+        let transition = self.transition(&start.code, outcome)?;
+        Some(FlowEntry { start, outcome, transition, next: self.step(&transition.to) })
+    }
+
     /// True when a step of this flow is executed by the group named `group`: that group
     /// answers for every release that follows the flow.
     pub fn names_group(&self, group: &str) -> bool {
         self.steps.iter().any(|s| matches!(&s.executor, Executor::Group(name) if name == group))
     }
+}
+
+/// How a release enters its flow (see [`FlowDefinition::entry`]).
+#[derive(Debug, Clone, Copy)]
+pub struct FlowEntry<'a> {
+    pub start: &'a StepDef,
+    pub outcome: &'a str,
+    pub transition: &'a TransitionDef,
+    /// The step the new release waits at; `None` if the flow ends at once.
+    pub next: Option<&'a StepDef>,
 }
 
 /// Who holds a task.
@@ -237,6 +258,21 @@ pub struct Advance {
     /// `None` when the flow ends.
     pub next: Option<NextTask>,
 }
+
+impl Advance {
+    /// The second log entry an advance gets besides "advanced": the execution resolved the
+    /// release, or the release went back (not resolved at execution, sent back at review).
+    pub fn follow_up(&self) -> Option<LogKind> {
+        match self.outcome.as_str() {
+            code if code == ClosureOutcome::Resolved.code() => Some(LogKind::Resolved),
+            code if code == ClosureOutcome::NotResolved.code() || code == SENT_BACK => Some(LogKind::SentBack),
+            _ => None,
+        }
+    }
+}
+
+/// The review's outcome that sends a release back to execution.
+pub const SENT_BACK: &str = "sent_back";
 
 /// The open task, unless the flow has ended or the release is suspended.
 pub fn open_task(state: &ReleaseState) -> Result<&OpenTask, Refusal> {
@@ -377,10 +413,35 @@ mod tests {
     use super::*;
     use crate::domain::permissions::tests::actor;
     use crate::domain::validation::{Field, Problem};
-    use crate::domain::{CategoryId, ClosureOutcome};
+    use crate::domain::CategoryId;
 
     const EXECUTORS: i64 = 10;
     const MANAGERS: i64 = 20;
+
+    #[test]
+    fn a_release_enters_at_registration_and_waits_for_authorization() {
+        let flow = release_flow();
+        let entry = flow.entry().expect("the release flow has an entry");
+        assert_eq!(entry.start.code, flow.start);
+        assert_eq!(entry.outcome, entry.start.outcomes[0]);
+        assert_eq!(entry.next.map(|s| s.code.as_str()), Some(entry.transition.to.as_str()));
+        assert_ne!(entry.next.map(|s| s.code.as_str()), Some(flow.start.as_str()));
+    }
+
+    #[test]
+    fn resolving_and_sending_back_get_their_own_log_entry() {
+        let advance = |outcome: &str| Advance {
+            finished_task: TaskId(1),
+            from_step: "execution".into(),
+            outcome: outcome.into(),
+            status: Status::Resolved,
+            next: None,
+        };
+        assert_eq!(advance("resolved").follow_up(), Some(LogKind::Resolved));
+        assert_eq!(advance("not_resolved").follow_up(), Some(LogKind::SentBack));
+        assert_eq!(advance(SENT_BACK).follow_up(), Some(LogKind::SentBack));
+        assert_eq!(advance("approved").follow_up(), None);
+    }
 
     fn release_flow() -> FlowDefinition {
         let flow: FlowDefinition = toml::from_str(include_str!("../../../flows/release.toml")).expect("flow parses");
