@@ -9,7 +9,7 @@
 //! tasks `task_base + 4(i-1) + 1..=4` (register, authorization, execution, review).
 
 use crate::commands::Desk;
-use crate::seed::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2};
+use crate::seed::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2, SYSTEMS};
 use crate::store::list::remember_all_title_words;
 use crate::store::users::{group_id_by_name, user_by_username};
 use crate::store::{fold_for_search, now, Backend, Db};
@@ -84,48 +84,6 @@ const ACTIONS: &[&str] = &[
     "Integración de",
     "Retirada de",
     "Optimización de",
-];
-const SYSTEMS: &[&str] = &[
-    "ERP Finanzas",
-    "Portal de clientes",
-    "Servidor de correo",
-    "Intranet",
-    "CRM Ventas",
-    "App móvil",
-    "Data warehouse",
-    "Facturación electrónica",
-    "VPN corporativa",
-    "Nómina",
-    "Sistema de inventario",
-    "Mesa de servicio",
-    "Pasarela de pagos",
-    "Directorio activo",
-    "Balanceador web",
-    "Gestor documental",
-    "Centralita IP",
-    "Plataforma logística",
-    "Portal del empleado",
-    "Motor de reglas",
-    "Almacén de objetos",
-    "Bus de integración",
-    "Monitorización",
-    "Copias de seguridad",
-    "Firma digital",
-    "Contabilidad analítica",
-    "Tesorería",
-    "Compras",
-    "Recursos humanos",
-    "Punto de venta",
-    "Catálogo de productos",
-    "Gestión de flotas",
-    "Control de accesos",
-    "Videoconferencia",
-    "Wifi de oficinas",
-    "Impresión corporativa",
-    "Reporting regulatorio",
-    "Antifraude",
-    "Chat de soporte",
-    "Autenticación única",
 ];
 const COMPONENTS: &[&str] = &[
     "módulo de cobros",

@@ -94,7 +94,8 @@ pub const SOLUTION_CATEGORIES: &[(&str, &str, &str)] = &[
     ("cancelled_by_requester", "Cancelada por el solicitante", "Cancelada pelo solicitante"),
 ];
 
-const SYSTEMS: &[&str] = &[
+/// The systems releases are named after (the benchmark's generated titles use them too).
+pub(crate) const SYSTEMS: &[&str] = &[
     "ERP Finanzas",
     "Portal de clientes",
     "Servidor de correo",
