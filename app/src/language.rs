@@ -119,6 +119,8 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::OccurrenceDescription => td_string!(locale, field.occurrence_description),
         Field::OccurrenceText => td_string!(locale, field.occurrence_text),
         Field::UserInformation => td_string!(locale, field.user_information),
+        Field::GroupName => td_string!(locale, field.group_name),
+        Field::Groups => td_string!(locale, field.groups),
         Field::NewPassword => td_string!(locale, field.new_password),
         Field::Page => td_string!(locale, field.page),
         Field::PasswordRepeat => td_string!(locale, field.password_repeat),
@@ -219,6 +221,8 @@ fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
         Problem::TooShort { min } => view! { {t!(i18n, error.too_short, field, min)} }.into_any(),
         Problem::Mismatch => view! { {t!(i18n, error.mismatch, field)} }.into_any(),
         Problem::InvalidCharacters => view! { {t!(i18n, error.invalid_characters, field)} }.into_any(),
+        Problem::Taken => view! { {t!(i18n, error.taken, field)} }.into_any(),
+        Problem::Unknown => view! { {t!(i18n, error.unknown, field)} }.into_any(),
     }
 }
 

@@ -18,7 +18,7 @@ pub enum Error {
     #[error("refused: {refusal:?}")]
     Refused { refusal: Refusal },
     /// A field of the request is missing or wrong.
-    #[error("invalid input: {0:?}")]
+    #[error("invalid input: {0}")]
     Invalid(FieldError),
     /// The release (or other record) does not exist, or the user may not know it does.
     #[error("not found")]

@@ -73,10 +73,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
         Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
-        Command::CreateGroup { name, permissions } => create_group(&cli.database_url, &name, &permissions).await,
+        Command::CreateGroup { name, permissions } => create_group(&cli.database_url, name, &permissions).await,
         Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
         Command::CreateUser { username, full_name, groups } => {
-            create_user(&cli.database_url, &username, &full_name, &groups).await
+            create_user(&cli.database_url, username, full_name, groups).await
         }
     };
     match result {
@@ -128,33 +128,33 @@ async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {
     Ok(())
 }
 
-async fn create_user(database_url: &str, username: &str, full_name: &str, groups: &[String]) -> Result<(), String> {
-    let db = open_database(database_url).await?.db;
+async fn create_user(
+    database_url: &str,
+    username: String,
+    full_name: String,
+    groups: Vec<String>,
+) -> Result<(), String> {
+    use releasedesk_core::commands::users::{create_user, NewUser};
+    let desk = open_database(database_url).await?;
     let mut password = String::new();
     std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    use releasedesk_core::domain::validation::{check_new_password, Problem, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
-    check_new_password(password, password).map_err(|error| match error.problem {
-        Problem::TooShort { .. } => format!("the password needs at least {MIN_PASSWORD_CHARS} characters"),
-        _ => format!("the password may have at most {MAX_PASSWORD_CHARS} characters"),
-    })?;
-    let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
-    releasedesk_core::store::users::create_user(&db, username, full_name, password, &groups)
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    create_user(&desk, &NewUser { username: username.clone(), full_name, password, groups })
         .await
         .map_err(|e| e.to_string())?;
     println!("User {username} created.");
     Ok(())
 }
 
-async fn create_group(database_url: &str, name: &str, permissions: &[String]) -> Result<(), String> {
+async fn create_group(database_url: &str, name: String, permissions: &[String]) -> Result<(), String> {
+    use releasedesk_core::commands::users::{ensure_group, GroupSpec};
+    use releasedesk_core::domain::Permission;
     let permissions = permissions
         .iter()
-        .map(|code| {
-            releasedesk_core::domain::Permission::from_code(code).ok_or_else(|| format!("`{code}` is not a permission"))
-        })
+        .map(|code| Permission::from_code(code).ok_or_else(|| format!("`{code}` is not a permission")))
         .collect::<Result<Vec<_>, _>>()?;
-    let db = open_database(database_url).await?.db;
-    releasedesk_core::store::users::ensure_group(&db, name, &permissions).await.map_err(|e| e.to_string())?;
+    let desk = open_database(database_url).await?;
+    ensure_group(&desk, &GroupSpec { name: name.clone(), permissions }).await.map_err(|e| e.to_string())?;
     println!("Group {name} ready.");
     Ok(())
 }

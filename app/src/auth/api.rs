@@ -6,14 +6,11 @@ use crate::error::AppError;
 use crate::error::Error;
 use leptos::prelude::*;
 
-/// Longest user name accepted; longer ones are refused before hashing.
-pub const MAX_USERNAME_CHARS: usize = 100;
-
 /// Checks the credentials and starts a session, then sends the browser to the list.
 /// Repeated failures for a user name or from an address are refused for a while (429).
 #[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
-    use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS};
+    use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
     use crate::session::{Credentials, Session};
     use releasedesk_core::auth::throttle::{AttemptKey, LoginThrottle};
     check_required(Field::Username, &username)?;

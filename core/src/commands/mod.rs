@@ -9,6 +9,7 @@ pub mod list;
 pub mod log;
 pub mod relations;
 pub mod release;
+pub mod users;
 
 use crate::domain::permissions::Actor;
 use crate::store::flows::{install_release_flow, FlowCache, StoredFlow};

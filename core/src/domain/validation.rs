@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 pub const MAX_TEXT_CHARS: usize = 10_000;
 /// The longest title.
 pub const MAX_TITLE_CHARS: usize = 200;
+/// The longest user name.
+pub const MAX_USERNAME_CHARS: usize = 100;
 /// The longest search text.
 pub const MAX_SEARCH_CHARS: usize = 200;
 
@@ -46,6 +48,8 @@ pub enum Field {
     OccurrenceDescription,
     OccurrenceText,
     UserInformation,
+    GroupName,
+    Groups,
 }
 
 /// What is wrong with a field.
@@ -65,12 +69,34 @@ pub enum Problem {
     Mismatch,
     /// A character that has no place in typed text (NUL).
     InvalidCharacters,
+    /// Another record already has this value (a user name).
+    Taken,
+    /// No record has this name (a group to join).
+    Unknown,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: Field,
     pub problem: Problem,
+}
+
+/// In English, for the command line and the logs: the pages translate (`app::language`).
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = format!("{:?}", self.field);
+        match self.problem {
+            Problem::Required => write!(f, "{field} is required"),
+            Problem::TooLong { max } => write!(f, "{field} may have at most {max} characters"),
+            Problem::OutOfRange => write!(f, "{field} is out of range"),
+            Problem::EndBeforeStart => write!(f, "the planned end must come after the planned start"),
+            Problem::TooShort { min } => write!(f, "{field} needs at least {min} characters"),
+            Problem::Mismatch => write!(f, "{field} does not match"),
+            Problem::InvalidCharacters => write!(f, "{field} contains characters that are not allowed"),
+            Problem::Taken => write!(f, "{field} is taken"),
+            Problem::Unknown => write!(f, "{field} names nothing that exists"),
+        }
+    }
 }
 
 /// Checks that `text` is at most `max` characters (not bytes: "ç" is one), and has no NUL

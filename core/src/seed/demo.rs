@@ -4,13 +4,14 @@
 
 use crate::commands::actions::{suspend, Suspend};
 use crate::commands::release::{advance, capture, register, save, Advance, Save};
+use crate::commands::users::{create_user, ensure_group, GroupSpec, NewUser};
 use crate::commands::Desk;
 use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
 use crate::model::release::Registration;
 use crate::store::search::index_terms;
-use crate::store::users::{actor, count_users, create_user, ensure_group, CreateUserError};
+use crate::store::users::{actor, count_users};
 use crate::store::{fold_for_search, now, Db};
 use crate::Error;
 
@@ -36,8 +37,6 @@ pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
 pub enum DemoError {
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    #[error("cannot create a demo user: {0}")]
-    User(#[from] CreateUserError),
     #[error("a demo action was refused: {0}")]
     Refused(#[from] Error),
 }
@@ -50,12 +49,21 @@ pub async fn load_if_empty(desk: &Desk) -> Result<bool, DemoError> {
     }
     use Permission::*;
     // Executor groups hand tasks over among themselves; the managing group does the rest.
-    let n1 = ensure_group(db, EXECUTORS_N1, &[Execute, Delegate]).await?;
-    let n2 = ensure_group(db, EXECUTORS_N2, &[Execute, Delegate]).await?;
-    ensure_group(db, CHANGE_MANAGEMENT, &[Create, Execute, Delegate, Suspend, Reactivate, Reopen, Cancel]).await?;
-    ensure_group(db, REQUESTERS, &[]).await?;
+    let group =
+        |name: &str, permissions: &[Permission]| GroupSpec { name: name.into(), permissions: permissions.to_vec() };
+    let n1 = ensure_group(desk, &group(EXECUTORS_N1, &[Execute, Delegate])).await?;
+    let n2 = ensure_group(desk, &group(EXECUTORS_N2, &[Execute, Delegate])).await?;
+    let managers = [Create, Execute, Delegate, Suspend, Reactivate, Reopen, Cancel];
+    ensure_group(desk, &group(CHANGE_MANAGEMENT, &managers)).await?;
+    ensure_group(desk, &group(REQUESTERS, &[])).await?;
     for (username, full_name, group, _) in DEMO_USERS {
-        create_user(db, username, full_name, DEMO_PASSWORD, &[group]).await?;
+        let user = NewUser {
+            username: (*username).into(),
+            full_name: (*full_name).into(),
+            password: DEMO_PASSWORD.into(),
+            groups: vec![(*group).into()],
+        };
+        create_user(desk, &user).await?;
     }
     load_catalogues(db).await?;
     let cast = Cast {

@@ -105,7 +105,11 @@ pub async fn create_user(
     password: &str,
     groups: &[&str],
 ) -> Result<UserId, CreateUserError> {
-    let hash = crate::auth::hashing::hash(password).map_err(|e| CreateUserError::Hashing(e.to_string()))?;
+    let password = password.to_owned();
+    let hash = crate::auth::hashing::run(move || crate::auth::hashing::hash(&password))
+        .await
+        .ok_or_else(|| CreateUserError::Hashing("the hashing pool is gone".into()))?
+        .map_err(|e| CreateUserError::Hashing(e.to_string()))?;
     let mut tx = db.begin_write().await?;
     let inserted = sqlx::query_scalar(
         "INSERT INTO users (username, full_name, password_hash, created_at)

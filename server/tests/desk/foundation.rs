@@ -150,7 +150,50 @@ async fn every_answer_carries_the_security_headers(backend: Backend) {
     }
 }
 
+/// Runs `releasedesk ARGS` on the server's database with `stdin`: (succeeded, stderr).
+fn command_line(server: &support::TestServer, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(support::process::BINARY)
+        .args(args)
+        .env("DATABASE_URL", &server.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the command line");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("run the command line");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+async fn the_command_line_creates_groups_and_users_through_the_same_checks(backend: Backend) {
+    let server = demo_server(backend).await;
+    let group = ["create-group", "Despliegue N3", "--permission", "execute"];
+    assert!(command_line(&server, &group, "").0, "a new group");
+    let user = ["create-user", "nuevo", "Nuevo Ejecutor", "--group", "Despliegue N3"];
+    let (created, stderr) = command_line(&server, &user, "una-clave-larga\n");
+    assert!(created, "{stderr}");
+    let answer = server.anonymous().login("nuevo", "una-clave-larga").await;
+    assert_eq!(answer.status, StatusCode::OK, "the new user logs in: {}", answer.text);
+
+    // What the password change and the administration refuse, the command line refuses too.
+    let refused = [
+        (&user[..], "otra-clave-larga\n", "Username is taken"),
+        (&["create-user", "corto", "Clave Corta"][..], "corta\n", "needs at least 8 characters"),
+        (&["create-user", "otro", "Sin Grupo", "--group", "No existe"][..], "una-clave-larga\n", "Groups names nothing"),
+        (&["create-user", " ", "Sin Nombre"][..], "una-clave-larga\n", "Username is required"),
+        (&["create-group", "Despliegue N4", "--permission", "fly"][..], "", "`fly` is not a permission"),
+    ];
+    for (args, stdin, message) in refused {
+        let (succeeded, stderr) = command_line(&server, args, stdin);
+        assert!(!succeeded && stderr.contains(message), "{args:?}: {stderr}");
+    }
+    let answer = server.anonymous().login("corto", "corta").await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+}
+
 on_both_databases!(
+    the_command_line_creates_groups_and_users_through_the_same_checks,
     every_answer_carries_the_security_headers,
     anonymous_callers_are_refused_with_401,
     wrong_passwords_and_unknown_users_get_the_same_answer,
