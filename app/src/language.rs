@@ -167,6 +167,10 @@ pub fn ErrorMessage(error: AppError) -> impl IntoView {
         Error::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
         Error::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
         Error::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
+        // A short wait (too fast from one address) in seconds, a lockout in minutes.
+        Error::TooManyAttempts { retry_after_seconds: seconds } if seconds < 60 => {
+            view! { {t!(i18n, error.too_many_attempts_seconds, seconds)} }.into_any()
+        }
         Error::TooManyAttempts { retry_after_seconds } => {
             let minutes = retry_after_seconds.div_ceil(60).max(1);
             view! { {t!(i18n, error.too_many_attempts, minutes)} }.into_any()

@@ -7,7 +7,7 @@
 //! enforces.
 //!
 //! The modules beside the features are shared (`account`, `codec`, `error`, `language`,
-//! `layout`, `live`, `log_entries`, `security`, `session`, `widgets`) and import no
+//! `layout`, `live`, `log_entries`, `security`, `session`, `transport`, `widgets`) and import no
 //! feature. A feature may show another's public component where a page holds both (the
 //! release page: the log, the flow, the relations and the action menu; the list: the action
 //! menu and the capture dialog), never so that two modules import each other, directly or
@@ -39,6 +39,8 @@ pub mod release_list;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod session;
+#[cfg(feature = "ssr")]
+pub mod transport;
 pub mod widgets;
 
 pub use releasedesk_core::domain;

@@ -13,31 +13,70 @@ pub use server::events;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::session::Session;
+    use crate::session::{Session, SessionUser, Sessions, Users};
     use axum::extract::Extension;
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::{IntoResponse, Response};
     use releasedesk_core::live::LiveHub;
     use std::convert::Infallible;
+    use std::time::Duration;
     use tokio::sync::broadcast;
 
-    /// `GET /api/events`: the stream of live events, for logged-in users only.
-    pub async fn events(session: Session, Extension(hub): Extension<LiveHub>) -> Response {
-        if session.user.is_none() {
-            return StatusCode::UNAUTHORIZED.into_response();
+    /// How often an open stream checks that its session still stands.
+    const SESSION_CHECK: Duration = Duration::from_secs(2);
+
+    /// The session a stream was opened under, checked again and again while it streams.
+    struct Watch {
+        sessions: Sessions,
+        users: Users,
+        id: tower_sessions::session::Id,
+        user: SessionUser,
+    }
+
+    impl Watch {
+        /// Ended by logout, a password change, expiry or the user's removal. A failed
+        /// check (the database is down) ends nothing.
+        async fn ended(&self) -> bool {
+            matches!(self.sessions.still_open(&self.users, self.id, &self.user).await, Ok(false))
         }
-        let receiver = hub.subscribe();
-        let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+    }
+
+    /// `GET /api/events`: the stream of live events, for logged-in users only. It ends
+    /// within seconds of its session's end, with an `ended` event so that the page does
+    /// not reconnect.
+    pub async fn events(
+        session: Session,
+        Extension(hub): Extension<LiveHub>,
+        Extension(sessions): Extension<Sessions>,
+    ) -> Response {
+        let (Some(user), Some(id)) = (session.user.clone(), session.session.id()) else {
+            return StatusCode::UNAUTHORIZED.into_response();
+        };
+        let watch = Watch { sessions, users: session.backend.clone(), id, user };
+        let mut check = tokio::time::interval(SESSION_CHECK);
+        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let state = (hub.subscribe(), watch, check, false);
+        let stream = futures_util::stream::unfold(state, |(mut receiver, watch, mut check, ended)| async move {
+            if ended {
+                return None;
+            }
             loop {
-                match receiver.recv().await {
-                    Ok(event) => {
-                        let data = serde_json::to_string(&event).unwrap_or_default();
-                        return Some((Ok::<_, Infallible>(Event::default().data(data)), receiver));
-                    }
-                    // A slow reader missed some: it refreshes on the next one anyway.
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => return None,
+                tokio::select! {
+                    received = receiver.recv() => match received {
+                        Ok(event) => {
+                            let data = serde_json::to_string(&event).unwrap_or_default();
+                            let event = Event::default().data(data);
+                            return Some((Ok::<_, Infallible>(event), (receiver, watch, check, false)));
+                        }
+                        // A slow reader missed some: it refreshes on the next one anyway.
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = check.tick() => if watch.ended().await {
+                        let event = Event::default().event("ended").data("session");
+                        return Some((Ok(event), (receiver, watch, check, true)));
+                    },
                 }
             }
         });
@@ -63,10 +102,19 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
         // inspector) can tell the stream is connected.
         let opened = Closure::<dyn Fn()>::new(|| set_live_marker(Some("open")));
         source.set_onopen(Some(opened.as_ref().unchecked_ref()));
+        // The session ended (logout elsewhere, password change, expiry): no reconnecting.
+        let ended = Closure::<dyn Fn()>::new({
+            let source = source.clone();
+            move || {
+                source.close();
+                set_live_marker(Some("ended"));
+            }
+        });
+        let _ = source.add_event_listener_with_callback("ended", ended.as_ref().unchecked_ref());
         // Kept with the component: the handlers live as long as the stream, all end with it.
-        let kept = StoredValue::new_local((source, handler, opened));
+        let kept = StoredValue::new_local((source, handler, opened, ended));
         on_cleanup(move || {
-            kept.with_value(|(source, _, _)| source.close());
+            kept.with_value(|(source, _, _, _)| source.close());
             set_live_marker(None);
         });
     }
@@ -74,7 +122,8 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
     let _ = on_event;
 }
 
-/// `data-live-events` on the document element: "open" while a stream is connected.
+/// `data-live-events` on the document element: "open" while a stream is connected, "ended"
+/// once the server ended it with its session.
 #[cfg(feature = "hydrate")]
 fn set_live_marker(state: Option<&str>) {
     let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {

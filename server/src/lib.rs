@@ -2,6 +2,7 @@
 //! database, then build the routes with the session layer around them.
 
 use app::auth::session::{auth_layer, require_login_for_pages, session_store};
+pub use app::transport::Transport;
 use app::{security, shell, App};
 use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
@@ -20,8 +21,14 @@ pub async fn open_database(database_url: &str) -> Result<Desk, String> {
     Desk::open(database_url).await.map_err(|e| e.to_string())
 }
 
-/// The whole application: pages, server functions, static files, sessions.
+/// The whole application: pages, server functions, static files, sessions; no trusted
+/// proxy, and every request treated as HTTPS if `secure_cookies`.
 pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
+    router_with(desk, options, Transport { always_https: secure_cookies, ..Transport::default() }).await
+}
+
+/// The whole application, with the operator's transport settings (trusted proxies, HTTPS).
+pub async fn router_with(desk: Desk, options: LeptosOptions, transport: Transport) -> Result<Router, String> {
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -31,11 +38,13 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
         provide_context(throttle.clone());
     };
     let live = LiveHub::start(db.clone());
-    let auth = auth_layer(&db, store, secure_cookies);
+    let auth = auth_layer(&db, store.clone());
+    let guard_transport = move |request, next| app::transport::guard(transport.clone(), request, next);
     let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
     Ok(Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .layer(axum::Extension(live))
+        .layer(axum::Extension(store))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -45,6 +54,7 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
         .layer(axum::middleware::from_fn(app::error::status_from_error))
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth)
+        .layer(axum::middleware::from_fn(guard_transport))
         .layer(RequestBodyLimitLayer::new(security::MAX_REQUEST_BYTES))
         .layer(axum::middleware::from_fn(security::screen_requests))
         .layer(axum::middleware::from_fn(explain_failures))

@@ -4,9 +4,10 @@
 use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
+use releasedesk_core::auth::client::TrustedProxies;
 use releasedesk_core::seed::demo;
 use releasedesk_core::store::redact;
-use server::{open_database, router};
+use server::{open_database, router_with, Transport};
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -32,9 +33,16 @@ enum Command {
         /// Load the demo data when the database has no users.
         #[arg(long)]
         demo: bool,
-        /// Mark the session cookie Secure (behind HTTPS).
+        /// Treat every request as HTTPS (Secure `__Host-` session cookie, HSTS), for a proxy
+        /// that terminates HTTPS without sending `X-Forwarded-Proto`. Requests that come
+        /// over HTTPS through a trusted proxy are treated so without it.
         #[arg(long, env = "RELEASEDESK_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Reverse proxies whose X-Forwarded-For (the client's address) and
+        /// X-Forwarded-Proto are believed: addresses and networks, comma-separated
+        /// (e.g. `127.0.0.1,10.0.0.0/8`). None by default.
+        #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+        trusted_proxies: TrustedProxies,
     },
     /// Create a group (or add permissions to an existing one). The flow names the groups
     /// of its fixed steps (flows/release.toml): create those before registering releases.
@@ -71,8 +79,13 @@ async fn main() -> ExitCode {
         .init();
     memory::configure();
     let cli = Cli::parse();
-    let result = match cli.command.unwrap_or(Command::Serve { demo: false, secure_cookies: false }) {
-        Command::Serve { demo, secure_cookies } => serve(&cli.database_url, demo, secure_cookies).await,
+    let serve_default =
+        Command::Serve { demo: false, secure_cookies: false, trusted_proxies: TrustedProxies::default() };
+    let result = match cli.command.unwrap_or(serve_default) {
+        Command::Serve { demo, secure_cookies, trusted_proxies } => {
+            let transport = Transport { always_https: secure_cookies, proxies: trusted_proxies.into() };
+            serve(&cli.database_url, demo, transport).await
+        }
         Command::CreateGroup { name, permissions } => create_group(&cli.database_url, name, &permissions).await,
         Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
         Command::CreateUser { username, full_name, groups } => {
@@ -88,7 +101,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Result<(), String> {
+async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Result<(), String> {
     let desk = open_database(database_url).await?;
     tracing::info!(database = %redact(database_url), "database ready");
     if load_demo && demo::load_if_empty(&desk).await.map_err(|e| e.to_string())? {
@@ -99,7 +112,7 @@ async fn serve(database_url: &str, load_demo: bool, secure_cookies: bool) -> Res
     }
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
-    let app = router(desk, options, secure_cookies).await?;
+    let app = router_with(desk, options, transport).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.
     let listener = tokio::net::TcpListener::bind(&address)

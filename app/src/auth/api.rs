@@ -6,50 +6,74 @@ use crate::error::AppError;
 use crate::error::Error;
 use leptos::prelude::*;
 
-/// Checks the credentials and starts a session, then sends the browser to the list.
-/// Repeated failures for a user name or from an address are refused for a while (429).
+/// Checks the credentials and starts a session (under a new session id), then sends the
+/// browser to the list. Each attempt takes a slot of the login throttle before its password
+/// is checked: too many for a user name, or too fast from an address, are refused (429).
 #[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
     use crate::domain::validation::{check_length, check_required, Field, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS};
     use crate::session::{Credentials, Session};
-    use releasedesk_core::auth::throttle::{AttemptKey, LoginThrottle};
+    use std::time::Instant;
     check_required(Field::Username, &username)?;
     check_length(Field::Username, &username, MAX_USERNAME_CHARS)?;
     check_required(Field::Password, &password)?;
     check_length(Field::Password, &password, MAX_PASSWORD_CHARS)?;
-    let throttle = use_context::<LoginThrottle>().ok_or(Error::Internal)?;
-    let mut keys = vec![AttemptKey::user(&username)];
-    if let Ok(axum::extract::ConnectInfo(address)) =
-        leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await
-    {
-        keys.push(AttemptKey::Address(address.ip()));
-    }
-    let now = std::time::Instant::now();
-    if let Some(wait) = throttle.wait_for(&keys, now) {
-        return Err(Error::TooManyAttempts { retry_after_seconds: wait.as_secs().max(1) }.into());
-    }
+    let attempt = begin_attempt(&username).await?;
     let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
+    // Dropped unanswered (the database is down): the attempt counts nothing.
     let user = session
         .authenticate(Credentials { username: username.clone(), password })
         .await
         .map_err(|_| Error::Unavailable)?;
     let Some(user) = user else {
-        throttle.failed(&keys, now);
+        attempt.failed(Instant::now());
         return Err(Error::BadCredentials.into());
     };
-    throttle.succeeded(&username);
+    attempt.succeeded(Instant::now());
+    // A new session id at every login. axum-login renews it only when the session was not
+    // logged in yet; a browser that comes with someone's logged-in session (planted by an
+    // attacker) must not keep that id either.
+    session.session.cycle_id().await.map_err(|_| Error::Internal)?;
     session.login(&user).await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/releases");
     Ok(())
 }
 
+/// A slot of the login throttle for `username` from this request's client, or 429.
+#[cfg(feature = "ssr")]
+async fn begin_attempt(username: &str) -> Result<releasedesk_core::auth::throttle::Attempt, AppError> {
+    use releasedesk_core::auth::throttle::{AttemptKey, LoginThrottle};
+    let throttle = use_context::<LoginThrottle>().ok_or(Error::Internal)?;
+    let client = leptos_axum::extract::<axum::Extension<crate::transport::Client>>().await.ok();
+    let mut keys = vec![AttemptKey::user(username)];
+    keys.extend(client.and_then(|axum::Extension(client)| client.address).map(AttemptKey::address));
+    throttle.begin(keys, std::time::Instant::now()).map_err(|wait| {
+        // Whole seconds, rounded up: never "try again in 0 s".
+        let retry_after_seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Error::TooManyAttempts { retry_after_seconds: retry_after_seconds.max(1) }.into()
+    })
+}
+
 /// Changes the user's password after checking the current one. Every session of the
 /// user ends, this one too (the session is bound to the password's hash): log in again.
+/// The current password is guessed no faster here than at the login: the same throttle,
+/// under the same keys.
 #[server(prefix = "/api", endpoint = "change_password", output = crate::codec::JsonText)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
     use crate::session::{ctx, Session};
     use releasedesk_core::commands::account::{change_password, ChangePassword};
-    change_password(&ctx().await?, ChangePassword { current, new, repeat }).await?;
+    use std::time::Instant;
+    let ctx = ctx().await?;
+    let attempt = begin_attempt(&ctx.actor.username).await?;
+    match change_password(&ctx, ChangePassword { current, new, repeat }).await {
+        Ok(()) => attempt.succeeded(Instant::now()),
+        Err(Error::BadCredentials) => {
+            attempt.failed(Instant::now());
+            return Err(Error::BadCredentials.into());
+        }
+        // Refused before the password was checked (or unchecked): the attempt counts nothing.
+        Err(error) => return Err(error.into()),
+    }
     let mut session = leptos_axum::extract::<Session>().await.map_err(|_| Error::Internal)?;
     session.logout().await.map_err(|_| Error::Internal)?;
     leptos_axum::redirect("/login");

@@ -160,14 +160,32 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
     Ok(sessions)
 }
 
+/// The session cookie's name. Over HTTPS the browser holds it as `__Host-releasedesk_session`
+/// (Secure, host-only): the web layer renames it on the way in and out.
+pub const SESSION_COOKIE: &str = "releasedesk_session";
+
 /// The layer that gives every request its session and logged-in user. The cookie is
-/// HttpOnly and SameSite=Lax; `secure` is for deployments behind HTTPS.
-pub fn auth_layer(db: &Db, store: Sessions, secure: bool) -> AuthManagerLayer<Users, Sessions> {
+/// HttpOnly and SameSite=Lax; the web layer marks it Secure when the request came over HTTPS.
+pub fn auth_layer(db: &Db, store: Sessions) -> AuthManagerLayer<Users, Sessions> {
     let sessions = SessionManagerLayer::new(store)
-        .with_name("releasedesk_session")
+        .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(secure)
+        .with_secure(false)
         .with_expiry(Expiry::OnInactivity(Duration::hours(12)));
     AuthManagerLayerBuilder::new(Users::new(db.clone()), sessions).build()
+}
+
+impl Sessions {
+    /// Whether the session `id`, opened by `user`, still stands: it was not logged out,
+    /// has not expired, and its user still exists with the password it was opened with
+    /// (a password change ends it). For what outlives a request, such as an event stream.
+    pub async fn still_open(&self, users: &Users, id: Id, user: &SessionUser) -> Result<bool, String> {
+        // The stores load only sessions that have not expired.
+        if self.load(&id).await.map_err(|e| e.to_string())?.is_none() {
+            return Ok(false);
+        }
+        let current = users.get_user(&user.id()).await.map_err(|e| e.to_string())?;
+        Ok(current.is_some_and(|current| current.session_auth_hash() == user.session_auth_hash()))
+    }
 }

@@ -16,3 +16,4 @@ mod log;
 mod processes;
 mod relations;
 mod security;
+mod sessions;
