@@ -13,6 +13,8 @@ use releasedesk_core::live::LiveHub;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub mod health;
+pub mod observe;
 mod rendering;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
@@ -20,8 +22,19 @@ pub async fn open_database(database_url: &str) -> Result<Desk, String> {
     Desk::open(database_url).await.map_err(|e| e.to_string())
 }
 
-/// The whole application: pages, server functions, static files, sessions.
+/// The whole application: pages, server functions, static files, sessions, with the
+/// health routes, `/metrics` and request ids of [`observe::Settings::default`].
 pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
+    observed_router(desk, options, secure_cookies, observe::Settings::default()).await
+}
+
+/// [`router`] with the operator's settings of the health routes, metrics and request ids.
+pub async fn observed_router(
+    desk: Desk,
+    options: LeptosOptions,
+    secure_cookies: bool,
+    observe: observe::Settings,
+) -> Result<Router, String> {
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -32,8 +45,11 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
     };
     let live = LiveHub::start(db.clone());
     let auth = auth_layer(&db, store, secure_cookies);
-    let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
-    Ok(Router::new()
+    let explain_failures = {
+        let db = db.clone();
+        move |request, next| security::explain_failures(db.clone(), request, next)
+    };
+    let app = Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .layer(axum::Extension(live))
         .leptos_routes_with_context(&options, routes, context.clone(), {
@@ -52,7 +68,8 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         // Pages set their own policy, with their nonce (see `security::protect_page`).
         .layer(security_header(header::CONTENT_SECURITY_POLICY, security::DEFAULT_POLICY))
-        .with_state(options))
+        .with_state(options);
+    Ok(observe::around(app, db, observe))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
