@@ -6,17 +6,23 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 pub use releasedesk_core::Error;
 use serde::{Deserialize, Serialize};
 
-/// A server function's error: exactly the core's, so that the browser reads the same
-/// JSON. Leptos asks its error types to implement its trait, which only a type of this
-/// crate may do for the core's.
+/// A server function's error: the core's, so that the browser reads the same JSON, and the
+/// id of the request that failed when the server added it (`reference`, see the server's
+/// `observe.rs`): the UI shows it as a reference code that finds the request's log lines.
+/// Leptos asks its error types to implement its trait, which only a type of this crate may
+/// do for the core's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(transparent)]
-#[error(transparent)]
-pub struct AppError(pub Error);
+#[error("{error}")]
+pub struct AppError {
+    #[serde(flatten)]
+    pub error: Error,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
 
 impl<E: Into<Error>> From<E> for AppError {
     fn from(error: E) -> Self {
-        AppError(error.into())
+        AppError { error: error.into(), reference: None }
     }
 }
 
@@ -24,7 +30,7 @@ impl std::ops::Deref for AppError {
     type Target = Error;
 
     fn deref(&self) -> &Error {
-        &self.0
+        &self.error
     }
 }
 
@@ -33,7 +39,7 @@ impl FromServerFnError for AppError {
     type Encoder = crate::codec::JsonTextEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError(match value {
+        AppError::from(match value {
             ServerFnErrorErr::Args(message)
             | ServerFnErrorErr::MissingArg(message)
             | ServerFnErrorErr::Request(message)

@@ -157,11 +157,22 @@ pub fn catalogue_code_label(locale: Locale, code: &str) -> String {
     label.to_owned()
 }
 
-/// An error as a sentence in the current language; never a debug string.
+/// An error as a sentence in the current language; never a debug string. When the server
+/// gave the failed request's id, it follows as a reference code the user can report.
 #[component]
 pub fn ErrorMessage(error: AppError) -> impl IntoView {
     let i18n = use_i18n();
-    match error.0 {
+    let reference = error.reference.map(|code| {
+        view! {
+            " "
+            <span class="reference">{t!(i18n, error.reference)} ": " {code}</span>
+        }
+    });
+    (error_sentence(i18n, error.error), reference)
+}
+
+fn error_sentence(i18n: I18nContext<Locale>, error: Error) -> AnyView {
+    match error {
         Error::Unauthenticated => view! { {t!(i18n, error.unauthenticated)} }.into_any(),
         Error::BadCredentials => view! { {t!(i18n, error.bad_credentials)} }.into_any(),
         Error::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),

@@ -66,7 +66,7 @@ pub fn Layout() -> impl IntoView {
     provide_context::<Flash>(RwSignal::new(None));
     // A session that ends while a page is open sends the user to log in again.
     Effect::new(move |_| {
-        if let Some(Err(AppError(Error::Unauthenticated))) = user.get() {
+        if let Some(Err(AppError { error: Error::Unauthenticated, .. })) = user.get() {
             let _ = window().location().set_href("/login");
         }
     });

@@ -14,6 +14,8 @@ use releasedesk_core::live::LiveHub;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+pub mod health;
+pub mod observe;
 mod rendering;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
@@ -22,13 +24,21 @@ pub async fn open_database(database_url: &str) -> Result<Desk, String> {
 }
 
 /// The whole application: pages, server functions, static files, sessions; no trusted
-/// proxy, and every request treated as HTTPS if `secure_cookies`.
+/// proxy, every request treated as HTTPS if `secure_cookies`, and the health routes,
+/// `/metrics` and request ids of [`observe::Settings::default`].
 pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
-    router_with(desk, options, Transport { always_https: secure_cookies, ..Transport::default() }).await
+    let transport = Transport { always_https: secure_cookies, ..Transport::default() };
+    router_with(desk, options, transport, observe::Settings::default()).await
 }
 
-/// The whole application, with the operator's transport settings (trusted proxies, HTTPS).
-pub async fn router_with(desk: Desk, options: LeptosOptions, transport: Transport) -> Result<Router, String> {
+/// The whole application with the operator's settings: the transport (trusted proxies,
+/// HTTPS) and the health routes, metrics and request ids.
+pub async fn router_with(
+    desk: Desk,
+    options: LeptosOptions,
+    transport: Transport,
+    observe: observe::Settings,
+) -> Result<Router, String> {
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -40,8 +50,11 @@ pub async fn router_with(desk: Desk, options: LeptosOptions, transport: Transpor
     let live = LiveHub::start(db.clone());
     let auth = auth_layer(&db, store.clone());
     let guard_transport = move |request, next| app::transport::guard(transport.clone(), request, next);
-    let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
-    Ok(Router::new()
+    let explain_failures = {
+        let db = db.clone();
+        move |request, next| security::explain_failures(db.clone(), request, next)
+    };
+    let app = Router::new()
         .route("/api/events", axum::routing::get(app::live::events))
         .layer(axum::Extension(live))
         .layer(axum::Extension(store))
@@ -62,7 +75,8 @@ pub async fn router_with(desk: Desk, options: LeptosOptions, transport: Transpor
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         // Pages set their own policy, with their nonce (see `security::protect_page`).
         .layer(security_header(header::CONTENT_SECURITY_POLICY, security::DEFAULT_POLICY))
-        .with_state(options))
+        .with_state(options);
+    Ok(observe::around(app, db, observe))
 }
 
 fn security_header(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {

@@ -70,13 +70,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to standard error: standard output carries what a command prints (seed-bench's JSON).
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
-        )
-        .init();
+    server::observe::init_logging();
     memory::configure();
     let cli = Cli::parse();
     let serve_default =
@@ -112,7 +106,10 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Res
     }
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
-    let app = router_with(desk, options, transport).await?;
+    let observe = server::observe::Settings::from_env();
+    // From the first moment of a shutdown, /health/ready answers 503.
+    let readiness = observe.readiness.clone();
+    let app = router_with(desk, options, transport, observe).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.
     let listener = tokio::net::TcpListener::bind(&address)
@@ -125,8 +122,9 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Res
         });
     println!("ReleaseDesk is serving on http://{address}");
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            readiness.shutting_down();
         })
         .await
         .map_err(|e| e.to_string())

@@ -172,7 +172,7 @@ fn OccurrenceForm(release: ReleaseId, on_added: Callback<()>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Ok(minutes) = minutes.get_untracked().trim().parse::<i64>() else {
-            failure.set(Some(AppError(Error::Invalid(crate::domain::validation::FieldError {
+            failure.set(Some(AppError::from(Error::Invalid(crate::domain::validation::FieldError {
                 field: Field::TimeSpent,
                 problem: crate::domain::validation::Problem::Required,
             }))));

@@ -81,7 +81,7 @@ async fn send(id: ReleaseId, request: Request) -> Result<Status, AppError> {
 }
 
 fn required(field: Field) -> AppError {
-    AppError(Error::Invalid(FieldError { field, problem: Problem::Required }))
+    AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required }))
 }
 
 /// The page's action dialog, and the confirmation of the last action taken. Provides the

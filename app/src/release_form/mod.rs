@@ -189,7 +189,7 @@ fn ReleaseForm(
             notice.set(Some(Notice::Saved));
             log_refresh.update(|n| *n += 1);
         }
-        Some(Err(AppError(Error::Refused { refusal: Refusal::StaleVersion { .. } }))) => on_stale(),
+        Some(Err(AppError { error: Error::Refused { refusal: Refusal::StaleVersion { .. } }, .. })) => on_stale(),
         Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
         None => {}
     });
@@ -205,7 +205,7 @@ fn ReleaseForm(
             }
             navigate("/releases", Default::default());
         }
-        Some(Err(AppError(Error::Refused { refusal: Refusal::StaleVersion { .. } }))) => on_stale(),
+        Some(Err(AppError { error: Error::Refused { refusal: Refusal::StaleVersion { .. } }, .. })) => on_stale(),
         Some(Err(error)) => notice.set(Some(Notice::Failed(error))),
         None => {}
     });
@@ -265,7 +265,7 @@ fn ReleaseForm(
                         .into_any()
                 }
                 Access::ReadOnly { reason } => {
-                    let error = AppError(Error::Refused { refusal: reason });
+                    let error = AppError::from(reason);
                     view! {
                         <p class="notice" role="note">
                             <strong>{t!(i18n, form.read_only)}</strong>

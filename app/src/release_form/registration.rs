@@ -77,7 +77,7 @@ pub fn RegisterPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let invalid = |field| Some(AppError(Error::Invalid(FieldError { field, problem: Problem::Required })));
+        let invalid = |field| Some(AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })));
         let (Some(planned_start), Some(planned_end)) =
             (parse_datetime_local(&start.get_untracked()), parse_datetime_local(&end.get_untracked()))
         else {

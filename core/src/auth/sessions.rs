@@ -141,7 +141,7 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .await?;
             let store = SqliteStore::new(pool);
             store.migrate().await?;
-            tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+            keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
             Sessions::Sqlite(store)
         }
         DbBackend::Postgres => {
@@ -153,7 +153,7 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .await?;
             let store = PostgresStore::new(pool);
             store.migrate().await?;
-            tokio::spawn(store.clone().continuously_delete_expired(tokio::time::Duration::from_secs(600)));
+            keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
             Sessions::Postgres(store)
         }
     };
@@ -163,6 +163,27 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
 /// The session cookie's name. Over HTTPS the browser holds it as `__Host-releasedesk_session`
 /// (Secure, host-only): the web layer renames it on the way in and out.
 pub const SESSION_COOKIE: &str = "releasedesk_session";
+
+/// How often the sessions that expired are deleted.
+const EXPIRED_SESSIONS_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes expired sessions every `period` for as long as the server runs. A failed round
+/// (the database away for a while) is logged and the next round comes at its time: the
+/// loop of tower-sessions (`continuously_delete_expired`) would end at its first error.
+pub fn keep_deleting_expired<S: ExpiredDeletion>(store: S, period: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // The first tick is immediate: nothing has expired since the server started.
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(error) = store.delete_expired().await {
+                tracing::warn!(%error, "cannot delete the expired sessions; trying again in {} s", period.as_secs());
+            }
+        }
+    })
+}
 
 /// The layer that gives every request its session and logged-in user. The cookie is
 /// HttpOnly and SameSite=Lax; the web layer marks it Secure when the request came over HTTPS.
@@ -187,5 +208,55 @@ impl Sessions {
         }
         let current = users.get_user(&user.id()).await.map_err(|e| e.to_string())?;
         Ok(current.is_some_and(|current| current.session_auth_hash() == user.session_auth_hash()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    /// A store whose first two clean-ups fail, as they would while the database is away.
+    #[derive(Debug, Clone, Default)]
+    struct FlakyStore {
+        rounds: Arc<AtomicUsize>,
+    }
+
+    #[async_trait::async_trait]
+    impl SessionStore for FlakyStore {
+        async fn save(&self, _: &Record) -> session_store::Result<()> {
+            Ok(())
+        }
+        async fn load(&self, _: &Id) -> session_store::Result<Option<Record>> {
+            Ok(None)
+        }
+        async fn delete(&self, _: &Id) -> session_store::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl ExpiredDeletion for FlakyStore {
+        async fn delete_expired(&self) -> session_store::Result<()> {
+            match self.rounds.fetch_add(1, Ordering::SeqCst) {
+                0 | 1 => Err(session_store::Error::Backend("the database is away".into())),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn the_clean_up_of_expired_sessions_goes_on_after_a_failed_round() {
+        let store = FlakyStore::default();
+        let task = keep_deleting_expired(store.clone(), std::time::Duration::from_millis(10));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while store.rounds.load(Ordering::SeqCst) < 4 {
+            assert!(!task.is_finished(), "the clean-up task ended after a failed round");
+            assert!(std::time::Instant::now() < deadline, "no clean-up round after the failures");
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(!task.is_finished());
+        task.abort();
     }
 }

@@ -55,6 +55,18 @@ impl Db {
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
+
+    /// How many of the migrations this build expects the database has not applied (none
+    /// once `connect` ran, unless the database was replaced behind the server's back).
+    /// Migrations applied by a newer build are not counted: they are not this one's concern.
+    pub async fn pending_migrations(&self) -> Result<usize, sqlx::Error> {
+        let applied: Vec<i64> =
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations WHERE success").fetch_all(&self.pool).await?;
+        Ok(migrator(self.backend)
+            .iter()
+            .filter(|migration| !migration.migration_type.is_down_migration() && !applied.contains(&migration.version))
+            .count())
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -139,11 +151,19 @@ pub fn warm_connections(backend: Backend, connections: u32) -> u32 {
     }
 }
 
-async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), SetupError> {
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The migrations this build of the server expects on `backend`.
+fn migrator(backend: Backend) -> &'static sqlx::migrate::Migrator {
     match backend {
-        Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(pool).await?,
-        Backend::Postgres => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        Backend::Sqlite => &SQLITE_MIGRATIONS,
+        Backend::Postgres => &POSTGRES_MIGRATIONS,
     }
+}
+
+async fn migrate(backend: Backend, pool: &AnyPool) -> Result<(), SetupError> {
+    migrator(backend).run(pool).await?;
     Ok(())
 }
 
