@@ -14,6 +14,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 mod rendering;
+pub mod shutdown;
+
+use shutdown::Shutdown;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
 pub async fn open_database(database_url: &str) -> Result<Desk, String> {
@@ -22,6 +25,17 @@ pub async fn open_database(database_url: &str) -> Result<Desk, String> {
 
 /// The whole application: pages, server functions, static files, sessions.
 pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
+    router_with_shutdown(desk, options, secure_cookies, Shutdown::new()).await
+}
+
+/// [`router`], stopping with `shutdown`: its live-event streams end when stopping begins,
+/// and every handler can read it (`Extension<Shutdown>`).
+pub async fn router_with_shutdown(
+    desk: Desk,
+    options: LeptosOptions,
+    secure_cookies: bool,
+    shutdown: Shutdown,
+) -> Result<Router, String> {
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -31,6 +45,13 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
         provide_context(throttle.clone());
     };
     let live = LiveHub::start(db.clone());
+    tokio::spawn({
+        let (live, stopping) = (live.clone(), shutdown.stopping());
+        async move {
+            stopping.await;
+            live.close();
+        }
+    });
     let auth = auth_layer(&db, store, secure_cookies);
     let explain_failures = move |request, next| security::explain_failures(db.clone(), request, next);
     Ok(Router::new()
@@ -52,6 +73,7 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         // Pages set their own policy, with their nonce (see `security::protect_page`).
         .layer(security_header(header::CONTENT_SECURITY_POLICY, security::DEFAULT_POLICY))
+        .layer(axum::Extension(shutdown))
         .with_state(options))
 }
 

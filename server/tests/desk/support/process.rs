@@ -30,6 +30,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the server on `database_url` on a free port and waits until it listens.
     pub async fn start(database_url: &str, demo: bool) -> ServerProcess {
+        ServerProcess::start_with_env(database_url, demo, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more environment variables (settings) for the server.
+    pub async fn start_with_env(database_url: &str, demo: bool, env: &[(&str, &str)]) -> ServerProcess {
         let port = free_port();
         // The site (wasm, CSS) is found relative to the workspace, as `make run` serves it.
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace directory");
@@ -49,7 +54,8 @@ impl ServerProcess {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            .envs(env.iter().copied());
         let mut child = command.spawn().expect("start the server binary");
         let output = Arc::new(Mutex::new(String::new()));
         collect(child.stdout.take(), &output);
@@ -91,6 +97,25 @@ impl ServerProcess {
     pub fn kill(&mut self) -> ExitStatus {
         let _ = self.child.kill();
         self.child.wait().expect("wait for the killed server")
+    }
+
+    /// SIGTERM, as `systemctl stop` or an orchestrator sends it; does not wait.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().expect("run kill");
+        assert!(sent.success(), "kill -TERM {} failed", self.child.id());
+    }
+
+    /// The exit status once the process has ended, or `None` if it still runs at `deadline`.
+    pub async fn exit_status_by(&mut self, deadline: Instant) -> Option<ExitStatus> {
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Whether the process is still running.
