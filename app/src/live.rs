@@ -18,6 +18,7 @@ mod server {
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::{IntoResponse, Response};
+    use futures_util::Stream;
     use releasedesk_core::live::LiveHub;
     use std::convert::Infallible;
     use std::time::Duration;
@@ -80,7 +81,31 @@ mod server {
                 }
             }
         });
-        Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+        Sse::new(until_shutdown(hub, stream)).keep_alive(KeepAlive::default()).into_response()
+    }
+
+    /// `events` until the server stops (the hub is closed), then a last `reconnect` event and
+    /// the end of the stream. The event's `retry` tells the browser how long to wait before it
+    /// connects again, spread between one and three seconds so that the browsers of a
+    /// stopping instance do not all arrive at once at the instances that remain.
+    fn until_shutdown<S>(hub: LiveHub, events: S) -> impl Stream<Item = Result<Event, Infallible>>
+    where
+        S: Stream<Item = Result<Event, Infallible>>,
+    {
+        use futures_util::StreamExt;
+        use releasedesk_core::model::live::{RECONNECT_EVENT, RECONNECT_REASON_SHUTDOWN};
+        use std::hash::BuildHasher;
+        let closed = hub.closed();
+        // Only a stream ended by the shutdown says goodbye: one ended for another reason
+        // (its session, say) just ends.
+        let goodbye = futures_util::stream::once(async move {
+            let spread = std::collections::hash_map::RandomState::new().hash_one(std::time::Instant::now()) % 2000;
+            let retry = std::time::Duration::from_millis(1000 + spread);
+            hub.is_closed()
+                .then(|| Ok(Event::default().event(RECONNECT_EVENT).retry(retry).data(RECONNECT_REASON_SHUTDOWN)))
+        })
+        .filter_map(std::future::ready);
+        events.take_until(closed).chain(goodbye)
     }
 }
 
@@ -111,10 +136,16 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
             }
         });
         let _ = source.add_event_listener_with_callback("ended", ended.as_ref().unchecked_ref());
+        // The server is stopping: the stream ends after this event and the browser connects
+        // again by itself after the pause the event set (behind a proxy, to an instance that
+        // still serves), with no error shown. `onopen` marks the new stream "open".
+        let reconnecting = Closure::<dyn Fn()>::new(|| set_live_marker(Some("reconnecting")));
+        let event = releasedesk_core::model::live::RECONNECT_EVENT;
+        let _ = source.add_event_listener_with_callback(event, reconnecting.as_ref().unchecked_ref());
         // Kept with the component: the handlers live as long as the stream, all end with it.
-        let kept = StoredValue::new_local((source, handler, opened, ended));
+        let kept = StoredValue::new_local((source, handler, opened, ended, reconnecting));
         on_cleanup(move || {
-            kept.with_value(|(source, _, _, _)| source.close());
+            kept.with_value(|(source, ..)| source.close());
             set_live_marker(None);
         });
     }
@@ -123,7 +154,8 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
 }
 
 /// `data-live-events` on the document element: "open" while a stream is connected, "ended"
-/// once the server ended it with its session.
+/// once the server ended it with its session, "reconnecting" once the server said it is
+/// stopping, until the next stream opens.
 #[cfg(feature = "hydrate")]
 fn set_live_marker(state: Option<&str>) {
     let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {

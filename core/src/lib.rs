@@ -9,6 +9,7 @@
 //!   functions, the CLI and the seeders all call these; no rule is written twice.
 //! - `auth` (server): password hashing, login throttling, sessions.
 //! - `seed` (server): the demo world and the benchmark's bulk data.
+//! - `maintenance` (server): backup, restore and integrity checks of a database.
 
 pub mod domain;
 pub mod error;
@@ -20,6 +21,8 @@ pub mod auth;
 pub mod commands;
 #[cfg(feature = "server")]
 pub mod live;
+#[cfg(feature = "server")]
+pub mod maintenance;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]

@@ -7,8 +7,10 @@
 use crate::model::live::{LiveEvent, CHANNEL};
 use crate::store::{Backend, Db};
 use sqlx::FromRow;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 /// A log row, as the live events tell it.
 #[derive(FromRow)]
@@ -26,13 +28,15 @@ const SQLITE_POLL: Duration = Duration::from_millis(250);
 #[derive(Clone)]
 pub struct LiveHub {
     sender: broadcast::Sender<LiveEvent>,
+    /// Set once, when the server stops: every open stream ends (see [`LiveHub::close`]).
+    closing: Arc<watch::Sender<bool>>,
 }
 
 impl LiveHub {
     /// Starts following the database's changes.
     pub fn start(db: Db) -> LiveHub {
         let (sender, _) = broadcast::channel(1024);
-        let hub = LiveHub { sender };
+        let hub = LiveHub { sender, closing: Arc::new(watch::Sender::new(false)) };
         let follower = hub.clone();
         tokio::spawn(async move {
             match db.backend {
@@ -46,6 +50,29 @@ impl LiveHub {
     /// Every event from now on, for one stream.
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.sender.subscribe()
+    }
+
+    /// Ends every open stream, and every stream opened from now on: the server is stopping.
+    /// Event streams never end by themselves, and a graceful shutdown waits for every open
+    /// response, so without this the shutdown would wait its whole grace period.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Whether [`LiveHub::close`] was called.
+    pub fn is_closed(&self) -> bool {
+        *self.closing.borrow()
+    }
+
+    /// Completes when [`LiveHub::close`] is called (at once if it was).
+    pub fn closed(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut closing = self.closing.subscribe();
+        async move {
+            // An error means the hub is gone: nothing will close it any more.
+            if closing.wait_for(|closed| *closed).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     fn publish(&self, event: LiveEvent) {

@@ -17,6 +17,9 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub mod health;
 pub mod observe;
 mod rendering;
+pub mod shutdown;
+
+use shutdown::Shutdown;
 
 /// Opens (creating and migrating) the database and stores the repository's flow.
 pub async fn open_database(database_url: &str) -> Result<Desk, String> {
@@ -28,16 +31,19 @@ pub async fn open_database(database_url: &str) -> Result<Desk, String> {
 /// `/metrics` and request ids of [`observe::Settings::default`].
 pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) -> Result<Router, String> {
     let transport = Transport { always_https: secure_cookies, ..Transport::default() };
-    router_with(desk, options, transport, observe::Settings::default()).await
+    router_with(desk, options, transport, observe::Settings::default(), Shutdown::new()).await
 }
 
 /// The whole application with the operator's settings: the transport (trusted proxies,
-/// HTTPS) and the health routes, metrics and request ids.
+/// HTTPS), the health routes, metrics and request ids, and the `shutdown` it stops with:
+/// from its first moment readiness answers 503 and the live-event streams end; every
+/// handler can read it (`Extension<Shutdown>`).
 pub async fn router_with(
     desk: Desk,
     options: LeptosOptions,
     transport: Transport,
     observe: observe::Settings,
+    shutdown: Shutdown,
 ) -> Result<Router, String> {
     let routes = generate_route_list(App);
     let db = desk.db.clone();
@@ -48,6 +54,14 @@ pub async fn router_with(
         provide_context(throttle.clone());
     };
     let live = LiveHub::start(db.clone());
+    tokio::spawn({
+        let (live, readiness, stopping) = (live.clone(), observe.readiness.clone(), shutdown.stopping());
+        async move {
+            stopping.await;
+            readiness.shutting_down();
+            live.close();
+        }
+    });
     let auth = auth_layer(&db, store.clone());
     let guard_transport = move |request, next| app::transport::guard(transport.clone(), request, next);
     let explain_failures = {
@@ -75,6 +89,7 @@ pub async fn router_with(
         .layer(security_header(header::REFERRER_POLICY, "same-origin"))
         // Pages set their own policy, with their nonce (see `security::protect_page`).
         .layer(security_header(header::CONTENT_SECURITY_POLICY, security::DEFAULT_POLICY))
+        .layer(axum::Extension(shutdown))
         .with_state(options);
     Ok(observe::around(app, db, observe))
 }

@@ -5,11 +5,15 @@ use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
 use leptos::prelude::*;
 use releasedesk_core::auth::client::TrustedProxies;
+use releasedesk_core::maintenance::{self, ServingLock};
 use releasedesk_core::seed::demo;
 use releasedesk_core::store::redact;
+use server::shutdown::Shutdown;
 use server::{open_database, router_with, Transport};
 use std::io::BufRead;
+use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 mod memory;
 
@@ -43,6 +47,10 @@ enum Command {
         /// (e.g. `127.0.0.1,10.0.0.0/8`). None by default.
         #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
         trusted_proxies: TrustedProxies,
+        /// On SIGTERM or Ctrl-C, how long open requests and job steps may take to finish
+        /// before the process exits anyway, in seconds.
+        #[arg(long, env = "SHUTDOWN_GRACE", value_name = "SECONDS", default_value_t = 20)]
+        shutdown_grace: u64,
     },
     /// Create a group (or add permissions to an existing one). The flow names the groups
     /// of its fixed steps (flows/release.toml): create those before registering releases.
@@ -66,6 +74,15 @@ enum Command {
         #[arg(long = "group")]
         groups: Vec<String>,
     },
+    /// Write a consistent copy of the SQLite database to FILE (a new file) while servers
+    /// keep serving it. PostgreSQL: use pg_dump (README, "Running in production").
+    Backup { file: std::path::PathBuf },
+    /// Put the backup FILE in place of the SQLite database, after checking it; refused while
+    /// a server uses the database. The database it replaces is kept beside it.
+    Restore { file: std::path::PathBuf },
+    /// Check the database without changing it: structure, foreign keys, migrations, the
+    /// execution log's hash chain. Exits 1 when something is wrong.
+    Check,
 }
 
 #[tokio::main]
@@ -73,18 +90,19 @@ async fn main() -> ExitCode {
     server::observe::init_logging();
     memory::configure();
     let cli = Cli::parse();
-    let serve_default =
-        Command::Serve { demo: false, secure_cookies: false, trusted_proxies: TrustedProxies::default() };
-    let result = match cli.command.unwrap_or(serve_default) {
-        Command::Serve { demo, secure_cookies, trusted_proxies } => {
+    let result = match cli.command.unwrap_or_else(serve_by_default) {
+        Command::Serve { demo, secure_cookies, trusted_proxies, shutdown_grace } => {
             let transport = Transport { always_https: secure_cookies, proxies: trusted_proxies.into() };
-            serve(&cli.database_url, demo, transport).await
+            serve(&cli.database_url, demo, transport, Duration::from_secs(shutdown_grace)).await
         }
         Command::CreateGroup { name, permissions } => create_group(&cli.database_url, name, &permissions).await,
         Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
         Command::CreateUser { username, full_name, groups } => {
             create_user(&cli.database_url, username, full_name, groups).await
         }
+        Command::Backup { file } => backup(&cli.database_url, &file).await,
+        Command::Restore { file } => restore(&cli.database_url, &file).await,
+        Command::Check => check(&cli.database_url).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -95,7 +113,25 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Result<(), String> {
+/// `releasedesk` alone serves, with serve's settings from the environment.
+fn serve_by_default() -> Command {
+    let serve = Cli::parse_from(["releasedesk", "serve"]).command;
+    serve.unwrap_or(Command::Serve {
+        demo: false,
+        secure_cookies: false,
+        trusted_proxies: TrustedProxies::default(),
+        shutdown_grace: 20,
+    })
+}
+
+async fn serve(database_url: &str, load_demo: bool, transport: Transport, grace: Duration) -> Result<(), String> {
+    // Listened for from the start: a stop request while the database opens is kept for when
+    // serving begins, which then ends at once.
+    let shutdown = Shutdown::new();
+    shutdown.begin_on_signals()?;
+    // SQLite: held until the process ends, so that `releasedesk restore` refuses to replace
+    // the file under this server.
+    let _serving = ServingLock::acquire(database_url).map_err(|e| e.to_string())?;
     let desk = open_database(database_url).await?;
     tracing::info!(database = %redact(database_url), "database ready");
     if load_demo && demo::load_if_empty(&desk).await.map_err(|e| e.to_string())? {
@@ -107,9 +143,7 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Res
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
     let observe = server::observe::Settings::from_env();
-    // From the first moment of a shutdown, /health/ready answers 503.
-    let readiness = observe.readiness.clone();
-    let app = router_with(desk, options, transport, observe).await?;
+    let app = router_with(desk, options, transport, observe, shutdown.clone()).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.
     let listener = tokio::net::TcpListener::bind(&address)
@@ -121,13 +155,9 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport) -> Res
             }
         });
     println!("ReleaseDesk is serving on http://{address}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            readiness.shutting_down();
-        })
-        .await
-        .map_err(|e| e.to_string())
+    let serving = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown.stopping());
+    shutdown.serve(serving, grace).await.map_err(|e| e.to_string())
 }
 
 async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {
@@ -168,4 +198,36 @@ async fn create_group(database_url: &str, name: String, permissions: &[String]) 
     ensure_group(&desk, &GroupSpec { name: name.clone(), permissions }).await.map_err(|e| e.to_string())?;
     println!("Group {name} ready.");
     Ok(())
+}
+
+async fn backup(database_url: &str, file: &Path) -> Result<(), String> {
+    let backup = maintenance::backup(database_url, file).await.map_err(|e| e.to_string())?;
+    println!("Backup of {} written to {} ({} bytes).", redact(database_url), backup.file.display(), backup.bytes);
+    Ok(())
+}
+
+async fn restore(database_url: &str, file: &Path) -> Result<(), String> {
+    let restored = maintenance::restore(database_url, file).await.map_err(|e| e.to_string())?;
+    println!("{} restored from {}.", restored.database.display(), file.display());
+    if let Some(previous) = restored.previous {
+        println!("The database it replaced is kept as {}.", previous.display());
+    }
+    Ok(())
+}
+
+async fn check(database_url: &str) -> Result<(), String> {
+    let report = maintenance::check(database_url).await.map_err(|e| e.to_string())?;
+    for finding in &report.findings {
+        let verdict = if finding.problems.is_empty() { "ok" } else { "FAILED" };
+        println!("{verdict:<6} {}", finding.check);
+        for line in finding.problems.iter().chain(&finding.notes) {
+            println!("       {line}");
+        }
+    }
+    if report.is_sound() {
+        println!("{} is sound.", redact(database_url));
+        Ok(())
+    } else {
+        Err(format!("{} has problems (listed above)", redact(database_url)))
+    }
 }

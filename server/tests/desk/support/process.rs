@@ -99,6 +99,25 @@ impl ServerProcess {
         self.child.wait().expect("wait for the killed server")
     }
 
+    /// SIGTERM, as `systemctl stop` or an orchestrator sends it; does not wait.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status().expect("run kill");
+        assert!(sent.success(), "kill -TERM {} failed", self.child.id());
+    }
+
+    /// The exit status once the process has ended, or `None` if it still runs at `deadline`.
+    pub async fn exit_status_by(&mut self, deadline: Instant) -> Option<ExitStatus> {
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the server") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Whether the process is still running.
     pub fn is_alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
