@@ -13,6 +13,7 @@ mod concurrency;
 mod execution;
 mod foundation;
 mod log;
+mod observe;
 mod processes;
 mod relations;
 mod security;

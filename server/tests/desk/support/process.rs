@@ -30,6 +30,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the server on `database_url` on a free port and waits until it listens.
     pub async fn start(database_url: &str, demo: bool) -> ServerProcess {
+        ServerProcess::start_with_env(database_url, demo, &[]).await
+    }
+
+    /// [`ServerProcess::start`] with more environment variables (or others' values: `RUST_LOG`).
+    pub async fn start_with_env(database_url: &str, demo: bool, env: &[(&str, &str)]) -> ServerProcess {
         let port = free_port();
         // The site (wasm, CSS) is found relative to the workspace, as `make run` serves it.
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace directory");
@@ -47,6 +52,7 @@ impl ServerProcess {
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
             .env("LEPTOS_ENV", "PROD")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
