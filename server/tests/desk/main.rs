@@ -14,6 +14,7 @@ mod execution;
 mod foundation;
 mod lifecycle;
 mod log;
+mod observe;
 mod processes;
 mod relations;
 mod security;
