@@ -12,6 +12,7 @@ mod bulk;
 mod concurrency;
 mod execution;
 mod foundation;
+mod integrity;
 mod log;
 mod processes;
 mod relations;

@@ -30,6 +30,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts the server on `database_url` on a free port and waits until it listens.
     pub async fn start(database_url: &str, demo: bool) -> ServerProcess {
+        ServerProcess::start_with(database_url, demo, &[]).await
+    }
+
+    /// As [`start`](Self::start), with more environment variables (`DATABASE_OWNER_URL`…).
+    pub async fn start_with(database_url: &str, demo: bool, environment: &[(&str, &str)]) -> ServerProcess {
         let port = free_port();
         // The site (wasm, CSS) is found relative to the workspace, as `make run` serves it.
         let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace directory");
@@ -41,6 +46,8 @@ impl ServerProcess {
         command
             .current_dir(workspace)
             .env_remove("DATABASE_URL")
+            .env_remove("DATABASE_OWNER_URL")
+            .envs(environment.iter().copied())
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_OUTPUT_NAME", "releasedesk")
             .env("LEPTOS_SITE_ROOT", "target/site")
