@@ -188,6 +188,7 @@ fn error_sentence(i18n: I18nContext<Locale>, error: Error) -> AnyView {
         }
         Error::CrossSite => view! { {t!(i18n, error.cross_site)} }.into_any(),
         Error::TooLarge => view! { {t!(i18n, error.too_large)} }.into_any(),
+        Error::Conflict => view! { {t!(i18n, error.conflict)} }.into_any(),
         Error::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
         Error::Invalid(error) => invalid_message(i18n, error),
         Error::Refused { refusal } => match refusal {

@@ -38,6 +38,11 @@ pub enum Error {
     /// The request could not be read or the answer could not be sent.
     #[error("request failed: {message}")]
     Request { message: String },
+    /// A concurrent write got in the way (the database broke off a deadlock or a
+    /// serialization failure, or a unique row was taken meanwhile), even after the command
+    /// ran once more: nothing was written; retrying is safe.
+    #[error("conflicting concurrent write")]
+    Conflict,
     /// Something failed on the server; details are in its log, not in the answer.
     #[error("internal error")]
     Internal,
@@ -60,6 +65,7 @@ impl Error {
             Error::TooManyAttempts { .. } => 429,
             Error::CrossSite => 403,
             Error::TooLarge => 413,
+            Error::Conflict => 409,
             Error::Internal => 500,
         }
     }
@@ -82,6 +88,10 @@ impl From<sqlx::Error> for Error {
     fn from(error: sqlx::Error) -> Self {
         match error {
             sqlx::Error::RowNotFound => Error::NotFound,
+            sqlx::Error::Database(ref database) if is_conflict(database.as_ref()) => {
+                tracing::warn!(%error, "concurrent write conflict");
+                Error::Conflict
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::error!(%error, "database unavailable");
                 Error::Unavailable
@@ -92,4 +102,11 @@ impl From<sqlx::Error> for Error {
             }
         }
     }
+}
+
+/// A deadlock (PostgreSQL `40P01`), a serialization failure (`40001`) or a unique
+/// violation (`23505`, or SQLite's): the write lost a race, not a bug.
+#[cfg(feature = "server")]
+fn is_conflict(error: &dyn sqlx::error::DatabaseError) -> bool {
+    error.is_unique_violation() || matches!(error.code().as_deref(), Some("40P01" | "40001"))
 }

@@ -296,6 +296,15 @@ const LISTED: usize = 20;
 /// Checks the database `url` names without changing it: its structure (SQLite), its
 /// foreign keys, its migrations, and the execution log's hash chain.
 pub async fn check(url: &str) -> Result<Report, MaintenanceError> {
+    let mut report = check_structure(url).await?;
+    // On a database whose structure and migrations are sound.
+    if report.is_sound() {
+        report.findings.push(log_hash_chain(url).await);
+    }
+    Ok(report)
+}
+
+async fn check_structure(url: &str) -> Result<Report, MaintenanceError> {
     match Backend::of_url(url) {
         Backend::Sqlite => {
             let mut connection = open_sqlite(&sqlite_file(url)?, true).await?;
@@ -340,7 +349,6 @@ async fn check_sqlite(connection: &mut SqliteConnection) -> Result<Report, Maint
     .await?;
     let applied = if recorded { Some(sqlx::query_as(APPLIED).fetch_all(&mut *connection).await?) } else { None };
     report.findings.push(migrations(applied, &SQLITE_MIGRATIONS));
-    log_hash_chain(&mut report);
     Ok(report)
 }
 
@@ -389,17 +397,32 @@ async fn check_postgres(connection: &mut PgConnection) -> Result<Report, Mainten
         sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(&mut *connection).await?;
     let applied = if recorded { Some(sqlx::query_as(APPLIED).fetch_all(&mut *connection).await?) } else { None };
     report.findings.push(migrations(applied, &POSTGRES_MIGRATIONS));
-    log_hash_chain(&mut report);
     Ok(report)
 }
 
-/// The execution log's hash chain: every entry's hash covers the one before it.
-fn log_hash_chain(report: &mut Report) {
-    // LEAD (merge with `sdb`): the single call site of the hash-chain verification that
-    // `sdb` adds to core. Push its result here as one more finding, e.g.
-    //     report.findings.push(<sdb's verify function>(connection).await?);
-    // (take the connection as an argument: `check_sqlite` and `check_postgres` call this last.)
-    let _ = report;
+/// The execution log's hash chain: every entry's hash covers its release's previous one
+/// (`store::log::verify_chain`, what `releasedesk verify-log` reports).
+async fn log_hash_chain(url: &str) -> Finding {
+    let mut finding = Finding::new("log hash chain");
+    let verified = match crate::store::open_migrated(url).await {
+        Ok(db) => crate::store::log::verify_chain(&db).await.map_err(|e| e.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    match verified {
+        Ok(chain) => {
+            if let Some(broken) = chain.first_broken {
+                finding.problems.push(format!(
+                    "entry {} of release {} does not match its hash: it was changed behind the server's back",
+                    broken.entry, broken.release
+                ));
+            }
+            finding
+                .notes
+                .push(format!("{} entries checked, {} written before the chain began", chain.checked, chain.unchained));
+        }
+        Err(error) => finding.problems.push(format!("cannot verify it: {error}")),
+    }
+    finding
 }
 
 /// A migration the database records: version, whether it completed, checksum.

@@ -66,6 +66,9 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         releases: i64,
     },
+    /// Check the execution log's hash chain; report the first entry that was changed,
+    /// inserted or removed behind the server's back, and exit with 1 if one was.
+    VerifyLog,
     /// Create a user; the password is read from the first line of standard input.
     CreateUser {
         username: String,
@@ -97,6 +100,7 @@ async fn main() -> ExitCode {
         }
         Command::CreateGroup { name, permissions } => create_group(&cli.database_url, name, &permissions).await,
         Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
+        Command::VerifyLog => verify_log(&cli.database_url).await,
         Command::CreateUser { username, full_name, groups } => {
             create_user(&cli.database_url, username, full_name, groups).await
         }
@@ -158,6 +162,23 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport, grace:
     let serving = axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown.stopping());
     shutdown.serve(serving, grace).await.map_err(|e| e.to_string())
+}
+
+async fn verify_log(database_url: &str) -> Result<(), String> {
+    let db = releasedesk_core::store::open_migrated(database_url).await.map_err(|e| e.to_string())?;
+    let report = releasedesk_core::store::log::verify_chain(&db).await.map_err(|e| e.to_string())?;
+    let (checked, unchained) = (report.checked, report.unchained);
+    match report.first_broken {
+        None => {
+            println!("Execution log intact: {checked} entries chained, {unchained} written before the chain started.");
+            Ok(())
+        }
+        Some(broken) => Err(format!(
+            "execution log broken at entry {} (release {}): it, or the release's entry before it, \
+             was changed behind the server's back ({checked} entries checked up to it)",
+            broken.entry, broken.release
+        )),
+    }
 }
 
 async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {

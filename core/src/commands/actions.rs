@@ -13,7 +13,7 @@ use crate::model::actions::ActionOptions;
 use crate::store::actions::*;
 use crate::store::flows::FlowCache;
 use crate::store::log::{append, LogDetails, NewEntry};
-use crate::store::releases::{claim_version, insert_open_task, load, LoadedRelease, Position};
+use crate::store::releases::{claim_version, insert_open_task, load, set_position, LoadedRelease, Position};
 use crate::store::Db;
 use crate::Error;
 use std::sync::Arc;
@@ -90,6 +90,10 @@ pub async fn choices(ctx: &Ctx, id: ReleaseId) -> Result<ActionOptions, Error> {
 /// "Delegar": hands the open task to `group` (which must hold Execute) and, when given, to
 /// `user`, a member of it; without a user the task waits free for that group.
 pub async fn delegate(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
+    super::retrying(|| delegate_once(ctx, command)).await
+}
+
+async fn delegate_once(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Delegate { release: id, group, user } = *command;
     let (release, flow) = authorize(db, flows, actor, id, ReleaseAction::Delegate).await?;
@@ -122,6 +126,10 @@ pub async fn delegate(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
 /// "Suspender": pauses the release with a justification from the managed list and a
 /// complement; it cannot be captured, saved or advanced, and its delay clock stops.
 pub async fn suspend(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
+    super::retrying(|| suspend_once(ctx, command)).await
+}
+
+async fn suspend_once(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Suspend { release: id, justification, complement } = command;
     let (id, justification) = (*id, *justification);
@@ -140,6 +148,10 @@ pub async fn suspend(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
 
 /// "Reactivar": ends the suspension; the release returns to the status it had.
 pub async fn reactivate(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
+    super::retrying(|| reactivate_once(ctx, id)).await
+}
+
+async fn reactivate_once(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Reactivate).await?;
     let mut tx = db.begin_write().await?;
@@ -153,6 +165,10 @@ pub async fn reactivate(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
 
 /// "Reabrir": a Closed release goes back to the execution step with a new, free task.
 pub async fn reopen(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
+    super::retrying(|| reopen_once(ctx, command)).await
+}
+
+async fn reopen_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Justified { release: id, reason } = command;
     let id = *id;
@@ -161,9 +177,11 @@ pub async fn reopen(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let (step, status) = reopen_target(&flow).ok_or(Error::Internal)?;
     let group = resolve_group(db, flows, &step.executor, release.executor_group).await?;
     let mut tx = db.begin_write().await?;
+    // The release first: a second reopen sent meanwhile fails its claim here, before it
+    // would wait for, then violate, the first one's open task.
+    claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await?;
     let task = insert_open_task(&mut tx, id, &step.code, group, now).await?;
-    let position = Position::Moved { step: Some(&step.code), task: Some(task) };
-    claim_version(&mut tx, id, release.state.row_version, Some(status), position, now).await?;
+    set_position(&mut tx, id, Some(&step.code), Some(task)).await?;
     let details = LogDetails::Reopened { text: reason, to_step: step.code.clone() };
     append(&mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
@@ -172,6 +190,10 @@ pub async fn reopen(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
 
 /// "Cancelar": the release ends as Cancelled, for good; its open task is closed.
 pub async fn cancel(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
+    super::retrying(|| cancel_once(ctx, command)).await
+}
+
+async fn cancel_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Justified { release: id, reason } = command;
     let id = *id;

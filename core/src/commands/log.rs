@@ -114,12 +114,18 @@ pub async fn log_view(ctx: &Ctx, release: ReleaseId) -> Result<Vec<LogEntryView>
 
 /// Appends a manual occurrence, after checking who may record and every field.
 pub async fn add_occurrence(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDraft) -> Result<i64, Error> {
+    super::retrying(|| add_occurrence_once(ctx, release, draft)).await
+}
+
+async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDraft) -> Result<i64, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let loaded = load(db, release).await?;
     let flow = flows.get(db, loaded.flow_id).await?;
     check_may_record(&loaded.scope(&flow), actor)?;
     let occurrence = draft.check()?;
     let mut tx = db.begin_write().await?;
+    // The release first: the lock order of every write (`releases::lock`).
+    crate::store::releases::lock(&mut tx, release).await?;
     let details = LogDetails::Manual {
         category: Some(occurrence.category),
         origin: Some(occurrence.origin),

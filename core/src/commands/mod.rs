@@ -61,3 +61,22 @@ impl std::ops::Deref for Ctx {
         &self.desk
     }
 }
+
+/// Runs a write command, and runs it once more, from its first read, when the database
+/// broke it off because of a concurrent write (a deadlock, a serialization failure, a unique
+/// row taken meanwhile: [`Error::Conflict`](crate::Error::Conflict)). The second run decides
+/// again on what is now stored: a version claim or a refusal tells the user what changed.
+/// A second conflict is answered as such (409).
+pub(crate) async fn retrying<T, F, Fut>(attempt: F) -> Result<T, crate::Error>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::Error>>,
+{
+    match attempt().await {
+        Err(crate::Error::Conflict) => {
+            tracing::info!("a concurrent write broke the command off; running it once more");
+            attempt().await
+        }
+        done => done,
+    }
+}

@@ -68,6 +68,10 @@ pub async fn check_may_relate(ctx: &Ctx, id: ReleaseId) -> Result<(), Error> {
 /// Links an item; refused when the user may not, when the item is already linked, or
 /// when it is a change that is still Registered or was Cancelled.
 pub async fn link(ctx: &Ctx, command: &Link) -> Result<(), Error> {
+    super::retrying(|| link_once(ctx, command)).await
+}
+
+async fn link_once(ctx: &Ctx, command: &Link) -> Result<(), Error> {
     let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
     let Link { release: id, kind, item: item_id, responsibility } = command;
     let (id, kind, item_id, responsibility) = (*id, *kind, *item_id, responsibility.as_deref());
@@ -82,6 +86,8 @@ pub async fn link(ctx: &Ctx, command: &Link) -> Result<(), Error> {
         check_length(Field::Responsibility, &responsibility, MAX_RESPONSIBILITY_CHARS)?;
     }
     let mut tx = db.begin_write().await?;
+    // The release first: the lock order of every write (`releases::lock`).
+    crate::store::releases::lock(&mut tx, id).await?;
     if !insert_link(&mut tx, id, kind, item_id, &responsibility, actor.user, now).await? {
         return Err(Refusal::AlreadyLinked.into());
     }
@@ -93,11 +99,17 @@ pub async fn link(ctx: &Ctx, command: &Link) -> Result<(), Error> {
 
 /// Unlinks an item; refused when the user may not, or when it is not linked.
 pub async fn unlink(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
+    super::retrying(|| unlink_once(ctx, command)).await
+}
+
+async fn unlink_once(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
     let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
     let Unlink { release: id, kind, item: item_id } = *command;
     check_may_relate(ctx, id).await?;
     let target = item(db, kind, item_id).await?.ok_or(Error::NotFound)?;
     let mut tx = db.begin_write().await?;
+    // The release first: the lock order of every write (`releases::lock`).
+    crate::store::releases::lock(&mut tx, id).await?;
     if !delete_link(&mut tx, id, kind, item_id).await? {
         return Err(Error::NotFound);
     }

@@ -103,6 +103,10 @@ pub enum Captured {
 /// once, the database lets exactly one update the still-free task; the others are told
 /// who has it.
 pub async fn capture(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
+    super::retrying(|| capture_once(ctx, id)).await
+}
+
+async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let release = load(db, id).await?;
     let flow = flows.get(db, release.flow_id).await?;
@@ -113,9 +117,22 @@ pub async fn capture(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     let task = release.state.task.as_ref().ok_or(Error::Internal)?;
 
     let mut tx = db.begin_write().await?;
+    // The release first (the lock order of every write): it must still be as read, so a
+    // suspension, delegation or cancellation that committed in between refuses the capture.
+    let claimed = claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await;
+    if let Err(stale @ Error::Refused { refusal: flow::Refusal::StaleVersion { .. } }) = claimed {
+        // A capture that won the race changed the version too: then say who holds the task.
+        let holder = task_holder(&mut tx, task.id).await?;
+        tx.rollback().await?;
+        return match holder {
+            Some(holder) if holder.user == actor.user => Ok(Captured::AlreadyYours),
+            Some(holder) => Err(flow::Refusal::HeldByOther { holder: holder.name }.into()),
+            None => Err(stale),
+        };
+    }
+    claimed?;
     if !take_task(&mut tx, task.id, actor.user, now).await? {
-        // Someone was faster: tell the user who. Read through this transaction, which
-        // already holds a connection, rather than waiting for another from the pool.
+        // Every write to the task claims the release first, so this is only a safeguard.
         let holder = task_holder(&mut tx, task.id).await?;
         tx.rollback().await?;
         return match holder {
@@ -124,9 +141,6 @@ pub async fn capture(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
             None => Err(flow::Refusal::FlowEnded.into()),
         };
     }
-    // The release must still be as read: a suspension, delegation or cancellation that
-    // committed in between refuses the capture (and rolls back the task's taking).
-    claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await?;
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
     append(&mut tx, &entry).await?;
@@ -150,6 +164,10 @@ async fn check_category(db: &Db, closure: &ClosureDraft) -> Result<(), Error> {
 /// "Save and keep current task": stores the Closure area; the task stays with the user.
 /// Returns the release's new version.
 pub async fn save(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
+    super::retrying(|| save_once(ctx, command)).await
+}
+
+async fn save_once(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Save { release: id, version: expected_version, closure } = command;
     let (id, expected_version) = (*id, *expected_version);
@@ -182,6 +200,10 @@ pub struct Advanced {
 /// "Save and advance flow": saves, finishes the task, follows the transition its outcome
 /// selects, and opens the next step's task unassigned for that step's group.
 pub async fn advance(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
+    super::retrying(|| advance_once(ctx, command)).await
+}
+
+async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let Advance { release: id, version: expected_version, decision, closure } = command;
     let (id, expected_version, decision) = (*id, *expected_version, decision.as_deref());
@@ -208,14 +230,15 @@ pub async fn advance(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     after.row_version = expected_version + 1;
 
     let mut tx = db.begin_write().await?;
-    // Finishing the open task comes first: of concurrent advances only one finds it open.
+    // The release first (the lock order of every write): of concurrent advances only one
+    // claims the version read; then its task, then the next one.
+    claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
     let finished = finish_task(&mut tx, advance.finished_task, actor.user, &advance.outcome, now).await?;
     if !finished {
         return Err(stale_version(&mut tx, id, expected_version).await);
     }
     let next_task = insert_next_task(&mut tx, id, next.as_ref(), now).await?;
-    let position = Position::Moved { step: next_step_code.as_deref(), task: next_task };
-    claim_version(&mut tx, id, expected_version, Some(advance.status), position, now).await?;
+    set_position(&mut tx, id, next_step_code.as_deref(), next_task).await?;
     if step_is_execution {
         let resolved = advance.outcome == ClosureOutcome::Resolved.code();
         write_closure(&mut tx, id, closure, actor, now, resolved.then_some(now)).await?;

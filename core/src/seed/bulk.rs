@@ -194,6 +194,8 @@ pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
     for statement in facts.statements() {
         sqlx::query(&statement).execute(&mut *tx).await?;
     }
+    // The generated history carries no hashes: the log's chain starts after it.
+    crate::store::log::restart_chain(&mut tx).await?;
     // PostgreSQL's trigger records the title words; SQLite's come from its full-text index.
     if db.backend == Backend::Sqlite {
         remember_all_title_words(&mut tx).await?;

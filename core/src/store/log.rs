@@ -1,5 +1,10 @@
 //! The execution log in the database: entries are only ever inserted. There is no update
-//! or delete here, and the database's triggers refuse them from anywhere else.
+//! or delete here, and the database's triggers refuse them from anywhere else (on
+//! PostgreSQL with two roles, the server's role has no right to either, nor to drop the
+//! triggers: README, *Two database roles*). Each entry carries a hash chained onto its
+//! release's previous entry, so a row changed behind the server's back is found
+//! ([`verify_chain`], `releasedesk verify-log`). The chain is per release: appends to one
+//! release run under its write lock, and releases never wait for one another.
 
 pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
@@ -27,9 +32,72 @@ impl NewEntry {
 }
 
 /// The columns an entry is inserted with, in their parameters' order.
-const COLUMNS: &str = "release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot";
+const COLUMNS: &str =
+    "release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot, chain_hash";
 
-const COLUMN_COUNT: usize = 8;
+const COLUMN_COUNT: usize = 9;
+
+/// An entry as stored: its columns as text and numbers, and its link in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Linked {
+    pub release_id: i64,
+    pub occurred_at: i64,
+    pub user_id: i64,
+    pub kind: String,
+    pub step_code: Option<String>,
+    pub time_spent_minutes: Option<i64>,
+    pub details: String,
+    pub snapshot: Option<String>,
+}
+
+impl Linked {
+    fn of(entry: &NewEntry) -> Linked {
+        Linked {
+            release_id: entry.release.0,
+            occurred_at: entry.at,
+            user_id: entry.user.0,
+            kind: entry.details.kind().code().to_owned(),
+            step_code: entry.step.clone(),
+            time_spent_minutes: entry.time_spent_minutes,
+            details: entry.details.to_json(),
+            snapshot: entry.snapshot.as_ref().map(|s| s.to_string()),
+        }
+    }
+}
+
+/// The hash an entry carries: SHA-256, in hex, of the hash of its release's previous entry
+/// (empty for the first) and its own columns, written as one JSON array so that no two
+/// different rows give the same text.
+pub fn link_hash(previous: &str, entry: &Linked) -> String {
+    use sha2::{Digest, Sha256};
+    let fields = (
+        previous,
+        entry.release_id,
+        entry.occurred_at,
+        entry.user_id,
+        &entry.kind,
+        &entry.step_code,
+        entry.time_spent_minutes,
+        &entry.details,
+        &entry.snapshot,
+    );
+    // A tuple of strings and numbers always serializes.
+    let text = serde_json::to_string(&fields).unwrap_or_default();
+    format!("{:x}", Sha256::digest(text.as_bytes()))
+}
+
+/// The hash of the release's latest entry, which the next one chains onto ("" when it has
+/// none, or when it was written before the chain started). Read under the release's write
+/// lock, so two transactions never chain onto the same entry.
+async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<String, sqlx::Error> {
+    crate::store::releases::lock(conn, release).await?;
+    let head: Option<Option<String>> =
+        sqlx::query_scalar("SELECT chain_hash FROM execution_log WHERE release_id = $1 ORDER BY id DESC LIMIT 1")
+            .bind(release.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(head.flatten().unwrap_or_default())
+}
 
 /// Appends an entry inside the caller's transaction, so it stands or falls with the action;
 /// returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
@@ -37,30 +105,120 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
     static APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
     });
-    bind(sqlx::query(APPEND_ONE.as_str()), entry).fetch_one(conn).await?.try_get("id")
+    let linked = Linked::of(entry);
+    let hash = link_hash(&chain_head(conn, entry.release).await?, &linked);
+    bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(conn).await?.try_get("id")
 }
 
-/// Appends several entries in one statement, in order, inside the caller's transaction.
+/// Appends several entries of one release in one statement, in order, inside the caller's
+/// transaction.
 pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
-    if entries.is_empty() {
-        return Ok(());
+    let Some(first) = entries.first() else { return Ok(()) };
+    debug_assert!(entries.iter().all(|e| e.release == first.release), "one release's entries");
+    let mut previous = chain_head(conn, first.release).await?;
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let linked = Linked::of(entry);
+        let hash = link_hash(&previous, &linked);
+        previous.clone_from(&hash);
+        rows.push((linked, hash));
     }
     let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {}", values_rows(entries.len(), COLUMN_COUNT));
-    let statement = entries.iter().fold(sqlx::query(&sql), bind);
+    let statement = rows.into_iter().fold(sqlx::query(&sql), |query, (linked, hash)| bind(query, linked, hash));
     statement.execute(conn).await?;
     Ok(())
 }
 
-fn bind<'q>(query: AnyQuery<'q>, entry: &'q NewEntry) -> AnyQuery<'q> {
+fn bind(query: AnyQuery<'_>, entry: Linked, hash: String) -> AnyQuery<'_> {
     query
-        .bind(entry.release.0)
-        .bind(entry.at)
-        .bind(entry.user.0)
-        .bind(entry.details.kind().code())
-        .bind(entry.step.as_deref())
+        .bind(entry.release_id)
+        .bind(entry.occurred_at)
+        .bind(entry.user_id)
+        .bind(entry.kind)
+        .bind(entry.step_code)
         .bind(entry.time_spent_minutes)
-        .bind(entry.details.to_json())
-        .bind(entry.snapshot.as_ref().map(|s| s.to_string()))
+        .bind(entry.details)
+        .bind(entry.snapshot)
+        .bind(hash)
+}
+
+/// What checking the log's hash chain found.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ChainReport {
+    /// Entries whose hash was checked.
+    pub checked: u64,
+    /// Entries written before the chain started (see `log_chain`), not checked.
+    pub unchained: u64,
+    /// The first entry, in the order they were written, that does not match its hash.
+    pub first_broken: Option<BrokenLink>,
+}
+
+/// An entry whose stored hash is not the one its release's previous entry and its own
+/// columns give: it, or the entry before it, was changed, inserted or removed behind the
+/// server's back.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BrokenLink {
+    pub entry: i64,
+    pub release: i64,
+}
+
+/// How many entries `verify_chain` reads at a time.
+const VERIFY_BATCH: i64 = 5_000;
+
+/// Recomputes every entry's hash from its release's previous entry and its own columns, in
+/// the order they were written, and reports the first that does not match.
+pub async fn verify_chain(db: &Db) -> Result<ChainReport, crate::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        chain_hash: Option<String>,
+        #[sqlx(flatten)]
+        entry: Linked,
+    }
+    let starts_after: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(starts_after), 0) FROM log_chain").fetch_one(&db.pool).await?;
+    let mut heads: HashMap<i64, String> = HashMap::new();
+    let mut report = ChainReport { checked: 0, unchained: 0, first_broken: None };
+    let mut after = 0_i64;
+    loop {
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT id, release_id, occurred_at, user_id, kind, step_code, time_spent_minutes, details, snapshot,
+                    chain_hash
+               FROM execution_log WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after)
+        .bind(VERIFY_BATCH)
+        .fetch_all(&db.pool)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in rows {
+            let head = heads.entry(row.entry.release_id).or_default();
+            if row.id <= starts_after {
+                report.unchained += 1;
+                // What `append` chained the release's next entry onto.
+                *head = row.chain_hash.unwrap_or_default();
+                continue;
+            }
+            report.checked += 1;
+            let expected = link_hash(head, &row.entry);
+            if row.chain_hash.as_deref() != Some(expected.as_str()) {
+                report.first_broken = Some(BrokenLink { entry: row.id, release: row.entry.release_id });
+                return Ok(report);
+            }
+            *head = expected;
+        }
+    }
+    Ok(report)
+}
+
+/// Starts the chain after every entry written so far: for a history loaded in bulk (the
+/// benchmark's), whose entries carry no hash.
+pub async fn restart_chain(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE log_chain SET starts_after = (SELECT COALESCE(MAX(id), 0) FROM execution_log)")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A stored entry, with the names the log shows.
@@ -101,4 +259,52 @@ pub async fn category_names(db: &Db) -> Result<HashMap<i64, Localized>, sqlx::Er
         .iter()
         .map(|r| Ok((r.try_get("id")?, Localized { es: r.try_get("name_es")?, pt: r.try_get("name_pt")? })))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> Linked {
+        Linked {
+            release_id: 7,
+            occurred_at: 1_700_000_000,
+            user_id: 3,
+            kind: "advanced".into(),
+            step_code: Some("execution".into()),
+            time_spent_minutes: Some(30),
+            details: r#"{"kind":"advanced"}"#.into(),
+            snapshot: None,
+        }
+    }
+
+    #[test]
+    fn every_column_and_the_previous_link_change_the_hash() {
+        let base = link_hash("", &entry());
+        assert_eq!(base, link_hash("", &entry()), "the same row hashes the same");
+        assert_eq!(base.len(), 64);
+        assert_ne!(base, link_hash("00", &entry()));
+        let changes: [fn(&mut Linked); 8] = [
+            |e| e.release_id += 1,
+            |e| e.occurred_at += 1,
+            |e| e.user_id += 1,
+            |e| e.kind.push('x'),
+            |e| e.step_code = None,
+            |e| e.time_spent_minutes = Some(31),
+            |e| e.details.push(' '),
+            |e| e.snapshot = Some(String::new()),
+        ];
+        for change in changes {
+            let mut changed = entry();
+            change(&mut changed);
+            assert_ne!(link_hash("", &changed), base, "{changed:?}");
+        }
+        // Text cannot slide from one column into the next.
+        let (mut a, mut b) = (entry(), entry());
+        a.kind = "ab".into();
+        a.details = "c".into();
+        b.kind = "a".into();
+        b.details = "bc".into();
+        assert_ne!(link_hash("", &a), link_hash("", &b));
+    }
 }

@@ -85,8 +85,43 @@ pub enum SetupError {
 /// unavailable (503), rather than hanging while the database is down.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// Opens the database named by `url` (creating a SQLite file if needed) and migrates it.
+/// The variable naming, on PostgreSQL, the role that owns the tables and runs the
+/// migrations, when the server runs as another (README, *Two database roles*).
+pub const OWNER_URL_VARIABLE: &str = "DATABASE_OWNER_URL";
+
+/// Opens the database named by `url` (creating a SQLite file if needed) and migrates it;
+/// on PostgreSQL through `DATABASE_OWNER_URL` when it is set ([`connect_as`]).
 pub async fn connect(url: &str) -> Result<Db, SetupError> {
+    let owner = std::env::var(OWNER_URL_VARIABLE).ok().filter(|owner| !owner.trim().is_empty());
+    connect_as(url, owner.as_deref()).await
+}
+
+/// Opens the database named by `url`. With `owner_url` (PostgreSQL only), the owner's role
+/// runs the migrations and grants the role of `url` what the server needs, no more: on the
+/// execution log only SELECT and INSERT, so the server can neither change an entry nor
+/// drop the triggers that refuse changes. Without it, `url`'s role does both (a quick start).
+pub async fn connect_as(url: &str, owner_url: Option<&str>) -> Result<Db, SetupError> {
+    open_database(url, owner_url.map_or(Schema::Migrate, Schema::MigrateAsOwner)).await
+}
+
+/// Opens a database that a start of the server has migrated, without migrating it: for
+/// checks that run as the server's role, which may not migrate (`releasedesk verify-log`).
+pub async fn open_migrated(url: &str) -> Result<Db, SetupError> {
+    open_database(url, Schema::AsIs).await
+}
+
+/// What opening a database does to its schema.
+#[derive(Debug, Clone, Copy)]
+enum Schema<'a> {
+    /// Migrates it through the URL's own role.
+    Migrate,
+    /// Migrates it through the owner's URL, which then grants the URL's role ([`grants`]).
+    MigrateAsOwner(&'a str),
+    /// Leaves it as it is.
+    AsIs,
+}
+
+async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::of_url(url);
     let connect_url = match backend {
@@ -128,16 +163,74 @@ pub async fn connect(url: &str) -> Result<Db, SetupError> {
         // A few readers in WAL mode are all SQLite can use, and one writer.
         Backend::Sqlite => {
             let pool = open(8).await.map_err(connect_error)?;
-            migrate(backend, &pool).await?;
+            if !matches!(schema, Schema::AsIs) {
+                migrate(backend, &pool).await?;
+            }
             let writer = open(1).await.map_err(connect_error)?;
             Db { pool, backend, url: connect_url.clone(), writer }
         }
         Backend::Postgres => {
             let pool = open(16).await.map_err(connect_error)?;
-            migrate(backend, &pool).await?;
+            match schema {
+                Schema::Migrate => migrate(backend, &pool).await?,
+                Schema::MigrateAsOwner(owner_url) => set_up_as_owner(owner_url, &pool).await?,
+                Schema::AsIs => {}
+            }
             Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool }
         }
     })
+}
+
+/// Migrates through the owner's role, then grants the server's role (that of `server`)
+/// what it needs: every table's rows, but only reading and appending the execution log,
+/// only reading where its hash chain starts, nothing of the migrations' own table. The
+/// session store creates its schema at start, hence CREATE on the database. Runs at every
+/// start, so tables a new version adds are granted too.
+async fn set_up_as_owner(owner_url: &str, server: &AnyPool) -> Result<(), SetupError> {
+    let owner = AnyPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(owner_url)
+        .await
+        .map_err(|source| SetupError::Connect { url: redact(owner_url), source })?;
+    migrate(Backend::Postgres, &owner).await?;
+    let (server_role, superuser): (String, bool) =
+        sqlx::query_as("SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(server)
+            .await?;
+    let owner_role: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(&owner).await?;
+    if superuser || server_role == owner_role {
+        tracing::warn!(role = %server_role, "the server's database role owns the tables or is a superuser: it could rewrite the execution log");
+    }
+    if server_role != owner_role {
+        let (database, schema): (String, String) =
+            sqlx::query_as("SELECT current_database()::text, current_schema()::text").fetch_one(&owner).await?;
+        for statement in
+            grants(&quote_identifier(&server_role), &quote_identifier(&database), &quote_identifier(&schema))
+        {
+            sqlx::query(&statement).execute(&owner).await?;
+        }
+    }
+    owner.close().await;
+    Ok(())
+}
+
+/// What the owner grants the server's role `role` (each name already quoted).
+fn grants(role: &str, database: &str, schema: &str) -> Vec<String> {
+    vec![
+        format!("GRANT CONNECT, CREATE ON DATABASE {database} TO {role}"),
+        format!("GRANT USAGE ON SCHEMA {schema} TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}"),
+        format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {schema}.execution_log FROM {role}"),
+        format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.log_chain FROM {role}"),
+        format!("REVOKE ALL ON {schema}._sqlx_migrations FROM {role}"),
+    ]
+}
+
+/// A PostgreSQL identifier, quoted.
+fn quote_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// How many of a pool's connections are opened up front and kept open. A new PostgreSQL
@@ -325,6 +418,18 @@ mod tests {
     fn search_folding_ignores_case_and_accents() {
         assert_eq!(fold_for_search("Liberación de VERSIÓN"), "liberacion de version");
         assert_eq!(fold_for_search("Atualização"), "atualizacao");
+    }
+
+    #[test]
+    fn the_server_role_may_only_read_and_append_the_log() {
+        assert_eq!(quote_identifier("rd\"x"), "\"rd\"\"x\"");
+        let grants = grants("\"rd\"", "\"db\"", "\"public\"");
+        assert!(grants.contains(
+            &"REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON \"public\".execution_log FROM \"rd\"".into()
+        ));
+        let last_grant = grants.iter().rposition(|g| g.starts_with("GRANT")).unwrap();
+        let first_revoke = grants.iter().position(|g| g.starts_with("REVOKE")).unwrap();
+        assert!(last_grant < first_revoke, "the revokes come after the grants they narrow");
     }
 
     #[test]

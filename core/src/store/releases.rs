@@ -120,6 +120,20 @@ pub async fn insert_open_task(
         .try_get("id")
 }
 
+/// Takes the release's write lock in the caller's transaction. Every write locks in one
+/// order, so that two of them never wait for each other: the release first, then its
+/// tasks, then the rest (closures, links, the log). Writes that claim a version take the
+/// lock with the claim ([`claim_version`]); links and occurrences take it here, and the
+/// log's append takes it again (a no-op then) before it reads the chain's head. On SQLite
+/// the one writer connection already holds the whole database.
+pub async fn lock(conn: &mut AnyConnection, id: ReleaseId) -> Result<(), sqlx::Error> {
+    if conn.backend_name() == "SQLite" {
+        return Ok(());
+    }
+    sqlx::query("SELECT id FROM releases WHERE id = $1 FOR NO KEY UPDATE").bind(id.0).fetch_optional(conn).await?;
+    Ok(())
+}
+
 /// Where a write leaves the release in its flow.
 #[derive(Debug, Clone, Copy)]
 pub enum Position<'a> {
@@ -326,7 +340,8 @@ pub async fn insert_done_task(
 }
 
 /// Moves a release to `step` with its open task (both `None` once its flow has ended),
-/// without a version claim: only for the registration, which created the release.
+/// without a version claim: for the registration, which created the release, and for
+/// writes that claimed the version first (advance, reopen), once the new task exists.
 pub async fn set_position(
     conn: &mut AnyConnection,
     release: ReleaseId,

@@ -180,7 +180,11 @@ async fn the_command_line_creates_groups_and_users_through_the_same_checks(backe
     let refused = [
         (&user[..], "otra-clave-larga\n", "Username is taken"),
         (&["create-user", "corto", "Clave Corta"][..], "corta\n", "needs at least 8 characters"),
-        (&["create-user", "otro", "Sin Grupo", "--group", "No existe"][..], "una-clave-larga\n", "Groups names nothing"),
+        (
+            &["create-user", "otro", "Sin Grupo", "--group", "No existe"][..],
+            "una-clave-larga\n",
+            "Groups names nothing",
+        ),
         (&["create-user", " ", "Sin Nombre"][..], "una-clave-larga\n", "Username is required"),
         (&["create-group", "Despliegue N4", "--permission", "fly"][..], "", "`fly` is not a permission"),
     ];

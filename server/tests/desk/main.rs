@@ -12,6 +12,7 @@ mod bulk;
 mod concurrency;
 mod execution;
 mod foundation;
+mod integrity;
 mod lifecycle;
 mod log;
 mod observe;

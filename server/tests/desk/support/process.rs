@@ -46,6 +46,7 @@ impl ServerProcess {
         command
             .current_dir(workspace)
             .env_remove("DATABASE_URL")
+            .env_remove("DATABASE_OWNER_URL")
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_OUTPUT_NAME", "releasedesk")
             .env("LEPTOS_SITE_ROOT", "target/site")
