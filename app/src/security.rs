@@ -149,6 +149,23 @@ fn unavailable_page(locale: Locale) -> Response {
     response
 }
 
+/// The page answered when rendering a page failed on the server (a panic): the generic
+/// error in the visitor's language with the request's reference code, and no script.
+pub fn internal_error_page(headers: &HeaderMap, reference: &str) -> Response {
+    let locale = request_locale(headers);
+    let reference: String = reference.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{app}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
+         <body><main><h1>{app}</h1><p role=\"alert\">{message} {label}: {reference}</p></main></body></html>",
+        lang = locale.as_str(),
+        app = td_string!(locale, app_name),
+        message = td_string!(locale, error.internal),
+        label = td_string!(locale, error.reference),
+    );
+    (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,21 +227,4 @@ mod tests {
         );
         assert_eq!(request_locale(&headers(&[])), Locale::es);
     }
-}
-
-/// The page answered when rendering a page failed on the server (a panic): the generic
-/// error in the visitor's language with the request's reference code, and no script.
-pub fn internal_error_page(headers: &HeaderMap, reference: &str) -> Response {
-    let locale = request_locale(headers);
-    let reference: String = reference.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{app}</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
-         <body><main><h1>{app}</h1><p role=\"alert\">{message} {label}: {reference}</p></main></body></html>",
-        lang = locale.as_str(),
-        app = td_string!(locale, app_name),
-        message = td_string!(locale, error.internal),
-        label = td_string!(locale, error.reference),
-    );
-    (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
 }

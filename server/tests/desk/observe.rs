@@ -55,7 +55,9 @@ async fn metrics_answer_404_when_no_token_is_set() {
 async fn router_with(backend: Backend, settings: server::observe::Settings) -> TestServer {
     let server = demo_server(backend).await;
     let options = leptos::prelude::LeptosOptions::builder().output_name("releasedesk").build();
-    let app = server::observed_router(server.desk.clone(), options, false, settings).await.expect("the router");
+    let (transport, shutdown) = (server::Transport::default(), server::shutdown::Shutdown::new());
+    let app =
+        server::router_with(server.desk.clone(), options, transport, settings, shutdown).await.expect("the router");
     TestServer { app, ..server }
 }
 
