@@ -136,15 +136,7 @@ fn request_locale(headers: &HeaderMap) -> Locale {
 
 /// A page with no script that says the database is down, with the status 503.
 fn unavailable_page(locale: Locale) -> Response {
-    let page = format!(
-        "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{app}</title>\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
-         <body><main><h1>{app}</h1><p role=\"alert\">{message}</p></main></body></html>",
-        lang = locale.as_str(),
-        app = td_string!(locale, app_name),
-        message = td_string!(locale, error.unavailable),
-    );
-    let mut response = (StatusCode::SERVICE_UNAVAILABLE, Html(page)).into_response();
+    let mut response = plain_page(locale, StatusCode::SERVICE_UNAVAILABLE, td_string!(locale, error.unavailable));
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
     response
 }
@@ -154,16 +146,22 @@ fn unavailable_page(locale: Locale) -> Response {
 pub fn internal_error_page(headers: &HeaderMap, reference: &str) -> Response {
     let locale = request_locale(headers);
     let reference: String = reference.chars().filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c)).collect();
+    let message =
+        format!("{} {}: {reference}", td_string!(locale, error.internal), td_string!(locale, error.reference));
+    plain_page(locale, StatusCode::INTERNAL_SERVER_ERROR, &message)
+}
+
+/// A page with no script, in `locale`, whose one paragraph is the alert `message` (text the
+/// server wrote, never a visitor's).
+fn plain_page(locale: Locale, status: StatusCode, message: &str) -> Response {
     let page = format!(
         "<!DOCTYPE html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{app}</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head>\
-         <body><main><h1>{app}</h1><p role=\"alert\">{message} {label}: {reference}</p></main></body></html>",
+         <body><main><h1>{app}</h1><p role=\"alert\">{message}</p></main></body></html>",
         lang = locale.as_str(),
         app = td_string!(locale, app_name),
-        message = td_string!(locale, error.internal),
-        label = td_string!(locale, error.reference),
     );
-    (StatusCode::INTERNAL_SERVER_ERROR, Html(page)).into_response()
+    (status, Html(page)).into_response()
 }
 
 #[cfg(test)]
