@@ -1,5 +1,6 @@
 //! The server's life as an operator manages it, with the real binary: stopped with SIGTERM
-//! while requests and event streams are open.
+//! while requests and event streams are open; backed up while it serves a stream of
+//! advances, restored, checked.
 
 use crate::support;
 
@@ -7,6 +8,8 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::BTreeSet;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::process::{Reply, ServerProcess, BINARY};
 use support::{database_url, Backend};
@@ -245,3 +248,160 @@ async fn sigterm_lets_open_requests_and_streams_finish_and_exits_0(backend: Back
 }
 
 on_both_databases!(sigterm_lets_open_requests_and_streams_finish_and_exits_0);
+
+// ---------------------------------------------------------------------------------------
+// Backup while advances run; restore; check.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_taken_during_1000_concurrent_advances_restores_every_advance_acknowledged_before_it() {
+    const ADVANCES: usize = 1000;
+    const IN_FLIGHT: usize = 32;
+    const ACKNOWLEDGED_BEFORE_THE_BACKUP: usize = 250;
+    let url = database_url(Backend::Sqlite).await;
+    let seeded = releasedesk(&url, &["seed-bench", "--releases", "8000"]).await;
+    assert!(seeded.status.success(), "seed-bench:\n{}", printed(&seeded));
+    let seeded: Value = serde_json::from_slice(&seeded.stdout).expect("seed-bench prints JSON");
+    let held: Vec<i64> = seeded["held_by_ana"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect();
+    assert!(held.len() >= ADVANCES, "{} releases held by ana: the seed needs more", held.len());
+    let held = held[..ADVANCES].to_vec();
+    let category = seeded["solution_category"].clone();
+
+    let mut server = ServerProcess::start(&url, false).await;
+    let ana = server.login("ana").await;
+    let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let problems = Arc::new(Mutex::new(Vec::<String>::new()));
+    let queue = Arc::new(Mutex::new(held.clone()));
+    // IN_FLIGHT browsers, each advancing release after release.
+    let workers: Vec<_> = (0..IN_FLIGHT)
+        .map(|_| {
+            let (ana, acknowledged, in_flight, problems, queue) =
+                (ana.clone(), acknowledged.clone(), in_flight.clone(), problems.clone(), queue.clone());
+            let category = category.clone();
+            tokio::spawn(async move {
+                loop {
+                    let Some(id) = queue.lock().expect("queue").pop() else { break };
+                    let closure = json!({ "outcome": "resolved", "solution_category": category,
+                                          "useful_information": "Desplegado y validado." });
+                    let advance = json!({ "id": id, "version": 1, "decision": null, "closure": closure });
+                    in_flight.fetch_add(1, Ordering::SeqCst);
+                    let answer = ana.call("advance_release", advance).await;
+                    match answer {
+                        Ok(reply) if reply.status.is_success() && reply.json()["status"] == "resolved" => {
+                            acknowledged.lock().expect("acknowledged").push(id)
+                        }
+                        Ok(reply) => {
+                            problems.lock().expect("problems").push(format!("{id}: {} {}", reply.status, reply.text))
+                        }
+                        Err(error) => problems.lock().expect("problems").push(format!("{id}: {error}")),
+                    }
+                    in_flight.fetch_sub(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+
+    // The backup, once some advances are acknowledged and others are in flight.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let (before, in_flight_at_start) = loop {
+        let done = acknowledged.lock().expect("acknowledged").clone();
+        let flying = in_flight.load(Ordering::SeqCst);
+        if done.len() >= ACKNOWLEDGED_BEFORE_THE_BACKUP && flying > 0 {
+            break (done.into_iter().collect::<BTreeSet<i64>>(), flying);
+        }
+        assert!(problems.lock().expect("problems").is_empty(), "{:?}", problems.lock().expect("problems"));
+        assert!(Instant::now() < deadline, "only {} advances acknowledged in 120 s", done.len());
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    let dir = std::env::temp_dir().join(format!("releasedesk-backup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a directory for the backup");
+    let backup = dir.join("during-advances.db");
+    let _ = std::fs::remove_file(&backup);
+    let backup_text = backup.display().to_string();
+    let backed_up = releasedesk(&url, &["backup", &backup_text]).await;
+    let acknowledged_at_the_end_of_the_backup = acknowledged.lock().expect("acknowledged").len();
+    assert!(backed_up.status.success(), "backup:\n{}", printed(&backed_up));
+    // A second backup to the same file is refused: a backup never overwrites one.
+    let again = releasedesk(&url, &["backup", &backup_text]).await;
+    assert!(!again.status.success() && printed(&again).contains("already exists"), "{}", printed(&again));
+
+    for worker in workers {
+        worker.await.expect("an advancing browser");
+    }
+    assert!(
+        problems.lock().expect("problems").is_empty(),
+        "refused advances: {:?}",
+        problems.lock().expect("problems")
+    );
+    let all: BTreeSet<i64> = acknowledged.lock().expect("acknowledged").iter().copied().collect();
+    assert_eq!(all.len(), ADVANCES, "every advance acknowledged");
+    assert!(
+        acknowledged_at_the_end_of_the_backup > before.len(),
+        "no advance was acknowledged while the backup ran ({} before it)",
+        before.len()
+    );
+
+    // Restored to a new place, the backup passes the check and holds every advance
+    // acknowledged before it began.
+    let restored = dir.join("restored.db");
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", restored.display()));
+    }
+    let restored_text = restored.display().to_string();
+    let restore = releasedesk(&restored_text, &["restore", &backup_text]).await;
+    assert!(restore.status.success(), "restore:\n{}", printed(&restore));
+    let check = releasedesk(&restored_text, &["check"]).await;
+    assert!(check.status.success(), "check of the restored database:\n{}", printed(&check));
+    for line in ["ok     PRAGMA integrity_check", "ok     PRAGMA foreign_key_check", "ok     migrations"] {
+        assert!(printed(&check).contains(line), "check printed no {line:?}:\n{}", printed(&check));
+    }
+    let resolved_in_backup = resolved(&restored_text, &held).await;
+    let missing: Vec<_> = before.difference(&resolved_in_backup).collect();
+    assert!(missing.is_empty(), "advances acknowledged before the backup and not in it: {missing:?}");
+    eprintln!(
+        "backup began with {} advances acknowledged and {in_flight_at_start} in flight, ended with {} acknowledged; \
+         it holds {} of the {ADVANCES}",
+        before.len(),
+        acknowledged_at_the_end_of_the_backup,
+        resolved_in_backup.len()
+    );
+
+    // The live database cannot be restored while the server serves it; once it has stopped, it can.
+    let refused = releasedesk(&url, &["restore", &backup_text]).await;
+    assert!(!refused.status.success(), "restore over a database in use:\n{}", printed(&refused));
+    assert!(printed(&refused).contains("a server is using"), "{}", printed(&refused));
+    assert_eq!(resolved(&url, &held).await.len(), ADVANCES, "the refused restore changed the live database");
+    server.terminate();
+    let status = server.exit_status_by(Instant::now() + Duration::from_secs(20)).await;
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{}", server.output());
+    let restore = releasedesk(&url, &["restore", &backup_text]).await;
+    assert!(restore.status.success(), "restore once the server stopped:\n{}", printed(&restore));
+    assert!(printed(&restore).contains("kept as"), "{}", printed(&restore));
+    assert_eq!(resolved(&url, &held).await, resolved_in_backup, "the live database is now the backup");
+
+    // The check finds what is broken: rows whose parent was deleted behind the database's back.
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect(&format!("sqlite://{restored_text}"))
+        .await
+        .expect("open the restored database");
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&pool).await.expect("foreign keys off");
+    sqlx::query("DELETE FROM releases WHERE id = $1").bind(held[0]).execute(&pool).await.expect("delete a release");
+    pool.close().await;
+    let check = releasedesk(&restored_text, &["check"]).await;
+    assert!(!check.status.success(), "check passed a database with orphaned rows:\n{}", printed(&check));
+    assert!(printed(&check).contains("FAILED PRAGMA foreign_key_check"), "{}", printed(&check));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Which of `ids` are resolved in the SQLite database at `path`.
+async fn resolved(path: &str, ids: &[i64]) -> BTreeSet<i64> {
+    let pool = open_directly(Backend::Sqlite, path).await;
+    let rows = sqlx::query("SELECT id FROM releases WHERE status = 'resolved'")
+        .fetch_all(&pool)
+        .await
+        .expect("read the resolved releases");
+    pool.close().await;
+    let ids: BTreeSet<i64> = ids.iter().copied().collect();
+    rows.iter().map(|row| row.get::<i64, _>(0)).filter(|id| ids.contains(id)).collect()
+}
