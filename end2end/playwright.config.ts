@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
 import os from 'node:os';
+import { SERVER_LOG } from './tests/server-log';
 
 // The release server, built by `make build`, on a fresh demo database of its own.
 const port = Number(process.env.E2E_PORT ?? 3210);
@@ -35,7 +36,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -f ${database} ${database}-wal ${database}-shm && exec '${serverBin}' serve --demo`,
+    // Its log, as JSON lines, goes to SERVER_LOG: a test finds there the line of a request whose
+    // reference code the UI showed.
+    command: `rm -f ${database} ${database}-wal ${database}-shm && exec '${serverBin}' serve --demo > '${SERVER_LOG}' 2>&1`,
     url: `http://127.0.0.1:${port}/login`,
     reuseExistingServer: false,
     timeout: 120_000,
@@ -47,7 +50,9 @@ export default defineConfig({
       LEPTOS_OUTPUT_NAME: 'releasedesk',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_ENV: 'PROD',
-      RUST_LOG: 'warn',
+      // Warnings, and the line of every request answered with an error.
+      RUST_LOG: 'warn,server::observe=info',
+      LOG_FORMAT: 'json',
     },
   },
 });

@@ -85,6 +85,7 @@ pub fn permission_label(locale: Locale, permission: Permission) -> &'static str 
         Permission::Reactivate => td_string!(locale, permission.reactivate),
         Permission::Reopen => td_string!(locale, permission.reopen),
         Permission::Cancel => td_string!(locale, permission.cancel),
+        Permission::Administer => td_string!(locale, permission.administer),
     }
 }
 
@@ -121,6 +122,7 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::UserInformation => td_string!(locale, field.user_information),
         Field::GroupName => td_string!(locale, field.group_name),
         Field::Groups => td_string!(locale, field.groups),
+        Field::Email => td_string!(locale, field.email),
         Field::NewPassword => td_string!(locale, field.new_password),
         Field::Page => td_string!(locale, field.page),
         Field::PasswordRepeat => td_string!(locale, field.password_repeat),
@@ -175,6 +177,7 @@ fn error_sentence(i18n: I18nContext<Locale>, error: Error) -> AnyView {
     match error {
         Error::Unauthenticated => view! { {t!(i18n, error.unauthenticated)} }.into_any(),
         Error::BadCredentials => view! { {t!(i18n, error.bad_credentials)} }.into_any(),
+        Error::PasswordChangeRequired => view! { {t!(i18n, error.password_change_required)} }.into_any(),
         Error::NotFound => view! { {t!(i18n, error.not_found)} }.into_any(),
         Error::Unavailable => view! { {t!(i18n, error.unavailable)} }.into_any(),
         Error::Request { .. } => view! { {t!(i18n, error.request)} }.into_any(),
@@ -213,6 +216,7 @@ fn error_sentence(i18n: I18nContext<Locale>, error: Error) -> AnyView {
                 let status = move || status_label(i18n.get_locale(), status);
                 view! { {t!(i18n, error.not_allowed_in_status, status)} }.into_any()
             }
+            Refusal::LastAdministrator => view! { {t!(i18n, error.last_administrator)} }.into_any(),
         },
     }
 }

@@ -1,5 +1,6 @@
-//! The frame around every page after login: the header with the main menu
-//! (Procesos > Gestión de Liberación > Liberación), the user, the language switch, logout.
+//! The frame around every page after login: the header with the main menu (Procesos >
+//! Gestión de Liberación > Liberación; for administrators, Administración > Usuarios, Grupos,
+//! Registro de administración), the user, the language switch, logout.
 
 use crate::account::{current_user, LogoutButton};
 use crate::error::{AppError, Error};
@@ -106,9 +107,18 @@ fn MainMenu() -> impl IntoView {
     let i18n = use_i18n();
     let processes_open = RwSignal::new(false);
     let release_open = RwSignal::new(false);
+    let admin_open = RwSignal::new(false);
     let close_all = move || {
         processes_open.set(false);
         release_open.set(false);
+        admin_open.set(false);
+    };
+    let user = use_context::<CurrentUser>();
+    // Shown to administrators only; the server checks Administrar on every call regardless.
+    let administrator = move || {
+        user.and_then(|user| user.get())
+            .and_then(Result::ok)
+            .is_some_and(|actor| actor.may(crate::domain::Permission::Administer))
     };
     let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
@@ -126,6 +136,7 @@ fn MainMenu() -> impl IntoView {
                 on:click=move |_| {
                     processes_open.update(|open| *open = !*open);
                     release_open.set(false);
+                    admin_open.set(false);
                 }
             >
                 {t!(i18n, menu.processes)}
@@ -162,6 +173,49 @@ fn MainMenu() -> impl IntoView {
                     </ul>
                 </li>
             </ul>
+            <Transition fallback=|| ()>
+                <Show when=administrator>
+                    <div class="menu-root">
+                        <button
+                            type="button"
+                            id="menu-administration"
+                            aria-haspopup="menu"
+                            aria-controls="menu-administration-list"
+                            aria-expanded=move || admin_open.get().to_string()
+                            on:click=move |_| {
+                                admin_open.update(|open| *open = !*open);
+                                processes_open.set(false);
+                                release_open.set(false);
+                            }
+                        >
+                            {t!(i18n, menu.administration)}
+                        </button>
+                        <ul
+                            role="menu"
+                            id="menu-administration-list"
+                            aria-labelledby="menu-administration"
+                            class="menu admin-menu"
+                            hidden=move || !admin_open.get()
+                        >
+                            <li role="none">
+                                <a role="menuitem" href="/admin/users" on:click=move |_| close_all()>
+                                    {t!(i18n, menu.users)}
+                                </a>
+                            </li>
+                            <li role="none">
+                                <a role="menuitem" href="/admin/groups" on:click=move |_| close_all()>
+                                    {t!(i18n, menu.groups)}
+                                </a>
+                            </li>
+                            <li role="none">
+                                <a role="menuitem" href="/admin/log" on:click=move |_| close_all()>
+                                    {t!(i18n, menu.admin_log)}
+                                </a>
+                            </li>
+                        </ul>
+                    </div>
+                </Show>
+            </Transition>
         </nav>
     }
 }

@@ -1,12 +1,12 @@
 //! ReleaseDesk: the release-execution desk of an ITSM platform.
 //!
-//! One module per feature (`auth`, `execution_log`, `flow_view`, `relations`,
+//! One module per feature (`admin`, `auth`, `execution_log`, `flow_view`, `relations`,
 //! `release_actions`, `release_form`, `release_list`), each with its components (`mod.rs`)
 //! and its server functions (`api.rs`), which call the commands of `releasedesk-core`. The
 //! rules themselves live in `domain`, plain Rust that both sides share and the server
 //! enforces.
 //!
-//! The modules beside the features are shared (`account`, `codec`, `error`, `language`,
+//! The modules beside the features are shared (`account`, `codec`, `error`, `export`, `language`,
 //! `layout`, `live`, `log_entries`, `security`, `session`, `transport`, `widgets`) and import no
 //! feature. A feature may show another's public component where a page holds both (the
 //! release page: the log, the flow, the relations and the action menu; the list: the action
@@ -22,10 +22,12 @@ mod i18n_generated {
 pub use i18n_generated::i18n;
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod codec;
 pub mod error;
 pub mod execution_log;
+pub mod export;
 pub mod flow_view;
 pub mod language;
 pub mod layout;
@@ -90,6 +92,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/new") view={Lazy::<RegisterRoute>::new()} />
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
+                        <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
+                        <Route path=path!("admin/groups") view={Lazy::<GroupsAdminRoute>::new()} />
+                        <Route path=path!("admin/log") view={Lazy::<AdminLogRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -120,6 +125,9 @@ lazy_page!(ChartsRoute, release_list::charts::ReleaseChartsPage);
 lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
 lazy_page!(ReleaseRoute, release_form::ReleasePage);
 lazy_page!(PasswordRoute, auth::PasswordPage);
+lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
+lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);
+lazy_page!(AdminLogRoute, admin::log::AdministrationLogPage);
 
 #[component]
 fn AppTitle() -> impl IntoView {

@@ -54,6 +54,10 @@ mod server {
         let (Some(user), Some(id)) = (session.user.clone(), session.session.id()) else {
             return StatusCode::UNAUTHORIZED.into_response();
         };
+        // A temporary password opens nothing but its own change.
+        if user.must_change_password {
+            return StatusCode::FORBIDDEN.into_response();
+        }
         let watch = Watch { sessions, users: session.backend.clone(), id, user };
         let mut check = tokio::time::interval(SESSION_CHECK);
         check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

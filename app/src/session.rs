@@ -23,11 +23,22 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/assets/")
 }
 
-/// Sends an anonymous visitor of any page but the login page to log in. Server
-/// functions are not redirected: each refuses an anonymous caller itself with a 401.
+/// The page where a user changes their password; a user with a temporary one is sent there
+/// (marked so that the page says why) until they have changed it.
+pub const PASSWORD_PAGE: &str = "/account/password";
+pub const TEMPORARY_PASSWORD_PAGE: &str = "/account/password?temporary=true";
+
+/// Sends an anonymous visitor of any page but the login page to log in, and a user whose
+/// password is temporary to the password page. Server functions are not redirected: each
+/// refuses such a caller itself (401, 403).
 pub async fn require_login_for_pages(session: Session, request: Request, next: Next) -> Response {
-    if session.user.is_none() && !is_public(request.uri().path()) {
-        return Redirect::to("/login").into_response();
+    let path = request.uri().path();
+    match &session.user {
+        None if !is_public(path) => return Redirect::to("/login").into_response(),
+        Some(user) if user.must_change_password && !is_public(path) && path != PASSWORD_PAGE => {
+            return Redirect::to(TEMPORARY_PASSWORD_PAGE).into_response()
+        }
+        _ => {}
     }
     next.run(request).await
 }
@@ -41,20 +52,30 @@ pub fn use_desk() -> Result<Desk, AppError> {
     })
 }
 
-/// The context of a command by the logged-in user of this request, or 401: where every
-/// server function but login starts.
+/// The context of a command by the logged-in user of this request, or 401 (403 while their
+/// password is temporary): where every server function but login starts.
 pub async fn ctx() -> Result<Ctx, AppError> {
     let actor = require_actor().await?;
     Ok(use_desk()?.acting(actor))
 }
 
-/// The logged-in user of this request with their groups, or 401.
-/// Every server function but login starts here. The session layer loaded the user (and
-/// checked the session against their password) for this request already.
+/// The logged-in user of this request with their groups, or 401; 403 while their password
+/// is a temporary one. Every server function but login starts here. The session layer
+/// loaded the user (and checked the session against their password) for this request already.
 pub async fn require_actor() -> Result<Actor, AppError> {
+    let user = session_user().await?;
+    if user.must_change_password {
+        return Err(Error::PasswordChangeRequired.into());
+    }
+    Ok(user.actor)
+}
+
+/// The logged-in user, even with a temporary password, or 401: for who-am-I and the
+/// password change itself.
+pub async fn session_user() -> Result<SessionUser, AppError> {
     let session = leptos_axum::extract::<Session>().await.map_err(|error| {
         tracing::error!(?error, "no auth session on the request");
         AppError::from(Error::Internal)
     })?;
-    session.user.map(|user| user.actor).ok_or(Error::Unauthenticated.into())
+    session.user.ok_or(Error::Unauthenticated.into())
 }

@@ -37,6 +37,69 @@ pub fn Modal(
     }
 }
 
+/// The `open` signal of a [`Modal`] shown while `subject` holds something (the record a form
+/// edits, the change a dialog confirms): setting `subject` opens it, and closing it (Cancel,
+/// Escape, done) clears `subject`.
+pub fn open_while_some<T: Send + Sync + 'static>(subject: RwSignal<Option<T>>) -> RwSignal<bool> {
+    let open = RwSignal::new(false);
+    Effect::new(move |_| {
+        let some = subject.with(Option::is_some);
+        if open.get_untracked() != some {
+            open.set(some);
+        }
+    });
+    Effect::new(move |_| {
+        if !open.get() && subject.with_untracked(Option::is_some) {
+            subject.set(None);
+        }
+    });
+    open
+}
+
+/// A fieldset of checkboxes, one per option (its value and its label), that keeps `chosen`
+/// holding the values checked. `id_of` gives each box's element id.
+#[component]
+pub fn Checkboxes<T>(
+    #[prop(into)] legend: Signal<String>,
+    #[prop(into)] options: Signal<Vec<(T, String)>>,
+    chosen: RwSignal<Vec<T>>,
+    id_of: fn(T) -> String,
+) -> impl IntoView
+where
+    T: Copy + Eq + std::hash::Hash + Send + Sync + 'static,
+{
+    view! {
+        <fieldset class="checkboxes">
+            <legend>{move || legend.get()}</legend>
+            <For each=move || options.get() key=|(value, label)| (*value, label.clone()) let:option>
+                {
+                    let (value, label) = option;
+                    let id = id_of(value);
+                    view! {
+                        <div class="checkbox">
+                            <input
+                                type="checkbox"
+                                id=id.clone()
+                                prop:checked=move || chosen.with(|c| c.contains(&value))
+                                on:change=move |ev| {
+                                    let checked = event_target_checked(&ev);
+                                    chosen.update(|c| {
+                                        c.retain(|v| *v != value);
+                                        if checked {
+                                            c.push(value);
+                                        }
+                                    });
+                                }
+                            />
+                            <label for=id>{label}</label>
+                        </div>
+                    }
+                }
+            </For>
+        </fieldset>
+    }
+}
+
 /// One entry of a [`MenuButton`].
 #[derive(Clone, Copy)]
 pub struct MenuEntry {

@@ -14,6 +14,9 @@ pub enum Error {
     /// Wrong user name or password; never says which.
     #[error("wrong user name or password")]
     BadCredentials,
+    /// The user logged in with a temporary password: nothing but changing it is allowed.
+    #[error("the temporary password must be changed first")]
+    PasswordChangeRequired,
     /// The flow or a permission forbids the action; `refusal` says why.
     #[error("refused: {refusal:?}")]
     Refused { refusal: Refusal },
@@ -63,7 +66,7 @@ impl Error {
             Error::Request { .. } => 400,
             Error::Unavailable => 503,
             Error::TooManyAttempts { .. } => 429,
-            Error::CrossSite => 403,
+            Error::CrossSite | Error::PasswordChangeRequired => 403,
             Error::TooLarge => 413,
             Error::Conflict => 409,
             Error::Internal => 500,

@@ -12,7 +12,7 @@
 use crate::store::Backend;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection};
-use sqlx::{Connection, PgConnection, Row};
+use sqlx::{Connection, PgConnection};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -330,11 +330,10 @@ async fn check_sqlite(connection: &mut SqliteConnection) -> Result<Report, Maint
     report.findings.push(integrity);
 
     let mut keys = Finding::new("PRAGMA foreign_key_check");
-    let rows = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *connection).await?;
-    for row in rows.iter().take(LISTED) {
-        let table: String = row.try_get(0)?;
-        let rowid: Option<i64> = row.try_get(1)?;
-        let parent: String = row.try_get(2)?;
+    // Each row: the table, the row's id, the parent table it names, the key's number.
+    let rows: Vec<(String, Option<i64>, String, i64)> =
+        sqlx::query_as("PRAGMA foreign_key_check").fetch_all(&mut *connection).await?;
+    for (table, rowid, parent, _) in rows.iter().take(LISTED) {
         keys.problems.push(format!("row {} of {table} names a missing row of {parent}", rowid.unwrap_or_default()));
     }
     if rows.len() > LISTED {

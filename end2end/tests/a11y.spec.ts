@@ -1,21 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-import { LABELS, type Language, login, listLive, formLive, rowOf, text } from './helpers';
+import { LABELS, type Language, expectAccessible, login, listLive, formLive, rowOf, text } from './helpers';
 
 /** The relation tabs, in the form's order. */
 const TAB_KEYS = [
   'relations.problems', 'relations.knowledge', 'relations.media', 'relations.roles', 'relations.changes', 'relations.related',
 ];
 const TABS = { es: TAB_KEYS.map((key) => text('es', key)), pt: TAB_KEYS.map((key) => text('pt', key)) };
-
-/** No serious or critical axe-core violation on what the page shows now. */
-async function expectAccessible(page: Page, what: string) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  expect(serious, `${what}: ${serious.join('\n')}`).toEqual([]);
-}
 
 async function closeDialog(page: Page, lang: Language) {
   await page.getByRole('dialog').getByRole('button', { name: LABELS[lang].close }).click();

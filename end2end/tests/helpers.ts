@@ -1,4 +1,5 @@
 import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
@@ -117,15 +118,30 @@ export async function hydrated(page: Page) {
   await page.locator('body[data-hydrated="true"]').waitFor({ state: 'attached' });
 }
 
-export async function login(page: Page, username: string, lang: Language) {
+/** Logs in through the login page and waits for the list. */
+export async function login(page: Page, username: string, lang: Language, password = PASSWORD) {
+  await submitLogin(page, username, lang, password);
+  await expect(page).toHaveURL(/\/releases/);
+  await hydrated(page);
+}
+
+/** Fills and sends the login form, wherever it leads. */
+export async function submitLogin(page: Page, username: string, lang: Language, password: string) {
   const l = LABELS[lang];
   await page.goto('/login');
   await hydrated(page);
   await page.getByLabel(l.username, { exact: true }).fill(username);
-  await page.getByLabel(l.password, { exact: true }).fill(PASSWORD);
+  await page.getByLabel(l.password, { exact: true }).fill(password);
   await page.getByRole('button', { name: l.enter }).click();
-  await expect(page).toHaveURL(/\/releases/);
-  await hydrated(page);
+}
+
+/** No serious or critical axe-core violation on what the page shows now. */
+export async function expectAccessible(page: Page, what: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(serious, `${what}: ${serious.join('\n')}`).toEqual([]);
 }
 
 /** Procesos > Gestión de Liberación > Liberación, as the seed's step 1 says. */

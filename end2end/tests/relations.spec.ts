@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { LABELS, type Language, login, showWaitingForMyGroups, firstNumber, openAndCapture, localized, fragment } from './helpers';
+import { answeredLine, referenceIn } from './server-log';
 
 const TABS = localized({
   problems: 'relations.problems', knowledge: 'relations.knowledge', media: 'relations.media', roles: 'relations.roles',
@@ -49,6 +50,12 @@ async function linkEverything(page: Page, lang: Language, user: string) {
   panel = await linkFirst(page, lang, t.problems, 'caida');
   await expect(panel.getByRole('alert')).toContainText(t.already);
   await expect(await countOf(page, t.problems)).toHaveText('1');
+  // The message ends with its reference code, which finds the server's log line of the refusal.
+  const reference = await referenceIn(panel.getByRole('alert'), lang);
+  const line = await answeredLine(reference);
+  expect(line.span?.path).toBe('/api/link_item');
+  expect(line.fields.status).toBeGreaterThanOrEqual(400);
+  expect(line.fields.status).toBeLessThan(500);
 
   await linkFirst(page, lang, t.knowledge, 'procedimiento');
   await expect(await countOf(page, t.knowledge)).toHaveText('1');

@@ -69,6 +69,10 @@ enum Command {
     /// Check the execution log's hash chain; report the first entry that was changed,
     /// inserted or removed behind the server's back, and exit with 1 if one was.
     VerifyLog,
+    /// Create the first administrator of a database without users, in the group
+    /// "Administradores" (Administrar); the password is read from the first line of
+    /// standard input. They create everyone else in Administración > Usuarios.
+    CreateAdmin { username: String, full_name: String },
     /// Create a user; the password is read from the first line of standard input.
     CreateUser {
         username: String,
@@ -104,6 +108,7 @@ async fn main() -> ExitCode {
         Command::CreateUser { username, full_name, groups } => {
             create_user(&cli.database_url, username, full_name, groups).await
         }
+        Command::CreateAdmin { username, full_name } => create_admin(&cli.database_url, &username, &full_name).await,
         Command::Backup { file } => backup(&cli.database_url, &file).await,
         Command::Restore { file } => restore(&cli.database_url, &file).await,
         Command::Check => check(&cli.database_url).await,
@@ -143,6 +148,12 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport, grace:
         for (username, full_name, group, role) in demo::DEMO_USERS {
             println!("  {username:<10} {full_name:<18} {group:<20} {role}");
         }
+    }
+    if releasedesk_core::store::users::count_users(&desk.db).await.map_err(|e| e.to_string())? == 0 {
+        tracing::warn!(
+            "the database has no users: create the first administrator with \
+             `releasedesk create-admin LOGIN \"Full Name\"` (password on standard input)"
+        );
     }
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
@@ -190,6 +201,22 @@ async fn seed_bench(database_url: &str, releases: i64) -> Result<(), String> {
     Ok(())
 }
 
+/// The first line of standard input, without its line end.
+fn password_from_stdin() -> Result<String, String> {
+    let mut password = String::new();
+    std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
+    Ok(password.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+async fn create_admin(database_url: &str, username: &str, full_name: &str) -> Result<(), String> {
+    use releasedesk_core::commands::users::create_first_admin;
+    let desk = open_database(database_url).await?;
+    let password = password_from_stdin()?;
+    create_first_admin(&desk, username, full_name, &password).await.map_err(|e| e.to_string())?;
+    println!("Administrator {username} created: log in and add the others in Administración > Usuarios.");
+    Ok(())
+}
+
 async fn create_user(
     database_url: &str,
     username: String,
@@ -198,9 +225,7 @@ async fn create_user(
 ) -> Result<(), String> {
     use releasedesk_core::commands::users::{create_user, NewUser};
     let desk = open_database(database_url).await?;
-    let mut password = String::new();
-    std::io::stdin().lock().read_line(&mut password).map_err(|e| format!("cannot read the password: {e}"))?;
-    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let password = password_from_stdin()?;
     create_user(&desk, &NewUser { username: username.clone(), full_name, password, groups })
         .await
         .map_err(|e| e.to_string())?;

@@ -30,12 +30,13 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
         return Err(Error::BadCredentials.into());
     };
     attempt.succeeded(Instant::now());
+    let temporary = user.must_change_password;
     // A new session id at every login. axum-login renews it only when the session was not
     // logged in yet; a browser that comes with someone's logged-in session (planted by an
     // attacker) must not keep that id either.
     session.session.cycle_id().await.map_err(|_| Error::Internal)?;
     session.login(&user).await.map_err(|_| Error::Internal)?;
-    leptos_axum::redirect("/releases");
+    leptos_axum::redirect(if temporary { crate::session::TEMPORARY_PASSWORD_PAGE } else { "/releases" });
     Ok(())
 }
 
@@ -60,10 +61,11 @@ async fn begin_attempt(username: &str) -> Result<releasedesk_core::auth::throttl
 /// under the same keys.
 #[server(prefix = "/api", endpoint = "change_password", output = crate::codec::JsonText)]
 pub async fn change_password(current: String, new: String, repeat: String) -> Result<(), AppError> {
-    use crate::session::{ctx, Session};
+    use crate::session::{session_user, use_desk, Session};
     use releasedesk_core::commands::account::{change_password, ChangePassword};
     use std::time::Instant;
-    let ctx = ctx().await?;
+    // The one thing a user with a temporary password may do.
+    let ctx = use_desk()?.acting(session_user().await?.actor);
     let attempt = begin_attempt(&ctx.actor.username).await?;
     match change_password(&ctx, ChangePassword { current, new, repeat }).await {
         Ok(()) => attempt.succeeded(Instant::now()),

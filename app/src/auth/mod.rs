@@ -49,9 +49,15 @@ pub fn PasswordPage() -> impl IntoView {
     let i18n = use_i18n();
     let change = ServerAction::<ChangePassword>::new();
     let failure = move || change.value().get().and_then(Result::err);
+    // Sent here after a login with a temporary password (`session::TEMPORARY_PASSWORD_PAGE`).
+    let query = leptos_router::hooks::use_query_map();
+    let temporary = move || query.read().get("temporary").is_some();
     view! {
         <section class="narrow-page">
             <h1>{t!(i18n, account.title)}</h1>
+            <Show when=temporary>
+                <p class="notice">{t!(i18n, account.temporary)}</p>
+            </Show>
             <p class="muted">{t!(i18n, account.hint)}</p>
             <ActionForm action=change attr:class="stacked-form">
                 <label for="current-password">{t!(i18n, account.current)}</label>

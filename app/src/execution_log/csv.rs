@@ -1,19 +1,11 @@
 //! The execution log as CSV, in one language: headers and names translated, what users
 //! typed kept as typed (but never able to run as a spreadsheet formula).
 
+use crate::export::inert;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized};
 use crate::log_entries::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
 use releasedesk_core::model::log::LogEntryView;
-
-/// A cell that a spreadsheet would read as a formula gets a leading apostrophe.
-fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
 
 pub fn log_csv(locale: Locale, entries: &[LogEntryView]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -59,16 +51,4 @@ pub fn log_csv(locale: Locale, entries: &[LogEntryView]) -> Result<String, csv::
     }
     let bytes = writer.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formulas_typed_by_users_stay_text() {
-        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(inert("-1"), "'-1");
-        assert_eq!(inert("Despliegue OK"), "Despliegue OK");
-    }
 }

@@ -10,6 +10,7 @@ use crate::domain::occurrence::{OccurrenceCategory, OccurrenceDraft, OccurrenceO
 use crate::domain::validation::Field;
 use crate::domain::ReleaseId;
 use crate::error::{AppError, Error};
+use crate::export::CsvExportButton;
 use crate::i18n::*;
 use crate::language::{field_label, ErrorAlert};
 use crate::log_entries::{kind_label, occurrence_category_name, occurrence_origin_name, LogTable};
@@ -42,7 +43,10 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
                         .collect_view()}
                 </select>
             </div>
-            <ExportButton release />
+            <CsvExportButton
+                fetch=move |language: &'static str| export_log(release, language.to_owned())
+                file_name=Signal::derive(move || format!("{}-{}.csv", t_string!(i18n, log.file_name), release.0))
+            />
             {may_record
                 .then(|| {
                     view! {
@@ -80,73 +84,6 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
             }}
         </Transition>
     }
-}
-
-/// "Exportar CSV": the log in the current language, saved as a file.
-#[component]
-fn ExportButton(release: ReleaseId) -> impl IntoView {
-    let i18n = use_i18n();
-    let failure = RwSignal::new(None::<AppError>);
-    let export = Action::new(move |language: &&'static str| {
-        let language = *language;
-        async move {
-            let csv = export_log(release, language.to_owned()).await?;
-            let name = format!("{}-{}.csv", t_string!(i18n, log.file_name), release.0);
-            save_file(&name, &csv);
-            Ok::<(), AppError>(())
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = export.value().get() {
-            failure.set(result.err());
-        }
-    });
-    view! {
-        <button
-            type="button"
-            disabled=move || export.pending().get()
-            on:click=move |_| {
-                export.dispatch(match i18n.get_locale() {
-                    Locale::pt => "pt",
-                    Locale::es => "es",
-                });
-            }
-        >
-            {t!(i18n, log.export)}
-        </button>
-        {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-    }
-}
-
-/// Offers `content` to the browser as a download named `name`.
-fn save_file(name: &str, content: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let parts = js_sys_array(content);
-        let options = web_sys::BlobPropertyBag::new();
-        options.set_type("text/csv;charset=utf-8");
-        let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
-        let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
-        if let Some(link) =
-            document().create_element("a").ok().and_then(|a| a.dyn_into::<web_sys::HtmlAnchorElement>().ok())
-        {
-            link.set_href(&url);
-            link.set_download(name);
-            link.click();
-        }
-        let _ = web_sys::Url::revoke_object_url(&url);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (name, content);
-}
-
-#[cfg(feature = "hydrate")]
-fn js_sys_array(content: &str) -> wasm_bindgen::JsValue {
-    // A byte-order mark first, so spreadsheets read the accents as UTF-8.
-    let parts = web_sys::js_sys::Array::new();
-    parts.push(&wasm_bindgen::JsValue::from_str(&format!("\u{feff}{content}")));
-    parts.into()
 }
 
 /// A manual occurrence, as CITSmart's form: every field required, "Registrado por" filled in.

@@ -19,6 +19,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub struct SessionUser {
     pub actor: Actor,
     password_hash: String,
+    /// The password is a temporary one: nothing but changing it is allowed.
+    pub must_change_password: bool,
 }
 
 impl std::fmt::Debug for SessionUser {
@@ -79,8 +81,12 @@ impl AuthnBackend for Users {
     }
 
     async fn get_user(&self, id: &UserId<Self>) -> Result<Option<SessionUser>, sqlx::Error> {
-        let user = db::actor_with_password_hash(&self.db, crate::domain::UserId(*id)).await?;
-        Ok(user.map(|(actor, password_hash)| SessionUser { actor, password_hash }))
+        let user = db::session_user(&self.db, crate::domain::UserId(*id)).await?;
+        Ok(user.map(|user| SessionUser {
+            actor: user.actor,
+            password_hash: user.password_hash,
+            must_change_password: user.must_change_password,
+        }))
     }
 }
 

@@ -53,7 +53,7 @@ pub async fn charts(ctx: &Ctx, query: &ListQuery) -> Result<ChartCounts, Error> 
 
 fn release_row(row: ListedRelease, flow: &FlowDefinition, actor: &Actor, now: i64) -> Result<ReleaseRow, sqlx::Error> {
     let status = row.status()?;
-    let task = row.open_task()?;
+    let task = row.task.open_task()?;
     let current_task = row.current_task();
     let responsible = task.as_ref().and_then(|t| t.assignee.as_ref()).map(|h| h.name.clone());
     let state = ReleaseState { status, row_version: 0, task };

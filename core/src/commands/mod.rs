@@ -4,6 +4,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod admin;
 pub mod flow;
 pub mod list;
 pub mod log;

@@ -1,5 +1,7 @@
-//! Users and groups as an operator creates them: the command line today, the
-//! administration pages next. The checks are the ones a user's own password change makes.
+//! Users and groups as an operator creates them at the command line (the first
+//! administrator, scripted set-ups) and the demo loads them. The checks are the ones a
+//! user's own password change makes; the administration pages have their own commands
+//! (`commands::admin`).
 
 use super::Desk;
 use crate::domain::validation::{
@@ -16,6 +18,39 @@ pub struct NewUser {
     pub full_name: String,
     pub password: String,
     pub groups: Vec<String>,
+}
+
+/// The group `create-admin` puts the first administrator in, holding Administrar.
+pub const ADMINISTRATORS: &str = "Administradores";
+
+/// Why the first administrator could not be created.
+#[derive(Debug, thiserror::Error)]
+pub enum FirstAdminError {
+    #[error("the database already has users: administrators add the others in Administración > Usuarios")]
+    UsersExist,
+    #[error("{0}")]
+    Refused(#[from] Error),
+}
+
+/// The first administrator of a desk without users (`releasedesk create-admin`): the group
+/// [`ADMINISTRATORS`] with Administrar, and the user in it.
+pub async fn create_first_admin(
+    desk: &Desk,
+    username: &str,
+    full_name: &str,
+    password: &str,
+) -> Result<UserId, FirstAdminError> {
+    if users::count_users(&desk.db).await.map_err(Error::from)? > 0 {
+        return Err(FirstAdminError::UsersExist);
+    }
+    ensure_group(desk, &GroupSpec { name: ADMINISTRATORS.into(), permissions: vec![Permission::Administer] }).await?;
+    let user = NewUser {
+        username: username.into(),
+        full_name: full_name.into(),
+        password: password.into(),
+        groups: vec![ADMINISTRATORS.into()],
+    };
+    Ok(create_user(desk, &user).await?)
 }
 
 /// A group and the permissions it must hold at least.

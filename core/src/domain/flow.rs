@@ -224,6 +224,8 @@ pub enum Refusal {
     ChangeNotLinkable { status: String },
     /// The action makes no sense while the release has this status.
     NotAllowedInStatus { status: Status },
+    /// The change would leave no active user holding Administrar.
+    LastAdministrator,
 }
 
 impl From<FieldError> for Refusal {

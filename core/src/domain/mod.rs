@@ -99,6 +99,8 @@ code_enum!(
         Reactivate = "reactivate",
         Reopen = "reopen",
         Cancel = "cancel",
+        // Users, groups, permissions and catalogues: the administration pages.
+        Administer = "administer",
     }
 );
 

@@ -50,6 +50,7 @@ pub enum Field {
     UserInformation,
     GroupName,
     Groups,
+    Email,
 }
 
 /// What is wrong with a field.
@@ -145,6 +146,34 @@ pub fn check_page(page: i64) -> Result<(), FieldError> {
     }
 }
 
+/// The longest e-mail address (RFC 5321's path limit).
+pub const MAX_EMAIL_CHARS: usize = 254;
+
+/// An e-mail address, or nothing: one `@` with text on both sides and a dot in the domain,
+/// no spaces. Whether it receives mail is for the mail server to say.
+pub fn check_email(email: &str) -> Result<(), FieldError> {
+    if email.is_empty() {
+        return Ok(());
+    }
+    check_length(Field::Email, email, MAX_EMAIL_CHARS)?;
+    let well_formed = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    if well_formed {
+        Ok(())
+    } else {
+        Err(FieldError { field: Field::Email, problem: Problem::OutOfRange })
+    }
+}
+
 /// The shortest password a user may choose.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 /// The longest password accepted; longer ones are refused before hashing.
@@ -196,6 +225,20 @@ mod tests {
 
     fn draft(outcome: Option<ClosureOutcome>, category: Option<i64>, info: &str) -> ClosureDraft {
         ClosureDraft { outcome, solution_category: category.map(CategoryId), useful_information: info.to_owned() }
+    }
+
+    #[test]
+    fn an_email_is_empty_or_well_formed() {
+        for good in ["", "ana@example.com", "a.b+c@sub.example.org"] {
+            assert_eq!(check_email(good), Ok(()), "{good}");
+        }
+        for bad in ["ana", "@example.com", "ana@", "ana@example", "ana@@example.com", "a na@example.com", "ana@.com"] {
+            assert_eq!(
+                check_email(bad),
+                Err(FieldError { field: Field::Email, problem: Problem::OutOfRange }),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! browser. The commands return them; the UI and the API show them.
 
 pub mod actions;
+pub mod admin;
 pub mod flow;
 pub mod list;
 pub mod live;

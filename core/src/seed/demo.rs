@@ -22,6 +22,7 @@ pub const EXECUTORS_N1: &str = "Despliegue N1";
 pub const EXECUTORS_N2: &str = "Despliegue N2";
 pub const CHANGE_MANAGEMENT: &str = "Gestión de Cambios";
 pub const REQUESTERS: &str = "Solicitantes";
+pub const ADMINISTRATORS: &str = crate::commands::users::ADMINISTRATORS;
 
 /// (user name, full name, group, what they are for) — printed by `make run`.
 pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
@@ -31,6 +32,7 @@ pub const DEMO_USERS: &[(&str, &str, &str, &str)] = &[
     ("pedro", "Pedro Costa", EXECUTORS_N2, "executor of the other group, Portuguese"),
     ("gestor", "Marta Gestora", CHANGE_MANAGEMENT, "manager: registers, authorizes, reviews"),
     ("consultor", "Carlos Consultor", REQUESTERS, "requester without Execute"),
+    ("admin", "Alicia Ruiz", ADMINISTRATORS, "administrator: Administración > Usuarios"),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +58,7 @@ pub async fn load_if_empty(desk: &Desk) -> Result<bool, DemoError> {
     let managers = [Create, Execute, Delegate, Suspend, Reactivate, Reopen, Cancel];
     ensure_group(desk, &group(CHANGE_MANAGEMENT, &managers)).await?;
     ensure_group(desk, &group(REQUESTERS, &[])).await?;
+    ensure_group(desk, &group(ADMINISTRATORS, &[Administer])).await?;
     for (username, full_name, group, _) in DEMO_USERS {
         let user = NewUser {
             username: (*username).into(),

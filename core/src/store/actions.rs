@@ -4,7 +4,7 @@
 
 use crate::domain::{GroupId, Localized, ReleaseId, Status, TaskId, UserId};
 use crate::model::actions::{DelegateGroup, Justification, Member};
-use crate::store::Db;
+use crate::store::{Db, NamedRow};
 use sqlx::AnyConnection;
 
 /// The groups holding Execute with their members, by name.
@@ -48,17 +48,11 @@ pub struct SuspensionReason {
 
 /// The suspension reasons offered, in their order.
 pub async fn suspension_reasons(db: &Db) -> Result<Vec<Justification>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        name_es: String,
-        name_pt: String,
-    }
-    let rows: Vec<Row> =
+    let rows: Vec<NamedRow> =
         sqlx::query_as("SELECT id, name_es, name_pt FROM suspension_reasons WHERE active = 1 ORDER BY position, id")
             .fetch_all(&db.pool)
             .await?;
-    Ok(rows.into_iter().map(|r| Justification { id: r.id, name: Localized { es: r.name_es, pt: r.name_pt } }).collect())
+    Ok(rows.into_iter().map(|row| Justification { id: row.id, name: row.name() }).collect())
 }
 
 /// The suspension reason `id`, if it is still offered.

@@ -2,12 +2,12 @@
 //! search is expanded to. Each is assembled with a `QueryBuilder`: table and column names
 //! come from this file, every value is bound.
 
-use crate::domain::flow::{Holder, OpenTask};
 use crate::domain::permissions::Actor;
-use crate::domain::{GroupId, Localized, Status, TaskId, UserId};
+use crate::domain::{Localized, Status, UserId};
 use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE};
+use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
-use crate::store::{numbered, parse_code, required, Backend, Db};
+use crate::store::{numbered, parse_code, Backend, Db};
 use sqlx::{Any, AnyConnection, QueryBuilder};
 
 /// The releases the list's query selects, and the tables it reads them from.
@@ -310,12 +310,8 @@ pub struct ListedRelease {
     pub executor_group: String,
     pub step_es: Option<String>,
     pub step_pt: Option<String>,
-    pub holder_name: Option<String>,
-    pub current_step: Option<String>,
-    pub task_id: Option<i64>,
-    pub task_group_id: Option<i64>,
-    pub task_group_name: Option<String>,
-    pub assignee_id: Option<i64>,
+    #[sqlx(flatten)]
+    pub task: OpenTaskRow,
 }
 
 impl ListedRelease {
@@ -326,22 +322,6 @@ impl ListedRelease {
     /// The name of the current step, when the flow has not ended.
     pub fn current_task(&self) -> Option<Localized> {
         self.step_es.clone().zip(self.step_pt.clone()).map(|(es, pt)| Localized { es, pt })
-    }
-
-    /// The open task, when there is one.
-    pub fn open_task(&self) -> Result<Option<OpenTask>, sqlx::Error> {
-        let Some(task_id) = self.task_id else { return Ok(None) };
-        let assignee = match self.assignee_id {
-            Some(user) => Some(Holder { user: UserId(user), name: required(self.holder_name.clone(), "holder_name")? }),
-            None => None,
-        };
-        Ok(Some(OpenTask {
-            id: TaskId(task_id),
-            step: self.current_step.clone().unwrap_or_default(),
-            group: GroupId(required(self.task_group_id, "task_group_id")?),
-            group_name: required(self.task_group_name.clone(), "task_group_name")?,
-            assignee,
-        }))
     }
 }
 

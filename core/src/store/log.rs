@@ -8,7 +8,7 @@
 
 pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
-use crate::store::{values_rows, AnyQuery, Db};
+use crate::store::{values_rows, AnyQuery, Db, NamedRow};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -107,6 +107,7 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
     });
     let linked = Linked::of(entry);
     let hash = link_hash(&chain_head(conn, entry.release).await?, &linked);
+    // The binding helper serves the batch insert too, so the new id is read from the row.
     bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(conn).await?.try_get("id")
 }
 
@@ -253,12 +254,9 @@ pub async fn entries(db: &Db, release: ReleaseId) -> Result<Vec<StoredEntry>, sq
 
 /// Every solution category's names, retired ones too: the log names what was chosen then.
 pub async fn category_names(db: &Db) -> Result<HashMap<i64, Localized>, sqlx::Error> {
-    sqlx::query("SELECT id, name_es, name_pt FROM solution_categories")
-        .fetch_all(&db.pool)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, Localized { es: r.try_get("name_es")?, pt: r.try_get("name_pt")? })))
-        .collect()
+    let rows: Vec<NamedRow> =
+        sqlx::query_as("SELECT id, name_es, name_pt FROM solution_categories").fetch_all(&db.pool).await?;
+    Ok(rows.into_iter().map(|row| (row.id, row.name())).collect())
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! One module per group of tables; this module holds the connection and what they share.
 
 pub mod actions;
+pub mod admin;
 pub mod flows;
 pub mod list;
 pub mod log;
@@ -11,8 +12,9 @@ pub mod releases;
 pub mod search;
 pub mod users;
 
-use sqlx::any::{AnyArguments, AnyPoolOptions, AnyRow};
-use sqlx::{Any, AnyPool, Execute, QueryBuilder, Row, Transaction};
+use crate::domain::Localized;
+use sqlx::any::{AnyArguments, AnyPoolOptions};
+use sqlx::{Any, AnyPool, Execute, QueryBuilder, Transaction};
 use std::time::Duration;
 
 /// Which database the URL names.
@@ -182,10 +184,10 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
 }
 
 /// Migrates through the owner's role, then grants the server's role (that of `server`)
-/// what it needs: every table's rows, but only reading and appending the execution log,
-/// only reading where its hash chain starts, nothing of the migrations' own table. The
-/// session store creates its schema at start, hence CREATE on the database. Runs at every
-/// start, so tables a new version adds are granted too.
+/// what it needs: every table's rows, but only reading and appending the execution log and
+/// the administration log, only reading where the log's hash chain starts, nothing of the
+/// migrations' own table. The session store creates its schema at start, hence CREATE on
+/// the database. Runs at every start, so tables a new version adds are granted too.
 async fn set_up_as_owner(owner_url: &str, server: &AnyPool) -> Result<(), SetupError> {
     let owner = AnyPoolOptions::new()
         .max_connections(1)
@@ -223,6 +225,7 @@ fn grants(role: &str, database: &str, schema: &str) -> Vec<String> {
         format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}"),
         format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {schema} TO {role}"),
         format!("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {schema}.execution_log FROM {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON {schema}.admin_log FROM {role}"),
         format!("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {schema}.log_chain FROM {role}"),
         format!("REVOKE ALL ON {schema}._sqlx_migrations FROM {role}"),
     ]
@@ -292,6 +295,21 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// A catalogue item's id and its name in both languages: the columns `id`, `name_es` and
+/// `name_pt` of every catalogue table.
+#[derive(Debug, sqlx::FromRow)]
+pub struct NamedRow {
+    pub id: i64,
+    pub name_es: String,
+    pub name_pt: String,
+}
+
+impl NamedRow {
+    pub fn name(self) -> Localized {
+        Localized { es: self.name_es, pt: self.name_pt }
+    }
+}
+
 /// Now, in Unix seconds: every stored time is one.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
@@ -302,12 +320,6 @@ pub fn now() -> i64 {
 pub fn fold_for_search(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     text.nfd().filter(|c| !unicode_normalization::char::is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
-}
-
-/// Reads a text column holding one of a `code_enum`'s codes.
-pub fn code_column<T>(row: &AnyRow, column: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
-    let code: String = row.try_get(column)?;
-    parse_code(&code, column, parse)
 }
 
 /// One of a `code_enum`'s codes, read from `column` as text.

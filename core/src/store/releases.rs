@@ -6,12 +6,12 @@ use crate::domain::actions::ReleaseScope;
 use crate::domain::flow::{self, FlowDefinition, Holder, OpenTask, ReleaseState};
 use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
-use crate::domain::{CategoryId, ClosureOutcome, GroupId, Localized, ReleaseId, Status, TaskId, UserId};
+use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
-use crate::store::{code_column, fold_for_search, Db};
+use crate::store::{fold_for_search, parse_code, required, Db, NamedRow};
 use crate::Error;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
+use sqlx::{AnyConnection, FromRow};
 
 /// A release as the write paths need it.
 #[derive(Debug, Clone)]
@@ -50,21 +50,47 @@ async fn load_row(db: &Db, id: ReleaseId) -> Result<AnyRow, Error> {
     .ok_or(Error::NotFound)
 }
 
-/// The open task of a release from a row with the columns `task_id`, `current_step`,
-/// `task_group_id`, `task_group_name`, `assignee_id` and `holder_name`.
-pub fn open_task_of(row: &AnyRow) -> Result<Option<OpenTask>, sqlx::Error> {
-    let Some(task_id) = row.try_get::<Option<i64>, _>("task_id")? else { return Ok(None) };
-    let assignee = match row.try_get::<Option<i64>, _>("assignee_id")? {
-        Some(user) => Some(Holder { user: UserId(user), name: row.try_get("holder_name")? }),
-        None => None,
-    };
-    Ok(Some(OpenTask {
-        id: TaskId(task_id),
-        step: row.try_get::<Option<String>, _>("current_step")?.unwrap_or_default(),
-        group: GroupId(row.try_get("task_group_id")?),
-        group_name: row.try_get("task_group_name")?,
-        assignee,
-    }))
+/// A release's open task as a left join of `tasks`, `user_groups` and `users` gives it:
+/// every column NULL when the flow has ended.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OpenTaskRow {
+    pub current_step: Option<String>,
+    pub task_id: Option<i64>,
+    pub task_group_id: Option<i64>,
+    pub task_group_name: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub holder_name: Option<String>,
+}
+
+impl OpenTaskRow {
+    /// The open task, when there is one.
+    pub fn open_task(&self) -> Result<Option<OpenTask>, sqlx::Error> {
+        let Some(task_id) = self.task_id else { return Ok(None) };
+        let assignee = match self.assignee_id {
+            Some(user) => Some(Holder { user: UserId(user), name: required(self.holder_name.clone(), "holder_name")? }),
+            None => None,
+        };
+        Ok(Some(OpenTask {
+            id: TaskId(task_id),
+            step: self.current_step.clone().unwrap_or_default(),
+            group: GroupId(required(self.task_group_id, "task_group_id")?),
+            group_name: required(self.task_group_name.clone(), "task_group_name")?,
+            assignee,
+        }))
+    }
+}
+
+/// The columns of `load_row` that the write paths read.
+#[derive(sqlx::FromRow)]
+struct ReleaseRow {
+    id: i64,
+    flow_id: i64,
+    executor_group_id: i64,
+    status: String,
+    row_version: i64,
+    captured_at: Option<i64>,
+    #[sqlx(flatten)]
+    task: OpenTaskRow,
 }
 
 impl LoadedRelease {
@@ -75,17 +101,17 @@ impl LoadedRelease {
 }
 
 fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
-    let task = open_task_of(row)?;
+    let row = ReleaseRow::from_row(row)?;
     Ok(LoadedRelease {
-        id: ReleaseId(row.try_get("id")?),
-        flow_id: row.try_get("flow_id")?,
-        executor_group: GroupId(row.try_get("executor_group_id")?),
+        id: ReleaseId(row.id),
+        flow_id: row.flow_id,
+        executor_group: GroupId(row.executor_group_id),
         state: ReleaseState {
-            status: code_column(row, "status", Status::from_code)?,
-            row_version: row.try_get("row_version")?,
-            task,
+            status: parse_code(&row.status, "status", Status::from_code)?,
+            row_version: row.row_version,
+            task: row.task.open_task()?,
         },
-        captured_at: row.try_get("captured_at")?,
+        captured_at: row.captured_at,
     })
 }
 
@@ -110,14 +136,15 @@ pub async fn insert_open_task(
     group: GroupId,
     now: i64,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query("INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id")
-        .bind(release.0)
-        .bind(step)
-        .bind(group.0)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?
-        .try_get("id")
+    sqlx::query_scalar(
+        "INSERT INTO tasks (release_id, step_code, group_id, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(release.0)
+    .bind(step)
+    .bind(group.0)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
 }
 
 /// Takes the release's write lock in the caller's transaction. Every write locks in one
@@ -176,11 +203,10 @@ pub async fn claim_version(
 pub async fn stale_version(tx: &mut AnyConnection, id: ReleaseId, expected_version: i64) -> Error {
     // Read through this transaction, never the pool: it holds the write lock, and with
     // the pool taken by writers waiting for that lock, a second connection never comes.
-    let current = sqlx::query("SELECT row_version FROM releases WHERE id = $1")
+    let current = sqlx::query_scalar::<_, i64>("SELECT row_version FROM releases WHERE id = $1")
         .bind(id.0)
         .fetch_optional(&mut *tx)
-        .await
-        .and_then(|row| row.map(|row| row.try_get::<i64, _>("row_version")).transpose());
+        .await;
     match current {
         Ok(current) => flow::Refusal::StaleVersion { current: current.unwrap_or(expected_version) }.into(),
         Err(error) => error.into(),
@@ -238,16 +264,14 @@ pub struct Snapshot {
 }
 
 pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> {
-    sqlx::query(
+    let groups: Vec<(i64, String)> = sqlx::query_as(
         "SELECT g.id, g.name FROM user_groups g
            JOIN group_permissions p ON p.group_id = g.id AND p.permission = 'execute'
           ORDER BY g.name",
     )
     .fetch_all(&db.pool)
-    .await?
-    .iter()
-    .map(|r| Ok(GroupChoice { id: GroupId(r.try_get("id")?), name: r.try_get("name")? }))
-    .collect()
+    .await?;
+    Ok(groups.into_iter().map(|(id, name)| GroupChoice { id: GroupId(id), name }).collect())
 }
 
 /// The data of a new release, as the registration form sends it (validated).
@@ -282,7 +306,7 @@ pub async fn insert_release(
     new: &NewRelease,
     placed: &Placed<'_>,
 ) -> Result<ReleaseId, sqlx::Error> {
-    let id: i64 = sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO releases (title, description, search_text, requester_id, executor_group_id,
                                release_type, risk, impact, urgency, priority, planned_start,
                                planned_end, version_label, status, flow_id, current_step,
@@ -308,8 +332,7 @@ pub async fn insert_release(
     .bind(placed.step)
     .bind(placed.at)
     .fetch_one(&mut *conn)
-    .await?
-    .try_get("id")?;
+    .await?;
     Ok(ReleaseId(id))
 }
 
@@ -428,20 +451,11 @@ pub async fn category_is_active(db: &Db, category: CategoryId) -> Result<bool, s
 
 /// The solution categories offered, in their order.
 pub async fn active_categories(db: &Db) -> Result<Vec<CategoryChoice>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        id: i64,
-        name_es: String,
-        name_pt: String,
-    }
-    let rows: Vec<Row> =
+    let rows: Vec<NamedRow> =
         sqlx::query_as("SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id")
             .fetch_all(&db.pool)
             .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| CategoryChoice { id: CategoryId(row.id), name: Localized { es: row.name_es, pt: row.name_pt } })
-        .collect())
+    Ok(rows.into_iter().map(|row| CategoryChoice { id: CategoryId(row.id), name: row.name() }).collect())
 }
 
 /// A release as its form shows it, with the names of its people and groups.

@@ -46,6 +46,17 @@ pub async fn index_terms(conn: &mut AnyConnection, kind: &str, id: i64, text: &s
     Ok(())
 }
 
+/// Replaces the terms of item `id` of `kind` by those of `text`, inside the caller's
+/// transaction.
+pub async fn reindex_terms(conn: &mut AnyConnection, kind: &str, id: i64, text: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM search_terms WHERE kind = $1 AND item_id = $2")
+        .bind(kind)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    index_terms(conn, kind, id, text).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

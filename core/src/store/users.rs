@@ -19,39 +19,53 @@ pub async fn user_by_username(db: &Db, username: &str) -> Result<Option<StoredUs
         username: String,
         password_hash: String,
     }
-    let row: Option<Row> = sqlx::query_as("SELECT id, username, password_hash FROM users WHERE username = $1")
-        .bind(username)
-        .fetch_optional(&db.pool)
-        .await?;
+    // A deactivated user is not found: they cannot log in, and the login's answer does not
+    // tell them apart from a wrong password.
+    let row: Option<Row> =
+        sqlx::query_as("SELECT id, username, password_hash FROM users WHERE username = $1 AND active = 1")
+            .bind(username)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(row.map(|r| StoredUser { id: UserId(r.id), username: r.username, password_hash: r.password_hash }))
 }
 
 /// The user with their groups and each group's permissions.
 pub async fn actor(db: &Db, id: UserId) -> Result<Option<Actor>, sqlx::Error> {
-    Ok(actor_with_password_hash(db, id).await?.map(|(actor, _)| actor))
+    Ok(session_user(db, id).await?.map(|user| user.actor))
 }
 
-/// The actor and the hash the session is bound to, in one statement: the session layer
-/// loads this once per request, and every server function reads the actor from there.
-pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Actor, String)>, sqlx::Error> {
+/// A session's user: the actor, the hash the session is bound to, and whether the password
+/// is a temporary one to change before anything else.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub actor: Actor,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+/// The active user `id` as a session needs them, in one statement: the session layer loads
+/// this once per request, and every server function reads the actor from there. A
+/// deactivated user is not found, so their sessions end at their next request.
+pub async fn session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>, sqlx::Error> {
     /// The user, once per permission of each of their groups.
     #[derive(sqlx::FromRow)]
     struct Row {
         username: String,
         full_name: String,
         password_hash: String,
+        must_change_password: i64,
         group_id: Option<i64>,
         group_name: Option<String>,
         permission: Option<String>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT u.id, u.username, u.full_name, u.password_hash, g.id AS group_id,
-                g.name AS group_name, p.permission
+        "SELECT u.id, u.username, u.full_name, u.password_hash, u.must_change_password,
+                g.id AS group_id, g.name AS group_name, p.permission
            FROM users u
            LEFT JOIN group_members m ON m.user_id = u.id
            LEFT JOIN user_groups g ON g.id = m.group_id
            LEFT JOIN group_permissions p ON p.group_id = g.id
-          WHERE u.id = $1
+          WHERE u.id = $1 AND u.active = 1
           ORDER BY g.name, p.permission",
     )
     .bind(id.0)
@@ -59,6 +73,7 @@ pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Act
     .await?;
     let Some(first) = rows.first() else { return Ok(None) };
     let password_hash = first.password_hash.clone();
+    let must_change_password = first.must_change_password != 0;
     let mut actor = Actor {
         user: id,
         username: first.username.clone(),
@@ -81,7 +96,7 @@ pub async fn actor_with_password_hash(db: &Db, id: UserId) -> Result<Option<(Act
             }
         }
     }
-    Ok(Some((actor, password_hash)))
+    Ok(Some(SessionRecord { actor, password_hash, must_change_password }))
 }
 
 /// Why a user could not be created.
@@ -144,15 +159,19 @@ pub async fn create_user(
     Ok(UserId(id))
 }
 
-/// Stores an argon2id hash of the user's new password. Sessions hold the old hash, so
-/// every session of the user ends on its next request.
+/// Stores an argon2id hash of the user's new password, no longer a temporary one. Sessions
+/// hold the old hash, so every session of the user ends on its next request.
 pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), sqlx::Error> {
     let password = password.to_owned();
     let hash = crate::auth::hashing::run(move || crate::auth::hashing::hash(&password))
         .await
         .and_then(Result::ok)
         .ok_or_else(|| sqlx::Error::Protocol("password hashing did not run".into()))?;
-    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(user.0).execute(&db.pool).await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2")
+        .bind(hash)
+        .bind(user.0)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

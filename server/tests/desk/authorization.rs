@@ -1,6 +1,7 @@
 //! The authorization matrix: every registered server function, called over HTTP by an
 //! anonymous visitor, `consultor` (a requester), `lucia` (an executor of another group),
-//! `ana` holding the release's task, and `gestor` (the manager), is allowed or refused as
+//! `ana` holding the release's task, `gestor` (the manager) and `admin` (Administrar, in no
+//! group of the flow), is allowed or refused as
 //! the table says — on SQLite and PostgreSQL. A server function missing from the table
 //! fails the test, so a new one cannot ship without its row. A refusal is a 401 or 403
 //! with a JSON error the UI translates, and names no identifier the caller did not send.
@@ -22,7 +23,7 @@ enum Expect {
 }
 use Expect::{Allow, Forbid, Login};
 
-const ROLES: [Option<&str>; 5] = [None, Some("consultor"), Some("lucia"), Some("ana"), Some("gestor")];
+const ROLES: [Option<&str>; 6] = [None, Some("consultor"), Some("lucia"), Some("ana"), Some("gestor"), Some("admin")];
 
 /// The release a case needs, prepared afresh for every call expected to succeed (it may
 /// change the release) and shared by the calls expected to be refused (they must not).
@@ -51,16 +52,17 @@ struct Case {
     needs: Needs,
     /// Whether a successful call changes the release (then each gets a fresh one).
     changes: bool,
-    /// anonymous, consultor, lucia, ana (holder), gestor
-    expect: [Expect; 5],
+    /// anonymous, consultor, lucia, ana (holder), gestor, admin
+    expect: [Expect; 6],
 }
 
-const READ: [Expect; 5] = [Login, Allow, Allow, Allow, Allow];
-const HOLDER: [Expect; 5] = [Login, Forbid, Forbid, Allow, Forbid];
-const HOLDER_OR_MANAGER: [Expect; 5] = [Login, Forbid, Forbid, Allow, Allow];
-const MANAGER: [Expect; 5] = [Login, Forbid, Forbid, Forbid, Allow];
+const READ: [Expect; 6] = [Login, Allow, Allow, Allow, Allow, Allow];
+const HOLDER: [Expect; 6] = [Login, Forbid, Forbid, Allow, Forbid, Forbid];
+const HOLDER_OR_MANAGER: [Expect; 6] = [Login, Forbid, Forbid, Allow, Allow, Forbid];
+const MANAGER: [Expect; 6] = [Login, Forbid, Forbid, Forbid, Allow, Forbid];
+const ADMINISTRATOR: [Expect; 6] = [Login, Forbid, Forbid, Forbid, Forbid, Allow];
 
-const fn case(endpoint: &'static str, needs: Needs, expect: [Expect; 5]) -> Case {
+const fn case(endpoint: &'static str, needs: Needs, expect: [Expect; 6]) -> Case {
     Case { endpoint, body: Body::Json, needs, changes: true, expect }
 }
 
@@ -71,7 +73,7 @@ const fn read(endpoint: &'static str, needs: Needs) -> Case {
 
 /// Every server function and who may call it.
 const MATRIX: &[Case] = &[
-    Case { endpoint: "login", body: Body::Form, needs: Needs::Nothing, changes: false, expect: [Allow; 5] },
+    Case { endpoint: "login", body: Body::Form, needs: Needs::Nothing, changes: false, expect: [Allow; 6] },
     read("current_user", Needs::Nothing),
     read("list_releases", Needs::Nothing),
     read("release_charts", Needs::Nothing),
@@ -85,7 +87,7 @@ const MATRIX: &[Case] = &[
     read("action_choices", Needs::HeldTask),
     case("executor_groups", Needs::Nothing, MANAGER),
     case("register_release", Needs::Nothing, MANAGER),
-    case("capture_task", Needs::FreeTask, [Login, Forbid, Forbid, Allow, Forbid]),
+    case("capture_task", Needs::FreeTask, [Login, Forbid, Forbid, Allow, Forbid, Forbid]),
     case("save_release", Needs::HeldTask, HOLDER),
     case("advance_release", Needs::HeldTask, HOLDER),
     case("add_occurrence", Needs::HeldTask, HOLDER_OR_MANAGER),
@@ -96,9 +98,21 @@ const MATRIX: &[Case] = &[
     case("reactivate_release", Needs::Suspended, MANAGER),
     case("reopen_release", Needs::Closed, MANAGER),
     case("cancel_release", Needs::HeldTask, MANAGER),
+    // On joao, who plays no role here: his password reset does not end a session the
+    // matrix uses.
+    case("admin_users", Needs::Nothing, ADMINISTRATOR),
+    case("admin_create_user", Needs::Nothing, ADMINISTRATOR),
+    case("admin_update_user", Needs::Nothing, ADMINISTRATOR),
+    case("admin_set_active", Needs::Nothing, ADMINISTRATOR),
+    case("admin_reset_password", Needs::Nothing, ADMINISTRATOR),
+    case("admin_groups", Needs::Nothing, ADMINISTRATOR),
+    case("admin_create_group", Needs::Nothing, ADMINISTRATOR),
+    case("admin_update_group", Needs::Nothing, ADMINISTRATOR),
+    case("admin_log", Needs::Nothing, ADMINISTRATOR),
+    case("admin_log_csv", Needs::Nothing, ADMINISTRATOR),
     // Both end the caller's session: each call gets a session of its own anyway.
     Case { endpoint: "change_password", body: Body::Form, needs: Needs::Nothing, changes: true, expect: READ },
-    Case { endpoint: "logout", body: Body::Form, needs: Needs::Nothing, changes: true, expect: [Allow; 5] },
+    Case { endpoint: "logout", body: Body::Form, needs: Needs::Nothing, changes: true, expect: [Allow; 6] },
 ];
 
 /// What the calls need to know about the demo data.
@@ -110,6 +124,8 @@ struct Demo {
     article: i64,
     justification: i64,
     category: i64,
+    /// joao's user id, for the administration's calls.
+    joao: i64,
     shared: HashMap<Needs, Release>,
 }
 
@@ -149,6 +165,7 @@ impl Demo {
         let choices = gestor.call("action_choices", json!({ "id": free[0] })).await.json();
         let view = gestor.call("get_release", json!({ "id": free[0] })).await.json();
         let category = view["categories"][0]["id"].as_i64();
+        let found = server.login("admin").await.call("admin_users", json!({ "search": "joao" })).await.json();
         Demo {
             free,
             closed,
@@ -157,6 +174,7 @@ impl Demo {
             article,
             justification: choices["justifications"][0]["id"].as_i64().expect("a suspension justification"),
             category: category.expect("a solution category"),
+            joao: found["users"][0]["id"].as_i64().unwrap_or_else(|| panic!("joao among the users: {found}")),
             shared: HashMap::new(),
         }
     }
@@ -239,6 +257,22 @@ impl Demo {
             "suspend_release" => json!({ "id": id, "justification": self.justification, "complement": "Aplazada" }),
             "reopen_release" => json!({ "id": id, "reason": "El cliente reporta fallos" }),
             "cancel_release" => json!({ "id": id, "reason": "Ya no es necesaria" }),
+            "admin_users" => json!({ "search": "" }),
+            "admin_create_user" => json!({ "draft": {
+                "username": "nuevo", "full_name": "Nuevo Ejecutor", "email": "", "groups": [self.n1_group]
+            }}),
+            "admin_update_user" => json!({ "id": self.joao, "draft": {
+                "username": "joao", "full_name": "João Silva", "email": "joao@example.com", "groups": [self.n1_group]
+            }}),
+            "admin_set_active" => json!({ "id": self.joao, "active": true }),
+            "admin_reset_password" => json!({ "id": self.joao }),
+            "admin_groups" => json!({}),
+            "admin_log" => json!({ "kind": null }),
+            "admin_log_csv" => json!({ "kind": "user_created", "language": "pt" }),
+            "admin_create_group" => json!({ "draft": { "name": "Despliegue N3", "permissions": ["execute"] } }),
+            "admin_update_group" => json!({ "id": self.n1_group, "draft": {
+                "name": "Despliegue N1", "permissions": ["execute", "delegate"]
+            }}),
             other => panic!("no arguments written for `{other}`"),
         };
         json.to_string()

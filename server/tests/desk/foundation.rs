@@ -6,7 +6,7 @@ use crate::support;
 use axum::http::StatusCode;
 use releasedesk_core::seed::demo;
 use serde_json::json;
-use support::{demo_server, Backend};
+use support::{command_line, demo_server, Backend};
 
 fn list_query(search: &str, scope: &str, page: i64) -> serde_json::Value {
     json!({ "query": { "search": search, "status": null, "scope": scope, "page": page } })
@@ -148,22 +148,6 @@ async fn every_answer_carries_the_security_headers(backend: Backend) {
         assert_eq!(header("referrer-policy").as_deref(), Some("same-origin"));
         assert!(header("content-security-policy").unwrap_or_default().contains("frame-ancestors 'none'"));
     }
-}
-
-/// Runs `releasedesk ARGS` on the server's database with `stdin`: (succeeded, stderr).
-fn command_line(server: &support::TestServer, args: &[&str], stdin: &str) -> (bool, String) {
-    use std::io::Write;
-    let mut child = std::process::Command::new(support::process::BINARY)
-        .args(args)
-        .env("DATABASE_URL", &server.url)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("start the command line");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
-    let output = child.wait_with_output().expect("run the command line");
-    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 async fn the_command_line_creates_groups_and_users_through_the_same_checks(backend: Backend) {

@@ -258,7 +258,7 @@ async fn a_backup_taken_during_1000_concurrent_advances_restores_every_advance_a
     const IN_FLIGHT: usize = 32;
     const ACKNOWLEDGED_BEFORE_THE_BACKUP: usize = 250;
     let url = database_url(Backend::Sqlite).await;
-    let seeded = releasedesk(&url, &["seed-bench", "--releases", "8000"]).await;
+    let seeded = releasedesk(&url, &["seed-bench", "--releases", "12000"]).await;
     assert!(seeded.status.success(), "seed-bench:\n{}", printed(&seeded));
     let seeded: Value = serde_json::from_slice(&seeded.stdout).expect("seed-bench prints JSON");
     let held: Vec<i64> = seeded["held_by_ana"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect();

@@ -6,6 +6,7 @@
 mod support;
 
 mod actions;
+mod administration;
 mod authorization;
 mod bad_input;
 mod bulk;

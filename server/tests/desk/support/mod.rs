@@ -64,9 +64,15 @@ pub async fn database_url(backend: Backend) -> String {
 
 /// A server on a fresh database with the demo data.
 pub async fn demo_server(backend: Backend) -> TestServer {
+    let server = empty_server(backend).await;
+    assert!(demo::load_if_empty(&server.desk).await.expect("load the demo"), "a fresh database gets the demo");
+    server
+}
+
+/// A server on a fresh database without users, as a new team starts.
+pub async fn empty_server(backend: Backend) -> TestServer {
     let url = database_url(backend).await;
     let desk = server::open_database(&url).await.expect("open the database");
-    assert!(demo::load_if_empty(&desk).await.expect("load the demo"), "a fresh database gets the demo");
     let options = LeptosOptions::builder().output_name("releasedesk").build();
     let app = server::router(desk.clone(), options, false).await.expect("build the router");
     TestServer { app, db: desk.db.clone(), desk, url }
@@ -176,6 +182,22 @@ impl Client {
         }
         answer
     }
+}
+
+/// Runs `releasedesk ARGS` on the server's database with `stdin`: (succeeded, stderr).
+pub fn command_line(server: &TestServer, args: &[&str], stdin: &str) -> (bool, String) {
+    use std::io::Write;
+    let mut child = std::process::Command::new(process::BINARY)
+        .args(args)
+        .env("DATABASE_URL", &server.url)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the command line");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    let output = child.wait_with_output().expect("run the command line");
+    (output.status.success(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 pub fn urlencode(text: &str) -> String {

@@ -1,0 +1,76 @@
+//! The administration's server functions: each checks the session and Administrar through
+//! the command it calls (`releasedesk_core::commands::admin`).
+
+use crate::codec::StrictJson;
+use crate::domain::{GroupId, UserId};
+use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::session::ctx;
+use leptos::prelude::*;
+pub use releasedesk_core::model::admin::*;
+
+#[server(prefix = "/api", endpoint = "admin_users", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_users(search: String) -> Result<UsersPage, AppError> {
+    Ok(releasedesk_core::commands::admin::users(&ctx().await?, &search).await?)
+}
+
+/// Creates a user; the answer carries their temporary password, shown once.
+#[server(prefix = "/api", endpoint = "admin_create_user", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_create_user(draft: UserDraft) -> Result<TemporaryPassword, AppError> {
+    Ok(releasedesk_core::commands::admin::create_user(&ctx().await?, &draft).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_update_user", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_update_user(id: UserId, draft: UserDraft) -> Result<UserRecord, AppError> {
+    Ok(releasedesk_core::commands::admin::update_user(&ctx().await?, id, &draft).await?)
+}
+
+/// Deactivates (`active: false`) or reactivates a user.
+#[server(prefix = "/api", endpoint = "admin_set_active", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_set_active(id: UserId, active: bool) -> Result<UserRecord, AppError> {
+    Ok(releasedesk_core::commands::admin::set_active(&ctx().await?, id, active).await?)
+}
+
+/// Gives the user a new temporary password, shown once.
+#[server(prefix = "/api", endpoint = "admin_reset_password", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_reset_password(id: UserId) -> Result<TemporaryPassword, AppError> {
+    Ok(releasedesk_core::commands::admin::reset_password(&ctx().await?, id).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_groups", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_groups() -> Result<Vec<GroupSummary>, AppError> {
+    Ok(releasedesk_core::commands::admin::groups(&ctx().await?).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_create_group", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_create_group(draft: GroupDraft) -> Result<GroupSummary, AppError> {
+    Ok(releasedesk_core::commands::admin::create_group(&ctx().await?, &draft).await?)
+}
+
+/// Renames a group and sets its permissions.
+#[server(prefix = "/api", endpoint = "admin_update_group", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_update_group(id: GroupId, draft: GroupDraft) -> Result<GroupSummary, AppError> {
+    Ok(releasedesk_core::commands::admin::update_group(&ctx().await?, id, &draft).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_log", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_log(kind: Option<AdminChangeKind>) -> Result<AdminLogPage, AppError> {
+    Ok(releasedesk_core::commands::admin::changes(&ctx().await?, kind).await?)
+}
+
+/// The administration log (of `kind`, when given) as CSV in `language` (es or pt).
+#[server(prefix = "/api", endpoint = "admin_log_csv", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_log_csv(kind: Option<AdminChangeKind>, language: String) -> Result<String, AppError> {
+    use crate::error::Error;
+    let ctx = ctx().await?;
+    let locale = match language.as_str() {
+        "es" => crate::i18n::Locale::es,
+        "pt" => crate::i18n::Locale::pt,
+        _ => return Err(Error::Request { message: "the language must be es or pt".into() }.into()),
+    };
+    let page = releasedesk_core::commands::admin::changes(&ctx, kind).await?;
+    super::log::log_csv(locale, &page).map_err(|error| {
+        tracing::error!(%error, "cannot write the administration log as CSV");
+        Error::Internal.into()
+    })
+}

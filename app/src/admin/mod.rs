@@ -1,0 +1,28 @@
+//! "Administración": the pages of the users whose groups hold Administrar. The menu shows
+//! them only to administrators; the server checks Administrar on every call all the same
+//! (`releasedesk_core::commands::admin`).
+
+pub mod api;
+pub mod groups;
+pub mod log;
+pub mod users;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// Runs `done` with the value of each call of `action` that succeeds, and puts the error of
+/// each that fails in `failure`, for the form or dialog to show.
+fn after_each<I, O>(
+    action: Action<I, Result<O, AppError>>,
+    failure: RwSignal<Option<AppError>>,
+    done: impl Fn(O) + 'static,
+) where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(value)) => done(value),
+        Some(Err(error)) => failure.set(Some(error)),
+        None => {}
+    });
+}

@@ -1,0 +1,129 @@
+import { test, expect } from '@playwright/test';
+import { expectAccessible, hydrated, listLive, localized, login, submitLogin, format, text } from './helpers';
+
+const ADMIN = localized({
+  administration: 'menu.administration', users: 'menu.users', title: 'admin.users_title', newUser: 'admin.new_user',
+  create: 'admin.create', username: 'field.username', fullName: 'field.full_name', email: 'field.email',
+  groups: 'field.groups', temporaryNotice: 'account.temporary', current: 'account.current',
+  newPassword: 'field.new_password', repeat: 'field.password_repeat', change: 'account.submit',
+  logout: 'header.logout', action: 'list.action', deactivate: 'admin.deactivate', confirm: 'dialog.confirm',
+  inactive: 'admin.inactive', search: 'admin.search', apply: 'list.apply', badCredentials: 'error.bad_credentials',
+  groupsMenu: 'menu.groups', groupsTitle: 'admin.groups_title', newGroup: 'admin.new_group', groupName: 'field.group_name',
+  permissions: 'admin.permissions', execute: 'permission.execute', save: 'admin.save', granted: 'admin.granted',
+  logMenu: 'menu.admin_log', logTitle: 'admin.log_title', userCreated: 'admin.kind_user_created',
+  groupCreated: 'admin.kind_group_created',
+  refused: (lang) => format(lang, 'error.group_lacks_permission', { permission: text(lang, 'permission.administer') }),
+});
+
+for (const lang of ['es', 'pt'] as const) {
+  test.describe(`administration in ${lang}`, () => {
+    test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+    test.slow();
+    const a = ADMIN[lang];
+    const username = `nuevo-${lang}`;
+    const group = `Despliegue ${lang.toUpperCase()}`;
+    const chosen = `clave-nueva-${lang}-2026`;
+
+    test('an administrator creates a group with Ejecutar and a user in it, who must change the temporary password', async ({ page }) => {
+      await login(page, 'admin', lang);
+      await page.getByRole('button', { name: a.administration }).click();
+      await page.getByRole('menuitem', { name: a.groupsMenu }).click();
+      await expect(page.getByRole('heading', { name: a.groupsTitle })).toBeVisible();
+      await hydrated(page);
+      await page.getByRole('button', { name: a.newGroup }).click();
+      const groupForm = page.getByRole('dialog');
+      await groupForm.getByLabel(a.groupName, { exact: true }).fill(group);
+      await groupForm.getByRole('group', { name: a.permissions }).getByLabel(a.execute, { exact: true }).check();
+      await expectAccessible(page, 'new group form');
+      await groupForm.getByRole('button', { name: a.save }).click();
+      await expect(groupForm).toBeHidden();
+      // The matrix: the new group's row marks Ejecutar.
+      const groupRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: group, exact: true }) });
+      await expect(groupRow).toHaveCount(1);
+      const cells = groupRow.locator('td.granted');
+      await expect(cells.nth(1)).toHaveText(`✓${a.granted}`);
+      await expect(cells.nth(0)).toHaveText('');
+      await expectAccessible(page, 'groups');
+
+      await page.getByRole('button', { name: a.administration }).click();
+      await page.getByRole('menuitem', { name: a.users }).click();
+      await expect(page.getByRole('heading', { name: a.title })).toBeVisible();
+      await hydrated(page);
+      await expectAccessible(page, 'users');
+
+      await page.getByRole('button', { name: a.newUser }).click();
+      const form = page.getByRole('dialog');
+      await form.getByLabel(a.username, { exact: true }).fill(username);
+      await form.getByLabel(a.fullName, { exact: true }).fill(`Nuevo Ejecutor ${lang}`);
+      await form.getByLabel(a.email, { exact: true }).fill(`${username}@example.com`);
+      await form.getByRole('group', { name: a.groups }).getByLabel(group, { exact: true }).check();
+      await expectAccessible(page, 'new user form');
+      await form.getByRole('button', { name: a.create }).click();
+      await expect(form).toBeHidden();
+
+      // Shown once, in a notice naming the user.
+      const notice = page.getByRole('status').filter({ hasText: format(lang, 'admin.temporary_password', { user: username }) });
+      const temporary = (await notice.locator('.temporary-password').textContent())!.trim();
+      expect(temporary).toMatch(/^[A-Za-z0-9]{12}$/);
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: username, exact: true }) });
+      await expect(row).toContainText(group);
+
+      // Both changes are in the administration log, newest first.
+      await page.getByRole('button', { name: a.administration }).click();
+      await page.getByRole('menuitem', { name: a.logMenu }).click();
+      await expect(page.getByRole('heading', { name: a.logTitle })).toBeVisible();
+      const logRows = page.getByRole('table').getByRole('row');
+      await expect(logRows.nth(1)).toContainText(a.userCreated);
+      await expect(logRows.nth(1).getByRole('rowheader')).toHaveText(username);
+      await expect(logRows.nth(2)).toContainText(a.groupCreated);
+      await expectAccessible(page, 'administration log');
+
+      // The new user logs in with it and is sent to choose their own.
+      await page.getByRole('button', { name: a.logout }).click();
+      await expect(page).toHaveURL(/\/login/);
+      await submitLogin(page, username, lang, temporary);
+      await expect(page).toHaveURL(/\/account\/password\?temporary=true/);
+      await expect(page.getByText(a.temporaryNotice)).toBeVisible();
+      // Every other page leads back here until the password is changed.
+      await page.goto('/releases');
+      await expect(page).toHaveURL(/\/account\/password\?temporary=true/);
+      await hydrated(page);
+      await page.getByLabel(a.current, { exact: true }).fill(temporary);
+      await page.getByLabel(a.newPassword, { exact: true }).fill(chosen);
+      await page.getByLabel(a.repeat, { exact: true }).fill(chosen);
+      await page.getByRole('button', { name: a.change }).click();
+      await expect(page).toHaveURL(/\/login/);
+
+      // With their own password: the list of their group, and no administration menu.
+      await login(page, username, lang, chosen);
+      await listLive(page);
+      await expect(page.getByRole('button', { name: a.administration })).toHaveCount(0);
+      // The page itself refuses them: the server checks Administrar.
+      await page.goto('/admin/users');
+      await expect(page.getByRole('alert')).toContainText(a.refused);
+    });
+
+    test('a deactivated user is logged out at once and cannot log in', async ({ page, browser }) => {
+      const theirs = await browser.newContext({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+      const them = await theirs.newPage();
+      await login(them, username, lang, chosen);
+
+      await login(page, 'admin', lang);
+      await page.goto('/admin/users');
+      await hydrated(page);
+      await page.getByRole('searchbox', { name: a.search }).fill(username);
+      await page.getByRole('button', { name: a.apply }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: username, exact: true }) });
+      await row.getByRole('button', { name: a.action }).click();
+      await page.getByRole('menuitem', { name: a.deactivate }).click();
+      await page.getByRole('dialog').getByRole('button', { name: a.confirm }).click();
+      await expect(row).toContainText(a.inactive);
+
+      // Their open page finds its session gone on the next request.
+      expect((await them.request.post('/api/current_user', { data: {} })).status()).toBe(401);
+      await submitLogin(them, username, lang, chosen);
+      await expect(them.getByRole('alert')).toContainText(a.badCredentials);
+      await theirs.close();
+    });
+  });
+}

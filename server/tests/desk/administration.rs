@@ -1,0 +1,279 @@
+//! Administration of users over HTTP, as an administrator, a user and an attacker see it:
+//! the first administrator from the command line, users created with a temporary password
+//! that must be changed, edited, deactivated (their sessions end), reactivated and given a
+//! new password; every change in the administration log; bad input refused with its field
+//! and nothing changed — on SQLite and PostgreSQL. Who may call what is in `authorization`.
+
+use crate::support;
+
+use axum::http::StatusCode;
+use releasedesk_core::model::admin::AdminChange;
+use serde_json::{json, Value};
+use support::{command_line, demo_server, empty_server, Backend, Client, TestServer};
+
+const NEW_PASSWORD: &str = "clave-de-nuevo-2026";
+
+/// The administration log as stored, oldest first.
+async fn audited(server: &TestServer) -> Vec<(String, AdminChange)> {
+    let mut entries = releasedesk_core::store::admin::changes(&server.db, None, 1_000).await.expect("read the log");
+    entries.reverse();
+    entries.into_iter().map(|entry| (entry.by, entry.change)).collect()
+}
+
+fn ok(answer: support::Answer, what: &str) -> Value {
+    assert!(answer.status.is_success(), "{what}: {answer:?}");
+    answer.json()
+}
+
+async fn user_named(admin: &Client, username: &str) -> Value {
+    let page = ok(admin.call("admin_users", json!({ "search": username })).await, "admin_users");
+    let users = page["users"].as_array().cloned().unwrap_or_default();
+    users.into_iter().find(|user| user["username"] == username).unwrap_or_else(|| panic!("{username} in {page}"))
+}
+
+async fn group_id(admin: &Client, name: &str) -> i64 {
+    let page = ok(admin.call("admin_users", json!({ "search": "" })).await, "admin_users");
+    let groups = page["groups"].as_array().cloned().unwrap_or_default();
+    groups.iter().find(|g| g["name"] == name).and_then(|g| g["id"].as_i64()).unwrap_or_else(|| panic!("{name}"))
+}
+
+/// Logs in with `password`: the client and the answer.
+async fn logged_in(server: &TestServer, username: &str, password: &str) -> (Client, support::Answer) {
+    let mut client = server.anonymous();
+    let answer = client.login(username, password).await;
+    (client, answer)
+}
+
+fn location(answer: &support::Answer) -> Option<&str> {
+    answer.headers.get("location").and_then(|v| v.to_str().ok())
+}
+
+async fn administrators_manage_users_and_every_change_is_audited(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let (n1, n2) = (group_id(&admin, "Despliegue N1").await, group_id(&admin, "Despliegue N2").await);
+
+    // Created with a temporary password, shown once.
+    let draft =
+        json!({ "username": "nuevo", "full_name": "Nuevo Ejecutor", "email": "nuevo@example.com", "groups": [n1] });
+    let issued = ok(admin.call("admin_create_user", json!({ "draft": draft })).await, "create");
+    let temporary = issued["password"].as_str().expect("a temporary password").to_owned();
+    assert_eq!(issued["username"], "nuevo");
+    assert!(temporary.len() >= 12, "{temporary}");
+
+    // The new user logs in, is sent to change it, and may do nothing else until then.
+    let (mut nuevo, answer) = logged_in(&server, "nuevo", &temporary).await;
+    assert!(answer.status.is_success() || answer.status.is_redirection(), "{answer:?}");
+    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+    let refused = nuevo
+        .call("list_releases", json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } }))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
+    assert_eq!(refused.json()["error"], "password_change_required");
+    let page = nuevo.get("/releases", None).await;
+    assert_eq!(location(&page), Some("/account/password?temporary=true"), "{page:?}");
+    assert_eq!(ok(nuevo.call("current_user", json!({})).await, "current_user")["username"], "nuevo");
+    let form = format!("current={}&new={NEW_PASSWORD}&repeat={NEW_PASSWORD}", support::urlencode(&temporary));
+    let changed = nuevo.post_form("change_password", &form).await;
+    assert!(changed.status.is_success() || changed.status.is_redirection(), "{changed:?}");
+    let answer = nuevo.login("nuevo", NEW_PASSWORD).await;
+    assert_eq!(location(&answer), Some("/releases"), "{answer:?}");
+    ok(
+        nuevo
+            .call("list_releases", json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } }))
+            .await,
+        "list",
+    );
+
+    // Edited: the groups count from the user's next request.
+    let id = user_named(&admin, "nuevo").await["id"].as_i64().expect("an id");
+    let draft =
+        json!({ "username": "ignored", "full_name": "Nuevo Ejecutor", "email": "n@example.org", "groups": [n2] });
+    let updated = ok(admin.call("admin_update_user", json!({ "id": id, "draft": draft })).await, "update");
+    assert_eq!((updated["username"].clone(), updated["groups"].clone()), (json!("nuevo"), json!([n2])));
+    let me = ok(nuevo.call("current_user", json!({})).await, "current_user");
+    assert_eq!(me["memberships"][0]["group_name"], "Despliegue N2", "{me}");
+
+    // Deactivated: the open session ends at once, and the login fails as a wrong password does.
+    ok(admin.call("admin_set_active", json!({ "id": id, "active": false })).await, "deactivate");
+    assert_eq!(nuevo.call("current_user", json!({})).await.status, StatusCode::UNAUTHORIZED);
+    let (_, answer) = logged_in(&server, "nuevo", NEW_PASSWORD).await;
+    let (_, wrong) = logged_in(&server, "ana", "not-her-password").await;
+    // Alike but for the reference code, each request's own id.
+    let seen = |answer: &support::Answer| {
+        let mut body = answer.json();
+        body.as_object_mut().map(|fields| fields.remove("reference"));
+        (answer.status, body)
+    };
+    assert_eq!(seen(&answer), seen(&wrong));
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(user_named(&admin, "nuevo").await["active"], false);
+
+    // Reactivated: the same password works again.
+    ok(admin.call("admin_set_active", json!({ "id": id, "active": true })).await, "reactivate");
+    let (_, answer) = logged_in(&server, "nuevo", NEW_PASSWORD).await;
+    assert_eq!(location(&answer), Some("/releases"), "{answer:?}");
+
+    // A new temporary password replaces the old one, which no longer logs in.
+    let issued = ok(admin.call("admin_reset_password", json!({ "id": id })).await, "reset");
+    let (_, old) = logged_in(&server, "nuevo", NEW_PASSWORD).await;
+    assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+    let (_, answer) = logged_in(&server, "nuevo", issued["password"].as_str().expect("a password")).await;
+    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+
+    // The last administrator can neither leave nor deactivate themselves.
+    let me = user_named(&admin, "admin").await;
+    let myself = me["id"].as_i64().expect("an id");
+    let no_groups = json!({ "username": "admin", "full_name": "Alicia Ruiz", "email": "", "groups": [] });
+    let leave = json!({ "id": myself, "draft": no_groups });
+    for (endpoint, args) in
+        [("admin_update_user", leave), ("admin_set_active", json!({ "id": myself, "active": false }))]
+    {
+        let refused = admin.call(endpoint, args).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{endpoint}: {refused:?}");
+        assert_eq!(refused.json()["refusal"]["reason"], "last_administrator", "{endpoint}: {refused:?}");
+    }
+
+    // Every change, by whom, with what was before and after; no password in it.
+    let log = audited(&server).await;
+    let kinds: Vec<&str> = log.iter().map(|(_, change)| change.kind().code()).collect();
+    assert_eq!(
+        kinds,
+        ["user_created", "user_updated", "user_deactivated", "user_reactivated", "password_reset"],
+        "{log:?}"
+    );
+    assert!(log.iter().all(|(by, _)| by == "Alicia Ruiz"), "{log:?}");
+    match &log[1].1 {
+        AdminChange::UserUpdated { before, after } => {
+            assert_eq!((before.email.as_str(), after.email.as_str()), ("nuevo@example.com", "n@example.org"));
+            assert_eq!((before.groups[0].0, after.groups[0].0), (n1, n2));
+        }
+        other => panic!("{other:?}"),
+    }
+    let stored = serde_json::to_string(&log).unwrap_or_default();
+    assert!(!stored.contains(&temporary) && !stored.contains(NEW_PASSWORD), "a password in the log: {stored}");
+
+    // As the page shows it, filtered by kind, and as CSV in Portuguese.
+    let page = ok(admin.call("admin_log", json!({ "kind": "user_updated" })).await, "admin_log");
+    let entries = page["entries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(entries.len(), 1, "{page}");
+    assert_eq!(
+        (entries[0]["by"].clone(), entries[0]["change"]["after"]["email"].clone()),
+        (json!("Alicia Ruiz"), json!("n@example.org"))
+    );
+    let csv = ok(admin.call("admin_log_csv", json!({ "kind": null, "language": "pt" })).await, "admin_log_csv");
+    let csv = csv.as_str().unwrap_or_default().to_owned();
+    assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
+    for expected in
+        ["Usuário alterado", "Senha redefinida", "nuevo@example.com → n@example.org", "Despliegue N1 → Despliegue N2"]
+    {
+        assert!(csv.contains(expected), "no {expected:?} in:\n{csv}");
+    }
+}
+
+async fn bad_user_input_is_refused_with_its_field_and_changes_nothing(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let n1 = group_id(&admin, "Despliegue N1").await;
+    let before = ok(admin.call("admin_users", json!({ "search": "" })).await, "admin_users");
+    let draft = |username: &str, full_name: &str, email: &str, groups: Value| json!({ "username": username, "full_name": full_name, "email": email, "groups": groups });
+    let cases = [
+        (draft("ana", "Otra Ana", "", json!([n1])), "username", json!("taken")),
+        (draft(" ", "Sin Usuario", "", json!([])), "username", json!("required")),
+        (draft(&"x".repeat(101), "Largo", "", json!([])), "username", json!({ "too_long": { "max": 100 } })),
+        (draft("nuevo", "  ", "", json!([])), "full_name", json!("required")),
+        (draft("nuevo", "Nuevo", "no-es-un-correo", json!([])), "email", json!("out_of_range")),
+        (draft("nuevo", "Nuevo", "", json!([987_654])), "groups", json!("unknown")),
+    ];
+    for (args, field, problem) in cases {
+        let refused = admin.call("admin_create_user", json!({ "draft": args })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{args}: {refused:?}");
+        let body = refused.json();
+        assert_eq!(
+            (body["error"].clone(), body["field"].clone(), body["problem"].clone()),
+            (json!("invalid"), json!(field), problem),
+            "{args}"
+        );
+    }
+    let unknown =
+        admin.call("admin_update_user", json!({ "id": 987_654, "draft": draft("x", "Nadie", "", json!([])) })).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND, "{unknown:?}");
+    let malformed = admin.call("admin_set_active", json!({ "id": "ana", "active": "no" })).await;
+    assert_eq!(malformed.status, StatusCode::BAD_REQUEST, "{malformed:?}");
+
+    assert_eq!(ok(admin.call("admin_users", json!({ "search": "" })).await, "admin_users"), before);
+    assert!(audited(&server).await.is_empty(), "a refused change was logged");
+}
+
+async fn the_first_administrator_comes_from_the_command_line(backend: Backend) {
+    let server = empty_server(backend).await;
+    let first = ["create-admin", "jefa", "Jefa de Operaciones"];
+    let (created, stderr) = command_line(&server, &first, "clave-de-la-jefa\n");
+    assert!(created, "{stderr}");
+    let (again, stderr) = command_line(&server, &["create-admin", "otra", "Otra Jefa"], "clave-de-la-otra\n");
+    assert!(!again && stderr.contains("already has users"), "{stderr}");
+
+    let (admin, answer) = logged_in(&server, "jefa", "clave-de-la-jefa").await;
+    assert_eq!(location(&answer), Some("/releases"), "{answer:?}");
+    let page = ok(admin.call("admin_users", json!({ "search": "" })).await, "admin_users");
+    assert_eq!(page["users"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["groups"][0]["permissions"], json!(["administer"]), "{page}");
+    let draft = json!({ "username": "ejecutor", "full_name": "Primer Ejecutor", "email": "", "groups": [] });
+    let issued = ok(admin.call("admin_create_user", json!({ "draft": draft })).await, "create");
+    let (_, answer) = logged_in(&server, "ejecutor", issued["password"].as_str().expect("a password")).await;
+    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+}
+
+async fn administrators_create_groups_and_set_their_permissions(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let gestor = server.login("gestor").await;
+
+    let draft = json!({ "name": " Despliegue N3 ", "permissions": ["execute", "delegate", "execute"] });
+    let created = ok(admin.call("admin_create_group", json!({ "draft": draft })).await, "create");
+    assert_eq!(
+        (created["name"].clone(), created["permissions"].clone()),
+        (json!("Despliegue N3"), json!(["execute", "delegate"]))
+    );
+    let id = created["id"].as_i64().expect("an id");
+    // With Ejecutar it is an executor group a release can be registered for.
+    let executors = ok(gestor.call("executor_groups", json!({})).await, "executor_groups");
+    assert!(executors.as_array().into_iter().flatten().any(|g| g["id"] == id), "{executors}");
+
+    let taken =
+        admin.call("admin_create_group", json!({ "draft": { "name": "Despliegue N1", "permissions": [] } })).await;
+    assert_eq!(taken.status, StatusCode::UNPROCESSABLE_ENTITY, "{taken:?}");
+    assert_eq!((taken.json()["field"].clone(), taken.json()["problem"].clone()), (json!("group_name"), json!("taken")));
+    let renamed = json!({ "id": id, "draft": { "name": "Despliegue N4", "permissions": ["create"] } });
+    let updated = ok(admin.call("admin_update_group", renamed).await, "update");
+    assert_eq!((updated["name"].clone(), updated["permissions"].clone()), (json!("Despliegue N4"), json!(["create"])));
+    let into_taken = json!({ "id": id, "draft": { "name": "Despliegue N1", "permissions": [] } });
+    assert_eq!(admin.call("admin_update_group", into_taken).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // The administrators' group keeps Administrar while it holds the last administrator.
+    let groups = ok(admin.call("admin_groups", json!({})).await, "admin_groups");
+    let administrators = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Administradores").cloned();
+    let administrators = administrators.unwrap_or_else(|| panic!("{groups}"))["id"].clone();
+    let strip = json!({ "id": administrators, "draft": { "name": "Administradores", "permissions": [] } });
+    let refused = admin.call("admin_update_group", strip).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{refused:?}");
+    let unknown = json!({ "id": 987_654, "draft": { "name": "Nadie", "permissions": [] } });
+    assert_eq!(admin.call("admin_update_group", unknown).await.status, StatusCode::NOT_FOUND);
+
+    let log = audited(&server).await;
+    let kinds: Vec<&str> = log.iter().map(|(_, change)| change.kind().code()).collect();
+    assert_eq!(kinds, ["group_created", "group_updated"], "{log:?}");
+    match &log[1].1 {
+        AdminChange::GroupUpdated { before, after } => {
+            assert_eq!((before.name.as_str(), after.name.as_str()), ("Despliegue N3", "Despliegue N4"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+on_both_databases!(
+    administrators_manage_users_and_every_change_is_audited,
+    administrators_create_groups_and_set_their_permissions,
+    bad_user_input_is_refused_with_its_field_and_changes_nothing,
+    the_first_administrator_comes_from_the_command_line,
+);
