@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
-use crate::domain::{delay_seconds, GroupId, ReleaseId, Status};
+use crate::domain::{GroupId, ReleaseId, Status};
 use crate::model::list::{ChartCounts, ListQuery, ReleasePage, ReleaseRow, COUNT_LIMIT, PAGE_SIZE};
 use crate::store::list::{self as store, ListedRelease};
 use crate::Error;
@@ -55,6 +55,7 @@ fn release_row(row: ListedRelease, flow: &FlowDefinition, actor: &Actor, now: i6
     let status = row.status()?;
     let task = row.task.open_task()?;
     let current_task = row.current_task();
+    let delay_seconds = row.clock().delay(status, now);
     let responsible = task.as_ref().and_then(|t| t.assignee.as_ref()).map(|h| h.name.clone());
     let state = ReleaseState { status, row_version: 0, task };
     let scope = ReleaseScope::new(flow, GroupId(row.executor_group_id), &state);
@@ -67,7 +68,7 @@ fn release_row(row: ListedRelease, flow: &FlowDefinition, actor: &Actor, now: i6
         created_at: row.created_at,
         priority: row.priority,
         planned_end: row.planned_end,
-        delay_seconds: delay_seconds(row.planned_end, now, status, row.suspended_seconds, row.suspended_since),
+        delay_seconds,
         status,
         current_task,
         executor_group: row.executor_group,

@@ -76,7 +76,8 @@ async fn link_once(ctx: &Ctx, command: &Link) -> Result<(), Error> {
     let Link { release: id, kind, item: item_id, responsibility } = command;
     let (id, kind, item_id, responsibility) = (*id, *kind, *item_id, responsibility.as_deref());
     check_may_relate(ctx, id).await?;
-    let target = item(db, kind, item_id).await?.ok_or(Error::NotFound)?;
+    // Only what is still offered: a deactivated user cannot be given a new role.
+    let target = item(db, kind, item_id, true).await?.ok_or(Error::NotFound)?;
     if kind == RelationKind::Change && matches!(target.detail.as_str(), "registered" | "cancelled") {
         return Err(Refusal::ChangeNotLinkable { status: target.detail }.into());
     }
@@ -106,7 +107,7 @@ async fn unlink_once(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
     let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
     let Unlink { release: id, kind, item: item_id } = *command;
     check_may_relate(ctx, id).await?;
-    let target = item(db, kind, item_id).await?.ok_or(Error::NotFound)?;
+    let target = item(db, kind, item_id, false).await?.ok_or(Error::NotFound)?;
     let mut tx = db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
     crate::store::releases::lock(&mut tx, id).await?;

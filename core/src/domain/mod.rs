@@ -148,20 +148,46 @@ pub struct Localized {
     pub pt: String,
 }
 
-/// The delay of a release whose deadline has passed, in seconds; zero when on time,
-/// final, or while suspended time covers it. Suspended time does not count.
-pub fn delay_seconds(
-    planned_end: i64,
-    now: i64,
-    status: Status,
-    suspended_seconds: i64,
-    suspended_since: Option<i64>,
-) -> i64 {
-    if status.is_final() {
-        return 0;
+impl Status {
+    /// What entering this status does to the deadline clock: `Some(true)` stops it (the
+    /// release waits for review, or is closed or cancelled), `Some(false)` runs it (the
+    /// release is being worked on), `None` leaves it (a suspension pauses it on its own).
+    pub fn stops_clock(self) -> Option<bool> {
+        match self {
+            Status::Resolved | Status::NotResolved | Status::Closed | Status::Cancelled => Some(true),
+            Status::Registered | Status::Approved | Status::InExecution => Some(false),
+            Status::Suspended => None,
+        }
     }
-    let suspended_now = suspended_since.map_or(0, |since| (now - since).max(0));
-    (now - planned_end - suspended_seconds - suspended_now).max(0)
+}
+
+/// What a release's delay is measured from: its deadline, and the time its clock did not run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeadlineClock {
+    pub planned_end: i64,
+    /// Time that no longer counts: suspensions that ended, and waits for review after
+    /// which the work went on.
+    pub paused_seconds: i64,
+    /// Since when the release has been suspended, if it is.
+    pub suspended_since: Option<i64>,
+    /// When the clock stopped, if it has: the release went to review, or was closed.
+    pub stopped_at: Option<i64>,
+}
+
+impl DeadlineClock {
+    /// How far past its deadline the release is (or finished), in seconds; zero when on
+    /// time. A cancelled release has no deadline to miss.
+    pub fn delay(&self, status: Status, now: i64) -> i64 {
+        let end = match self.stopped_at {
+            _ if status == Status::Cancelled => return 0,
+            Some(at) => at,
+            // Closed before its clock was recorded: nothing to tell.
+            None if status.is_final() => return 0,
+            None => now,
+        };
+        let suspended_now = self.suspended_since.map_or(0, |since| (end - since).max(0));
+        (end - self.planned_end - self.paused_seconds - suspended_now).max(0)
+    }
 }
 
 #[cfg(test)]
@@ -181,10 +207,21 @@ mod tests {
 
     #[test]
     fn delay_counts_only_time_past_the_deadline_and_not_suspended() {
-        assert_eq!(delay_seconds(1_000, 900, Status::Approved, 0, None), 0);
-        assert_eq!(delay_seconds(1_000, 1_600, Status::Approved, 0, None), 600);
-        assert_eq!(delay_seconds(1_000, 1_600, Status::Approved, 200, None), 400);
-        assert_eq!(delay_seconds(1_000, 1_600, Status::Suspended, 0, Some(1_500)), 500);
-        assert_eq!(delay_seconds(1_000, 9_000, Status::Closed, 0, None), 0);
+        let clock = |paused_seconds, suspended_since, stopped_at| DeadlineClock {
+            planned_end: 1_000,
+            paused_seconds,
+            suspended_since,
+            stopped_at,
+        };
+        assert_eq!(clock(0, None, None).delay(Status::Approved, 900), 0);
+        assert_eq!(clock(0, None, None).delay(Status::Approved, 1_600), 600);
+        assert_eq!(clock(200, None, None).delay(Status::Approved, 1_600), 400);
+        assert_eq!(clock(0, Some(1_500), None).delay(Status::Suspended, 1_600), 500);
+        // Finished late: the delay it finished with, however long it then waits for review.
+        assert_eq!(clock(0, None, Some(1_300)).delay(Status::Resolved, 9_000), 300);
+        assert_eq!(clock(100, None, Some(1_300)).delay(Status::Closed, 9_000), 200);
+        assert_eq!(clock(0, None, Some(900)).delay(Status::Closed, 9_000), 0);
+        assert_eq!(clock(0, None, None).delay(Status::Closed, 9_000), 0);
+        assert_eq!(clock(0, None, Some(5_000)).delay(Status::Cancelled, 9_000), 0);
     }
 }

@@ -20,7 +20,7 @@ use super::validation::{
     check_length, check_new_password, check_page, check_planned_time, check_required, ClosureDraft, Field, FieldError,
     Problem, MAX_PAGE, MAX_PASSWORD_CHARS, MAX_TEXT_CHARS, MIN_PASSWORD_CHARS, PLANNED_TIMES,
 };
-use super::{delay_seconds, CategoryId, ClosureOutcome, GroupId, Permission, Status, TaskId, UserId};
+use super::{CategoryId, ClosureOutcome, DeadlineClock, GroupId, Permission, Status, TaskId, UserId};
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -1051,30 +1051,32 @@ proptest! {
         prop_assert_eq!(a <= c, p <= priority(level(c), level(b)));
     }
 
-    /// The delay is never negative, zero when final, counts no suspended time, and while
-    /// suspended does not grow.
+    /// The delay is never negative, zero when cancelled, counts no paused time, does not
+    /// grow while suspended, and once the clock stopped stays what it was then.
     #[test]
-    fn delay_counts_only_unsuspended_time_past_the_deadline(
+    fn delay_counts_only_running_time_past_the_deadline(
         planned_end in 0..4_102_444_800i64,
         now in 0..4_102_444_800i64,
         later in 0..10_000_000i64,
-        suspended_seconds in 0..100_000_000i64,
+        paused_seconds in 0..100_000_000i64,
         since in option::of(0..4_102_444_800i64),
+        stopped in option::of(0..4_102_444_800i64),
         status in select(Status::ALL),
     ) {
-        let delay = delay_seconds(planned_end, now, status, suspended_seconds, since);
+        let clock = DeadlineClock { planned_end, paused_seconds, suspended_since: since, stopped_at: stopped };
+        let delay = clock.delay(status, now);
         prop_assert!(delay >= 0);
-        if status.is_final() {
+        if status == Status::Cancelled || (status.is_final() && stopped.is_none()) {
             prop_assert_eq!(delay, 0);
         }
-        prop_assert!(delay <= (now - planned_end).max(0));
-        let after = delay_seconds(planned_end, now + later, status, suspended_seconds, since);
+        prop_assert!(delay <= (stopped.unwrap_or(now) - planned_end).max(0));
+        let after = clock.delay(status, now + later);
         prop_assert!(after >= delay, "the delay shrank as time passed");
-        if since.is_some_and(|s| s <= now) {
-            prop_assert_eq!(after, delay, "the delay grew while suspended");
+        if since.is_some_and(|s| s <= now) || stopped.is_some() {
+            prop_assert_eq!(after, delay, "the delay grew while the clock was stopped");
         }
-        if since.is_none() && !status.is_final() {
-            prop_assert_eq!(delay, (now - planned_end - suspended_seconds).max(0));
+        if since.is_none() && stopped.is_none() && !status.is_final() {
+            prop_assert_eq!(delay, (now - planned_end - paused_seconds).max(0));
         }
     }
 }

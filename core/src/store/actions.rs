@@ -7,7 +7,7 @@ use crate::model::actions::{DelegateGroup, Justification, Member};
 use crate::store::{Db, NamedRow};
 use sqlx::AnyConnection;
 
-/// The groups holding Execute with their members, by name.
+/// The groups holding Execute with their active members, by name.
 pub async fn delegate_groups(db: &Db) -> Result<Vec<DelegateGroup>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
@@ -21,7 +21,7 @@ pub async fn delegate_groups(db: &Db) -> Result<Vec<DelegateGroup>, sqlx::Error>
            FROM user_groups g
            JOIN group_permissions p ON p.group_id = g.id AND p.permission = 'execute'
            LEFT JOIN group_members m ON m.group_id = g.id
-           LEFT JOIN users u ON u.id = m.user_id
+           LEFT JOIN users u ON u.id = m.user_id AND u.active = 1
           ORDER BY g.name, u.full_name",
     )
     .fetch_all(&db.pool)
@@ -83,11 +83,11 @@ pub async fn execution_group_name(db: &Db, group: GroupId) -> Result<Option<Stri
     .await
 }
 
-/// The full name of `user` if they are a member of `group`.
+/// The full name of `user` if they are an active member of `group`.
 pub async fn member_name(db: &Db, group: GroupId, user: UserId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT u.full_name FROM users u JOIN group_members m ON m.user_id = u.id
-          WHERE u.id = $1 AND m.group_id = $2",
+          WHERE u.id = $1 AND m.group_id = $2 AND u.active = 1",
     )
     .bind(user.0)
     .bind(group.0)
@@ -157,12 +157,17 @@ pub async fn resume_status(conn: &mut AnyConnection, release: ReleaseId) -> Resu
     Status::from_code(&status).ok_or_else(|| sqlx::Error::Decode(format!("unknown status `{status}`").into()))
 }
 
-/// Adds the time a suspension has lasted to the release's suspended total, so its delay
-/// clock does not count it.
+/// Adds the time a suspension has lasted to the release's paused total, so its delay
+/// clock does not count it: the part before the clock stopped, if it had (the rest is
+/// counted when the clock runs again).
 pub async fn end_suspension(conn: &mut AnyConnection, release: ReleaseId, at: i64) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE releases
-            SET suspended_seconds = suspended_seconds + ($1 - COALESCE(suspended_since, $1)),
+            SET suspended_seconds = suspended_seconds
+                    + CASE WHEN suspended_since IS NULL THEN 0
+                           WHEN clock_stopped_at IS NULL OR clock_stopped_at >= $1 THEN $1 - suspended_since
+                           WHEN clock_stopped_at > suspended_since THEN clock_stopped_at - suspended_since
+                           ELSE 0 END,
                 suspended_since = NULL, suspended_from_status = NULL
           WHERE id = $2",
     )

@@ -3,7 +3,7 @@
 //! come from this file, every value is bound.
 
 use crate::domain::permissions::Actor;
-use crate::domain::{Localized, Status, UserId};
+use crate::domain::{DeadlineClock, Localized, Status, UserId};
 use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE};
 use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
@@ -306,6 +306,7 @@ pub struct ListedRelease {
     pub executor_group_id: i64,
     pub suspended_seconds: i64,
     pub suspended_since: Option<i64>,
+    pub clock_stopped_at: Option<i64>,
     pub requester: String,
     pub executor_group: String,
     pub step_es: Option<String>,
@@ -315,6 +316,15 @@ pub struct ListedRelease {
 }
 
 impl ListedRelease {
+    pub fn clock(&self) -> DeadlineClock {
+        DeadlineClock {
+            planned_end: self.planned_end,
+            paused_seconds: self.suspended_seconds,
+            suspended_since: self.suspended_since,
+            stopped_at: self.clock_stopped_at,
+        }
+    }
+
     pub fn status(&self) -> Result<Status, sqlx::Error> {
         parse_code(&self.status, "status", Status::from_code)
     }
@@ -368,7 +378,7 @@ fn page_sql(filter: &Filter, window: &Window) -> QueryBuilder<'static, Any> {
     };
     let mut sql = QueryBuilder::new(
         "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status, r.flow_id, r.executor_group_id,
-                r.suspended_seconds, r.suspended_since,
+                r.suspended_seconds, r.suspended_since, r.clock_stopped_at,
                 requester.full_name AS requester, executor.name AS executor_group,
                 step.name_es AS step_es, step.name_pt AS step_pt,
                 holder.full_name AS holder_name, r.current_step, t.id AS task_id,
@@ -492,9 +502,17 @@ pub async fn by_group(db: &Db, filter: &Filter) -> Result<Vec<(String, i64)>, sq
 
 /// The filtered releases by where they stand against their deadline at `now`.
 pub async fn by_deadline(db: &Db, filter: &Filter, now: i64) -> Result<Vec<(Deadline, i64)>, sqlx::Error> {
-    // The same rule as the list's delay column: suspended time moves the deadline.
+    // The same rule as the list's delay column (`DeadlineClock::delay`): paused and
+    // suspended time moves the deadline, and a stopped clock counts up to when it stopped.
+    let end = |sql: &mut QueryBuilder<'_, Any>| {
+        sql.push("COALESCE(r.clock_stopped_at, ").push_bind(now).push(")");
+    };
     let due = |sql: &mut QueryBuilder<'_, Any>| {
-        sql.push("r.planned_end + r.suspended_seconds + COALESCE(").push_bind(now).push(" - r.suspended_since, 0)");
+        sql.push("r.planned_end + r.suspended_seconds + CASE WHEN ");
+        end(sql);
+        sql.push(" > r.suspended_since THEN ");
+        end(sql);
+        sql.push(" - r.suspended_since ELSE 0 END");
     };
     let deadline = |sql: &mut QueryBuilder<'_, Any>| {
         sql.push(
@@ -502,7 +520,9 @@ pub async fn by_deadline(db: &Db, filter: &Filter, now: i64) -> Result<Vec<(Dead
               WHEN ",
         );
         due(sql);
-        sql.push(" < ").push_bind(now).push(" THEN 'late'\n              WHEN ");
+        sql.push(" < ");
+        end(sql);
+        sql.push(" THEN 'late'\n              WHEN r.clock_stopped_at IS NULL AND ");
         due(sql);
         sql.push(" < ")
             .push_bind(now)

@@ -20,6 +20,9 @@ struct Shape {
     terms: &'static str,
     label: &'static str,
     detail: &'static str,
+    /// Which items a search offers and a new link may name, when not all: a deactivated
+    /// user stays on the releases that name them, but is offered no more.
+    offered: Option<&'static str>,
 }
 
 fn shape(kind: RelationKind) -> Shape {
@@ -31,6 +34,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "problem",
             label: "c.title",
             detail: "c.status",
+            offered: None,
         },
         RelationKind::Knowledge => Shape {
             links: "release_knowledge",
@@ -39,6 +43,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "knowledge",
             label: "c.title",
             detail: "c.language",
+            offered: None,
         },
         RelationKind::Media => Shape {
             links: "release_media",
@@ -47,6 +52,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "media",
             label: "c.name",
             detail: "c.version",
+            offered: None,
         },
         RelationKind::Change => Shape {
             links: "release_changes",
@@ -55,6 +61,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "change",
             label: "c.title",
             detail: "c.status",
+            offered: None,
         },
         RelationKind::Role => Shape {
             links: "release_roles",
@@ -63,6 +70,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "user",
             label: "c.full_name",
             detail: "c.username",
+            offered: Some("c.active = 1"),
         },
     }
 }
@@ -158,13 +166,15 @@ pub fn search_sql(kind: RelationKind, text: &str, page: i64) -> QueryBuilder<'st
     let text = text.trim();
     let mut sql =
         QueryBuilder::new(format!("SELECT DISTINCT c.id, {} AS label, {} AS detail FROM ", s.label, s.detail));
+    let offered = s.offered.map(|condition| format!(" AND {condition}")).unwrap_or_default();
     if let Ok(number) = text.trim_start_matches('#').parse::<i64>() {
-        sql.push(s.catalogue).push(" c WHERE c.id = ").push_bind(number).push(" LIMIT 1");
+        sql.push(format_args!("{} c WHERE c.id = ", s.catalogue)).push_bind(number).push(offered).push(" LIMIT 1");
         return sql;
     }
     let words = terms(text);
     let Some((first, rest)) = words.split_first() else {
-        sql.push(format_args!("{} c ORDER BY c.id DESC LIMIT {limit} OFFSET ", s.catalogue)).push_bind(offset);
+        let offered = s.offered.map(|condition| format!(" WHERE {condition}")).unwrap_or_default();
+        sql.push(format_args!("{} c{offered} ORDER BY c.id DESC LIMIT {limit} OFFSET ", s.catalogue)).push_bind(offset);
         return sql;
     };
     // The kind is a constant of the shape, written in like its tables' names. Bound, it is
@@ -172,7 +182,7 @@ pub fn search_sql(kind: RelationKind, text: &str, page: i64) -> QueryBuilder<'st
     // cheaper than the plans for the values given and replaces them sooner.
     sql.push(format_args!(
         "search_terms t JOIN {} c ON c.id = t.item_id
-          WHERE t.kind = '{}' AND t.term >= ",
+          WHERE t.kind = '{}'{offered} AND t.term >= ",
         s.catalogue, s.terms
     ))
     .push_bind(first.clone())
@@ -216,14 +226,23 @@ pub async fn search(db: &Db, kind: RelationKind, text: &str, page: i64) -> Resul
     Ok(CataloguePage { hits, has_more })
 }
 
-/// The item as the log names it, or `None` when it does not exist.
-pub async fn item(db: &Db, kind: RelationKind, item: i64) -> Result<Option<CatalogueHit>, sqlx::Error> {
+/// The item as the log names it, or `None` when it does not exist (or, `offered_only`, is
+/// no longer offered for new links).
+pub async fn item(
+    db: &Db,
+    kind: RelationKind,
+    item: i64,
+    offered_only: bool,
+) -> Result<Option<CatalogueHit>, sqlx::Error> {
     let s = shape(kind);
     let mut sql = QueryBuilder::new(format!(
         "SELECT c.id, {} AS label, {} AS detail FROM {} c WHERE c.id = ",
         s.label, s.detail, s.catalogue
     ));
     sql.push_bind(item);
+    if let Some(condition) = s.offered.filter(|_| offered_only) {
+        sql.push(format_args!(" AND {condition}"));
+    }
     let (sql, arguments) = numbered(&mut sql);
     let hit: Option<Hit> = sqlx::query_as_with(&sql, arguments).fetch_optional(&db.pool).await?;
     Ok(hit.map(CatalogueHit::from))
@@ -321,6 +340,14 @@ mod tests {
         assert_eq!(values[..2], [r#"Text("caida")"#, r#"Text("caida\u{10ffff}")"#]);
         assert_eq!(values[2], r#"Text("erp")"#);
         assert_eq!(values[4], "BigInt(0)");
+    }
+
+    #[test]
+    fn deactivated_users_are_not_offered() {
+        for text in ["ana", "#4", ""] {
+            let (sql, _) = statement(RelationKind::Role, text, 0);
+            assert!(sql.contains("c.active = 1"), "{text:?}: {sql}");
+        }
     }
 
     #[test]

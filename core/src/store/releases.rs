@@ -181,14 +181,31 @@ pub async fn claim_version(
     position: Position<'_>,
     now: i64,
 ) -> Result<i64, Error> {
+    // The deadline clock ($5, `Status::stops_clock`): a status that stops it records when;
+    // one that runs it again adds the time it stood still to the paused seconds.
     const CLAIM: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
-                                             status = COALESCE($2, status)
+                                             status = COALESCE($2, status),
+                                             clock_stopped_at = CASE WHEN $5 IS NULL THEN clock_stopped_at
+                                                                     WHEN $5 = 1 THEN COALESCE(clock_stopped_at, $1)
+                                                                     ELSE NULL END,
+                                             suspended_seconds = suspended_seconds
+                                                 + CASE WHEN $5 = 0 AND clock_stopped_at IS NOT NULL
+                                                        THEN $1 - clock_stopped_at ELSE 0 END
                           WHERE id = $3 AND row_version = $4";
     const CLAIM_AND_MOVE: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
                                                       status = COALESCE($2, status),
-                                                      current_step = $5, current_task_id = $6
+                                                      clock_stopped_at = CASE WHEN $5 IS NULL THEN clock_stopped_at
+                                                                              WHEN $5 = 1 THEN COALESCE(clock_stopped_at, $1)
+                                                                              ELSE NULL END,
+                                                      suspended_seconds = suspended_seconds
+                                                          + CASE WHEN $5 = 0 AND clock_stopped_at IS NOT NULL
+                                                                 THEN $1 - clock_stopped_at ELSE 0 END,
+                                                      current_step = $6, current_task_id = $7
                                    WHERE id = $3 AND row_version = $4";
-    let claim = |sql| sqlx::query(sql).bind(now).bind(status.map(Status::code)).bind(id.0).bind(expected_version);
+    let stops_clock = status.and_then(Status::stops_clock).map(i64::from);
+    let claim = |sql| {
+        sqlx::query(sql).bind(now).bind(status.map(Status::code)).bind(id.0).bind(expected_version).bind(stops_clock)
+    };
     let query = match position {
         Position::Unchanged => claim(CLAIM),
         Position::Moved { step, task } => claim(CLAIM_AND_MOVE).bind(step).bind(task),

@@ -108,6 +108,11 @@ async fn administrators_manage_users_and_every_change_is_audited(backend: Backen
     assert_eq!(seen(&answer), seen(&wrong));
     assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
     assert_eq!(user_named(&admin, "nuevo").await["active"], false);
+    // Not offered for a new role any more (the releases that name them keep them).
+    let ana = server.login("ana").await;
+    let search = json!({ "kind": "role", "text": "nuevo", "page": 0 });
+    let hits = ok(ana.call("search_catalogue", search).await, "search_catalogue");
+    assert_eq!(hits["hits"], json!([]), "{hits}");
 
     // Reactivated: the same password works again.
     ok(admin.call("admin_set_active", json!({ "id": id, "active": true })).await, "reactivate");

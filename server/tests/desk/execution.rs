@@ -4,8 +4,13 @@
 use crate::support;
 
 use axum::http::StatusCode;
-use releasedesk_core::commands::release::{capture, Captured};
+use releasedesk_core::commands::list::list;
+use releasedesk_core::commands::release::{advance, capture, Advance, Captured};
+use releasedesk_core::domain::permissions::Actor;
+use releasedesk_core::domain::validation::ClosureDraft;
 use releasedesk_core::domain::ReleaseId;
+use releasedesk_core::domain::{CategoryId, ClosureOutcome, Status};
+use releasedesk_core::model::list::{ListQuery, Scope};
 use releasedesk_core::seed::demo;
 use releasedesk_core::store::users::{actor, create_user};
 use serde_json::{json, Value};
@@ -303,8 +308,64 @@ async fn the_release_page_renders_on_the_server_every_time(backend: Backend) {
     }
 }
 
+/// The delay the list shows for release `id`, as `actor` sees it at `now`.
+async fn delay_at(server: &support::TestServer, actor: &Actor, id: i64, now: i64) -> (i64, Status) {
+    let query =
+        ListQuery { search: id.to_string(), status: None, scope: Scope::All, page: 0, after: None, before: None };
+    let page = list(&server.desk.acting_at(actor.clone(), now), &query).await.expect("the list");
+    let row = page.rows.into_iter().find(|row| row.id.0 == id).expect("the release in the list");
+    (row.delay_seconds, row.status)
+}
+
+async fn the_deadline_clock_stops_at_review_and_a_late_closed_release_keeps_its_delay(backend: Backend) {
+    const DAY: i64 = 86_400;
+    let server = demo_server(backend).await;
+    let user = |name: &'static str| {
+        let db = server.db.clone();
+        async move {
+            let found =
+                releasedesk_core::store::users::user_by_username(&db, name).await.expect("read").expect("exists");
+            actor(&db, found.id).await.expect("read").expect("exists")
+        }
+    };
+    let (ana, gestor) = (user("ana").await, user("gestor").await);
+    let client = server.login("ana").await;
+    let query = json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } });
+    let rows = client.call("list_releases", query).await.json()["rows"].clone();
+    let free = rows.as_array().into_iter().flatten().find(|row| row["responsible"].is_null()).cloned();
+    let free = free.unwrap_or_else(|| panic!("a free release of ana's group: {rows}"));
+    let (id, planned_end) = (free["id"].as_i64().expect("an id"), free["planned_end"].as_i64().expect("a deadline"));
+
+    // Executed two days after its deadline.
+    let finished = planned_end.max(releasedesk_core::store::now()) + 2 * DAY;
+    capture(&server.desk.acting_at(ana.clone(), finished - 3_600), ReleaseId(id)).await.expect("capture");
+    let view = release(&client, id).await;
+    let category = view["categories"][0]["id"].as_i64().expect("a category");
+    let closure = ClosureDraft {
+        outcome: Some(ClosureOutcome::Resolved),
+        solution_category: Some(CategoryId(category)),
+        useful_information: "Desplegado fuera de plazo.".into(),
+    };
+    let version = view["row_version"].as_i64().expect("a version");
+    let resolve = Advance { release: ReleaseId(id), version, decision: None, closure: closure.clone() };
+    advance(&server.desk.acting_at(ana.clone(), finished), &resolve).await.expect("resolve");
+
+    // Waiting for review does not add to it.
+    let late = finished - planned_end;
+    assert_eq!(delay_at(&server, &gestor, id, finished + DAY).await, (late, Status::Resolved));
+    assert_eq!(delay_at(&server, &gestor, id, finished + 9 * DAY).await, (late, Status::Resolved));
+
+    // Reviewed and closed a week later: it says it finished late, and by how much.
+    capture(&server.desk.acting_at(gestor.clone(), finished + 7 * DAY), ReleaseId(id)).await.expect("capture");
+    let version = release(&client, id).await["row_version"].as_i64().expect("a version");
+    let accept = Advance { release: ReleaseId(id), version, decision: Some("accepted".into()), closure };
+    advance(&server.desk.acting_at(gestor.clone(), finished + 7 * DAY), &accept).await.expect("close");
+    assert_eq!(delay_at(&server, &gestor, id, finished + 30 * DAY).await, (late, Status::Closed));
+}
+
 on_both_databases!(
     the_release_page_renders_on_the_server_every_time,
+    the_deadline_clock_stops_at_review_and_a_late_closed_release_keeps_its_delay,
     the_seed_procedure_resolves_a_release_and_the_manager_closes_it,
     not_resolved_goes_back_to_execution_authorization,
     a_stale_save_is_refused_and_changes_nothing,
