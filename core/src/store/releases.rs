@@ -181,27 +181,26 @@ pub async fn claim_version(
     position: Position<'_>,
     now: i64,
 ) -> Result<i64, Error> {
-    // The deadline clock ($5, `Status::stops_clock`): a status that stops it records when;
-    // one that runs it again adds the time it stood still to the paused seconds.
-    const CLAIM: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
-                                             status = COALESCE($2, status),
-                                             clock_stopped_at = CASE WHEN $5 IS NULL THEN clock_stopped_at
-                                                                     WHEN $5 = 1 THEN COALESCE(clock_stopped_at, $1)
-                                                                     ELSE NULL END,
-                                             suspended_seconds = suspended_seconds
-                                                 + CASE WHEN $5 = 0 AND clock_stopped_at IS NOT NULL
-                                                        THEN $1 - clock_stopped_at ELSE 0 END
-                          WHERE id = $3 AND row_version = $4";
-    const CLAIM_AND_MOVE: &str = "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
-                                                      status = COALESCE($2, status),
-                                                      clock_stopped_at = CASE WHEN $5 IS NULL THEN clock_stopped_at
-                                                                              WHEN $5 = 1 THEN COALESCE(clock_stopped_at, $1)
-                                                                              ELSE NULL END,
-                                                      suspended_seconds = suspended_seconds
-                                                          + CASE WHEN $5 = 0 AND clock_stopped_at IS NOT NULL
-                                                                 THEN $1 - clock_stopped_at ELSE 0 END,
-                                                      current_step = $6, current_task_id = $7
-                                   WHERE id = $3 AND row_version = $4";
+    // The version, the time, the status when given, and the deadline clock ($5,
+    // `Status::stops_clock`): a status that stops it records when; one that runs it again
+    // adds the time it stood still to the paused seconds. `$moves` sets the position.
+    macro_rules! claim {
+        ($moves:literal) => {
+            concat!(
+                "UPDATE releases SET row_version = row_version + 1, updated_at = $1,
+                        status = COALESCE($2, status),
+                        clock_stopped_at = CASE WHEN $5 IS NULL THEN clock_stopped_at
+                                                WHEN $5 = 1 THEN COALESCE(clock_stopped_at, $1)
+                                                ELSE NULL END,
+                        suspended_seconds = suspended_seconds
+                            + CASE WHEN $5 = 0 AND clock_stopped_at IS NOT NULL THEN $1 - clock_stopped_at ELSE 0 END",
+                $moves,
+                " WHERE id = $3 AND row_version = $4"
+            )
+        };
+    }
+    const CLAIM: &str = claim!("");
+    const CLAIM_AND_MOVE: &str = claim!(", current_step = $6, current_task_id = $7");
     let stops_clock = status.and_then(Status::stops_clock).map(i64::from);
     let claim = |sql| {
         sqlx::query(sql).bind(now).bind(status.map(Status::code)).bind(id.0).bind(expected_version).bind(stops_clock)
