@@ -2,6 +2,7 @@
 //! the administration, newest first, filterable by kind, read-only, exportable as CSV.
 
 use super::api::*;
+use super::group_names;
 use crate::domain::{GroupId, Permission};
 use crate::export::CsvExportButton;
 use crate::i18n::*;
@@ -23,12 +24,7 @@ pub fn kind_label(locale: Locale, kind: AdminChangeKind) -> &'static str {
 /// What a change did, in words: the fields it set, or each field it changed as
 /// "Campo: antes → después". Groups are named as they are called now.
 pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummary]) -> String {
-    let group_names = |ids: &[GroupId]| {
-        ids.iter()
-            .map(|id| groups.iter().find(|g| g.id == *id).map_or_else(|| format!("#{}", id.0), |g| g.name.clone()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let group_names = |ids: &[GroupId]| group_names(ids, groups);
     let permissions =
         |list: &[Permission]| list.iter().map(|p| permission_label(locale, *p)).collect::<Vec<_>>().join(", ");
     let (full_name, email, in_groups, name, granted) = (

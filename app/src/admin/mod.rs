@@ -7,8 +7,18 @@ pub mod groups;
 pub mod log;
 pub mod users;
 
+use crate::domain::GroupId;
 use crate::error::AppError;
+use api::GroupSummary;
 use leptos::prelude::*;
+
+/// The names of the groups `ids`, as they are called now, comma-separated.
+fn group_names(ids: &[GroupId], groups: &[GroupSummary]) -> String {
+    ids.iter()
+        .map(|id| groups.iter().find(|g| g.id == *id).map_or_else(|| format!("#{}", id.0), |g| g.name.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 /// Runs `done` with the value of each call of `action` that succeeds, and puts the error of
 /// each that fails in `failure`, for the form or dialog to show.

@@ -1,8 +1,8 @@
 //! "Usuarios" / "Usuários": find, create and edit users, deactivate and reactivate them,
 //! and reset their password.
 
-use super::after_each;
 use super::api::*;
+use super::{after_each, group_names};
 use crate::domain::{GroupId, UserId};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -109,18 +109,11 @@ fn UsersTable(
     if page.users.is_empty() {
         return view! { <p class="muted">{t!(i18n, admin.none)}</p> }.into_any();
     }
-    let group_names = |groups: &[GroupId]| {
-        groups
-            .iter()
-            .filter_map(|id| page.groups.iter().find(|g| g.id == *id).map(|g| g.name.clone()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let rows = page
         .users
         .iter()
         .map(|user| {
-            let groups = group_names(&user.groups);
+            let groups = group_names(&user.groups, &page.groups);
             let no_groups = groups.is_empty();
             let (active, temporary) = (user.active, user.must_change_password);
             let entries = {
