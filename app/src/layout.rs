@@ -1,6 +1,6 @@
 //! The frame around every page after login: the header with the main menu (Procesos >
 //! Gestión de Liberación > Liberación; for administrators, Administración > Usuarios, Grupos,
-//! Registro de administración), the user, the language switch, logout.
+//! Catálogos, Registro de administración), the user, the language switch, logout.
 
 use crate::account::{current_user, LogoutButton};
 use crate::error::{AppError, Error};
@@ -205,6 +205,11 @@ fn MainMenu() -> impl IntoView {
                             <li role="none">
                                 <a role="menuitem" href="/admin/groups" on:click=move |_| close_all()>
                                     {t!(i18n, menu.groups)}
+                                </a>
+                            </li>
+                            <li role="none">
+                                <a role="menuitem" href="/admin/catalogues" on:click=move |_| close_all()>
+                                    {t!(i18n, menu.catalogues)}
                                 </a>
                             </li>
                             <li role="none">

@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
                         <Route path=path!("admin/groups") view={Lazy::<GroupsAdminRoute>::new()} />
+                        <Route path=path!("admin/catalogues") view={Lazy::<CataloguesAdminRoute>::new()} />
                         <Route path=path!("admin/log") view={Lazy::<AdminLogRoute>::new()} />
                     </ParentRoute>
                 </Routes>
@@ -127,6 +128,7 @@ lazy_page!(ReleaseRoute, release_form::ReleasePage);
 lazy_page!(PasswordRoute, auth::PasswordPage);
 lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
 lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);
+lazy_page!(CataloguesAdminRoute, admin::catalogues::CataloguesAdminPage);
 lazy_page!(AdminLogRoute, admin::log::AdministrationLogPage);
 
 #[component]

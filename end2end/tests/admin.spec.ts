@@ -11,7 +11,8 @@ const ADMIN = localized({
   groupsMenu: 'menu.groups', groupsTitle: 'admin.groups_title', newGroup: 'admin.new_group', groupName: 'field.group_name',
   permissions: 'admin.permissions', execute: 'permission.execute', save: 'admin.save', granted: 'admin.granted',
   logMenu: 'menu.admin_log', logTitle: 'admin.log_title', userCreated: 'admin.kind_user_created',
-  groupCreated: 'admin.kind_group_created',
+  groupCreated: 'admin.kind_group_created', cataloguesMenu: 'menu.catalogues', cataloguesTitle: 'admin.catalogues_title',
+  newItem: 'admin.new_item', code: 'field.code', nameEs: 'field.name_es', namePt: 'field.name_pt', offered: 'admin.offered',
   refused: (lang) => format(lang, 'error.group_lacks_permission', { permission: text(lang, 'permission.administer') }),
 });
 
@@ -77,6 +78,23 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(logRows.nth(1).getByRole('rowheader')).toHaveText(username);
       await expect(logRows.nth(2)).toContainText(a.groupCreated);
       await expectAccessible(page, 'administration log');
+
+      // A solution category of the team's own, in both languages.
+      await page.getByRole('button', { name: a.administration }).click();
+      await page.getByRole('menuitem', { name: a.cataloguesMenu }).click();
+      await expect(page.getByRole('heading', { name: a.cataloguesTitle })).toBeVisible();
+      await hydrated(page);
+      await expectAccessible(page, 'catalogues');
+      await page.getByRole('button', { name: a.newItem }).click();
+      const itemForm = page.getByRole('dialog');
+      await itemForm.getByLabel(a.code, { exact: true }).fill(`hotfix_${lang}`);
+      await itemForm.getByLabel(a.nameEs, { exact: true }).fill(`Corrección urgente ${lang}`);
+      await itemForm.getByLabel(a.namePt, { exact: true }).fill(`Correção urgente ${lang}`);
+      await expectAccessible(page, 'new catalogue item form');
+      await itemForm.getByRole('button', { name: a.save }).click();
+      await expect(itemForm).toBeHidden();
+      const itemRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `hotfix_${lang}`, exact: true }) });
+      await expect(itemRow).toContainText(a.offered);
 
       // The new user logs in with it and is sent to choose their own.
       await page.getByRole('button', { name: a.logout }).click();

@@ -74,3 +74,23 @@ pub async fn admin_log_csv(kind: Option<AdminChangeKind>, language: String) -> R
         Error::Internal.into()
     })
 }
+
+#[server(prefix = "/api", endpoint = "admin_catalogue", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_catalogue(catalogue: NamedCatalogue) -> Result<Vec<CatalogueItem>, AppError> {
+    Ok(releasedesk_core::commands::admin::catalogue(&ctx().await?, catalogue).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_create_item", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_create_item(catalogue: NamedCatalogue, draft: CatalogueDraft) -> Result<CatalogueItem, AppError> {
+    Ok(releasedesk_core::commands::admin::create_item(&ctx().await?, catalogue, &draft).await?)
+}
+
+/// Renames an item, or retires or offers it again.
+#[server(prefix = "/api", endpoint = "admin_update_item", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_update_item(
+    catalogue: NamedCatalogue,
+    id: i64,
+    draft: CatalogueDraft,
+) -> Result<CatalogueItem, AppError> {
+    Ok(releasedesk_core::commands::admin::update_item(&ctx().await?, catalogue, id, &draft).await?)
+}

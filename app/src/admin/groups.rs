@@ -2,13 +2,13 @@
 //! create a group, rename it, change its permissions. Members join and leave on the users'
 //! form.
 
-use super::after_each;
 use super::api::*;
+use super::{after_each, FormDialog};
 use crate::domain::{GroupId, Permission};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::language::{permission_label, ErrorAlert};
-use crate::widgets::{open_while_some, Checkboxes, Modal};
+use crate::widgets::{open_while_some, Checkboxes};
 use leptos::prelude::*;
 
 /// What the group form is open for: a new group (`None`) or one to edit.
@@ -139,16 +139,18 @@ fn GroupForm(editing: RwSignal<Editing>, changed: Callback<()>) -> impl IntoView
         None => view! { {t!(i18n, admin.new_group)} }.into_any(),
     };
     view! {
-        <Modal open labelled_by="group-form-title">
-            <h2 id="group-form-title">{title}</h2>
-            <form
-                class="stacked-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let draft = GroupDraft { name: name.get_untracked(), permissions: chosen.get_untracked() };
-                    save.dispatch((editing_id(), draft));
-                }
-            >
+        <FormDialog
+            open
+            title_id="group-form-title"
+            title=ViewFn::from(title)
+            failure
+            pending=save.pending()
+            submit_label=Signal::derive(move || t_string!(i18n, admin.save).to_owned())
+            on_submit=Callback::new(move |()| {
+                let draft = GroupDraft { name: name.get_untracked(), permissions: chosen.get_untracked() };
+                save.dispatch((editing_id(), draft));
+            })
+        >
                 <label for="group-name">{t!(i18n, field.group_name)}</label>
                 <input
                     id="group-name"
@@ -167,16 +169,6 @@ fn GroupForm(editing: RwSignal<Editing>, changed: Callback<()>) -> impl IntoView
                     chosen
                     id_of=|permission: Permission| format!("group-permission-{}", permission.code())
                 />
-                {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-                <div class="dialog-actions">
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>
-                        {t!(i18n, admin.save)}
-                    </button>
-                    <button type="button" on:click=move |_| open.set(false)>
-                        {t!(i18n, dialog.cancel)}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }

@@ -2,6 +2,7 @@
 //! the administration, newest first, filterable by kind, read-only, exportable as CSV.
 
 use super::api::*;
+use super::catalogues::{catalogue_label, offered_label};
 use super::group_names;
 use crate::domain::{GroupId, Permission};
 use crate::export::CsvExportButton;
@@ -18,6 +19,8 @@ pub fn kind_label(locale: Locale, kind: AdminChangeKind) -> &'static str {
         AdminChangeKind::PasswordReset => td_string!(locale, admin.kind_password_reset),
         AdminChangeKind::GroupCreated => td_string!(locale, admin.kind_group_created),
         AdminChangeKind::GroupUpdated => td_string!(locale, admin.kind_group_updated),
+        AdminChangeKind::ItemCreated => td_string!(locale, admin.kind_item_created),
+        AdminChangeKind::ItemUpdated => td_string!(locale, admin.kind_item_updated),
     }
 }
 
@@ -55,6 +58,17 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
         AdminChange::GroupUpdated { before, after } => {
             differ(name, before.name.clone(), after.name.clone());
             differ(granted, permissions(&before.permissions), permissions(&after.permissions));
+        }
+        AdminChange::ItemCreated { catalogue, after } => {
+            differ(td_string!(locale, admin.catalogue), String::new(), catalogue_label(locale, *catalogue).to_owned());
+            differ(td_string!(locale, field.name_es), String::new(), after.name.es.clone());
+            differ(td_string!(locale, field.name_pt), String::new(), after.name.pt.clone());
+        }
+        AdminChange::ItemUpdated { before, after, .. } => {
+            differ(td_string!(locale, field.name_es), before.name.es.clone(), after.name.es.clone());
+            differ(td_string!(locale, field.name_pt), before.name.pt.clone(), after.name.pt.clone());
+            let state = |active| offered_label(locale, active).to_owned();
+            differ(td_string!(locale, admin.state), state(before.active), state(after.active));
         }
         AdminChange::UserDeactivated { .. }
         | AdminChange::UserReactivated { .. }

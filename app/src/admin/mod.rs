@@ -3,14 +3,63 @@
 //! (`releasedesk_core::commands::admin`).
 
 pub mod api;
+pub mod catalogues;
 pub mod groups;
 pub mod log;
 pub mod users;
 
 use crate::domain::GroupId;
 use crate::error::AppError;
+use crate::i18n::*;
+use crate::language::ErrorAlert;
+use crate::widgets::Modal;
 use api::GroupSummary;
 use leptos::prelude::*;
+
+/// The dialog of an administration form: its title, its fields (`children`), the failure of
+/// its last submission, and the buttons to submit (`submit_label`) and to cancel.
+#[component]
+fn FormDialog(
+    open: RwSignal<bool>,
+    /// The id of the dialog's heading.
+    title_id: &'static str,
+    title: ViewFn,
+    failure: RwSignal<Option<AppError>>,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] submit_label: Signal<String>,
+    on_submit: Callback<()>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Modal open labelled_by=title_id>
+            <h2 id=title_id>
+                {
+                    let title = title.clone();
+                    move || title.run()
+                }
+            </h2>
+            <form
+                class="stacked-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    on_submit.run(());
+                }
+            >
+                {children()}
+                {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
+                <div class="dialog-actions">
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || submit_label.get()}
+                    </button>
+                    <button type="button" on:click=move |_| open.set(false)>
+                        {t!(i18n, dialog.cancel)}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
 
 /// The names of the groups `ids`, as they are called now, comma-separated.
 fn group_names(ids: &[GroupId], groups: &[GroupSummary]) -> String {

@@ -2,7 +2,7 @@
 //! and reset their password.
 
 use super::api::*;
-use super::{after_each, group_names};
+use super::{after_each, group_names, FormDialog};
 use crate::domain::{GroupId, UserId};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -286,22 +286,26 @@ fn UserForm(
         _ => view! { {t!(i18n, admin.new_user)} }.into_any(),
     };
     view! {
-        <Modal open labelled_by="user-form-title">
-            <h2 id="user-form-title">{title}</h2>
-            <form
-                class="stacked-form"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    let Some(current) = editing.get_untracked() else { return };
-                    let draft = UserDraft {
-                        username: username.get_untracked(),
-                        full_name: full_name.get_untracked(),
-                        email: email.get_untracked(),
-                        groups: chosen.get_untracked(),
-                    };
-                    save.dispatch((current, draft));
-                }
-            >
+        <FormDialog
+            open
+            title_id="user-form-title"
+            title=ViewFn::from(title)
+            failure
+            pending=save.pending()
+            submit_label=Signal::derive(move || {
+                if is_new() { t_string!(i18n, admin.create) } else { t_string!(i18n, admin.save) }.to_owned()
+            })
+            on_submit=Callback::new(move |()| {
+                let Some(current) = editing.get_untracked() else { return };
+                let draft = UserDraft {
+                    username: username.get_untracked(),
+                    full_name: full_name.get_untracked(),
+                    email: email.get_untracked(),
+                    groups: chosen.get_untracked(),
+                };
+                save.dispatch((current, draft));
+            })
+        >
                 <Show when=is_new>
                     <label for="user-username">{t!(i18n, field.username)}</label>
                     <input
@@ -337,17 +341,7 @@ fn UserForm(
                     chosen
                     id_of=|group: GroupId| format!("user-group-{}", group.0)
                 />
-                {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-                <div class="dialog-actions">
-                    <button type="submit" class="primary" disabled=move || save.pending().get()>
-                        {move || if is_new() { t_string!(i18n, admin.create) } else { t_string!(i18n, admin.save) }}
-                    </button>
-                    <button type="button" on:click=move |_| open.set(false)>
-                        {t!(i18n, dialog.cancel)}
-                    </button>
-                </div>
-            </form>
-        </Modal>
+        </FormDialog>
     }
 }
 

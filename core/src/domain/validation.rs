@@ -51,6 +51,9 @@ pub enum Field {
     GroupName,
     Groups,
     Email,
+    Code,
+    NameEs,
+    NamePt,
 }
 
 /// What is wrong with a field.
@@ -171,6 +174,21 @@ pub fn check_email(email: &str) -> Result<(), FieldError> {
         Ok(())
     } else {
         Err(FieldError { field: Field::Email, problem: Problem::OutOfRange })
+    }
+}
+
+/// The longest code of a catalogue item.
+pub const MAX_CODE_CHARS: usize = 64;
+
+/// A catalogue item's code: what imports and other systems name it by, so letters, digits
+/// and `_ - .` only.
+pub fn check_code(code: &str) -> Result<(), FieldError> {
+    check_required(Field::Code, code)?;
+    check_length(Field::Code, code, MAX_CODE_CHARS)?;
+    if code.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) {
+        Ok(())
+    } else {
+        Err(FieldError { field: Field::Code, problem: Problem::InvalidCharacters })
     }
 }
 

@@ -1,7 +1,7 @@
 //! What the administration pages read and send: users, the groups they join, and the
 //! administration log's changes.
 
-use crate::domain::{code_enum, GroupId, Permission, UserId};
+use crate::domain::{code_enum, GroupId, Localized, Permission, UserId};
 use serde::{Deserialize, Serialize};
 
 /// A user as the "Usuarios" page lists and edits them, and as the administration log keeps
@@ -55,6 +55,33 @@ pub struct GroupDraft {
     pub permissions: Vec<Permission>,
 }
 
+code_enum!(
+    /// The catalogues of named choices an administrator keeps: their items have a code and
+    /// a name in each language.
+    NamedCatalogue {
+        SolutionCategories = "solution_categories",
+        SuspensionReasons = "suspension_reasons",
+    }
+);
+
+/// An item of a [`NamedCatalogue`]. A retired item (`active == false`) stays on the
+/// releases that chose it, but is offered no more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueItem {
+    pub id: i64,
+    pub code: String,
+    pub name: Localized,
+    pub active: bool,
+}
+
+/// What the catalogue form sends. The code is set at creation and kept afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueDraft {
+    pub code: String,
+    pub name: Localized,
+    pub active: bool,
+}
+
 /// A temporary password, shown once to the administrator who set it; its user must change
 /// it at their next login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,6 +123,15 @@ pub enum AdminChange {
         before: GroupSummary,
         after: GroupSummary,
     },
+    ItemCreated {
+        catalogue: NamedCatalogue,
+        after: CatalogueItem,
+    },
+    ItemUpdated {
+        catalogue: NamedCatalogue,
+        before: CatalogueItem,
+        after: CatalogueItem,
+    },
 }
 
 code_enum!(
@@ -108,6 +144,8 @@ code_enum!(
         PasswordReset = "password_reset",
         GroupCreated = "group_created",
         GroupUpdated = "group_updated",
+        ItemCreated = "item_created",
+        ItemUpdated = "item_updated",
     }
 );
 
@@ -121,6 +159,8 @@ impl AdminChange {
             AdminChange::PasswordReset { .. } => AdminChangeKind::PasswordReset,
             AdminChange::GroupCreated { .. } => AdminChangeKind::GroupCreated,
             AdminChange::GroupUpdated { .. } => AdminChangeKind::GroupUpdated,
+            AdminChange::ItemCreated { .. } => AdminChangeKind::ItemCreated,
+            AdminChange::ItemUpdated { .. } => AdminChangeKind::ItemUpdated,
         }
     }
 
@@ -132,6 +172,7 @@ impl AdminChange {
             | AdminChange::UserReactivated { username, .. }
             | AdminChange::PasswordReset { username, .. } => username,
             AdminChange::GroupCreated { after } | AdminChange::GroupUpdated { after, .. } => &after.name,
+            AdminChange::ItemCreated { after, .. } | AdminChange::ItemUpdated { after, .. } => &after.code,
         }
     }
 }

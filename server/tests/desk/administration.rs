@@ -276,8 +276,69 @@ async fn administrators_create_groups_and_set_their_permissions(backend: Backend
     }
 }
 
+async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let ana = server.login("ana").await;
+    let offered = |client: Client| async move {
+        let query = json!({ "query": { "search": "", "status": "in_execution", "scope": "mine", "page": 0 } });
+        let rows = client.call("list_releases", query).await.json()["rows"].clone();
+        let id = rows[0]["id"].as_i64().unwrap_or_else(|| panic!("a release ana holds: {rows}"));
+        let view = ok(client.call("get_release", json!({ "id": id })).await, "get_release");
+        let names = view["categories"].as_array().cloned().unwrap_or_default();
+        names.iter().filter_map(|c| c["name"]["es"].as_str().map(str::to_owned)).collect::<Vec<_>>()
+    };
+
+    let draft = json!({ "code": " rolled_forward ", "name": { "es": " Corregida hacia delante ", "pt": "Corrigida para frente" }, "active": true });
+    let created = ok(
+        admin.call("admin_create_item", json!({ "catalogue": "solution_categories", "draft": draft })).await,
+        "create",
+    );
+    assert_eq!(
+        (created["code"].clone(), created["name"]["es"].clone()),
+        (json!("rolled_forward"), json!("Corregida hacia delante"))
+    );
+    assert!(offered(ana.clone()).await.contains(&"Corregida hacia delante".to_owned()), "offered once created");
+
+    // Retired: no longer offered, still in the catalogue.
+    let id = created["id"].clone();
+    let retire = json!({ "code": "x", "name": { "es": "Corregida hacia delante", "pt": "Corrigida para frente" }, "active": false });
+    let retired = ok(
+        admin.call("admin_update_item", json!({ "catalogue": "solution_categories", "id": id, "draft": retire })).await,
+        "retire",
+    );
+    assert_eq!((retired["code"].clone(), retired["active"].clone()), (json!("rolled_forward"), json!(false)));
+    assert!(!offered(ana.clone()).await.contains(&"Corregida hacia delante".to_owned()), "offered after retiring");
+    let all = ok(admin.call("admin_catalogue", json!({ "catalogue": "solution_categories" })).await, "admin_catalogue");
+    assert!(all.as_array().into_iter().flatten().any(|item| item["id"] == id && item["active"] == false), "{all}");
+
+    // Bad input changes nothing.
+    let bad = [
+        (
+            json!({ "code": "rolled_forward", "name": { "es": "Otra", "pt": "Outra" }, "active": true }),
+            "code",
+            json!("taken"),
+        ),
+        (
+            json!({ "code": "con espacio", "name": { "es": "Otra", "pt": "Outra" }, "active": true }),
+            "code",
+            json!("invalid_characters"),
+        ),
+        (json!({ "code": "otra", "name": { "es": " ", "pt": "Outra" }, "active": true }), "name_es", json!("required")),
+    ];
+    for (draft, field, problem) in bad {
+        let refused =
+            admin.call("admin_create_item", json!({ "catalogue": "solution_categories", "draft": draft })).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+        assert_eq!((refused.json()["field"].clone(), refused.json()["problem"].clone()), (json!(field), problem));
+    }
+    let kinds: Vec<&str> = audited(&server).await.iter().map(|(_, change)| change.kind().code()).collect::<Vec<_>>();
+    assert_eq!(kinds, ["item_created", "item_updated"]);
+}
+
 on_both_databases!(
     administrators_manage_users_and_every_change_is_audited,
+    administrators_add_rename_and_retire_catalogue_items,
     administrators_create_groups_and_set_their_permissions,
     bad_user_input_is_refused_with_its_field_and_changes_nothing,
     the_first_administrator_comes_from_the_command_line,

@@ -108,6 +108,9 @@ const MATRIX: &[Case] = &[
     case("admin_groups", Needs::Nothing, ADMINISTRATOR),
     case("admin_create_group", Needs::Nothing, ADMINISTRATOR),
     case("admin_update_group", Needs::Nothing, ADMINISTRATOR),
+    case("admin_catalogue", Needs::Nothing, ADMINISTRATOR),
+    case("admin_create_item", Needs::Nothing, ADMINISTRATOR),
+    case("admin_update_item", Needs::Nothing, ADMINISTRATOR),
     case("admin_log", Needs::Nothing, ADMINISTRATOR),
     case("admin_log_csv", Needs::Nothing, ADMINISTRATOR),
     // Both end the caller's session: each call gets a session of its own anyway.
@@ -267,6 +270,13 @@ impl Demo {
             "admin_set_active" => json!({ "id": self.joao, "active": true }),
             "admin_reset_password" => json!({ "id": self.joao }),
             "admin_groups" => json!({}),
+            "admin_catalogue" => json!({ "catalogue": "solution_categories" }),
+            "admin_create_item" => json!({ "catalogue": "suspension_reasons", "draft": {
+                "code": "freeze", "name": { "es": "Congelación de cambios", "pt": "Congelamento de mudanças" }, "active": true
+            }}),
+            "admin_update_item" => json!({ "catalogue": "solution_categories", "id": self.category, "draft": {
+                "code": "ignored", "name": { "es": "Ejecutada con éxito", "pt": "Executada com sucesso" }, "active": true
+            }}),
             "admin_log" => json!({ "kind": null }),
             "admin_log_csv" => json!({ "kind": "user_created", "language": "pt" }),
             "admin_create_group" => json!({ "draft": { "name": "Despliegue N3", "permissions": ["execute"] } }),
