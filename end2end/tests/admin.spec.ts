@@ -121,6 +121,23 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(page.getByRole('alert')).toContainText(a.refused);
     });
 
+    test('every administration page fits 375 pixels wide', async ({ page }) => {
+      await page.setViewportSize({ width: 375, height: 740 });
+      await login(page, 'admin', lang);
+      for (const [path, heading] of [
+        ['/admin/users', a.title], ['/admin/groups', a.groupsTitle], ['/admin/catalogues', a.cataloguesTitle],
+        ['/admin/log', a.logTitle],
+      ]) {
+        await page.goto(path);
+        await hydrated(page);
+        await expect(page.getByRole('heading', { name: heading })).toBeInViewport();
+        // Nothing but a table itself scrolls sideways.
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        expect(overflow, path).toBeLessThanOrEqual(0);
+        await expectAccessible(page, `${path} at 375 px`);
+      }
+    });
+
     test('a deactivated user is logged out at once and cannot log in', async ({ page, browser }) => {
       const theirs = await browser.newContext({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
       const them = await theirs.newPage();

@@ -177,7 +177,8 @@ fn LogTable(page: AdminLogPage) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        // Nothing in it takes the focus: the region itself does, so that a keyboard can scroll it.
+        <div class="table-wrap" tabindex="0" role="region" aria-label=move || t_string!(i18n, admin.log_title)>
             <table class="admin-log">
                 <caption class="visually-hidden">{t!(i18n, admin.log_title)}</caption>
                 <thead>
