@@ -3,7 +3,8 @@
 //! offer it again. A retired item stays on the releases that chose it.
 
 use super::api::*;
-use super::{after_each, FormDialog};
+use super::{after_each, FormDialog, TextField};
+use crate::domain::validation::{MAX_CODE_CHARS, MAX_TITLE_CHARS};
 use crate::domain::Localized;
 use crate::error::AppError;
 use crate::i18n::*;
@@ -163,19 +164,6 @@ fn ItemForm(catalogue: RwSignal<NamedCatalogue>, editing: RwSignal<Editing>, cha
         Some(item) => view! { {t!(i18n, admin.edit_item, item = move || item.code.clone())} }.into_any(),
         None => view! { {t!(i18n, admin.new_item)} }.into_any(),
     };
-    let text_field = move |id: &'static str, label: AnyView, value: RwSignal<String>, max: usize| {
-        view! {
-            <label for=id>{label}</label>
-            <input
-                id=id
-                required
-                maxlength=max
-                autocomplete="off"
-                prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))
-            />
-        }
-    };
     view! {
         <FormDialog
             open
@@ -194,10 +182,25 @@ fn ItemForm(catalogue: RwSignal<NamedCatalogue>, editing: RwSignal<Editing>, cha
             })
         >
                 <Show when=move || editing_id().is_none()>
-                    {text_field("item-code", view! { {t!(i18n, field.code)} }.into_any(), code, 64)}
+                    <TextField
+                        id="item-code"
+                        label=Signal::derive(move || t_string!(i18n, field.code).to_owned())
+                        value=code
+                        max=MAX_CODE_CHARS
+                    />
                 </Show>
-                {text_field("item-name-es", view! { {t!(i18n, field.name_es)} }.into_any(), name_es, 200)}
-                {text_field("item-name-pt", view! { {t!(i18n, field.name_pt)} }.into_any(), name_pt, 200)}
+                <TextField
+                    id="item-name-es"
+                    label=Signal::derive(move || t_string!(i18n, field.name_es).to_owned())
+                    value=name_es
+                    max=MAX_TITLE_CHARS
+                />
+                <TextField
+                    id="item-name-pt"
+                    label=Signal::derive(move || t_string!(i18n, field.name_pt).to_owned())
+                    value=name_pt
+                    max=MAX_TITLE_CHARS
+                />
                 <div class="checkboxes">
                     <div class="checkbox">
                         <input

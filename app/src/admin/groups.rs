@@ -3,7 +3,8 @@
 //! form.
 
 use super::api::*;
-use super::{after_each, FormDialog};
+use super::{after_each, FormDialog, TextField};
+use crate::domain::validation::MAX_TITLE_CHARS;
 use crate::domain::{GroupId, Permission};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -151,14 +152,11 @@ fn GroupForm(editing: RwSignal<Editing>, changed: Callback<()>) -> impl IntoView
                 save.dispatch((editing_id(), draft));
             })
         >
-                <label for="group-name">{t!(i18n, field.group_name)}</label>
-                <input
+                <TextField
                     id="group-name"
-                    required
-                    maxlength="200"
-                    autocomplete="off"
-                    prop:value=move || name.get()
-                    on:input=move |ev| name.set(event_target_value(&ev))
+                    label=Signal::derive(move || t_string!(i18n, field.group_name).to_owned())
+                    value=name
+                    max=MAX_TITLE_CHARS
                 />
                 <Checkboxes
                     legend=Signal::derive(move || t_string!(i18n, admin.permissions).to_owned())

@@ -16,6 +16,31 @@ use crate::widgets::Modal;
 use api::GroupSummary;
 use leptos::prelude::*;
 
+/// A labelled text box of an administration form, bound to `value`, with the server's
+/// length limit; required unless `optional`.
+#[component]
+fn TextField(
+    id: &'static str,
+    #[prop(into)] label: Signal<String>,
+    value: RwSignal<String>,
+    max: usize,
+    #[prop(optional)] optional: bool,
+    #[prop(default = "text")] kind: &'static str,
+) -> impl IntoView {
+    view! {
+        <label for=id>{move || label.get()}</label>
+        <input
+            id=id
+            type=kind
+            required=!optional
+            maxlength=max
+            autocomplete="off"
+            prop:value=move || value.get()
+            on:input=move |ev| value.set(event_target_value(&ev))
+        />
+    }
+}
+
 /// The dialog of an administration form: its title, its fields (`children`), the failure of
 /// its last submission, and the buttons to submit (`submit_label`) and to cancel.
 #[component]

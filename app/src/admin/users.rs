@@ -2,7 +2,8 @@
 //! and reset their password.
 
 use super::api::*;
-use super::{after_each, group_names, FormDialog};
+use super::{after_each, group_names, FormDialog, TextField};
+use crate::domain::validation::{MAX_EMAIL_CHARS, MAX_TITLE_CHARS, MAX_USERNAME_CHARS};
 use crate::domain::{GroupId, UserId};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -307,33 +308,26 @@ fn UserForm(
             })
         >
                 <Show when=is_new>
-                    <label for="user-username">{t!(i18n, field.username)}</label>
-                    <input
+                    <TextField
                         id="user-username"
-                        required
-                        maxlength="100"
-                        autocomplete="off"
-                        prop:value=move || username.get()
-                        on:input=move |ev| username.set(event_target_value(&ev))
+                        label=Signal::derive(move || t_string!(i18n, field.username).to_owned())
+                        value=username
+                        max=MAX_USERNAME_CHARS
                     />
                 </Show>
-                <label for="user-full-name">{t!(i18n, field.full_name)}</label>
-                <input
+                <TextField
                     id="user-full-name"
-                    required
-                    maxlength="200"
-                    autocomplete="off"
-                    prop:value=move || full_name.get()
-                    on:input=move |ev| full_name.set(event_target_value(&ev))
+                    label=Signal::derive(move || t_string!(i18n, field.full_name).to_owned())
+                    value=full_name
+                    max=MAX_TITLE_CHARS
                 />
-                <label for="user-email">{t!(i18n, field.email)}</label>
-                <input
+                <TextField
                     id="user-email"
-                    type="email"
-                    maxlength="254"
-                    autocomplete="off"
-                    prop:value=move || email.get()
-                    on:input=move |ev| email.set(event_target_value(&ev))
+                    label=Signal::derive(move || t_string!(i18n, field.email).to_owned())
+                    value=email
+                    max=MAX_EMAIL_CHARS
+                    optional=true
+                    kind="email"
                 />
                 <Checkboxes
                     legend=Signal::derive(move || t_string!(i18n, field.groups).to_owned())

@@ -61,10 +61,18 @@ pub async fn users(db: &Db, search: &str, limit: usize) -> Result<Vec<UserRecord
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .fetch_all(&db.pool)
     .await?;
-    let memberships: Vec<(i64, i64)> =
-        sqlx::query_as("SELECT user_id, group_id FROM group_members ORDER BY user_id, group_id")
-            .fetch_all(&db.pool)
-            .await?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The memberships of the users found, not of everyone.
+    let mut sql = QueryBuilder::new("SELECT user_id, group_id FROM group_members WHERE user_id IN (");
+    let mut ids = sql.separated(", ");
+    for row in &rows {
+        ids.push_bind(row.id);
+    }
+    sql.push(") ORDER BY user_id, group_id");
+    let (sql, arguments) = numbered(&mut sql);
+    let memberships: Vec<(i64, i64)> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
     let mut groups: BTreeMap<i64, Vec<GroupId>> = BTreeMap::new();
     for (user, group) in memberships {
         groups.entry(user).or_default().push(GroupId(group));
