@@ -7,14 +7,7 @@ use crate::i18n::*;
 use crate::language::ErrorAlert;
 use leptos::prelude::*;
 
-/// A cell that a spreadsheet would read as a formula gets a leading apostrophe.
-pub fn inert(text: &str) -> String {
-    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    }
-}
+pub use releasedesk_core::spreadsheet::inert;
 
 /// "Exportar CSV": asks the server for the CSV in the page's language (`fetch("es" | "pt")`)
 /// and saves it as `file_name`; a failure is shown beside the button.

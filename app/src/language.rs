@@ -129,6 +129,13 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::NewPassword => td_string!(locale, field.new_password),
         Field::Page => td_string!(locale, field.page),
         Field::PasswordRepeat => td_string!(locale, field.password_repeat),
+        Field::Status => td_string!(locale, field.status),
+        Field::Language => td_string!(locale, field.language),
+        Field::Body => td_string!(locale, field.body),
+        Field::Name => td_string!(locale, field.name),
+        Field::Version => td_string!(locale, field.version),
+        Field::Location => td_string!(locale, field.location),
+        Field::Sha256 => td_string!(locale, field.sha256),
     }
 }
 
@@ -234,7 +241,7 @@ pub fn ErrorAlert(error: AppError) -> impl IntoView {
     }
 }
 
-fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
+pub(crate) fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> AnyView {
     let field = move || field_label(i18n.get_locale(), error.field);
     match error.problem {
         Problem::Required => view! { {t!(i18n, error.required, field)} }.into_any(),

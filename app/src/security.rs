@@ -14,6 +14,18 @@ use std::time::Duration;
 
 /// The largest request body any form of the app sends, with a wide margin.
 pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
+/// The largest body of a request that sends a file (a catalogue's CSV, in base64): a file
+/// of the most lines an import takes, with long texts.
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
+
+/// The largest body a request to `path` may have.
+pub fn body_limit(path: &str) -> usize {
+    if path == "/api/admin_import_catalogue" {
+        MAX_UPLOAD_BYTES
+    } else {
+        MAX_REQUEST_BYTES
+    }
+}
 
 /// For every response that sets no policy of its own (static files, server functions):
 /// nothing may be framed, run or loaded from it.
@@ -58,6 +70,12 @@ pub async fn screen_requests(request: Request, next: Next) -> Response {
     }
     if changes_state && request.uri().path().starts_with("/api/") && !has_server_function_body(request.headers()) {
         return error_response(Error::Request { message: "the body must be JSON or a form".into() });
+    }
+    // Every body is cut at MAX_UPLOAD_BYTES by the layer below; one that says it is larger
+    // than its route takes is refused before it is read.
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > body_limit(request.uri().path())) {
+        return error_response(Error::TooLarge);
     }
     next.run(request).await
 }

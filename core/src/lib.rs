@@ -14,6 +14,7 @@
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod spreadsheet;
 
 #[cfg(feature = "server")]
 pub mod auth;

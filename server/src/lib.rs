@@ -82,7 +82,7 @@ pub async fn router_with(
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth)
         .layer(axum::middleware::from_fn(guard_transport))
-        .layer(RequestBodyLimitLayer::new(security::MAX_REQUEST_BYTES))
+        .layer(RequestBodyLimitLayer::new(security::MAX_UPLOAD_BYTES))
         .layer(axum::middleware::from_fn(security::screen_requests))
         .layer(axum::middleware::from_fn(explain_failures))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -7,7 +7,10 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::session::ctx;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use releasedesk_core::commands::catalogues;
 pub use releasedesk_core::model::admin::*;
+pub use releasedesk_core::model::catalogues::*;
 
 #[server(prefix = "/api", endpoint = "admin_users", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn admin_users(search: String) -> Result<UsersPage, AppError> {
@@ -76,21 +79,39 @@ pub async fn admin_log_csv(kind: Option<AdminChangeKind>, language: String) -> R
 }
 
 #[server(prefix = "/api", endpoint = "admin_catalogue", input = StrictJson, output = crate::codec::JsonText)]
-pub async fn admin_catalogue(catalogue: NamedCatalogue) -> Result<Vec<CatalogueItem>, AppError> {
-    Ok(releasedesk_core::commands::admin::catalogue(&ctx().await?, catalogue).await?)
+pub async fn admin_catalogue(catalogue: Catalogue) -> Result<Vec<CatalogueItem>, AppError> {
+    Ok(catalogues::items(&ctx().await?, catalogue).await?)
 }
 
 #[server(prefix = "/api", endpoint = "admin_create_item", input = StrictJson, output = crate::codec::JsonText)]
-pub async fn admin_create_item(catalogue: NamedCatalogue, draft: CatalogueDraft) -> Result<CatalogueItem, AppError> {
-    Ok(releasedesk_core::commands::admin::create_item(&ctx().await?, catalogue, &draft).await?)
+pub async fn admin_create_item(catalogue: Catalogue, draft: CatalogueDraft) -> Result<CatalogueItem, AppError> {
+    Ok(catalogues::create_item(&ctx().await?, catalogue, &draft).await?)
 }
 
-/// Renames an item, or retires or offers it again.
+/// Changes an item, or retires it or offers it again.
 #[server(prefix = "/api", endpoint = "admin_update_item", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn admin_update_item(
-    catalogue: NamedCatalogue,
+    catalogue: Catalogue,
     id: i64,
     draft: CatalogueDraft,
 ) -> Result<CatalogueItem, AppError> {
-    Ok(releasedesk_core::commands::admin::update_item(&ctx().await?, catalogue, id, &draft).await?)
+    Ok(catalogues::update_item(&ctx().await?, catalogue, id, &draft).await?)
+}
+
+/// "Exportar CSV": the catalogue as the file "Importar CSV" reads.
+#[server(prefix = "/api", endpoint = "admin_export_catalogue", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_export_catalogue(catalogue: Catalogue) -> Result<String, AppError> {
+    Ok(catalogues::export_csv(&ctx().await?, catalogue).await?)
+}
+
+/// "Importar CSV": the preview of `file` (its bytes in base64), or, with `apply`, its
+/// import: all lines or none.
+#[server(prefix = "/api", endpoint = "admin_import_catalogue", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_import_catalogue(catalogue: Catalogue, file: String, apply: bool) -> Result<ImportReport, AppError> {
+    use base64::Engine as _;
+    let ctx = ctx().await?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(file.as_bytes())
+        .map_err(|_| crate::error::Error::Request { message: "the file must be sent in base64".into() })?;
+    Ok(catalogues::import_csv(&ctx, catalogue, &bytes, apply).await?)
 }

@@ -2,12 +2,12 @@
 //! the administration, newest first, filterable by kind, read-only, exportable as CSV.
 
 use super::api::*;
-use super::catalogues::{catalogue_label, offered_label};
+use super::catalogues::{catalogue_label, offered_label, shown_value};
 use super::group_names;
 use crate::domain::{GroupId, Permission};
 use crate::export::CsvExportButton;
 use crate::i18n::*;
-use crate::language::{format_datetime, permission_label, ErrorAlert};
+use crate::language::{field_label, format_datetime, permission_label, ErrorAlert};
 use leptos::prelude::*;
 
 pub fn kind_label(locale: Locale, kind: AdminChangeKind) -> &'static str {
@@ -61,12 +61,17 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
         }
         AdminChange::ItemCreated { catalogue, after } => {
             differ(td_string!(locale, admin.catalogue), String::new(), catalogue_label(locale, *catalogue).to_owned());
-            differ(td_string!(locale, field.name_es), String::new(), after.name.es.clone());
-            differ(td_string!(locale, field.name_pt), String::new(), after.name.pt.clone());
+            for column in catalogue.columns() {
+                let label = field_label(locale, column.field());
+                differ(label, String::new(), shown_value(locale, *catalogue, &after.fields, *column));
+            }
+            differ(td_string!(locale, admin.state), String::new(), offered_label(locale, after.active).to_owned());
         }
-        AdminChange::ItemUpdated { before, after, .. } => {
-            differ(td_string!(locale, field.name_es), before.name.es.clone(), after.name.es.clone());
-            differ(td_string!(locale, field.name_pt), before.name.pt.clone(), after.name.pt.clone());
+        AdminChange::ItemUpdated { catalogue, before, after } => {
+            for column in catalogue.columns() {
+                let shown = |item: &CatalogueItem| shown_value(locale, *catalogue, &item.fields, *column);
+                differ(field_label(locale, column.field()), shown(before), shown(after));
+            }
             let state = |active| offered_label(locale, active).to_owned();
             differ(td_string!(locale, admin.state), state(before.active), state(after.active));
         }

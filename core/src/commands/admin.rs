@@ -1,18 +1,18 @@
 //! The administration's use cases: users (list, create, edit, deactivate, reactivate, reset
-//! the password), groups (create, rename, permissions) and the catalogues of named choices
-//! (create, rename, retire). Each requires Administrar of the
+//! the password) and groups (create, rename, permissions); the catalogues are in
+//! [`super::catalogues`]. Each requires Administrar of the
 //! acting user, validates, and writes its change and the administration log's entry in one
 //! transaction; none may leave the desk without an active administrator.
 
 use super::Ctx;
 use crate::auth::hashing;
 use crate::domain::flow::Refusal;
-use crate::domain::validation::{check_code, check_email, check_length, check_required, Field, FieldError, Problem};
+use crate::domain::validation::{check_email, check_length, check_required, Field, FieldError, Problem};
 use crate::domain::validation::{MAX_TITLE_CHARS, MAX_USERNAME_CHARS};
-use crate::domain::{GroupId, Localized, Permission, UserId};
+use crate::domain::{GroupId, Permission, UserId};
 use crate::model::admin::{
-    AdminChange, AdminChangeKind, AdminLogPage, CatalogueDraft, CatalogueItem, GroupDraft, GroupSummary,
-    NamedCatalogue, TemporaryPassword, UserDraft, UserRecord, UsersPage, LOG_SHOWN, USERS_SHOWN,
+    AdminChange, AdminChangeKind, AdminLogPage, GroupDraft, GroupSummary, TemporaryPassword, UserDraft, UserRecord,
+    UsersPage, LOG_SHOWN, USERS_SHOWN,
 };
 use crate::store::admin as store;
 use crate::Error;
@@ -99,7 +99,7 @@ async fn hash_off_thread(password: &str) -> Result<String, Error> {
 /// Ends a change: refuses it when no active user would hold Administrar any more (the last
 /// administrator leaving their group, deactivating themselves, or their group losing the
 /// permission), else logs it and commits. Counted inside the transaction, after the write.
-async fn finish(ctx: &Ctx, mut tx: Transaction<'static, Any>, change: &AdminChange) -> Result<(), Error> {
+pub(super) async fn finish(ctx: &Ctx, mut tx: Transaction<'static, Any>, change: &AdminChange) -> Result<(), Error> {
     if store::active_administrators(&mut tx).await? == 0 {
         return Err(Refusal::LastAdministrator.into());
     }
@@ -238,57 +238,6 @@ pub async fn update_group(ctx: &Ctx, id: GroupId, draft: &GroupDraft) -> Result<
     }
     store::set_permissions(&mut tx, id, &after.permissions).await?;
     finish(ctx, tx, &AdminChange::GroupUpdated { before, after: after.clone() }).await?;
-    Ok(after)
-}
-
-/// "Catálogos": every item of the catalogue, retired ones too.
-pub async fn catalogue(ctx: &Ctx, catalogue: NamedCatalogue) -> Result<Vec<CatalogueItem>, Error> {
-    authorize(ctx)?;
-    Ok(store::items(&ctx.db, catalogue).await?)
-}
-
-/// The names trimmed and checked: both required, not too long.
-fn checked_names(name: &Localized) -> Result<Localized, Error> {
-    let (es, pt) = (name.es.trim(), name.pt.trim());
-    for (field, text) in [(Field::NameEs, es), (Field::NamePt, pt)] {
-        check_required(field, text)?;
-        check_length(field, text, MAX_TITLE_CHARS)?;
-    }
-    Ok(Localized { es: es.to_owned(), pt: pt.to_owned() })
-}
-
-/// Adds an item to the catalogue. A taken code is refused.
-pub async fn create_item(ctx: &Ctx, catalogue: NamedCatalogue, draft: &CatalogueDraft) -> Result<CatalogueItem, Error> {
-    authorize(ctx)?;
-    let code = draft.code.trim();
-    check_code(code)?;
-    let draft = CatalogueDraft { code: code.to_owned(), name: checked_names(&draft.name)?, active: draft.active };
-    let mut tx = ctx.db.begin_write().await?;
-    let Some(id) = store::insert_item(&mut tx, catalogue, &draft).await? else {
-        return Err(FieldError { field: Field::Code, problem: Problem::Taken }.into());
-    };
-    let after = CatalogueItem { id, code: draft.code, name: draft.name, active: draft.active };
-    finish(ctx, tx, &AdminChange::ItemCreated { catalogue, after: after.clone() }).await?;
-    Ok(after)
-}
-
-/// Renames an item, or retires or offers it again (`active`). Its code stays.
-pub async fn update_item(
-    ctx: &Ctx,
-    catalogue: NamedCatalogue,
-    id: i64,
-    draft: &CatalogueDraft,
-) -> Result<CatalogueItem, Error> {
-    authorize(ctx)?;
-    let name = checked_names(&draft.name)?;
-    let mut tx = ctx.db.begin_write().await?;
-    let before = store::item(&mut tx, catalogue, id).await?.ok_or(Error::NotFound)?;
-    let after = CatalogueItem { name, active: draft.active, ..before.clone() };
-    if after == before {
-        return Ok(after);
-    }
-    store::update_item(&mut tx, catalogue, &after).await?;
-    finish(ctx, tx, &AdminChange::ItemUpdated { catalogue, before, after: after.clone() }).await?;
     Ok(after)
 }
 

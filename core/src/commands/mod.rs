@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod admin;
+pub mod catalogues;
 pub mod flow;
 pub mod list;
 pub mod log;

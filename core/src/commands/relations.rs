@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::domain::flow::{self, Refusal};
 use crate::domain::validation::{check_length, check_required, Field};
 use crate::domain::ReleaseId;
+use crate::model::catalogues::ChangeStatus;
 use crate::model::relations::{
     Article, CatalogueHit, CataloguePage, RelationKind, Relations, MAX_RESPONSIBILITY_CHARS,
 };
@@ -76,9 +77,11 @@ async fn link_once(ctx: &Ctx, command: &Link) -> Result<(), Error> {
     let Link { release: id, kind, item: item_id, responsibility } = command;
     let (id, kind, item_id, responsibility) = (*id, *kind, *item_id, responsibility.as_deref());
     check_may_relate(ctx, id).await?;
-    // Only what is still offered: a deactivated user cannot be given a new role.
+    // Only what is still offered: a deactivated user cannot be given a new role, nor a
+    // retired item linked.
     let target = item(db, kind, item_id, true).await?.ok_or(Error::NotFound)?;
-    if kind == RelationKind::Change && matches!(target.detail.as_str(), "registered" | "cancelled") {
+    let unlinkable = |code: &str| ChangeStatus::from_code(code).is_some_and(|status| !status.may_be_linked());
+    if kind == RelationKind::Change && unlinkable(&target.detail) {
         return Err(Refusal::ChangeNotLinkable { status: target.detail }.into());
     }
     let responsibility = responsibility.unwrap_or_default().trim().to_owned();

@@ -142,7 +142,7 @@ code_enum!(
 );
 
 /// A text given in both languages of the product, as flow definitions and catalogues hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Localized {
     pub es: String,
     pub pt: String,

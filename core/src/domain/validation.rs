@@ -54,6 +54,13 @@ pub enum Field {
     Code,
     NameEs,
     NamePt,
+    Status,
+    Language,
+    Body,
+    Name,
+    Version,
+    Location,
+    Sha256,
 }
 
 /// What is wrong with a field.

@@ -1,7 +1,8 @@
 //! What the administration pages read and send: users, the groups they join, and the
 //! administration log's changes.
 
-use crate::domain::{code_enum, GroupId, Localized, Permission, UserId};
+use crate::domain::{code_enum, GroupId, Permission, UserId};
+use crate::model::catalogues::{Catalogue, CatalogueItem};
 use serde::{Deserialize, Serialize};
 
 /// A user as the "Usuarios" page lists and edits them, and as the administration log keeps
@@ -55,33 +56,6 @@ pub struct GroupDraft {
     pub permissions: Vec<Permission>,
 }
 
-code_enum!(
-    /// The catalogues of named choices an administrator keeps: their items have a code and
-    /// a name in each language.
-    NamedCatalogue {
-        SolutionCategories = "solution_categories",
-        SuspensionReasons = "suspension_reasons",
-    }
-);
-
-/// An item of a [`NamedCatalogue`]. A retired item (`active == false`) stays on the
-/// releases that chose it, but is offered no more.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogueItem {
-    pub id: i64,
-    pub code: String,
-    pub name: Localized,
-    pub active: bool,
-}
-
-/// What the catalogue form sends. The code is set at creation and kept afterwards.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CatalogueDraft {
-    pub code: String,
-    pub name: Localized,
-    pub active: bool,
-}
-
 /// A temporary password, shown once to the administrator who set it; its user must change
 /// it at their next login.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -124,11 +98,11 @@ pub enum AdminChange {
         after: GroupSummary,
     },
     ItemCreated {
-        catalogue: NamedCatalogue,
+        catalogue: Catalogue,
         after: CatalogueItem,
     },
     ItemUpdated {
-        catalogue: NamedCatalogue,
+        catalogue: Catalogue,
         before: CatalogueItem,
         after: CatalogueItem,
     },

@@ -10,9 +10,8 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status, UserId};
 use crate::model::release::Registration;
-use crate::store::search::index_terms;
 use crate::store::users::{actor, count_users};
-use crate::store::{fold_for_search, now, Db};
+use crate::store::{now, Db};
 use crate::Error;
 
 /// Every demo user's password.
@@ -68,7 +67,7 @@ pub async fn load_if_empty(desk: &Desk) -> Result<bool, DemoError> {
         };
         create_user(desk, &user).await?;
     }
-    load_catalogues(db).await?;
+    load_catalogues(desk).await?;
     let cast = Cast {
         manager: demo_actor(db, "gestor").await?,
         n1: [demo_actor(db, "ana").await?, demo_actor(db, "joao").await?],
@@ -129,81 +128,58 @@ const ACTIONS: &[&str] = &[
     "Despliegue de",
 ];
 
-async fn load_catalogues(db: &Db) -> Result<(), sqlx::Error> {
-    let mut tx = db.begin_write().await?;
-    for (position, (code, es, pt)) in SOLUTION_CATEGORIES.iter().enumerate() {
-        sqlx::query("INSERT INTO solution_categories (code, name_es, name_pt, position) VALUES ($1, $2, $3, $4)")
-            .bind(*code)
-            .bind(*es)
-            .bind(*pt)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await?;
+/// The catalogues, created through the administration's command, as an administrator
+/// would (each in the administration log).
+async fn load_catalogues(desk: &Desk) -> Result<(), DemoError> {
+    use crate::commands::catalogues::create_item;
+    use crate::model::catalogues::{
+        ArticleLanguage, Catalogue, CatalogueDraft, ChangeStatus, ItemFields, ProblemStatus,
+    };
+    let ctx = desk.acting_at(demo_actor(&desk.db, "admin").await?, now());
+    let add = |code: String, fields: ItemFields| CatalogueDraft { code, active: true, fields };
+    for (code, es, pt) in SOLUTION_CATEGORIES {
+        let name = crate::domain::Localized { es: (*es).into(), pt: (*pt).into() };
+        create_item(&ctx, Catalogue::SolutionCategories, &add((*code).into(), ItemFields::Named { name })).await?;
     }
-    let problem_statuses = ["registered", "in_analysis", "known_error", "resolved", "closed"];
+    use ProblemStatus::*;
+    let problem_statuses = [Registered, InAnalysis, KnownError, Resolved, Closed];
     for i in 0..24 {
         let title = format!(
             "{} intermitente en {}",
             ["Lentitud", "Caída", "Error 500", "Bloqueo"][i % 4],
             SYSTEMS[i % SYSTEMS.len()]
         );
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO problems (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
-                .bind(&title)
-                .bind(fold_for_search(&title))
-                .bind(problem_statuses[i % problem_statuses.len()])
-                .fetch_one(&mut *tx)
-                .await?;
-        index_terms(&mut tx, "problem", id, &title).await?;
+        let fields = ItemFields::Problem { title, status: problem_statuses[i % problem_statuses.len()] };
+        create_item(&ctx, Catalogue::Problems, &add(format!("PRB-{:03}", i + 1), fields)).await?;
     }
     for i in 0..20 {
         let (title, language) = if i % 2 == 0 {
-            (format!("Procedimiento de despliegue: {}", SYSTEMS[i % SYSTEMS.len()]), "es")
+            (format!("Procedimiento de despliegue: {}", SYSTEMS[i % SYSTEMS.len()]), ArticleLanguage::Es)
         } else {
-            (format!("Procedimento de implantação: {}", SYSTEMS[i % SYSTEMS.len()]), "pt")
+            (format!("Procedimento de implantação: {}", SYSTEMS[i % SYSTEMS.len()]), ArticleLanguage::Pt)
         };
         let body =
             format!("{title}\n\n1. Verificar la ventana de cambio.\n2. Ejecutar el respaldo.\n3. Desplegar y validar.");
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO knowledge_articles (title, search_text, language, body) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(&title)
-        .bind(fold_for_search(&title))
-        .bind(language)
-        .bind(&body)
-        .fetch_one(&mut *tx)
-        .await?;
-        index_terms(&mut tx, "knowledge", id, &title).await?;
+        let fields = ItemFields::Article { title, language, body };
+        create_item(&ctx, Catalogue::KnowledgeArticles, &add(format!("KB-{:03}", i + 1), fields)).await?;
     }
     for i in 0..20 {
         let name = format!("{}-paquete", SYSTEMS[i % SYSTEMS.len()].to_lowercase().replace(' ', "-"));
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO media_items (name, search_text, version, location, sha256) VALUES ($1, $2, $3, $4, $5)
-             RETURNING id",
-        )
-        .bind(&name)
-        .bind(fold_for_search(&name))
-        .bind(format!("{}.{}.{}", 1 + i % 4, i % 10, i))
-        .bind(format!("dml://repositorio/{name}/{}", 1 + i % 4))
-        .bind(format!("{:064x}", 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)))
-        .fetch_one(&mut *tx)
-        .await?;
-        index_terms(&mut tx, "media", id, &name).await?;
+        let fields = ItemFields::Medium {
+            version: format!("{}.{}.{}", 1 + i % 4, i % 10, i),
+            location: format!("dml://repositorio/{name}/{}", 1 + i % 4),
+            sha256: format!("{:064x}", 0x9e37_79b9_7f4a_7c15_u64.wrapping_mul(i as u64 + 1)),
+            name,
+        };
+        create_item(&ctx, Catalogue::DefinitiveMedia, &add(format!("DML-{:03}", i + 1), fields)).await?;
     }
-    let change_statuses = ["registered", "approved", "in_progress", "implemented", "closed", "cancelled"];
     for i in 0..24 {
         let title =
             format!("Cambio {} {}", ACTIONS[i % ACTIONS.len()].to_lowercase(), SYSTEMS[(i + 3) % SYSTEMS.len()]);
-        let id: i64 =
-            sqlx::query_scalar("INSERT INTO changes (title, search_text, status) VALUES ($1, $2, $3) RETURNING id")
-                .bind(&title)
-                .bind(fold_for_search(&title))
-                .bind(change_statuses[i % change_statuses.len()])
-                .fetch_one(&mut *tx)
-                .await?;
-        index_terms(&mut tx, "change", id, &title).await?;
+        let fields = ItemFields::Change { title, status: ChangeStatus::ALL[i % ChangeStatus::ALL.len()] };
+        create_item(&ctx, Catalogue::Changes, &add(format!("CHG-{:03}", i + 1), fields)).await?;
     }
-    tx.commit().await
+    Ok(())
 }
 
 /// Where a demo release is left: the status it ends with and, for the executor group,

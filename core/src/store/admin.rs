@@ -1,11 +1,8 @@
 //! The administration's tables: users as administrators see them, their groups, and the
 //! administration log. Writes run inside the caller's transaction.
 
-use crate::domain::{GroupId, Localized, Permission, UserId};
-use crate::model::admin::{
-    AdminChange, AdminChangeKind, AdminLogEntry, CatalogueDraft, CatalogueItem, GroupSummary, NamedCatalogue,
-    UserRecord,
-};
+use crate::domain::{GroupId, Permission, UserId};
+use crate::model::admin::{AdminChange, AdminChangeKind, AdminLogEntry, GroupSummary, UserRecord};
 use crate::store::{numbered, parse_code, search, Db};
 use sqlx::{AnyConnection, QueryBuilder};
 use std::collections::BTreeMap;
@@ -317,98 +314,4 @@ pub async fn changes(db: &Db, kind: Option<AdminChangeKind>, limit: i64) -> Resu
             Ok(AdminLogEntry { id: row.id, occurred_at: row.occurred_at, by: row.author, change })
         })
         .collect()
-}
-
-/// The table of a catalogue: a constant, written into the statements like every table name.
-fn catalogue_table(catalogue: NamedCatalogue) -> &'static str {
-    match catalogue {
-        NamedCatalogue::SolutionCategories => "solution_categories",
-        NamedCatalogue::SuspensionReasons => "suspension_reasons",
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ItemRow {
-    id: i64,
-    code: String,
-    name_es: String,
-    name_pt: String,
-    active: i64,
-}
-
-impl From<ItemRow> for CatalogueItem {
-    fn from(row: ItemRow) -> CatalogueItem {
-        CatalogueItem {
-            id: row.id,
-            code: row.code,
-            name: Localized { es: row.name_es, pt: row.name_pt },
-            active: row.active != 0,
-        }
-    }
-}
-
-/// Every item of the catalogue, retired ones too, in the order they are offered.
-pub async fn items(db: &Db, catalogue: NamedCatalogue) -> Result<Vec<CatalogueItem>, sqlx::Error> {
-    let table = catalogue_table(catalogue);
-    let rows: Vec<ItemRow> =
-        sqlx::query_as(&format!("SELECT id, code, name_es, name_pt, active FROM {table} ORDER BY position, id"))
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(CatalogueItem::from).collect())
-}
-
-/// The item `id`, read through the caller's transaction.
-pub async fn item(
-    conn: &mut AnyConnection,
-    catalogue: NamedCatalogue,
-    id: i64,
-) -> Result<Option<CatalogueItem>, sqlx::Error> {
-    let table = catalogue_table(catalogue);
-    let row: Option<ItemRow> =
-        sqlx::query_as(&format!("SELECT id, code, name_es, name_pt, active FROM {table} WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(row.map(CatalogueItem::from))
-}
-
-/// Adds an item at the end of the catalogue; `Ok(None)` when its code is taken.
-pub async fn insert_item(
-    conn: &mut AnyConnection,
-    catalogue: NamedCatalogue,
-    draft: &CatalogueDraft,
-) -> Result<Option<i64>, sqlx::Error> {
-    let table = catalogue_table(catalogue);
-    let inserted = sqlx::query_scalar(&format!(
-        "INSERT INTO {table} (code, name_es, name_pt, active, position)
-         SELECT $1, $2, $3, $4, COALESCE(MAX(position), 0) + 1 FROM {table} RETURNING id"
-    ))
-    .bind(&draft.code)
-    .bind(&draft.name.es)
-    .bind(&draft.name.pt)
-    .bind(i64::from(draft.active))
-    .fetch_one(&mut *conn)
-    .await;
-    match inserted {
-        Ok(id) => Ok(Some(id)),
-        Err(error) if crate::store::is_unique_violation(&error) => Ok(None),
-        Err(error) => Err(error),
-    }
-}
-
-/// Stores an item's names and whether it is offered.
-pub async fn update_item(
-    conn: &mut AnyConnection,
-    catalogue: NamedCatalogue,
-    item: &CatalogueItem,
-) -> Result<(), sqlx::Error> {
-    let table = catalogue_table(catalogue);
-    sqlx::query(&format!("UPDATE {table} SET name_es = $1, name_pt = $2, active = $3 WHERE id = $4"))
-        .bind(&item.name.es)
-        .bind(&item.name.pt)
-        .bind(i64::from(item.active))
-        .bind(item.id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
 }

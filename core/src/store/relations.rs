@@ -21,7 +21,7 @@ struct Shape {
     label: &'static str,
     detail: &'static str,
     /// Which items a search offers and a new link may name, when not all: a deactivated
-    /// user stays on the releases that name them, but is offered no more.
+    /// user or a retired item stays on the releases that name them, but is offered no more.
     offered: Option<&'static str>,
 }
 
@@ -34,7 +34,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "problem",
             label: "c.title",
             detail: "c.status",
-            offered: None,
+            offered: Some("c.active = 1"),
         },
         RelationKind::Knowledge => Shape {
             links: "release_knowledge",
@@ -43,7 +43,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "knowledge",
             label: "c.title",
             detail: "c.language",
-            offered: None,
+            offered: Some("c.active = 1"),
         },
         RelationKind::Media => Shape {
             links: "release_media",
@@ -52,7 +52,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "media",
             label: "c.name",
             detail: "c.version",
-            offered: None,
+            offered: Some("c.active = 1"),
         },
         RelationKind::Change => Shape {
             links: "release_changes",
@@ -61,7 +61,7 @@ fn shape(kind: RelationKind) -> Shape {
             terms: "change",
             label: "c.title",
             detail: "c.status",
-            offered: None,
+            offered: Some("c.active = 1"),
         },
         RelationKind::Role => Shape {
             links: "release_roles",
@@ -334,7 +334,7 @@ mod tests {
     fn searches_start_from_the_term_index_with_one_range_per_word() {
         let (sql, values) = statement(RelationKind::Problem, "Caída ERP", 0);
         assert!(sql.contains("FROM search_terms t JOIN problems c"), "{sql}");
-        assert!(sql.contains("t.kind = 'problem' AND t.term >= $1 AND t.term < $2"), "{sql}");
+        assert!(sql.contains("t.kind = 'problem' AND c.active = 1 AND t.term >= $1 AND t.term < $2"), "{sql}");
         assert!(sql.contains("kind = 'problem' AND term >= $3 AND term < $4"), "{sql}");
         assert!(sql.ends_with(&format!("ORDER BY c.id DESC LIMIT {} OFFSET $5", HITS_PER_PAGE + 1)), "{sql}");
         assert_eq!(values[..2], [r#"Text("caida")"#, r#"Text("caida\u{10ffff}")"#]);
@@ -343,20 +343,24 @@ mod tests {
     }
 
     #[test]
-    fn deactivated_users_are_not_offered() {
-        for text in ["ana", "#4", ""] {
-            let (sql, _) = statement(RelationKind::Role, text, 0);
-            assert!(sql.contains("c.active = 1"), "{text:?}: {sql}");
+    fn deactivated_users_and_retired_items_are_not_offered() {
+        for kind in RelationKind::ALL {
+            for text in ["ana", "#4", ""] {
+                let (sql, _) = statement(*kind, text, 0);
+                assert!(sql.contains("c.active = 1"), "{kind:?} {text:?}: {sql}");
+            }
         }
     }
 
     #[test]
     fn a_number_finds_the_item_by_id_and_nothing_typed_lists_the_newest() {
         let (sql, values) = statement(RelationKind::Change, "#12", 0);
-        assert!(sql.ends_with("FROM changes c WHERE c.id = $1 LIMIT 1"), "{sql}");
+        assert!(sql.ends_with("FROM changes c WHERE c.id = $1 AND c.active = 1 LIMIT 1"), "{sql}");
         assert_eq!(values, ["BigInt(12)"]);
         let (sql, values) = statement(RelationKind::Media, "  ", 2);
-        assert!(sql.ends_with(&format!("FROM media_items c ORDER BY c.id DESC LIMIT {} OFFSET $1", HITS_PER_PAGE + 1)));
+        let newest =
+            format!("FROM media_items c WHERE c.active = 1 ORDER BY c.id DESC LIMIT {} OFFSET $1", HITS_PER_PAGE + 1);
+        assert!(sql.ends_with(&newest), "{sql}");
         assert_eq!(values, [format!("BigInt({})", 2 * HITS_PER_PAGE)]);
     }
 }

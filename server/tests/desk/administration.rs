@@ -13,10 +13,11 @@ use support::{command_line, demo_server, empty_server, Backend, Client, TestServ
 
 const NEW_PASSWORD: &str = "clave-de-nuevo-2026";
 
-/// The administration log as stored, oldest first.
+/// The administration log as stored, oldest first, after the demo's entries.
 async fn audited(server: &TestServer) -> Vec<(String, AdminChange)> {
-    let mut entries = releasedesk_core::store::admin::changes(&server.db, None, 1_000).await.expect("read the log");
+    let mut entries = releasedesk_core::store::admin::changes(&server.db, None, i64::MAX).await.expect("read the log");
     entries.reverse();
+    entries.drain(..server.seeded_admin_changes);
     entries.into_iter().map(|entry| (entry.by, entry.change)).collect()
 }
 
@@ -168,7 +169,7 @@ async fn administrators_manage_users_and_every_change_is_audited(backend: Backen
     );
     let csv = ok(admin.call("admin_log_csv", json!({ "kind": null, "language": "pt" })).await, "admin_log_csv");
     let csv = csv.as_str().unwrap_or_default().to_owned();
-    assert_eq!(csv.lines().count(), 1 + 5, "{csv}");
+    assert_eq!(csv.lines().filter(|line| line.contains(",nuevo,")).count(), 5, "{csv}");
     for expected in
         ["Usuário alterado", "Senha redefinida", "nuevo@example.com → n@example.org", "Despliegue N1 → Despliegue N2"]
     {
@@ -276,6 +277,11 @@ async fn administrators_create_groups_and_set_their_permissions(backend: Backend
     }
 }
 
+/// A draft of a named catalogue's item, as the item form sends it.
+fn named(code: &str, es: &str, pt: &str, active: bool) -> Value {
+    json!({ "code": code, "active": active, "fields": { "shape": "named", "name": { "es": es, "pt": pt } } })
+}
+
 async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) {
     let server = demo_server(backend).await;
     let admin = server.login("admin").await;
@@ -289,20 +295,20 @@ async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) 
         names.iter().filter_map(|c| c["name"]["es"].as_str().map(str::to_owned)).collect::<Vec<_>>()
     };
 
-    let draft = json!({ "code": " rolled_forward ", "name": { "es": " Corregida hacia delante ", "pt": "Corrigida para frente" }, "active": true });
+    let draft = named(" rolled_forward ", " Corregida hacia delante ", "Corrigida para frente", true);
     let created = ok(
         admin.call("admin_create_item", json!({ "catalogue": "solution_categories", "draft": draft })).await,
         "create",
     );
     assert_eq!(
-        (created["code"].clone(), created["name"]["es"].clone()),
+        (created["code"].clone(), created["fields"]["name"]["es"].clone()),
         (json!("rolled_forward"), json!("Corregida hacia delante"))
     );
     assert!(offered(ana.clone()).await.contains(&"Corregida hacia delante".to_owned()), "offered once created");
 
     // Retired: no longer offered, still in the catalogue.
     let id = created["id"].clone();
-    let retire = json!({ "code": "x", "name": { "es": "Corregida hacia delante", "pt": "Corrigida para frente" }, "active": false });
+    let retire = named("x", "Corregida hacia delante", "Corrigida para frente", false);
     let retired = ok(
         admin.call("admin_update_item", json!({ "catalogue": "solution_categories", "id": id, "draft": retire })).await,
         "retire",
@@ -314,17 +320,9 @@ async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) 
 
     // Bad input changes nothing.
     let bad = [
-        (
-            json!({ "code": "rolled_forward", "name": { "es": "Otra", "pt": "Outra" }, "active": true }),
-            "code",
-            json!("taken"),
-        ),
-        (
-            json!({ "code": "con espacio", "name": { "es": "Otra", "pt": "Outra" }, "active": true }),
-            "code",
-            json!("invalid_characters"),
-        ),
-        (json!({ "code": "otra", "name": { "es": " ", "pt": "Outra" }, "active": true }), "name_es", json!("required")),
+        (named("rolled_forward", "Otra", "Outra", true), "code", json!("taken")),
+        (named("con espacio", "Otra", "Outra", true), "code", json!("invalid_characters")),
+        (named("otra", " ", "Outra", true), "name_es", json!("required")),
     ];
     for (draft, field, problem) in bad {
         let refused =
@@ -336,7 +334,110 @@ async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) 
     assert_eq!(kinds, ["item_created", "item_updated"]);
 }
 
+/// The records releases link to: created through the administration, found by the
+/// relation pickers, linked; retired ones no longer offered nor linkable, kept where
+/// linked; a change still registered not linkable until approved.
+async fn administrators_keep_the_records_releases_link_to(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let ana = server.login("ana").await;
+    let query = json!({ "query": { "search": "", "status": "in_execution", "scope": "mine", "page": 0 } });
+    let rows = ana.call("list_releases", query).await.json()["rows"].clone();
+    let release = rows[0]["id"].as_i64().unwrap_or_else(|| panic!("a release ana holds: {rows}"));
+    let create = |catalogue: &'static str, draft: Value| {
+        let admin = admin.clone();
+        async move {
+            let answer = admin.call("admin_create_item", json!({ "catalogue": catalogue, "draft": draft })).await;
+            ok(answer, catalogue)
+        }
+    };
+    let found = |kind: &'static str, text: &'static str| {
+        let ana = ana.clone();
+        async move {
+            let hits = ok(ana.call("search_catalogue", json!({ "kind": kind, "text": text, "page": 0 })).await, kind);
+            hits["hits"].as_array().into_iter().flatten().filter_map(|hit| hit["id"].as_i64()).collect::<Vec<_>>()
+        }
+    };
+    let link = |kind: &'static str, item: &Value| {
+        ana.call("link_item", json!({ "id": release, "kind": kind, "item": item, "responsibility": null }))
+    };
+
+    let problem = create(
+        "problems",
+        json!({ "code": "PRB-900", "active": true, "fields": {
+            "shape": "problem", "title": "Saturación del bus de integración", "status": "known_error"
+        }}),
+    )
+    .await;
+    let article = create(
+        "knowledge_articles",
+        json!({ "code": "KB-900", "active": true, "fields": {
+            "shape": "article", "title": "Reinicio ordenado del bus", "language": "es", "body": "1. Drenar colas."
+        }}),
+    )
+    .await;
+    let medium = create(
+        "definitive_media",
+        json!({ "code": "DML-900", "active": true, "fields": {
+            "shape": "medium", "name": "bus-integracion", "version": "4.2.0",
+            "location": "dml://repositorio/bus/4.2.0", "sha256": "AB".repeat(32)
+        }}),
+    )
+    .await;
+    assert_eq!(medium["fields"]["sha256"], "ab".repeat(32), "checksums are kept in lower case");
+    let change = create(
+        "changes",
+        json!({ "code": "CHG-900", "active": true, "fields": {
+            "shape": "change", "title": "Ampliación del bus de integración", "status": "registered"
+        }}),
+    )
+    .await;
+    assert_eq!(found("problem", "saturacion bus").await, [problem["id"].as_i64().unwrap_or(-1)]);
+    assert_eq!(found("knowledge", "reinicio ordenado").await, [article["id"].as_i64().unwrap_or(-1)]);
+    assert_eq!(found("media", "bus-integracion").await, [medium["id"].as_i64().unwrap_or(-1)]);
+
+    // A registered change is not linked; approved, it is.
+    let refused = link("change", &change["id"]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+    assert!(refused.text.contains("change_not_linkable") && refused.text.contains("registered"), "{refused:?}");
+    let approve = json!({ "catalogue": "changes", "id": change["id"], "draft": { "code": "", "active": true, "fields": {
+        "shape": "change", "title": "Ampliación del bus de integración", "status": "approved"
+    }}});
+    ok(admin.call("admin_update_item", approve).await, "approve the change");
+    assert!(link("change", &change["id"]).await.status.is_success());
+
+    // A linked problem, retired: kept on the release, no longer offered nor linkable.
+    assert!(link("problem", &problem["id"]).await.status.is_success());
+    let retire = json!({ "catalogue": "problems", "id": problem["id"], "draft": { "code": "", "active": false, "fields": {
+        "shape": "problem", "title": "Saturación del bus de integración", "status": "known_error"
+    }}});
+    ok(admin.call("admin_update_item", retire).await, "retire the problem");
+    assert!(found("problem", "saturacion bus").await.is_empty(), "a retired problem is still offered");
+    let relations = ok(ana.call("release_relations", json!({ "id": release })).await, "release_relations");
+    let linked = relations["problems"].as_array().cloned().unwrap_or_default();
+    assert!(linked.iter().any(|p| p["id"] == problem["id"]), "{relations}");
+    ok(ana.call("unlink_item", json!({ "id": release, "kind": "problem", "item": problem["id"] })).await, "unlink");
+    assert_eq!(link("problem", &problem["id"]).await.status, StatusCode::NOT_FOUND);
+
+    // A medium's checksum and an article's language are checked.
+    let bad_medium = json!({ "catalogue": "definitive_media", "draft": { "code": "DML-901", "active": true, "fields": {
+        "shape": "medium", "name": "x", "version": "1", "location": "dml://x", "sha256": "no es un hash"
+    }}});
+    let refused = admin.call("admin_create_item", bad_medium).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+    assert_eq!(refused.json()["field"], "sha256");
+    let wrong_shape = json!({ "catalogue": "changes", "draft": { "code": "CHG-901", "active": true, "fields": {
+        "shape": "problem", "title": "x", "status": "known_error"
+    }}});
+    let refused = admin.call("admin_create_item", wrong_shape).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+
+    let kinds: Vec<&str> = audited(&server).await.iter().map(|(_, change)| change.kind().code()).collect::<Vec<_>>();
+    assert_eq!(kinds, ["item_created", "item_created", "item_created", "item_created", "item_updated", "item_updated"]);
+}
+
 on_both_databases!(
+    administrators_keep_the_records_releases_link_to,
     administrators_manage_users_and_every_change_is_audited,
     administrators_add_rename_and_retire_catalogue_items,
     administrators_create_groups_and_set_their_permissions,

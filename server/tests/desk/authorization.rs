@@ -9,6 +9,7 @@
 use crate::support;
 
 use axum::http::StatusCode;
+use base64::{engine::general_purpose::STANDARD as BASE64, Engine as _};
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use support::{demo_server, Backend, Client, TestServer};
@@ -111,6 +112,8 @@ const MATRIX: &[Case] = &[
     case("admin_catalogue", Needs::Nothing, ADMINISTRATOR),
     case("admin_create_item", Needs::Nothing, ADMINISTRATOR),
     case("admin_update_item", Needs::Nothing, ADMINISTRATOR),
+    case("admin_export_catalogue", Needs::Nothing, ADMINISTRATOR),
+    case("admin_import_catalogue", Needs::Nothing, ADMINISTRATOR),
     case("admin_log", Needs::Nothing, ADMINISTRATOR),
     case("admin_log_csv", Needs::Nothing, ADMINISTRATOR),
     // Both end the caller's session: each call gets a session of its own anyway.
@@ -267,26 +270,56 @@ impl Demo {
             "admin_update_user" => json!({ "id": self.joao, "draft": {
                 "username": "joao", "full_name": "João Silva", "email": "joao@example.com", "groups": [self.n1_group]
             }}),
-            "admin_set_active" => json!({ "id": self.joao, "active": true }),
+            "admin_set_active" => json!({ "id": self.joao, "active": false }),
             "admin_reset_password" => json!({ "id": self.joao }),
             "admin_groups" => json!({}),
             "admin_catalogue" => json!({ "catalogue": "solution_categories" }),
             "admin_create_item" => json!({ "catalogue": "suspension_reasons", "draft": {
-                "code": "freeze", "name": { "es": "Congelación de cambios", "pt": "Congelamento de mudanças" }, "active": true
+                "code": "freeze", "active": true, "fields": {
+                    "shape": "named", "name": { "es": "Congelación de cambios", "pt": "Congelamento de mudanças" }
+                }
             }}),
             "admin_update_item" => json!({ "catalogue": "solution_categories", "id": self.category, "draft": {
-                "code": "ignored", "name": { "es": "Ejecutada con éxito", "pt": "Executada com sucesso" }, "active": true
+                "code": "ignored", "active": true, "fields": {
+                    "shape": "named", "name": { "es": "Aplicada y revisada", "pt": "Aplicada e revisada" }
+                }
             }}),
+            "admin_export_catalogue" => json!({ "catalogue": "changes" }),
+            "admin_import_catalogue" => json!({ "catalogue": "problems", "apply": true, "file": BASE64.encode(
+                "code,title,status,active\nPRB-EXT-1,Caída del enlace de respaldo,registered,1\n"
+            )}),
             "admin_log" => json!({ "kind": null }),
             "admin_log_csv" => json!({ "kind": "user_created", "language": "pt" }),
             "admin_create_group" => json!({ "draft": { "name": "Despliegue N3", "permissions": ["execute"] } }),
             "admin_update_group" => json!({ "id": self.n1_group, "draft": {
-                "name": "Despliegue N1", "permissions": ["execute", "delegate"]
+                "name": "Despliegue Nivel 1", "permissions": ["execute", "delegate"]
             }}),
             other => panic!("no arguments written for `{other}`"),
         };
         json.to_string()
     }
+}
+
+/// The administration's calls that change something, each logged.
+const ADMINISTRATION_CHANGES: &[&str] = &[
+    "admin_create_user",
+    "admin_update_user",
+    "admin_set_active",
+    "admin_reset_password",
+    "admin_create_group",
+    "admin_update_group",
+    "admin_create_item",
+    "admin_update_item",
+    "admin_import_catalogue",
+];
+
+/// How many entries the administration log holds, when `endpoint` is of the administration.
+async fn audited(server: &TestServer, endpoint: &str) -> usize {
+    if !endpoint.starts_with("admin_") {
+        return 0;
+    }
+    let log = releasedesk_core::store::admin::changes(&server.db, None, i64::MAX).await;
+    log.expect("the administration log").len()
 }
 
 /// Every integer in a JSON value.
@@ -317,6 +350,7 @@ async fn every_server_function_allows_exactly_whom_it_should(backend: Backend) {
                 None => server.anonymous(),
             };
             let arguments = demo.arguments(case.endpoint, *role, release);
+            let logged_before = audited(&server, case.endpoint).await;
             let answer = match case.body {
                 Body::Json => client.call(case.endpoint, serde_json::from_str(&arguments).expect("json")).await,
                 Body::Form => client.post_form(case.endpoint, &arguments).await,
@@ -334,6 +368,12 @@ async fn every_server_function_allows_exactly_whom_it_should(backend: Backend) {
             }
             if expected != Allow {
                 check_refusal(&client, case.endpoint, who, &arguments, &answer, &mut wrong);
+            }
+            // An administration change is in the administration log when made, and only then.
+            let logged = audited(&server, case.endpoint).await - logged_before;
+            let should_log = expected == Allow && ADMINISTRATION_CHANGES.contains(&case.endpoint);
+            if (logged > 0) != should_log {
+                wrong.push(format!("{} as {who}: {logged} entries in the administration log", case.endpoint));
             }
         }
     }

@@ -10,6 +10,7 @@ mod administration;
 mod authorization;
 mod bad_input;
 mod bulk;
+mod catalogue_files;
 mod concurrency;
 mod execution;
 mod foundation;

@@ -45,6 +45,9 @@ pub struct TestServer {
     pub db: Db,
     pub desk: Desk,
     pub url: String,
+    /// How many entries the administration log got from loading the demo (its catalogues
+    /// are created through the administration's commands).
+    pub seeded_admin_changes: usize,
 }
 
 static SQLITE_FILES: AtomicUsize = AtomicUsize::new(0);
@@ -64,8 +67,10 @@ pub async fn database_url(backend: Backend) -> String {
 
 /// A server on a fresh database with the demo data.
 pub async fn demo_server(backend: Backend) -> TestServer {
-    let server = empty_server(backend).await;
+    let mut server = empty_server(backend).await;
     assert!(demo::load_if_empty(&server.desk).await.expect("load the demo"), "a fresh database gets the demo");
+    let log = releasedesk_core::store::admin::changes(&server.db, None, i64::MAX).await;
+    server.seeded_admin_changes = log.expect("read the administration log").len();
     server
 }
 
@@ -75,7 +80,7 @@ pub async fn empty_server(backend: Backend) -> TestServer {
     let desk = server::open_database(&url).await.expect("open the database");
     let options = LeptosOptions::builder().output_name("releasedesk").build();
     let app = server::router(desk.clone(), options, false).await.expect("build the router");
-    TestServer { app, db: desk.db.clone(), desk, url }
+    TestServer { app, db: desk.db.clone(), desk, url, seeded_admin_changes: 0 }
 }
 
 /// A server on a fresh database holding the benchmark's data: the demo and `releases` more.
@@ -85,7 +90,7 @@ pub async fn seeded_server(backend: Backend, releases: i64) -> (TestServer, bulk
     let seeded = bulk::seed(&desk, releases).await.expect("seed the benchmark data");
     let options = LeptosOptions::builder().output_name("releasedesk").build();
     let app = server::router(desk.clone(), options, false).await.expect("build the router");
-    (TestServer { app, db: desk.db.clone(), desk, url }, seeded)
+    (TestServer { app, db: desk.db.clone(), desk, url, seeded_admin_changes: 0 }, seeded)
 }
 
 /// An HTTP answer, with its body parsed as JSON when it is JSON.
