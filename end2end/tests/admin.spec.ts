@@ -14,6 +14,8 @@ const ADMIN = localized({
   groupCreated: 'admin.kind_group_created', cataloguesMenu: 'menu.catalogues', cataloguesTitle: 'admin.catalogues_title',
   newItem: 'admin.new_item', code: 'field.code', nameEs: 'field.name_es', namePt: 'field.name_pt', offered: 'admin.offered',
   refused: (lang) => format(lang, 'error.group_lacks_permission', { permission: text(lang, 'permission.administer') }),
+  catalogue: 'admin.catalogue', problems: 'admin.problems', importCsv: 'admin.import_csv', importFile: 'admin.import_file',
+  import: 'admin.import', close: 'admin.close', preview: 'admin.preview',
 });
 
 for (const lang of ['es', 'pt'] as const) {
@@ -136,6 +138,39 @@ for (const lang of ['es', 'pt'] as const) {
         expect(overflow, path).toBeLessThanOrEqual(0);
         await expectAccessible(page, `${path} at 375 px`);
       }
+    });
+
+    test('an administrator imports problems from a CSV file once its preview has no error', async ({ page }) => {
+      await login(page, 'admin', lang);
+      await page.goto('/admin/catalogues');
+      await hydrated(page);
+      await page.getByLabel(a.catalogue, { exact: true }).selectOption({ label: a.problems });
+      await page.getByRole('button', { name: a.importCsv }).click();
+      const dialog = page.getByRole('dialog');
+      const file = (lines: string[]) => ({
+        name: 'problemas.csv', mimeType: 'text/csv', buffer: Buffer.from(['code,title,status,active', ...lines, ''].join('\n')),
+      });
+      const first = `IMP-${lang}-1,Problema importado ${lang},registered,1`;
+      // A formula on line 3: the file is refused whole, the line named with why.
+      await dialog.getByLabel(a.importFile).setInputFiles(file([first, `IMP-${lang}-2,=1+1,registered,1`]));
+      const alert = dialog.getByRole('alert');
+      await expect(alert).toContainText(format(lang, 'admin.import_refused', { count: 1 }));
+      await expect(alert.getByRole('listitem')).toHaveText(
+        `${format(lang, 'admin.import_line', { line: 3 })}: ${format(lang, 'admin.import_formula', { column: 'title' })}`,
+      );
+      await expect(dialog.getByRole('button', { name: a.import, exact: true })).toBeDisabled();
+      await expectAccessible(page, 'import preview with a bad line');
+      // Corrected: the preview says what each line does; nothing is imported until asked.
+      await dialog.getByLabel(a.importFile).setInputFiles(file([first, `IMP-${lang}-2,Segundo problema ${lang},known_error,1`]));
+      await expect(dialog.getByRole('status')).toHaveText(format(lang, 'admin.import_summary', { create: 2, update: 0, unchanged: 0 }));
+      await expect(dialog.getByRole('region', { name: a.preview }).getByRole('row')).toHaveCount(3);
+      await expectAccessible(page, 'import preview');
+      await dialog.getByRole('button', { name: a.import, exact: true }).click();
+      await expect(dialog.getByRole('status')).toHaveText(format(lang, 'admin.imported', { create: 2, update: 0 }));
+      await dialog.getByRole('button', { name: a.close }).click();
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: `IMP-${lang}-2`, exact: true }) });
+      await expect(row).toContainText(`Segundo problema ${lang}`);
+      await expect(row).toContainText(text(lang, 'catalogue.known_error'));
     });
 
     test('a deactivated user is logged out at once and cannot log in', async ({ page, browser }) => {
