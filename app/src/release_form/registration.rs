@@ -11,7 +11,9 @@ use crate::layout::{Flash, FlashMessage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-/// `2026-03-05T14:07` from a datetime-local field, as Unix seconds (UTC). Reads exactly what
+/// `2026-03-05T14:07` from a datetime-local field, as seconds since 1970-01-01T00:00 of the
+/// same clock (UTC seconds if the field is in UTC: `time_zone::Zone::parse_local` reads it
+/// in the user's zone). Reads exactly what
 /// chrono reads for `%Y-%m-%dT%H:%M`: numbers of one or two digits (up to four for the year,
 /// any with a sign), each maybe after spaces, and nothing after the minutes.
 pub fn parse_datetime_local(value: &str) -> Option<i64> {
@@ -75,11 +77,12 @@ pub fn RegisterPage() -> impl IntoView {
         Some(Err(error)) => failure.set(Some(error)),
         None => {}
     });
+    let zone = crate::time_zone::use_zone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let invalid = |field| Some(AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })));
         let (Some(planned_start), Some(planned_end)) =
-            (parse_datetime_local(&start.get_untracked()), parse_datetime_local(&end.get_untracked()))
+            (zone.parse_local(&start.get_untracked()), zone.parse_local(&end.get_untracked()))
         else {
             failure.set(invalid(Field::PlannedEnd));
             return;

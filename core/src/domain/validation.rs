@@ -51,6 +51,8 @@ pub enum Field {
     GroupName,
     Groups,
     Email,
+    TimeZone,
+    Language,
     Code,
     NameEs,
     NamePt,

@@ -21,3 +21,4 @@ mod processes;
 mod relations;
 mod security;
 mod sessions;
+mod time_zones;
