@@ -85,8 +85,7 @@ impl Zone {
 
     /// A date field's `2026-03-05T14:07`, read in the zone, as Unix seconds.
     pub fn parse_local(&self, value: &str) -> Option<i64> {
-        let local = crate::release_form::registration::parse_datetime_local(value)?;
-        Some(self.with(|zone| zone.to_utc(local)))
+        self.with(|zone| crate::release_form::registration::read_datetime_local(zone, value))
     }
 }
 

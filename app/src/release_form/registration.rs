@@ -28,6 +28,12 @@ pub fn parse_datetime_local(value: &str) -> Option<i64> {
     Some(crate::language::days_from_civil(year, month, day)? * 86_400 + hour * 3_600 + minute * 60)
 }
 
+/// A datetime-local field's value read in `zone`, the user's, as Unix seconds (UTC). A time
+/// the clock skipped or showed twice reads as `ZoneOffsets::to_utc` says.
+pub fn read_datetime_local(zone: &crate::domain::time_zone::ZoneOffsets, value: &str) -> Option<i64> {
+    parse_datetime_local(value).map(|local| zone.to_utc(local))
+}
+
 /// A number at the start of `text` (after any spaces) and what follows it: one to `width`
 /// digits, or, if `signed`, any number of them after a `+` or `-`.
 fn number(text: &str, width: usize, signed: bool) -> Option<(i64, &str)> {
@@ -254,6 +260,24 @@ mod tests {
         assert_eq!(parse_datetime_local("2026-03-05T14:07"), Some(1_772_719_620));
         assert_eq!(parse_datetime_local(""), None);
         assert_eq!(parse_datetime_local("05/03/2026"), None);
+    }
+
+    #[test]
+    fn datetime_local_values_are_read_in_the_users_zone() {
+        use crate::domain::time_zone::ZoneOffsets;
+        let sao_paulo = ZoneOffsets { name: "America/Sao_Paulo".into(), initial: -10_800, transitions: vec![] };
+        // 11:07 in São Paulo is 14:07 UTC.
+        assert_eq!(read_datetime_local(&sao_paulo, "2026-03-05T11:07"), Some(1_772_719_620));
+        assert_eq!(read_datetime_local(&ZoneOffsets::utc(), "2026-03-05T14:07"), Some(1_772_719_620));
+        // Madrid on 2026-03-29: 02:30 does not exist and is read as 03:30 (01:30 UTC).
+        let madrid = ZoneOffsets {
+            name: "Europe/Madrid".into(),
+            initial: 3_600,
+            transitions: vec![(1_774_746_000, 7_200), (1_792_890_000, 3_600)],
+        };
+        assert_eq!(read_datetime_local(&madrid, "2026-03-29T02:30"), Some(1_774_747_800));
+        assert_eq!(read_datetime_local(&madrid, "2026-07-01T12:00"), Some(1_782_900_000));
+        assert_eq!(read_datetime_local(&madrid, "mañana"), None);
     }
 
     #[test]
