@@ -107,8 +107,17 @@ fn browser_time_zone() -> Option<String> {
     None
 }
 
-/// While the user has no zone of their own: a notice proposing the browser's, saved with
-/// one button, or a link to choose another on the account page.
+/// Names of UTC in the tz database and in browsers.
+fn is_utc(name: &str) -> bool {
+    matches!(
+        name,
+        "UTC" | "Etc/UTC" | "Etc/UCT" | "UCT" | "Etc/GMT" | "GMT" | "Etc/Universal" | "Universal" | "Etc/Zulu" | "Zulu"
+    )
+}
+
+/// While the user has no zone of their own and the browser's differs from the one in force
+/// (the server's): a notice proposing the browser's, saved with one button, or a link to
+/// choose another on the account page.
 #[component]
 pub fn TimeZoneProposal() -> impl IntoView {
     let i18n = use_i18n();
@@ -121,8 +130,11 @@ pub fn TimeZoneProposal() -> impl IntoView {
             resource.refetch();
         }
     });
-    let unchosen = move || resource.and_then(|r| r.get()).and_then(Result::ok).is_some_and(|mine| !mine.chosen);
-    let proposed = move || browser.get().filter(|_| unchosen());
+    let in_force = move || resource.and_then(|r| r.get()).and_then(Result::ok).filter(|mine| !mine.chosen);
+    let proposed = move || {
+        let current = in_force()?.zone.name;
+        browser.get().filter(|zone| *zone != current && !(is_utc(zone) && is_utc(&current)))
+    };
     view! {
         <Transition fallback=|| ()>
             {move || {
