@@ -123,6 +123,8 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::GroupName => td_string!(locale, field.group_name),
         Field::Groups => td_string!(locale, field.groups),
         Field::Email => td_string!(locale, field.email),
+        Field::TimeZone => td_string!(locale, time_zone.field),
+        Field::Language => td_string!(locale, time_zone.language),
         Field::Code => td_string!(locale, field.code),
         Field::NameEs => td_string!(locale, field.name_es),
         Field::NamePt => td_string!(locale, field.name_pt),
@@ -130,7 +132,6 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Page => td_string!(locale, field.page),
         Field::PasswordRepeat => td_string!(locale, field.password_repeat),
         Field::Status => td_string!(locale, field.status),
-        Field::Language => td_string!(locale, field.language),
         Field::Body => td_string!(locale, field.body),
         Field::Name => td_string!(locale, field.name),
         Field::Version => td_string!(locale, field.version),
@@ -267,10 +268,16 @@ pub fn format_duration(seconds: i64) -> String {
     }
 }
 
-/// A stored time (Unix seconds) as dd/mm/yyyy HH:mm, in UTC: what chrono writes for
-/// `%d/%m/%Y %H:%M`, empty out of its range. Plain arithmetic rather than chrono, which
-/// would weigh some 30 KB in the wasm for this and `parse_datetime_local`.
-pub fn format_datetime(seconds: i64) -> String {
+/// A stored time (Unix seconds) as dd/mm/yyyy HH:mm in `zone` (pages take theirs from
+/// `time_zone::use_zone`).
+pub fn format_datetime(zone: &crate::domain::time_zone::ZoneOffsets, seconds: i64) -> String {
+    format_wall_clock(zone.to_local(seconds))
+}
+
+/// Wall-clock seconds (since 1970-01-01T00:00 of some zone) as dd/mm/yyyy HH:mm: what
+/// chrono writes for `%d/%m/%Y %H:%M`, empty out of its range. Plain arithmetic rather than
+/// chrono, which would weigh some 30 KB in the wasm for this and `parse_datetime_local`.
+fn format_wall_clock(seconds: i64) -> String {
     let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let Some((year, month, day)) = civil_from_days(days) else {
         return String::new();
@@ -326,11 +333,19 @@ fn civil_from_days(days: i64) -> Option<(i64, i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time_zone::ZoneOffsets;
 
     #[test]
     fn dates_read_day_month_year() {
         // 2026-03-05 14:07 UTC
-        assert_eq!(format_datetime(1_772_719_620), "05/03/2026 14:07");
+        assert_eq!(format_datetime(&ZoneOffsets::utc(), 1_772_719_620), "05/03/2026 14:07");
+    }
+
+    #[test]
+    fn dates_read_in_the_users_zone() {
+        let sao_paulo = ZoneOffsets { name: "America/Sao_Paulo".into(), initial: -10_800, transitions: vec![] };
+        assert_eq!(format_datetime(&sao_paulo, 1_772_719_620), "05/03/2026 11:07");
+        assert_eq!(format_datetime(&sao_paulo, 1_772_668_800), "04/03/2026 21:00");
     }
 
     #[test]
@@ -349,7 +364,7 @@ mod tests {
         seconds.extend((-3..3).map(|d| 8_210_266_876_800 + d * 86_400));
         seconds.extend((-3..3).map(|d| -8_334_601_228_800 + d * 86_400));
         for seconds in seconds {
-            assert_eq!(format_datetime(seconds), chrono(seconds), "{seconds}");
+            assert_eq!(format_wall_clock(seconds), chrono(seconds), "{seconds}");
         }
     }
 

@@ -64,6 +64,8 @@ pub fn Layout() -> impl IntoView {
     let i18n = use_i18n();
     let user: CurrentUser = Resource::new(|| (), |_| current_user());
     provide_context(user);
+    let zone: crate::time_zone::UserZone = Resource::new(|| (), |_| crate::time_zone::my_time_zone());
+    provide_context(zone);
     provide_context::<Flash>(RwSignal::new(None));
     // A session that ends while a page is open sends the user to log in again.
     Effect::new(move |_| {
@@ -96,6 +98,7 @@ pub fn Layout() -> impl IntoView {
             </div>
         </header>
         <main id="main" tabindex="-1">
+            <crate::time_zone::TimeZoneProposal />
             <Outlet />
         </main>
     }

@@ -41,6 +41,7 @@ pub mod release_list;
 pub mod security;
 #[cfg(feature = "ssr")]
 pub mod session;
+pub mod time_zone;
 #[cfg(feature = "ssr")]
 pub mod transport;
 pub mod widgets;

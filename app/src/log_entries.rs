@@ -3,9 +3,11 @@
 //! the log dialog and its CSV export (`execution_log`) and the flow view (`flow_view`).
 
 use crate::domain::occurrence::{OccurrenceCategory, OccurrenceOrigin};
+use crate::domain::time_zone::ZoneOffsets;
 use crate::domain::validation::Field;
 use crate::i18n::*;
 use crate::language::{field_label, format_datetime, localized, priority_label, status_label};
+use crate::time_zone::use_zone;
 use leptos::prelude::*;
 use releasedesk_core::domain::changes::{FieldChange, ShownValue, TrackedField};
 use releasedesk_core::domain::log::LogKind;
@@ -85,7 +87,7 @@ fn tracked_field_label(locale: Locale, field: TrackedField) -> &'static str {
     }
 }
 
-fn shown_value(locale: Locale, value: Option<&ShownValue>) -> String {
+fn shown_value(locale: Locale, zone: &ZoneOffsets, value: Option<&ShownValue>) -> String {
     match value {
         None => "—".to_owned(),
         Some(ShownValue::Status(status)) => status_label(locale, *status).to_owned(),
@@ -96,19 +98,19 @@ fn shown_value(locale: Locale, value: Option<&ShownValue>) -> String {
             td_string!(locale, closure.not_resolved).to_owned()
         }
         Some(ShownValue::Name(name)) => localized(locale, name),
-        Some(ShownValue::Time(at)) => format_datetime(*at),
+        Some(ShownValue::Time(at)) => format_datetime(zone, *at),
         Some(ShownValue::Number(priority)) => priority_label(locale, *priority).to_owned(),
         Some(ShownValue::Text(text)) => text.clone(),
     }
 }
 
-/// "Estado: Aprobada → Resuelta".
-pub fn change_summary(locale: Locale, change: &FieldChange) -> String {
+/// "Estado: Aprobada → Resuelta"; times in `zone`.
+pub fn change_summary(locale: Locale, zone: &ZoneOffsets, change: &FieldChange) -> String {
     format!(
         "{}: {} → {}",
         tracked_field_label(locale, change.field),
-        shown_value(locale, change.before.as_ref()),
-        shown_value(locale, change.after.as_ref())
+        shown_value(locale, zone, change.before.as_ref()),
+        shown_value(locale, zone, change.after.as_ref())
     )
 }
 
@@ -139,11 +141,12 @@ pub fn LogTable(entries: Vec<LogEntryView>, #[prop(into)] caption: Signal<String
 #[component]
 fn LogRow(entry: LogEntryView) -> impl IntoView {
     let i18n = use_i18n();
-    let kind = entry.kind;
+    let zone = use_zone();
+    let (kind, at) = (entry.kind, entry.at);
     let LogEntryView { step, outcome, to_step, label, changes, occurrence, text, .. } = entry;
     view! {
         <tr class=format!("log-{}", kind.code())>
-            <td>{format_datetime(entry.at)}</td>
+            <td>{move || zone.format(at)}</td>
             <td>{entry.user}</td>
             <td>{move || kind_label(i18n.get_locale(), kind)}</td>
             <td>{move || step.as_ref().map(|s| localized(i18n.get_locale(), s))}</td>
@@ -174,7 +177,7 @@ fn LogRow(entry: LogEntryView) -> impl IntoView {
                             <ul class="changes" aria-label=move || t_string!(i18n, log.changes)>
                                 {changes
                                     .into_iter()
-                                    .map(|change| view! { <li>{move || change_summary(i18n.get_locale(), &change)}</li> })
+                                    .map(|change| view! { <li>{move || zone.with(|z| change_summary(i18n.get_locale(), z, &change))}</li> })
                                     .collect_view()}
                             </ul>
                         }

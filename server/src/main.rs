@@ -51,6 +51,10 @@ enum Command {
         /// before the process exits anyway, in seconds.
         #[arg(long, env = "SHUTDOWN_GRACE", value_name = "SECONDS", default_value_t = 20)]
         shutdown_grace: u64,
+        /// The time zone (an IANA name, e.g. `Europe/Madrid`) in which dates are shown and
+        /// read for users who have not chosen theirs. Checked at start-up.
+        #[arg(long, env = "RELEASEDESK_TIME_ZONE", default_value = "UTC")]
+        time_zone: String,
     },
     /// Create a group (or add permissions to an existing one). The flow names the groups
     /// of its fixed steps (flows/release.toml): create those before registering releases.
@@ -98,9 +102,11 @@ async fn main() -> ExitCode {
     memory::configure();
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or_else(serve_by_default) {
-        Command::Serve { demo, secure_cookies, trusted_proxies, shutdown_grace } => {
+        Command::Serve { demo, secure_cookies, trusted_proxies, shutdown_grace, time_zone } => {
             let transport = Transport { always_https: secure_cookies, proxies: trusted_proxies.into() };
-            serve(&cli.database_url, demo, transport, Duration::from_secs(shutdown_grace)).await
+            let settings =
+                Settings { load_demo: demo, transport, grace: Duration::from_secs(shutdown_grace), time_zone };
+            serve(&cli.database_url, settings).await
         }
         Command::CreateGroup { name, permissions } => create_group(&cli.database_url, name, &permissions).await,
         Command::SeedBench { releases } => seed_bench(&cli.database_url, releases).await,
@@ -130,10 +136,24 @@ fn serve_by_default() -> Command {
         secure_cookies: false,
         trusted_proxies: TrustedProxies::default(),
         shutdown_grace: 20,
+        time_zone: releasedesk_core::domain::time_zone::DEFAULT_ZONE.to_owned(),
     })
 }
 
-async fn serve(database_url: &str, load_demo: bool, transport: Transport, grace: Duration) -> Result<(), String> {
+/// What `serve` is told on its command line and in the environment.
+struct Settings {
+    load_demo: bool,
+    transport: Transport,
+    grace: Duration,
+    time_zone: String,
+}
+
+async fn serve(database_url: &str, settings: Settings) -> Result<(), String> {
+    let Settings { load_demo, transport, grace, time_zone } = settings;
+    // Refused before anything opens: a misspelt zone would show every date wrong.
+    let checked = releasedesk_core::domain::time_zone::tzdb::zone(&time_zone).ok_or_else(|| {
+        format!("--time-zone: `{time_zone}` is not a time zone of the tz database (e.g. Europe/Madrid)")
+    })?;
     // Listened for from the start: a stop request while the database opens is kept for when
     // serving begins, which then ends at once.
     let shutdown = Shutdown::new();
@@ -141,8 +161,8 @@ async fn serve(database_url: &str, load_demo: bool, transport: Transport, grace:
     // SQLite: held until the process ends, so that `releasedesk restore` refuses to replace
     // the file under this server.
     let _serving = ServingLock::acquire(database_url).map_err(|e| e.to_string())?;
-    let desk = open_database(database_url).await?;
-    tracing::info!(database = %redact(database_url), "database ready");
+    let desk = open_database(database_url).await?.with_default_time_zone(&checked.name)?;
+    tracing::info!(database = %redact(database_url), time_zone = %checked.name, "database ready");
     if load_demo && demo::load_if_empty(&desk).await.map_err(|e| e.to_string())? {
         println!("Demo data loaded. Users (password {}):", demo::DEMO_PASSWORD);
         for (username, full_name, group, role) in demo::DEMO_USERS {

@@ -61,7 +61,8 @@ pub async fn admin_log(kind: Option<AdminChangeKind>) -> Result<AdminLogPage, Ap
     Ok(releasedesk_core::commands::admin::changes(&ctx().await?, kind).await?)
 }
 
-/// The administration log (of `kind`, when given) as CSV in `language` (es or pt).
+/// The administration log (of `kind`, when given) as CSV in `language` (es or pt), times
+/// in the administrator's zone.
 #[server(prefix = "/api", endpoint = "admin_log_csv", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn admin_log_csv(kind: Option<AdminChangeKind>, language: String) -> Result<String, AppError> {
     use crate::error::Error;
@@ -72,7 +73,8 @@ pub async fn admin_log_csv(kind: Option<AdminChangeKind>, language: String) -> R
         _ => return Err(Error::Request { message: "the language must be es or pt".into() }.into()),
     };
     let page = releasedesk_core::commands::admin::changes(&ctx, kind).await?;
-    super::log::log_csv(locale, &page).map_err(|error| {
+    let zone = crate::time_zone::request_zone().await?;
+    super::log::log_csv(locale, &zone, &page).map_err(|error| {
         tracing::error!(%error, "cannot write the administration log as CSV");
         Error::Internal.into()
     })

@@ -7,7 +7,8 @@ use super::group_names;
 use crate::domain::{GroupId, Permission};
 use crate::export::CsvExportButton;
 use crate::i18n::*;
-use crate::language::{field_label, format_datetime, permission_label, ErrorAlert};
+use crate::language::{field_label, permission_label, ErrorAlert};
+use crate::time_zone::use_zone;
 use leptos::prelude::*;
 
 pub fn kind_label(locale: Locale, kind: AdminChangeKind) -> &'static str {
@@ -84,7 +85,11 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
 
 /// The page's entries as CSV in one language.
 #[cfg(feature = "ssr")]
-pub fn log_csv(locale: Locale, page: &AdminLogPage) -> Result<String, csv::Error> {
+pub fn log_csv(
+    locale: Locale,
+    zone: &crate::domain::time_zone::ZoneOffsets,
+    page: &AdminLogPage,
+) -> Result<String, csv::Error> {
     use crate::export::inert;
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
@@ -96,7 +101,7 @@ pub fn log_csv(locale: Locale, page: &AdminLogPage) -> Result<String, csv::Error
     ])?;
     for entry in &page.entries {
         writer.write_record([
-            format_datetime(entry.occurred_at),
+            crate::language::format_datetime(zone, entry.occurred_at),
             inert(&entry.by),
             kind_label(locale, entry.change.kind()).to_owned(),
             inert(entry.change.subject()),
@@ -160,6 +165,7 @@ pub fn AdministrationLogPage() -> impl IntoView {
 #[component]
 fn LogTable(page: AdminLogPage) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_zone();
     let more = page.more;
     let groups = page.groups;
     let rows = page
@@ -172,7 +178,7 @@ fn LogTable(page: AdminLogPage) -> impl IntoView {
             let groups = groups.clone();
             view! {
                 <tr>
-                    <td>{format_datetime(entry.occurred_at)}</td>
+                    <td>{move || zone.format(entry.occurred_at)}</td>
                     <td>{entry.by}</td>
                     <td>{move || kind_label(i18n.get_locale(), kind)}</td>
                     <th scope="row">{subject}</th>

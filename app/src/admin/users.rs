@@ -227,7 +227,8 @@ fn IssuedPassword(issued: TemporaryPassword) -> impl IntoView {
     }
 }
 
-/// "Nuevo usuario" / "Editar usuario": user name (new users only), full name, e-mail, groups.
+/// "Nuevo usuario" / "Editar usuario": user name (new users only), full name, e-mail, time
+/// zone, language, groups.
 #[component]
 fn UserForm(
     editing: RwSignal<Option<Editing>>,
@@ -240,6 +241,8 @@ fn UserForm(
     let username = RwSignal::new(String::new());
     let full_name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
+    let time_zone = RwSignal::new(String::new());
+    let language = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<GroupId>::new());
     let failure = RwSignal::new(None::<AppError>);
     // Opening fills the fields from the user (or empties them for a new one).
@@ -253,6 +256,8 @@ fn UserForm(
                 active: true,
                 must_change_password: false,
                 groups: Vec::new(),
+                time_zone: None,
+                language: None,
             };
             let user = match current {
                 Editing::New => blank,
@@ -261,6 +266,8 @@ fn UserForm(
             username.set(user.username);
             full_name.set(user.full_name);
             email.set(user.email);
+            time_zone.set(user.time_zone.unwrap_or_default());
+            language.set(user.language.unwrap_or_default());
             chosen.set(user.groups);
             failure.set(None);
         }
@@ -303,6 +310,8 @@ fn UserForm(
                     full_name: full_name.get_untracked(),
                     email: email.get_untracked(),
                     groups: chosen.get_untracked(),
+                    time_zone: Some(time_zone.get_untracked()).filter(|zone| !zone.trim().is_empty()),
+                    language: Some(language.get_untracked()).filter(|code| !code.is_empty()),
                 };
                 save.dispatch((current, draft));
             })
@@ -329,6 +338,18 @@ fn UserForm(
                     optional=true
                     kind="email"
                 />
+                <crate::time_zone::ZoneField id="user-time-zone" value=time_zone />
+                <p class="muted field-hint">{t!(i18n, time_zone.server_default)}</p>
+                <label for="user-language">{t!(i18n, time_zone.language)}</label>
+                <select
+                    id="user-language"
+                    prop:value=move || language.get()
+                    on:change=move |ev| language.set(event_target_value(&ev))
+                >
+                    <option value="">{t!(i18n, time_zone.language_none)}</option>
+                    <option value="es">{t!(i18n, catalogue.lang_es)}</option>
+                    <option value="pt">{t!(i18n, catalogue.lang_pt)}</option>
+                </select>
                 <Checkboxes
                     legend=Signal::derive(move || t_string!(i18n, field.groups).to_owned())
                     options=Signal::derive(move || groups.get().into_iter().map(|g| (g.id, g.name)).collect::<Vec<_>>())

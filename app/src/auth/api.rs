@@ -7,7 +7,7 @@ use crate::error::Error;
 use leptos::prelude::*;
 
 /// Checks the credentials and starts a session (under a new session id), then sends the
-/// browser to the list. Each attempt takes a slot of the login throttle before its password
+/// browser to the list, in the user's language when they have one (the language cookie). Each attempt takes a slot of the login throttle before its password
 /// is checked: too many for a user name, or too fast from an address, are refused (429).
 #[server(prefix = "/api", endpoint = "login", output = crate::codec::JsonText)]
 pub async fn login(username: String, password: String) -> Result<(), AppError> {
@@ -36,8 +36,23 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     // attacker) must not keep that id either.
     session.session.cycle_id().await.map_err(|_| Error::Internal)?;
     session.login(&user).await.map_err(|_| Error::Internal)?;
+    if let Some(language) = user.language.as_deref().filter(|code| matches!(*code, "es" | "pt")) {
+        keep_language(language);
+    }
     leptos_axum::redirect(if temporary { crate::session::TEMPORARY_PASSWORD_PAGE } else { "/releases" });
     Ok(())
+}
+
+/// Sets the language cookie (as the ES | PT switch keeps it, for a year) to `code`, so that
+/// the pages after the login render in it.
+#[cfg(feature = "ssr")]
+fn keep_language(code: &str) {
+    use axum::http::{header, HeaderValue};
+    let cookie = format!("{}={code}; Path=/; Max-Age=31536000; SameSite=Lax", crate::language::LANGUAGE_COOKIE);
+    match (use_context::<leptos_axum::ResponseOptions>(), HeaderValue::from_str(&cookie)) {
+        (Some(response), Ok(value)) => response.append_header(header::SET_COOKIE, value),
+        _ => tracing::warn!("cannot set the language cookie of the login's answer"),
+    }
 }
 
 /// A slot of the login throttle for `username` from this request's client, or 429.

@@ -72,6 +72,7 @@ pub fn PasswordPage() -> impl IntoView {
             </ActionForm>
             <div aria-live="polite">{move || failure().map(|error| view! { <ErrorAlert error /> })}</div>
         </section>
+        <crate::time_zone::TimeZoneForm />
     }
 }
 

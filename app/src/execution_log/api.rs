@@ -24,8 +24,8 @@ pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Resul
     Ok(releasedesk_core::commands::log::add_occurrence(&ctx().await?, id, &occurrence).await?)
 }
 
-/// The log as CSV in `language` ("es" or "pt"): columns and names translated, what users
-/// typed as typed.
+/// The log as CSV in `language` ("es" or "pt"): columns and names translated, times in
+/// the user's zone, what users typed as typed.
 #[server(prefix = "/api", endpoint = "export_log", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppError> {
     let ctx = ctx().await?;
@@ -35,7 +35,8 @@ pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppEr
         _ => return Err(Error::Request { message: "the language must be es or pt".into() }.into()),
     };
     let entries = releasedesk_core::commands::log::log_view(&ctx, id).await?;
-    super::csv::log_csv(locale, &entries).map_err(|error| {
+    let zone = crate::time_zone::request_zone().await?;
+    super::csv::log_csv(locale, &zone, &entries).map_err(|error| {
         tracing::error!(%error, "cannot write the log as CSV");
         Error::Internal.into()
     })

@@ -1,13 +1,15 @@
 //! The execution log as CSV, in one language: headers and names translated, what users
 //! typed kept as typed (but never able to run as a spreadsheet formula).
 
+use crate::domain::time_zone::ZoneOffsets;
 use crate::export::inert;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized};
 use crate::log_entries::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
 use releasedesk_core::model::log::LogEntryView;
 
-pub fn log_csv(locale: Locale, entries: &[LogEntryView]) -> Result<String, csv::Error> {
+/// Times in `zone`, the user's.
+pub fn log_csv(locale: Locale, zone: &ZoneOffsets, entries: &[LogEntryView]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
         td_string!(locale, log.when),
@@ -33,10 +35,10 @@ pub fn log_csv(locale: Locale, entries: &[LogEntryView]) -> Result<String, csv::
         if let Some(label) = &entry.label {
             detail.push(localized(locale, label));
         }
-        detail.extend(entry.changes.iter().map(|change| change_summary(locale, change)));
+        detail.extend(entry.changes.iter().map(|change| change_summary(locale, zone, change)));
         let occurrence = entry.occurrence.as_ref();
         writer.write_record([
-            format_datetime(entry.at),
+            format_datetime(zone, entry.at),
             inert(&entry.user),
             kind_label(locale, entry.kind).to_owned(),
             entry.step.as_ref().map(|s| localized(locale, s)).unwrap_or_default(),

@@ -7,8 +7,9 @@ pub mod api;
 
 use crate::domain::ReleaseId;
 use crate::i18n::*;
-use crate::language::{format_datetime, format_duration, localized, ErrorAlert};
+use crate::language::{format_duration, localized, ErrorAlert};
 use crate::log_entries::LogTable;
+use crate::time_zone::use_zone;
 use api::{release_flow, FlowView};
 use leptos::prelude::*;
 use std::collections::HashSet;
@@ -165,6 +166,7 @@ fn FlowPicture(flow: FlowView) -> impl IntoView {
 #[component]
 fn FlowHistory(flow: FlowView) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_zone();
     let nodes = flow.nodes.clone();
     view! {
         <div class="table-wrap">
@@ -193,8 +195,8 @@ fn FlowHistory(flow: FlowView) -> impl IntoView {
                                     <td>{move || name.as_ref().map(|n| localized(i18n.get_locale(), n))}</td>
                                     <td>{visit.group}</td>
                                     <td>{visit.assignee}</td>
-                                    <td>{format_datetime(started)}</td>
-                                    <td>{visit.finished_at.map(format_datetime)}</td>
+                                    <td>{move || zone.format(started)}</td>
+                                    <td>{move || visit.finished_at.map(|end| zone.format(end))}</td>
                                     <td>{visit.finished_at.map(|end| format_duration(end - started))}</td>
                                     <td>{move || outcome.as_ref().map(|o| localized(i18n.get_locale(), o))}</td>
                                 </tr>

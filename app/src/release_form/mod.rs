@@ -14,7 +14,7 @@ use crate::error::{AppError, Error};
 use crate::execution_log::ExecutionLog;
 use crate::flow_view::FlowDiagram;
 use crate::i18n::*;
-use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert, ErrorMessage};
+use crate::language::{localized, priority_label, status_label, ErrorAlert, ErrorMessage};
 use crate::layout::{Flash, FlashMessage};
 use crate::relations::{relations_resource, RelationTabs, RelationsResource};
 use crate::release_actions::{ActionHost, ActionMenu};
@@ -425,6 +425,8 @@ fn IconButton(label: Signal<String>, open: RwSignal<bool>, path: &'static str) -
 fn ReleaseData(current: RwSignal<ReleaseView>) -> impl IntoView {
     let i18n = use_i18n();
     let text = move |f: fn(&ReleaseView) -> String| move || current.with(f);
+    let zone = crate::time_zone::use_zone();
+    let time = move |f: fn(&ReleaseView) -> i64| move || zone.format(current.with(f));
     let level = move |value: i64| match value {
         1 => t_string!(i18n, level.high),
         2 => t_string!(i18n, level.medium),
@@ -451,15 +453,15 @@ fn ReleaseData(current: RwSignal<ReleaseView>) -> impl IntoView {
                 <dt>{t!(i18n, field.urgency)}</dt>
                 <dd>{move || level(current.with(|r| r.urgency))}</dd>
                 <dt>{t!(i18n, field.planned_start)}</dt>
-                <dd>{text(|r| format_datetime(r.planned_start))}</dd>
+                <dd>{time(|r| r.planned_start)}</dd>
                 <dt>{t!(i18n, field.planned_end)}</dt>
-                <dd>{text(|r| format_datetime(r.planned_end))}</dd>
+                <dd>{time(|r| r.planned_end)}</dd>
                 <dt>{t!(i18n, field.version_label)}</dt>
                 <dd>{text(|r| r.version_label.clone())}</dd>
                 <dt>{t!(i18n, list.created)}</dt>
-                <dd>{text(|r| format_datetime(r.created_at))}</dd>
+                <dd>{time(|r| r.created_at)}</dd>
                 <dt>{t!(i18n, form.updated)}</dt>
-                <dd>{text(|r| format_datetime(r.updated_at))}</dd>
+                <dd>{time(|r| r.updated_at)}</dd>
             </dl>
         </section>
     }

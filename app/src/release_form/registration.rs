@@ -11,7 +11,9 @@ use crate::layout::{Flash, FlashMessage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-/// `2026-03-05T14:07` from a datetime-local field, as Unix seconds (UTC). Reads exactly what
+/// `2026-03-05T14:07` from a datetime-local field, as seconds since 1970-01-01T00:00 of the
+/// same clock (UTC seconds if the field is in UTC: `time_zone::Zone::parse_local` reads it
+/// in the user's zone). Reads exactly what
 /// chrono reads for `%Y-%m-%dT%H:%M`: numbers of one or two digits (up to four for the year,
 /// any with a sign), each maybe after spaces, and nothing after the minutes.
 pub fn parse_datetime_local(value: &str) -> Option<i64> {
@@ -24,6 +26,12 @@ pub fn parse_datetime_local(value: &str) -> Option<i64> {
         return None;
     }
     Some(crate::language::days_from_civil(year, month, day)? * 86_400 + hour * 3_600 + minute * 60)
+}
+
+/// A datetime-local field's value read in `zone`, the user's, as Unix seconds (UTC). A time
+/// the clock skipped or showed twice reads as `ZoneOffsets::to_utc` says.
+pub fn read_datetime_local(zone: &crate::domain::time_zone::ZoneOffsets, value: &str) -> Option<i64> {
+    parse_datetime_local(value).map(|local| zone.to_utc(local))
 }
 
 /// A number at the start of `text` (after any spaces) and what follows it: one to `width`
@@ -75,11 +83,12 @@ pub fn RegisterPage() -> impl IntoView {
         Some(Err(error)) => failure.set(Some(error)),
         None => {}
     });
+    let zone = crate::time_zone::use_zone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let invalid = |field| Some(AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })));
         let (Some(planned_start), Some(planned_end)) =
-            (parse_datetime_local(&start.get_untracked()), parse_datetime_local(&end.get_untracked()))
+            (zone.parse_local(&start.get_untracked()), zone.parse_local(&end.get_untracked()))
         else {
             failure.set(invalid(Field::PlannedEnd));
             return;
@@ -251,6 +260,24 @@ mod tests {
         assert_eq!(parse_datetime_local("2026-03-05T14:07"), Some(1_772_719_620));
         assert_eq!(parse_datetime_local(""), None);
         assert_eq!(parse_datetime_local("05/03/2026"), None);
+    }
+
+    #[test]
+    fn datetime_local_values_are_read_in_the_users_zone() {
+        use crate::domain::time_zone::ZoneOffsets;
+        let sao_paulo = ZoneOffsets { name: "America/Sao_Paulo".into(), initial: -10_800, transitions: vec![] };
+        // 11:07 in São Paulo is 14:07 UTC.
+        assert_eq!(read_datetime_local(&sao_paulo, "2026-03-05T11:07"), Some(1_772_719_620));
+        assert_eq!(read_datetime_local(&ZoneOffsets::utc(), "2026-03-05T14:07"), Some(1_772_719_620));
+        // Madrid on 2026-03-29: 02:30 does not exist and is read as 03:30 (01:30 UTC).
+        let madrid = ZoneOffsets {
+            name: "Europe/Madrid".into(),
+            initial: 3_600,
+            transitions: vec![(1_774_746_000, 7_200), (1_792_890_000, 3_600)],
+        };
+        assert_eq!(read_datetime_local(&madrid, "2026-03-29T02:30"), Some(1_774_747_800));
+        assert_eq!(read_datetime_local(&madrid, "2026-07-01T12:00"), Some(1_782_900_000));
+        assert_eq!(read_datetime_local(&madrid, "mañana"), None);
     }
 
     #[test]

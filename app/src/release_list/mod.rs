@@ -7,10 +7,11 @@ pub mod charts;
 use crate::domain::flow::Access;
 use crate::domain::{Permission, Status};
 use crate::i18n::*;
-use crate::language::{format_datetime, localized, priority_label, status_label, ErrorAlert};
+use crate::language::{localized, priority_label, status_label, ErrorAlert};
 use crate::layout::{CurrentUser, FlashBanner};
 use crate::release_actions::{ActionHost, ActionMenu};
 use crate::release_form::capture::{CaptureDialog, CaptureTarget};
+use crate::time_zone::use_zone;
 use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -191,6 +192,8 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
 #[component]
 fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
     let i18n = use_i18n();
+    let zone = use_zone();
+    let (created_at, planned_end) = (row.created_at, row.planned_end);
     let status = row.status;
     let priority = row.priority;
     let delay = row.delay_seconds;
@@ -202,11 +205,11 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
         <tr>
             <th scope="row">{id.0}</th>
             <td>{row.requester}</td>
-            <td>{format_datetime(row.created_at)}</td>
+            <td>{move || zone.format(created_at)}</td>
             <td>
                 <span class=format!("pill priority-{priority}")>{move || priority_label(i18n.get_locale(), priority)}</span>
             </td>
-            <td>{format_datetime(row.planned_end)}</td>
+            <td>{move || zone.format(planned_end)}</td>
             <td class=delay_class><Delay seconds=delay /></td>
             <td>
                 <span class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</span>

@@ -21,6 +21,10 @@ pub struct SessionUser {
     password_hash: String,
     /// The password is a temporary one: nothing but changing it is allowed.
     pub must_change_password: bool,
+    /// Their time zone (IANA name), `None` until chosen.
+    pub time_zone: Option<String>,
+    /// Their language (`es`, `pt`), `None` when not chosen.
+    pub language: Option<String>,
 }
 
 impl std::fmt::Debug for SessionUser {
@@ -86,6 +90,8 @@ impl AuthnBackend for Users {
             actor: user.actor,
             password_hash: user.password_hash,
             must_change_password: user.must_change_password,
+            time_zone: user.time_zone,
+            language: user.language,
         }))
     }
 }

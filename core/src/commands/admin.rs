@@ -47,7 +47,8 @@ pub async fn changes(ctx: &Ctx, kind: Option<AdminChangeKind>) -> Result<AdminLo
 }
 
 /// The draft, trimmed and checked against every group (`known`): the full name required
-/// and not too long, the e-mail empty or well formed, the groups existing ones, each once.
+/// and not too long, the e-mail empty or well formed, the time zone none or one of the tz
+/// database's, the language none, es or pt, the groups existing ones, each once.
 /// The user name is checked at creation only: it never changes.
 fn checked(draft: &UserDraft, known: &[GroupSummary]) -> Result<UserDraft, Error> {
     let full_name = draft.full_name.trim();
@@ -66,6 +67,8 @@ fn checked(draft: &UserDraft, known: &[GroupSummary]) -> Result<UserDraft, Error
         full_name: full_name.to_owned(),
         email: email.to_owned(),
         groups,
+        time_zone: super::account::checked_time_zone(draft.time_zone.as_deref())?,
+        language: super::account::checked_language(draft.language.as_deref())?,
     })
 }
 
@@ -124,6 +127,8 @@ pub async fn create_user(ctx: &Ctx, draft: &UserDraft) -> Result<TemporaryPasswo
         active: true,
         must_change_password: true,
         groups: draft.groups,
+        time_zone: draft.time_zone,
+        language: draft.language,
     };
     let mut tx = ctx.db.begin_write().await?;
     let Some(id) = store::insert_user(&mut tx, &after, &hash, ctx.now).await? else {
@@ -140,7 +145,7 @@ async fn existing(tx: &mut AnyConnection, id: UserId) -> Result<UserRecord, Erro
     store::user(tx, id).await?.ok_or(Error::NotFound)
 }
 
-/// Changes a user's full name, e-mail and groups. The user name stays.
+/// Changes a user's full name, e-mail, time zone, language and groups. The user name stays.
 pub async fn update_user(ctx: &Ctx, id: UserId, draft: &UserDraft) -> Result<UserRecord, Error> {
     authorize(ctx)?;
     // Read through the pool before the write transaction starts: while it runs, the pool
@@ -148,7 +153,14 @@ pub async fn update_user(ctx: &Ctx, id: UserId, draft: &UserDraft) -> Result<Use
     let draft = checked(draft, &store::groups(&ctx.db).await?)?;
     let mut tx = ctx.db.begin_write().await?;
     let before = existing(&mut tx, id).await?;
-    let after = UserRecord { full_name: draft.full_name, email: draft.email, groups: draft.groups, ..before.clone() };
+    let after = UserRecord {
+        full_name: draft.full_name,
+        email: draft.email,
+        groups: draft.groups,
+        time_zone: draft.time_zone,
+        language: draft.language,
+        ..before.clone()
+    };
     if after == before {
         return Ok(after);
     }

@@ -14,16 +14,21 @@ pub mod release;
 pub mod users;
 
 use crate::domain::permissions::Actor;
+use crate::domain::time_zone::{tzdb, ZoneOffsets};
 use crate::store::flows::{install_release_flow, FlowCache, StoredFlow};
 use crate::store::{connect, Db, SetupError};
+use std::sync::Arc;
 
 /// What every command runs against, set up once per process: the database, the flow
-/// definitions it has read, and the release flow that new releases enter.
+/// definitions it has read, the release flow that new releases enter, and the time zone of
+/// users who have not chosen one.
 #[derive(Debug, Clone)]
 pub struct Desk {
     pub db: Db,
     pub flows: FlowCache,
     pub release_flow: StoredFlow,
+    /// The zone of users without one and of anonymous pages (`--time-zone`, UTC unless set).
+    pub default_time_zone: Arc<ZoneOffsets>,
 }
 
 impl Desk {
@@ -32,7 +37,20 @@ impl Desk {
     pub async fn open(url: &str) -> Result<Desk, SetupError> {
         let db = connect(url).await?;
         let release_flow = install_release_flow(&db).await?;
-        Ok(Desk { db, flows: FlowCache::default(), release_flow })
+        Ok(Desk { db, flows: FlowCache::default(), release_flow, default_time_zone: Arc::new(ZoneOffsets::utc()) })
+    }
+
+    /// The desk with `name` as the zone of users who have not chosen one; refused (with
+    /// why) when the tz database knows no such zone.
+    pub fn with_default_time_zone(self, name: &str) -> Result<Desk, String> {
+        let zone = tzdb::zone(name)
+            .ok_or_else(|| format!("`{name}` is not a time zone of the tz database (e.g. Europe/Madrid, UTC)"))?;
+        Ok(Desk { default_time_zone: zone, ..self })
+    }
+
+    /// The zone named `name` (a user's), or the default zone when it is `None` or unknown.
+    pub fn time_zone(&self, name: Option<&str>) -> Arc<ZoneOffsets> {
+        name.and_then(tzdb::zone).unwrap_or_else(|| self.default_time_zone.clone())
     }
 
     /// The context of one command by `actor`, now.

@@ -11,6 +11,7 @@ pub mod permissions;
 pub mod priority;
 #[cfg(test)]
 mod properties;
+pub mod time_zone;
 pub mod validation;
 
 use serde::{Deserialize, Serialize};

@@ -17,6 +17,12 @@ pub struct UserRecord {
     pub must_change_password: bool,
     /// The groups the user belongs to, by id, in ascending order.
     pub groups: Vec<GroupId>,
+    /// Their time zone (an IANA name); `None` until chosen, when the server's default holds.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Their language (`es`, `pt`), the page's from their login on; `None`: not chosen.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// A group, as the user form offers it and the "Grupos" page edits it.
@@ -47,6 +53,12 @@ pub struct UserDraft {
     pub full_name: String,
     pub email: String,
     pub groups: Vec<GroupId>,
+    /// An IANA zone name, or `None` (empty) for the server's default.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// `es` or `pt`, or `None` (empty) for none.
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 /// What the group form sends: the name and the permissions the group holds.

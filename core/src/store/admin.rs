@@ -15,6 +15,8 @@ struct UserRow {
     email: String,
     active: i64,
     must_change_password: i64,
+    time_zone: Option<String>,
+    language: Option<String>,
 }
 
 impl UserRow {
@@ -27,11 +29,14 @@ impl UserRow {
             active: self.active != 0,
             must_change_password: self.must_change_password != 0,
             groups,
+            time_zone: self.time_zone,
+            language: self.language,
         }
     }
 }
 
-const USER_COLUMNS: &str = "u.id, u.username, u.full_name, u.email, u.active, u.must_change_password";
+const USER_COLUMNS: &str =
+    "u.id, u.username, u.full_name, u.email, u.active, u.must_change_password, u.time_zone, u.language";
 
 /// A `LIKE` pattern matching `text` anywhere, its `%`, `_` and `\` taken literally.
 fn contains_pattern(text: &str) -> String {
@@ -129,8 +134,9 @@ pub async fn insert_user(
     at: i64,
 ) -> Result<Option<UserId>, sqlx::Error> {
     let inserted = sqlx::query_scalar(
-        "INSERT INTO users (username, full_name, email, password_hash, must_change_password, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO users (username, full_name, email, password_hash, must_change_password, created_at,
+                            time_zone, language)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&user.username)
     .bind(&user.full_name)
@@ -138,6 +144,8 @@ pub async fn insert_user(
     .bind(password_hash)
     .bind(i64::from(user.must_change_password))
     .bind(at)
+    .bind(&user.time_zone)
+    .bind(&user.language)
     .fetch_one(&mut *conn)
     .await;
     let id: i64 = match inserted {
@@ -150,12 +158,14 @@ pub async fn insert_user(
     Ok(Some(UserId(id)))
 }
 
-/// Stores the user's full name, e-mail and groups.
+/// Stores the user's full name, e-mail, time zone, language and groups.
 pub async fn update_user(conn: &mut AnyConnection, user: &UserRecord) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET full_name = $1, email = $2 WHERE id = $3")
+    sqlx::query("UPDATE users SET full_name = $1, email = $2, time_zone = $4, language = $5 WHERE id = $3")
         .bind(&user.full_name)
         .bind(&user.email)
         .bind(user.id.0)
+        .bind(&user.time_zone)
+        .bind(&user.language)
         .execute(&mut *conn)
         .await?;
     search::reindex_terms(conn, "user", user.id.0, &format!("{} {}", user.username, user.full_name)).await?;

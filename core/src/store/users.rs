@@ -41,6 +41,10 @@ pub struct SessionRecord {
     pub actor: Actor,
     pub password_hash: String,
     pub must_change_password: bool,
+    /// Their time zone (IANA name), `None` until chosen.
+    pub time_zone: Option<String>,
+    /// Their language (`es`, `pt`), `None` when not chosen.
+    pub language: Option<String>,
 }
 
 /// The active user `id` as a session needs them, in one statement: the session layer loads
@@ -54,12 +58,14 @@ pub async fn session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>, 
         full_name: String,
         password_hash: String,
         must_change_password: i64,
+        time_zone: Option<String>,
+        language: Option<String>,
         group_id: Option<i64>,
         group_name: Option<String>,
         permission: Option<String>,
     }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT u.id, u.username, u.full_name, u.password_hash, u.must_change_password,
+        "SELECT u.id, u.username, u.full_name, u.password_hash, u.must_change_password, u.time_zone, u.language,
                 g.id AS group_id, g.name AS group_name, p.permission
            FROM users u
            LEFT JOIN group_members m ON m.user_id = u.id
@@ -74,6 +80,7 @@ pub async fn session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>, 
     let Some(first) = rows.first() else { return Ok(None) };
     let password_hash = first.password_hash.clone();
     let must_change_password = first.must_change_password != 0;
+    let (time_zone, language) = (first.time_zone.clone(), first.language.clone());
     let mut actor = Actor {
         user: id,
         username: first.username.clone(),
@@ -96,7 +103,13 @@ pub async fn session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>, 
             }
         }
     }
-    Ok(Some(SessionRecord { actor, password_hash, must_change_password }))
+    Ok(Some(SessionRecord { actor, password_hash, must_change_password, time_zone, language }))
+}
+
+/// Stores the user's time zone (checked by the caller).
+pub async fn set_time_zone(db: &Db, id: UserId, zone: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2").bind(zone).bind(id.0).execute(&db.pool).await?;
+    Ok(())
 }
 
 /// Why a user could not be created.

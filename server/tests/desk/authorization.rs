@@ -76,6 +76,10 @@ const fn read(endpoint: &'static str, needs: Needs) -> Case {
 const MATRIX: &[Case] = &[
     Case { endpoint: "login", body: Body::Form, needs: Needs::Nothing, changes: false, expect: [Allow; 6] },
     read("current_user", Needs::Nothing),
+    // Anonymous pages are shown in the server's default zone.
+    Case { endpoint: "my_time_zone", body: Body::Json, needs: Needs::Nothing, changes: false, expect: [Allow; 6] },
+    read("time_zone_names", Needs::Nothing),
+    case("set_my_time_zone", Needs::Nothing, READ),
     read("list_releases", Needs::Nothing),
     read("release_charts", Needs::Nothing),
     read("search_catalogue", Needs::Nothing),
@@ -239,7 +243,8 @@ impl Demo {
             "login" => return format!("username={}&password={password}", role.unwrap_or("consultor")),
             "change_password" => return format!("current={password}&new={password}&repeat={password}"),
             "logout" => return String::new(),
-            "current_user" | "executor_groups" => json!({}),
+            "current_user" | "executor_groups" | "my_time_zone" | "time_zone_names" => json!({}),
+            "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
             "list_releases" | "release_charts" => list,
             "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
             "knowledge_article" => json!({ "article": self.article }),

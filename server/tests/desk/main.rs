@@ -22,3 +22,4 @@ mod processes;
 mod relations;
 mod security;
 mod sessions;
+mod time_zones;

@@ -180,10 +180,11 @@ impl Client {
     pub async fn login(&mut self, username: &str, password: &str) -> Answer {
         let body = format!("username={}&password={}", urlencode(username), urlencode(password));
         let answer = self.post_form("login", &body).await;
-        if let Some(cookie) = answer.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()) {
-            if let Some(pair) = cookie.split(';').next() {
-                self.cookie = Some(pair.to_owned());
-            }
+        // The session's cookie, not the language's (set too for a user with a language).
+        let pairs = answer.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok());
+        if let Some(pair) = pairs.filter_map(|cookie| cookie.split(';').next()).find(|pair| pair.contains("_session="))
+        {
+            self.cookie = Some(pair.to_owned());
         }
         answer
     }
