@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   FLOW, LABELS, type Language, chooseOption, expectAccessible, format, hydrated, localized, login, openAndCapture,
-  pattern, rowOf, submitLogin, text,
+  rowOf, submitLogin, text,
 } from './helpers';
 
 // A team's first day, from an empty database: the server started without the demo, and the
@@ -18,7 +18,7 @@ const L = localized({
   newGroup: 'admin.new_group', groupName: 'field.group_name', permissions: 'admin.permissions', save: 'admin.save',
   create: 'permission.create', execute: 'permission.execute', newUser: 'admin.new_user', createUser: 'admin.create',
   username: 'field.username', fullName: 'field.full_name', email: 'field.email', memberOf: 'field.groups',
-  zone: 'time_zone.field', language: 'time_zone.language', edit: 'admin.edit', useBrowserZone: 'time_zone.use_browser',
+  zone: 'time_zone.field', language: 'time_zone.language', edit: 'admin.edit', action: 'list.action', useBrowserZone: 'time_zone.use_browser',
   catalogue: 'admin.catalogue', problems: 'admin.problems', newItem: 'admin.new_item', code: 'field.code',
   nameEs: 'field.name_es', namePt: 'field.name_pt', title: 'field.title', status: 'field.status',
   knownError: 'catalogue.known_error', register: 'list.register', description: 'field.description',
@@ -123,7 +123,8 @@ for (const [index, lang] of (['es', 'pt'] as const).entries()) {
       // The administrator joins the managing group; a new executor joins the team.
       await openAdministration(page, lang, 'users');
       const jefa = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'jefa', exact: true }) });
-      await jefa.getByRole('button', { name: l.edit }).click();
+      await jefa.getByRole('button', { name: l.action }).click();
+      await page.getByRole('menuitem', { name: l.edit }).click();
       let form = page.getByRole('dialog');
       await form.getByRole('group', { name: l.memberOf }).getByLabel('Gestión de Cambios', { exact: true }).check();
       await form.getByRole('button', { name: l.save }).click();
@@ -174,8 +175,11 @@ for (const [index, lang] of (['es', 'pt'] as const).entries()) {
       await page.getByLabel(l.plannedEnd, { exact: true }).fill('2027-01-20T18:30');
       await page.getByLabel(l.version, { exact: true }).fill('3.1.0');
       await page.getByRole('button', { name: l.submitRegistration, exact: true }).click();
-      const done = page.getByRole('status').filter({ hasText: pattern(lang, 'register.done', { number: /\d+/ }) });
-      const number = (await done.textContent())!.match(/\d+/)![0];
+      // The new release opens.
+      await expect(page).toHaveURL(/\/releases\/\d+$/);
+      const number = new URL(page.url()).pathname.split('/').pop()!;
+      await page.goto('/releases');
+      await hydrated(page);
       let row = await rowOf(page, lang, number);
       await expect(row).toContainText('20/01/2027 18:30');
       // ... and authorizes it.
