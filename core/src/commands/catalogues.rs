@@ -8,8 +8,8 @@ use super::Ctx;
 use crate::domain::validation::{check_code, FieldError};
 use crate::model::admin::AdminChange;
 use crate::model::catalogues::{
-    Catalogue, CatalogueDraft, CatalogueItem, ImportAction, ImportError, ImportLine, ImportProblem, ImportReport,
-    ItemFields, ACTIVE_COLUMN, MAX_ERRORS_LISTED, MAX_IMPORT_LINES,
+    Catalogue, CatalogueDraft, CatalogueItem, Column, ImportAction, ImportError, ImportLine, ImportProblem,
+    ImportReport, ItemFields, ACTIVE_COLUMN, MAX_ERRORS_LISTED, MAX_IMPORT_LINES,
 };
 use crate::spreadsheet::{inert, is_formula, restored};
 use crate::store::catalogues as store;
@@ -22,19 +22,23 @@ pub async fn items(ctx: &Ctx, catalogue: Catalogue) -> Result<Vec<CatalogueItem>
     Ok(store::items(&ctx.db, catalogue).await?)
 }
 
-/// The draft trimmed and checked against its catalogue: the code (at creation) and every
-/// column.
-fn checked(catalogue: Catalogue, draft: &CatalogueDraft) -> Result<CatalogueDraft, FieldError> {
-    let code = draft.code.trim().to_owned();
+/// An item of `catalogue` trimmed and checked: its code, and the column values `value`
+/// gives. The forms' drafts and the files' lines are both read through here.
+fn checked(
+    catalogue: Catalogue,
+    code: &str,
+    active: bool,
+    value: impl Fn(Column) -> String,
+) -> Result<CatalogueDraft, FieldError> {
+    let code = code.trim().to_owned();
     check_code(&code)?;
-    let fields = ItemFields::read(catalogue, |column| draft.fields.value(column))?;
-    Ok(CatalogueDraft { code, active: draft.active, fields })
+    Ok(CatalogueDraft { code, active, fields: ItemFields::read(catalogue, value)? })
 }
 
 /// Adds an item to the catalogue. A taken code is refused.
 pub async fn create_item(ctx: &Ctx, catalogue: Catalogue, draft: &CatalogueDraft) -> Result<CatalogueItem, Error> {
     authorize(ctx)?;
-    let draft = checked(catalogue, draft)?;
+    let draft = checked(catalogue, &draft.code, draft.active, |column| draft.fields.value(column))?;
     let mut tx = ctx.db.begin_write().await?;
     let Some(id) = store::insert_item(&mut tx, catalogue, &draft).await? else {
         return Err(code_taken());
@@ -192,12 +196,7 @@ fn read_line(
         "0" => false,
         _ => return Err(ImportProblem::NotActiveFlag),
     };
-    let draft = CatalogueDraft {
-        code: cell(header[0]).to_owned(),
-        active,
-        fields: ItemFields::read(catalogue, |column| cell(column.code()).to_owned()).map_err(ImportProblem::Field)?,
-    };
-    checked(catalogue, &draft).map_err(ImportProblem::Field)
+    checked(catalogue, cell(header[0]), active, |column| cell(column.code()).to_owned()).map_err(ImportProblem::Field)
 }
 
 /// "Importar CSV": reads the file and tells, line by line, what importing it does (create,
