@@ -3,6 +3,8 @@ import { expectAccessible, format, hydrated, localized, login, text } from './he
 
 const TZ = localized({
   useBrowser: 'time_zone.use_browser', field: 'time_zone.field', save: 'time_zone.save', title: 'time_zone.title',
+  language: 'time_zone.language', portuguese: 'catalogue.lang_pt', search: 'admin.search', apply: 'list.apply',
+  action: 'list.action', edit: 'admin.edit', saveUser: 'admin.save', logout: 'header.logout',
 });
 
 /** dd/mm/yyyy HH:mm read as UTC, moved by `hours`, written back the same way. */
@@ -65,3 +67,40 @@ for (const [lang, user] of [['es', 'lucia'], ['pt', 'pedro']] as const) {
     });
   });
 }
+
+test.describe('a zone and a language given by an administrator', () => {
+  test.use({ locale: 'es-ES', timezoneId: 'UTC' });
+  const t = TZ.es;
+
+  test('the user sees the pages in their language and the dates in their zone from their login', async ({ page, browser }) => {
+    await login(page, 'admin', 'es');
+    await page.goto('/admin/users');
+    await hydrated(page);
+    await page.getByRole('searchbox', { name: t.search }).fill('consultor');
+    await page.getByRole('button', { name: t.apply }).click();
+    const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'consultor', exact: true }) });
+    await row.getByRole('button', { name: t.action }).click();
+    await page.getByRole('menuitem', { name: t.edit }).click();
+    const form = page.getByRole('dialog');
+    await form.getByRole('combobox', { name: t.field, exact: true }).fill('Asia/Tokyo');
+    await form.getByLabel(t.language, { exact: true }).selectOption({ label: t.portuguese });
+    await expectAccessible(page, 'user form with zone and language');
+    await form.getByRole('button', { name: t.saveUser }).click();
+    await expect(form).toBeHidden();
+    await page.goto('/releases?scope=all');
+    await hydrated(page);
+    const utc = (await firstCreated(page).textContent())!.trim();
+
+    // A browser in Spanish and UTC: the pages come in Portuguese, the dates in Tokyo's time.
+    const theirs = await browser.newContext({ locale: 'es-ES', timezoneId: 'UTC' });
+    const them = await theirs.newPage();
+    await login(them, 'consultor', 'es');
+    await expect(them.getByRole('button', { name: TZ.pt.logout })).toBeVisible();
+    await them.goto('/releases?scope=all');
+    await hydrated(them);
+    await expect(them.locator('html')).toHaveAttribute('lang', 'pt');
+    await expect(them.getByRole('button', { name: TZ.pt.logout })).toBeVisible();
+    await expect(firstCreated(them)).toHaveText(shifted(utc, 9));
+    await theirs.close();
+  });
+});
