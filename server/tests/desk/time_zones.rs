@@ -108,6 +108,8 @@ async fn dates_are_shown_in_the_users_time_zone(backend: Backend) {
     assert_eq!(set["zone"]["name"], "America/Sao_Paulo");
     let exported = csv(admin.clone()).await;
     assert!(exported.lines().any(|line| line.starts_with(&shown(occurred, SAO_PAULO))), "{exported}");
+    // The change itself, before and after, in the log's detail.
+    assert!(exported.contains("Zona horaria:  → America/Sao_Paulo"), "{exported}");
 }
 
 async fn an_unknown_time_zone_is_refused_and_changes_nothing(backend: Backend) {
