@@ -26,6 +26,26 @@ pub fn LanguageProvider(children: Children) -> impl IntoView {
     }
 }
 
+/// The language the cookie holds now, in the browser: after a login, the user's own (set by
+/// the login's answer), which the page then takes without a reload.
+pub fn language_from_cookie() -> Option<Locale> {
+    #[cfg(feature = "hydrate")]
+    {
+        let cookies = web_sys::js_sys::Reflect::get(&document(), &"cookie".into()).ok()?.as_string()?;
+        let value = cookies
+            .split(';')
+            .filter_map(|cookie| cookie.trim().strip_prefix(LANGUAGE_COOKIE)?.strip_prefix('='))
+            .next()?;
+        match value {
+            "es" => Some(Locale::es),
+            "pt" => Some(Locale::pt),
+            _ => None,
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
+}
+
 /// ES | PT in the header: changes every label at once, keeps what is typed.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {

@@ -38,6 +38,10 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
         td_string!(locale, field.group_name),
         td_string!(locale, admin.permissions),
     );
+    let (zone, language) = (td_string!(locale, time_zone.field), td_string!(locale, time_zone.language));
+    let language_name = |code: &Option<String>| {
+        code.as_deref().map(|c| crate::language::catalogue_code_label(locale, c)).unwrap_or_default()
+    };
     let mut parts = Vec::new();
     let mut differ = |label: &str, before: String, after: String| {
         if before != after {
@@ -49,11 +53,15 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
             differ(full_name, String::new(), after.full_name.clone());
             differ(email, String::new(), after.email.clone());
             differ(in_groups, String::new(), group_names(&after.groups));
+            differ(zone, String::new(), after.time_zone.clone().unwrap_or_default());
+            differ(language, String::new(), language_name(&after.language));
         }
         AdminChange::UserUpdated { before, after } => {
             differ(full_name, before.full_name.clone(), after.full_name.clone());
             differ(email, before.email.clone(), after.email.clone());
             differ(in_groups, group_names(&before.groups), group_names(&after.groups));
+            differ(zone, before.time_zone.clone().unwrap_or_default(), after.time_zone.clone().unwrap_or_default());
+            differ(language, language_name(&before.language), language_name(&after.language));
         }
         AdminChange::GroupCreated { after } => differ(granted, String::new(), permissions(&after.permissions)),
         AdminChange::GroupUpdated { before, after } => {

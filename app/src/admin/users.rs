@@ -339,7 +339,7 @@ fn UserForm(
                     kind="email"
                 />
                 <crate::time_zone::ZoneField id="user-time-zone" value=time_zone />
-                <p class="muted field-hint">{t!(i18n, time_zone.server_default)}</p>
+                <p class="muted small">{t!(i18n, time_zone.server_default)}</p>
                 <label for="user-language">{t!(i18n, time_zone.language)}</label>
                 <select
                     id="user-language"

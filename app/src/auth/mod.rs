@@ -18,6 +18,14 @@ pub fn LoginPage() -> impl IntoView {
     let i18n = use_i18n();
     let login = ServerAction::<Login>::new();
     let failure = move || login.value().get().and_then(Result::err);
+    // Logged in: the pages that follow come in the user's own language, if they have one.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = login.value().get() {
+            if let Some(locale) = crate::language::language_from_cookie() {
+                i18n.set_locale(locale);
+            }
+        }
+    });
     view! {
         <main class="login-page">
             <div class="login-card">

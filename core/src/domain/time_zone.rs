@@ -118,15 +118,21 @@ pub mod tzdb {
         }
         let tz = jiff::tz::db().get(name).ok()?;
         let canonical = tz.iana_name().unwrap_or(name).to_owned();
+        // Kept under the database's spelling only: any case of a name finds it, and the
+        // cache never holds more than the database's zones.
+        if let Some(built) = BUILT.lock().ok().and_then(|built| built.get(&canonical).cloned()) {
+            return Some(built);
+        }
         let start = jiff::Timestamp::from_second(FIRST_SECOND).ok()?;
         let transitions = tz
             .following(start)
             .map(|t| (t.timestamp().as_second(), t.offset().seconds()))
             .take_while(|(at, _)| *at < LAST_SECOND)
             .collect();
-        let built = Arc::new(ZoneOffsets { name: canonical, initial: tz.to_offset(start).seconds(), transitions });
+        let built =
+            Arc::new(ZoneOffsets { name: canonical.clone(), initial: tz.to_offset(start).seconds(), transitions });
         if let Ok(mut cache) = BUILT.lock() {
-            cache.insert(name.to_owned(), built.clone());
+            cache.insert(canonical, built.clone());
         }
         Some(built)
     }
@@ -216,6 +222,7 @@ mod tests {
     mod from_the_tz_database {
         use super::super::tzdb;
         use super::*;
+        use std::sync::Arc;
 
         #[test]
         fn madrid_changes_clocks_on_the_last_sundays_of_march_and_october() {
@@ -257,6 +264,14 @@ mod tests {
             for utc in (1_551_398_400..LAST_SECOND).step_by(3_599) {
                 assert_eq!(sao_paulo.to_utc(sao_paulo.to_local(utc)), utc, "{utc}");
             }
+        }
+
+        #[test]
+        fn any_case_of_a_name_finds_the_one_table_of_its_zone() {
+            let zones = ["Europe/Lisbon", "europe/lisbon", "EUROPE/LISBON", " Europe/Lisbon "].map(tzdb::zone);
+            let first = zones[0].clone().expect("Lisbon is a zone");
+            assert_eq!(first.name, "Europe/Lisbon");
+            assert!(zones.iter().all(|zone| zone.as_ref().is_some_and(|zone| Arc::ptr_eq(zone, &first))));
         }
 
         #[test]

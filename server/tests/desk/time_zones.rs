@@ -108,6 +108,8 @@ async fn dates_are_shown_in_the_users_time_zone(backend: Backend) {
     assert_eq!(set["zone"]["name"], "America/Sao_Paulo");
     let exported = csv(admin.clone()).await;
     assert!(exported.lines().any(|line| line.starts_with(&shown(occurred, SAO_PAULO))), "{exported}");
+    // The change itself, before and after, in the log's detail.
+    assert!(exported.contains("Zona horaria:  → America/Sao_Paulo"), "{exported}");
 }
 
 async fn an_unknown_time_zone_is_refused_and_changes_nothing(backend: Backend) {
@@ -220,3 +222,40 @@ on_both_databases!(
     users_choose_their_zone_and_the_servers_holds_until_then,
     a_users_language_is_the_page_language_from_their_login,
 );
+
+/// The operator's default zone (`RELEASEDESK_TIME_ZONE`): an unknown one stops the start-up
+/// with a message naming it; a known one holds for users without theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_servers_default_zone_is_checked_at_start_up() {
+    use std::time::{Duration, Instant};
+    let url = support::database_url(Backend::Sqlite).await;
+    let mut refused = std::process::Command::new(support::process::BINARY)
+        .args(["--database-url", &url, "serve"])
+        .env("RELEASEDESK_TIME_ZONE", "Mars/Olympus_Mons")
+        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", support::process::free_port()))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start the server binary");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = refused.try_wait().expect("wait for the server") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = refused.kill();
+            panic!("the server started with an unknown time zone");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut refused.stderr.take().expect("stderr"), &mut stderr).expect("read stderr");
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("`Mars/Olympus_Mons` is not a time zone"), "{stderr}");
+
+    let server =
+        support::process::ServerProcess::start_with(&url, true, &[("RELEASEDESK_TIME_ZONE", "Europe/Madrid")]).await;
+    let ana = server.login("ana").await;
+    let mine = ana.call("my_time_zone", json!({})).await.expect("my_time_zone").json();
+    assert_eq!((mine["zone"]["name"].clone(), mine["chosen"].clone()), (json!("Europe/Madrid"), json!(false)));
+}
