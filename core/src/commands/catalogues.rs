@@ -77,14 +77,18 @@ pub async fn update_item(
 /// [`Catalogue::csv_header`], then one line per item, retired ones too (`active` 0).
 pub async fn export_csv(ctx: &Ctx, catalogue: Catalogue) -> Result<String, Error> {
     authorize(ctx)?;
-    let items = store::items(&ctx.db, catalogue).await?;
+    let mut items = store::items(&ctx.db, catalogue).await?;
+    // Named choices in the order they are offered; records (listed newest first) as made.
+    if !catalogue.is_named() {
+        items.reverse();
+    }
     let failed = |error: csv::Error| {
         tracing::error!(%error, "cannot write a catalogue as CSV");
         Error::Internal
     };
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(catalogue.csv_header()).map_err(failed)?;
-    for item in items.iter().rev() {
+    for item in &items {
         let mut record = vec![inert(&item.code)];
         record.extend(catalogue.columns().iter().map(|column| inert(&item.fields.value(*column))));
         record.push(if item.active { "1" } else { "0" }.to_owned());

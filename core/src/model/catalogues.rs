@@ -77,6 +77,11 @@ code_enum!(
 );
 
 impl Catalogue {
+    /// A catalogue of choices offered in order (by position), not a catalogue of records.
+    pub fn is_named(self) -> bool {
+        matches!(self, Catalogue::SolutionCategories | Catalogue::SuspensionReasons)
+    }
+
     /// The columns of the catalogue's form and files, in order.
     pub fn columns(self) -> &'static [Column] {
         use Column::*;

@@ -93,7 +93,7 @@ impl ItemRow {
 /// Every item of the catalogue, retired ones too: the named ones in the order they are
 /// offered, the records newest first.
 pub async fn items(db: &Db, catalogue: Catalogue) -> Result<Vec<CatalogueItem>, sqlx::Error> {
-    let order = if search_kind(catalogue).is_some() { "id DESC" } else { "position, id" };
+    let order = if catalogue.is_named() { "position, id" } else { "id DESC" };
     let rows: Vec<ItemRow> =
         sqlx::query_as(&format!("{} ORDER BY {order}", select(catalogue))).fetch_all(&db.pool).await?;
     rows.into_iter().map(|row| row.item(catalogue)).collect()
