@@ -294,6 +294,19 @@ pub fn format_datetime(zone: &crate::domain::time_zone::ZoneOffsets, seconds: i6
     format_wall_clock(zone.to_local(seconds))
 }
 
+/// A stored time as a datetime-local field holds it in `zone`: `2026-03-05T14:07`; empty
+/// out of the years such a field takes.
+pub fn format_datetime_local(zone: &crate::domain::time_zone::ZoneOffsets, seconds: i64) -> String {
+    let local = zone.to_local(seconds);
+    let (days, time) = (local.div_euclid(86_400), local.rem_euclid(86_400));
+    match civil_from_days(days) {
+        Some((year, month, day)) if (0..=9_999).contains(&year) => {
+            format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}", time / 3_600, time % 3_600 / 60)
+        }
+        _ => String::new(),
+    }
+}
+
 /// Wall-clock seconds (since 1970-01-01T00:00 of some zone) as dd/mm/yyyy HH:mm: what
 /// chrono writes for `%d/%m/%Y %H:%M`, empty out of its range. Plain arithmetic rather than
 /// chrono, which would weigh some 30 KB in the wasm for this and `parse_datetime_local`.
@@ -353,6 +366,17 @@ fn civil_from_days(days: i64) -> Option<(i64, i64, i64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_date_field_shows_the_time_it_reads() {
+        use crate::release_form::registration::read_datetime_local;
+        let sao_paulo = ZoneOffsets { name: "America/Sao_Paulo".into(), initial: -10_800, transitions: vec![] };
+        assert_eq!(format_datetime_local(&sao_paulo, 1_772_719_620), "2026-03-05T11:07");
+        for seconds in [0, 1_772_719_620, 4_102_444_800] {
+            let shown = format_datetime_local(&sao_paulo, seconds);
+            assert_eq!(read_datetime_local(&sao_paulo, &shown), Some(seconds), "{shown}");
+        }
+    }
     use crate::domain::time_zone::ZoneOffsets;
 
     #[test]

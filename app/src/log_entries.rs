@@ -1,8 +1,7 @@
-//! Execution-log entries in words and as a table: what each kind, occurrence category and
-//! origin and tracked change reads as in the current language, and [`LogTable`]. Shared by
-//! the log dialog and its CSV export (`execution_log`) and the flow view (`flow_view`).
+//! Execution-log entries in words and as a table: what each kind and tracked change reads
+//! as in the current language, and [`LogTable`]. Shared by the log dialog and its CSV
+//! export (`execution_log`) and the flow view (`flow_view`).
 
-use crate::domain::occurrence::{OccurrenceCategory, OccurrenceOrigin};
 use crate::domain::time_zone::ZoneOffsets;
 use crate::domain::validation::Field;
 use crate::i18n::*;
@@ -30,46 +29,7 @@ pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
         LogKind::Reactivated => td_string!(locale, log.reactivated),
         LogKind::Reopened => td_string!(locale, log.reopened),
         LogKind::Cancelled => td_string!(locale, log.cancelled),
-    }
-}
-
-/// A stored category code as the current language names it (the code itself if unknown).
-pub fn occurrence_category_label(locale: Locale, code: &str) -> String {
-    match OccurrenceCategory::from_code(code) {
-        Some(category) => occurrence_category_name(locale, category).to_owned(),
-        None => code.to_owned(),
-    }
-}
-
-/// An occurrence category's name in the current language (the form's choices).
-pub fn occurrence_category_name(locale: Locale, category: OccurrenceCategory) -> &'static str {
-    match category {
-        OccurrenceCategory::Scheduling => td_string!(locale, occurrence.scheduling),
-        OccurrenceCategory::Diagnosis => td_string!(locale, occurrence.diagnosis),
-        OccurrenceCategory::Execution => td_string!(locale, occurrence.execution),
-        OccurrenceCategory::FollowUp => td_string!(locale, occurrence.follow_up),
-        OccurrenceCategory::Information => td_string!(locale, occurrence.information),
-        OccurrenceCategory::Feedback => td_string!(locale, occurrence.feedback),
-    }
-}
-
-/// A stored origin code as the current language names it (the code itself if unknown).
-pub fn occurrence_origin_label(locale: Locale, code: &str) -> String {
-    match OccurrenceOrigin::from_code(code) {
-        Some(origin) => occurrence_origin_name(locale, origin).to_owned(),
-        None => code.to_owned(),
-    }
-}
-
-/// An occurrence origin's name in the current language (the form's choices).
-pub fn occurrence_origin_name(locale: Locale, origin: OccurrenceOrigin) -> &'static str {
-    match origin {
-        OccurrenceOrigin::Email => td_string!(locale, occurrence.email),
-        OccurrenceOrigin::Phone => td_string!(locale, occurrence.phone),
-        OccurrenceOrigin::InPerson => td_string!(locale, occurrence.in_person),
-        OccurrenceOrigin::Chat => td_string!(locale, occurrence.chat),
-        OccurrenceOrigin::System => td_string!(locale, occurrence.system),
-        OccurrenceOrigin::Other => td_string!(locale, occurrence.other),
+        LogKind::Edited => td_string!(locale, log.edited),
     }
 }
 
@@ -84,6 +44,12 @@ fn tracked_field_label(locale: Locale, field: TrackedField) -> &'static str {
         TrackedField::Outcome => td_string!(locale, field.outcome),
         TrackedField::SolutionCategory => td_string!(locale, field.solution_category),
         TrackedField::UsefulInformation => td_string!(locale, field.useful_information),
+        TrackedField::Description => td_string!(locale, field.description),
+        TrackedField::ReleaseType => td_string!(locale, field.release_type),
+        TrackedField::Risk => td_string!(locale, field.risk),
+        TrackedField::Impact => td_string!(locale, field.impact),
+        TrackedField::Urgency => td_string!(locale, field.urgency),
+        TrackedField::PlannedStart => td_string!(locale, field.planned_start),
     }
 }
 
@@ -101,6 +67,11 @@ fn shown_value(locale: Locale, zone: &ZoneOffsets, value: Option<&ShownValue>) -
         Some(ShownValue::Time(at)) => format_datetime(zone, *at),
         Some(ShownValue::Number(priority)) => priority_label(locale, *priority).to_owned(),
         Some(ShownValue::Text(text)) => text.clone(),
+        Some(ShownValue::ReleaseType(release_type)) => {
+            crate::release_form::release_type_label(locale, release_type.code()).to_owned()
+        }
+        Some(ShownValue::Risk(risk)) => crate::release_form::risk_label(locale, risk.code()).to_owned(),
+        Some(ShownValue::Level(level)) => crate::release_form::level_label(locale, *level).to_owned(),
     }
 }
 
@@ -157,11 +128,11 @@ fn LogRow(entry: LogEntryView) -> impl IntoView {
                 {move || label.as_ref().map(|l| format!("{}: ", localized(i18n.get_locale(), l)))}
                 {occurrence
                     .map(|o| {
-                        let (category, origin) = (o.category.clone(), o.origin.clone());
+                        let (category, origin) = (o.category.name, o.origin.name);
                         view! {
                             <span class="occurrence-meta">
-                                {move || occurrence_category_label(i18n.get_locale(), &category)} " · "
-                                {move || occurrence_origin_label(i18n.get_locale(), &origin)}
+                                {move || localized(i18n.get_locale(), &category)} " · "
+                                {move || localized(i18n.get_locale(), &origin)}
                             </span>
                             <strong class="occurrence-description">{o.description}</strong>
                             {text.clone()}

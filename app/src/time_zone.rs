@@ -83,6 +83,11 @@ impl Zone {
         self.with(|zone| format_datetime(zone, seconds))
     }
 
+    /// A stored time as a date field holds it in the zone: `2026-03-05T14:07`.
+    pub fn format_local(&self, seconds: i64) -> String {
+        self.with(|zone| crate::language::format_datetime_local(zone, seconds))
+    }
+
     /// A date field's `2026-03-05T14:07`, read in the zone, as Unix seconds.
     pub fn parse_local(&self, value: &str) -> Option<i64> {
         self.with(|zone| crate::release_form::registration::read_datetime_local(zone, value))

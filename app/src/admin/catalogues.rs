@@ -18,6 +18,8 @@ pub fn catalogue_label(locale: Locale, catalogue: Catalogue) -> &'static str {
     match catalogue {
         Catalogue::SolutionCategories => td_string!(locale, admin.solution_categories),
         Catalogue::SuspensionReasons => td_string!(locale, admin.suspension_reasons),
+        Catalogue::OccurrenceCategories => td_string!(locale, admin.occurrence_categories),
+        Catalogue::OccurrenceOrigins => td_string!(locale, admin.occurrence_origins),
         Catalogue::Problems => td_string!(locale, admin.problems),
         Catalogue::KnowledgeArticles => td_string!(locale, admin.knowledge_articles),
         Catalogue::DefinitiveMedia => td_string!(locale, admin.definitive_media),

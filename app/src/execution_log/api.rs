@@ -18,6 +18,12 @@ pub async fn release_log(id: ReleaseId) -> Result<Vec<LogEntryView>, AppError> {
     Ok(releasedesk_core::commands::log::log_view(&ctx().await?, id).await?)
 }
 
+/// The occurrence categories and origins the form offers, in their order.
+#[server(prefix = "/api", endpoint = "occurrence_options", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn occurrence_options() -> Result<OccurrenceChoices, AppError> {
+    Ok(releasedesk_core::commands::log::occurrence_choices(&ctx().await?).await?)
+}
+
 /// Adds a manual occurrence, stamped with the user and the time; returns its id.
 #[server(prefix = "/api", endpoint = "add_occurrence", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn add_occurrence(id: ReleaseId, occurrence: OccurrenceDraft) -> Result<i64, AppError> {

@@ -5,7 +5,7 @@ use crate::domain::time_zone::ZoneOffsets;
 use crate::export::inert;
 use crate::i18n::*;
 use crate::language::{format_datetime, localized};
-use crate::log_entries::{change_summary, kind_label, occurrence_category_label, occurrence_origin_label};
+use crate::log_entries::{change_summary, kind_label};
 use releasedesk_core::model::log::LogEntryView;
 
 /// Times in `zone`, the user's.
@@ -44,8 +44,8 @@ pub fn log_csv(locale: Locale, zone: &ZoneOffsets, entries: &[LogEntryView]) -> 
             entry.step.as_ref().map(|s| localized(locale, s)).unwrap_or_default(),
             entry.time_spent_minutes.map(|m| m.to_string()).unwrap_or_default(),
             inert(&detail.join("; ")),
-            occurrence.map(|o| occurrence_category_label(locale, &o.category).to_owned()).unwrap_or_default(),
-            occurrence.map(|o| occurrence_origin_label(locale, &o.origin).to_owned()).unwrap_or_default(),
+            inert(&occurrence.map(|o| localized(locale, &o.category.name)).unwrap_or_default()),
+            inert(&occurrence.map(|o| localized(locale, &o.origin.name)).unwrap_or_default()),
             inert(occurrence.map(|o| o.description.as_str()).unwrap_or_default()),
             inert(entry.text.as_deref().unwrap_or_default()),
             inert(occurrence.map(|o| o.user_information.as_str()).unwrap_or_default()),

@@ -6,15 +6,15 @@ pub mod api;
 #[cfg(feature = "ssr")]
 mod csv;
 
-use crate::domain::occurrence::{OccurrenceCategory, OccurrenceDraft, OccurrenceOrigin};
+use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::validation::Field;
 use crate::domain::ReleaseId;
 use crate::error::{AppError, Error};
 use crate::export::CsvExportButton;
 use crate::i18n::*;
-use crate::language::{field_label, ErrorAlert};
-use crate::log_entries::{kind_label, occurrence_category_name, occurrence_origin_name, LogTable};
-use api::{add_occurrence, export_log, release_log};
+use crate::language::{field_label, localized, ErrorAlert};
+use crate::log_entries::{kind_label, LogTable};
+use api::{add_occurrence, export_log, occurrence_options, release_log, NamedChoice};
 use leptos::prelude::*;
 
 pub use releasedesk_core::domain::log::LogKind;
@@ -100,6 +100,8 @@ fn OccurrenceForm(release: ReleaseId, on_added: Callback<()>) -> impl IntoView {
     let occurrence = RwSignal::new(String::new());
     let user_information = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
+    // Made when the form opens, in the browser: no part of the page's hydration.
+    let choices = Resource::new(|| (), |_| occurrence_options());
     let save = Action::new(move |draft: &OccurrenceDraft| add_occurrence(release, draft.clone()));
     Effect::new(move |_| match save.value().get() {
         Some(Ok(_)) => on_added.run(()),
@@ -130,32 +132,22 @@ fn OccurrenceForm(release: ReleaseId, on_added: Callback<()>) -> impl IntoView {
         <form class="occurrence-form" novalidate on:submit=submit aria-labelledby="occurrence-title">
             <h3 id="occurrence-title">{t!(i18n, log.new_occurrence)}</h3>
             <div class="form-grid">
-                <div class="field">
-                    <label for="occurrence-category">{label(Field::OccurrenceCategory)}</label>
-                    <select id="occurrence-category" aria-required="true" on:change=move |ev| category.set(event_target_value(&ev))>
-                        <option value="">{t!(i18n, action.choose)}</option>
-                        {OccurrenceCategory::ALL
-                            .iter()
-                            .map(|c| {
-                                let c = *c;
-                                view! { <option value=c.code()>{move || occurrence_category_name(i18n.get_locale(), c)}</option> }
+                <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
+                    {move || {
+                        choices
+                            .get()
+                            .map(|result| match result {
+                                Ok(loaded) => {
+                                    view! {
+                                        <ChoiceField id="occurrence-category" label=label(Field::OccurrenceCategory) choices=loaded.categories chosen=category />
+                                        <ChoiceField id="occurrence-origin" label=label(Field::OccurrenceOrigin) choices=loaded.origins chosen=origin />
+                                    }
+                                        .into_any()
+                                }
+                                Err(error) => view! { <ErrorAlert error /> }.into_any(),
                             })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="occurrence-origin">{label(Field::OccurrenceOrigin)}</label>
-                    <select id="occurrence-origin" aria-required="true" on:change=move |ev| origin.set(event_target_value(&ev))>
-                        <option value="">{t!(i18n, action.choose)}</option>
-                        {OccurrenceOrigin::ALL
-                            .iter()
-                            .map(|o| {
-                                let o = *o;
-                                view! { <option value=o.code()>{move || occurrence_origin_name(i18n.get_locale(), o)}</option> }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
+                    }}
+                </Transition>
                 <div class="field">
                     <label for="occurrence-minutes">{label(Field::TimeSpent)}</label>
                     <input id="occurrence-minutes" type="number" min="0" max="10080" step="1" inputmode="numeric" aria-required="true" bind:value=minutes />
@@ -182,5 +174,31 @@ fn OccurrenceForm(release: ReleaseId, on_added: Callback<()>) -> impl IntoView {
                 <button type="submit" class="primary" disabled=move || save.pending().get()>{t!(i18n, log.record)}</button>
             </div>
         </form>
+    }
+}
+
+/// A required choice among a catalogue's offered items.
+#[component]
+fn ChoiceField(
+    id: &'static str,
+    label: impl Fn() -> String + Send + Sync + 'static,
+    choices: Vec<NamedChoice>,
+    chosen: RwSignal<String>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <select id=id aria-required="true" on:change=move |ev| chosen.set(event_target_value(&ev)) prop:value=move || chosen.get()>
+                <option value="">{t!(i18n, action.choose)}</option>
+                {choices
+                    .into_iter()
+                    .map(|choice| {
+                        let name = choice.name;
+                        view! { <option value=choice.code>{move || localized(i18n.get_locale(), &name)}</option> }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
     }
 }

@@ -62,3 +62,11 @@ pub async fn executor_groups() -> Result<Vec<GroupChoice>, AppError> {
 pub async fn register_release(registration: Registration) -> Result<ReleaseId, AppError> {
     Ok(releasedesk_core::commands::release::register(&ctx().await?, &registration).await?)
 }
+
+/// Corrects the registered data (its requester, or a user with Create, while the release
+/// is open); returns the release's new version. A stale `version` is refused.
+#[server(prefix = "/api", endpoint = "edit_release", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn edit_release(id: ReleaseId, version: i64, data: RegisteredDraft) -> Result<i64, AppError> {
+    use releasedesk_core::commands::release::{edit_registration, EditRegistration};
+    Ok(edit_registration(&ctx().await?, &EditRegistration { release: id, version, data }).await?)
+}

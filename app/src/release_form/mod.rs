@@ -5,6 +5,7 @@
 pub mod api;
 pub mod capture;
 pub mod closure;
+mod correction;
 pub mod registration;
 
 use crate::domain::flow::{Access, Refusal};
@@ -22,6 +23,7 @@ use crate::widgets::{MenuButton, MenuEntry, Modal};
 use api::{advance_release, get_release, save_release, ReleaseView};
 use capture::{CaptureDialog, CaptureTarget};
 use closure::{ClosureArea, DecisionArea, Draft};
+use correction::CorrectionDialog;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -144,6 +146,7 @@ fn ReleaseForm(
     let log_open = RwSignal::new(false);
     let flow_open = RwSignal::new(false);
     let log_refresh = RwSignal::new(0usize);
+    let correcting = RwSignal::new(false);
     Effect::new(move |previous: Option<usize>| {
         let tick = changed_elsewhere.get();
         if previous.is_some() {
@@ -277,7 +280,7 @@ fn ReleaseForm(
                 }
             }}
             <div class="form-columns">
-                <ReleaseData current />
+                <ReleaseData current correcting />
                 <div class="work-area">
                     {if needs_closure {
                         view! { <ClosureArea draft categories editable /> }.into_any()
@@ -307,6 +310,22 @@ fn ReleaseForm(
             </div>
             <RelationTabs release=id relations version=relations_version on_change=Callback::new(move |_| log_refresh.update(|n| *n += 1)) />
         </article>
+        <CorrectionDialog
+            id
+            current
+            version
+            open=correcting
+            on_saved=Callback::new(move |_| {
+                spawn_local(async move {
+                    if let Ok(latest) = get_release(id).await {
+                        current.set(latest);
+                    }
+                });
+                notice.set(Some(Notice::Saved));
+                log_refresh.update(|n| *n += 1);
+            })
+            on_stale=Callback::new(move |_| on_stale())
+        />
         <Modal open=log_open labelled_by="log-title" class="wide">
             <div class="dialog-head">
                 <h2 id="log-title">{t!(i18n, log.title)}</h2>
@@ -420,21 +439,25 @@ fn IconButton(label: Signal<String>, open: RwSignal<bool>, path: &'static str) -
     }
 }
 
-/// The release's data, read-only: the execution step does not change it.
+/// The release's data, read-only: the execution step does not change it. Its requester or
+/// a user with Create may open its correction (`correcting`).
 #[component]
-fn ReleaseData(current: RwSignal<ReleaseView>) -> impl IntoView {
+fn ReleaseData(current: RwSignal<ReleaseView>, correcting: RwSignal<bool>) -> impl IntoView {
     let i18n = use_i18n();
     let text = move |f: fn(&ReleaseView) -> String| move || current.with(f);
     let zone = crate::time_zone::use_zone();
     let time = move |f: fn(&ReleaseView) -> i64| move || zone.format(current.with(f));
-    let level = move |value: i64| match value {
-        1 => t_string!(i18n, level.high),
-        2 => t_string!(i18n, level.medium),
-        _ => t_string!(i18n, level.low),
-    };
+    let level = move |value: i64| level_label(i18n.get_locale(), value);
     view! {
         <section class="card release-data" aria-labelledby="data-title">
-            <h2 id="data-title">{t!(i18n, form.data)}</h2>
+            <div class="section-head">
+                <h2 id="data-title">{t!(i18n, form.data)}</h2>
+                <Show when=move || current.with(|r| r.may_edit)>
+                    <button type="button" aria-haspopup="dialog" on:click=move |_| correcting.set(true)>
+                        {t!(i18n, form.correct)}
+                    </button>
+                </Show>
+            </div>
             <dl class="data-grid">
                 <dt>{t!(i18n, field.title)}</dt>
                 <dd>{text(|r| r.title.clone())}</dd>
@@ -464,6 +487,15 @@ fn ReleaseData(current: RwSignal<ReleaseView>) -> impl IntoView {
                 <dd>{time(|r| r.updated_at)}</dd>
             </dl>
         </section>
+    }
+}
+
+/// An impact or urgency: 1 high, 2 medium, 3 low.
+pub fn level_label(locale: Locale, level: i64) -> &'static str {
+    match level {
+        1 => td_string!(locale, level.high),
+        2 => td_string!(locale, level.medium),
+        _ => td_string!(locale, level.low),
     }
 }
 

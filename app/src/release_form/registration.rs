@@ -1,6 +1,6 @@
 //! "Registrar liberación" / "Cadastrar liberação": the form for users whose group has Create.
 
-use super::api::{executor_groups, register_release, Registration};
+use super::api::{executor_groups, register_release, RegisteredDraft, Registration, ReleaseView};
 use crate::domain::priority::{priority, Level};
 use crate::domain::validation::{Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS};
 use crate::domain::{GroupId, ReleaseType, Risk};
@@ -8,6 +8,7 @@ use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{priority_label, ErrorAlert};
 use crate::layout::{Flash, FlashMessage};
+use crate::time_zone::Zone;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -52,24 +53,79 @@ fn number(text: &str, width: usize, signed: bool) -> Option<(i64, &str)> {
     Some((if negative { -value } else { value }, &text[digits..]))
 }
 
+/// The registered data as a form holds it: the registration and its correction share it.
+#[derive(Debug, Clone, Copy)]
+pub struct DataFields {
+    title: RwSignal<String>,
+    description: RwSignal<String>,
+    release_type: RwSignal<ReleaseType>,
+    risk: RwSignal<Risk>,
+    impact: RwSignal<i64>,
+    urgency: RwSignal<i64>,
+    start: RwSignal<String>,
+    end: RwSignal<String>,
+    version: RwSignal<String>,
+}
+
+impl DataFields {
+    /// An empty registration.
+    pub fn empty() -> DataFields {
+        DataFields {
+            title: RwSignal::new(String::new()),
+            description: RwSignal::new(String::new()),
+            release_type: RwSignal::new(ReleaseType::Normal),
+            risk: RwSignal::new(Risk::Low),
+            impact: RwSignal::new(2),
+            urgency: RwSignal::new(2),
+            start: RwSignal::new(String::new()),
+            end: RwSignal::new(String::new()),
+            version: RwSignal::new(String::new()),
+        }
+    }
+
+    /// The release's data as registered, its dates in the user's zone.
+    pub fn of(release: &ReleaseView, zone: Zone) -> DataFields {
+        DataFields {
+            title: RwSignal::new(release.title.clone()),
+            description: RwSignal::new(release.description.clone()),
+            release_type: RwSignal::new(ReleaseType::from_code(&release.release_type).unwrap_or(ReleaseType::Normal)),
+            risk: RwSignal::new(Risk::from_code(&release.risk).unwrap_or(Risk::Low)),
+            impact: RwSignal::new(release.impact),
+            urgency: RwSignal::new(release.urgency),
+            start: RwSignal::new(zone.format_local(release.planned_start)),
+            end: RwSignal::new(zone.format_local(release.planned_end)),
+            version: RwSignal::new(release.version_label.clone()),
+        }
+    }
+
+    /// What the fields hold, the dates read in the user's zone; a date that does not read
+    /// is refused by its field.
+    pub fn read(&self, zone: Zone) -> Result<RegisteredDraft, AppError> {
+        let date = |value: RwSignal<String>, field| {
+            zone.parse_local(&value.get_untracked())
+                .ok_or_else(|| AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })))
+        };
+        Ok(RegisteredDraft {
+            title: self.title.get_untracked(),
+            description: self.description.get_untracked(),
+            release_type: self.release_type.get_untracked().code().to_owned(),
+            risk: self.risk.get_untracked().code().to_owned(),
+            impact: self.impact.get_untracked(),
+            urgency: self.urgency.get_untracked(),
+            planned_start: date(self.start, Field::PlannedStart)?,
+            planned_end: date(self.end, Field::PlannedEnd)?,
+            version_label: self.version.get_untracked(),
+        })
+    }
+}
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let i18n = use_i18n();
     let groups = Resource::new(|| (), |_| executor_groups());
-    let title = RwSignal::new(String::new());
-    let description = RwSignal::new(String::new());
+    let fields = DataFields::empty();
     let group = RwSignal::new(None::<GroupId>);
-    let release_type = RwSignal::new(ReleaseType::Normal);
-    let risk = RwSignal::new(Risk::Low);
-    let impact = RwSignal::new(2i64);
-    let urgency = RwSignal::new(2i64);
-    let start = RwSignal::new(String::new());
-    let end = RwSignal::new(String::new());
-    let version = RwSignal::new(String::new());
     let failure = RwSignal::new(None::<AppError>);
-    let computed_priority = move || {
-        priority(Level::new(impact.get()).unwrap_or(Level::MEDIUM), Level::new(urgency.get()).unwrap_or(Level::MEDIUM))
-    };
     let register = Action::new(move |registration: &Registration| register_release(registration.clone()));
     let flash = use_context::<Flash>();
     let navigate = use_navigate();
@@ -86,157 +142,57 @@ pub fn RegisterPage() -> impl IntoView {
     let zone = crate::time_zone::use_zone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let invalid = |field| Some(AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })));
-        let (Some(planned_start), Some(planned_end)) =
-            (zone.parse_local(&start.get_untracked()), zone.parse_local(&end.get_untracked()))
-        else {
-            failure.set(invalid(Field::PlannedEnd));
-            return;
+        let data = match fields.read(zone) {
+            Ok(data) => data,
+            Err(error) => return failure.set(Some(error)),
         };
         let Some(executor_group) = group.get_untracked() else {
-            failure.set(invalid(Field::ExecutorGroup));
-            return;
+            let missing = FieldError { field: Field::ExecutorGroup, problem: Problem::Required };
+            return failure.set(Some(AppError::from(Error::Invalid(missing))));
         };
         failure.set(None);
         register.dispatch(Registration {
-            title: title.get_untracked(),
-            description: description.get_untracked(),
+            title: data.title,
+            description: data.description,
             executor_group,
-            release_type: release_type.get_untracked().code().to_owned(),
-            risk: risk.get_untracked().code().to_owned(),
-            impact: impact.get_untracked(),
-            urgency: urgency.get_untracked(),
-            planned_start,
-            planned_end,
-            version_label: version.get_untracked(),
+            release_type: data.release_type,
+            risk: data.risk,
+            impact: data.impact,
+            urgency: data.urgency,
+            planned_start: data.planned_start,
+            planned_end: data.planned_end,
+            version_label: data.version_label,
         });
-    };
-    let level_options = move |selected: RwSignal<i64>| {
-        [1i64, 2, 3]
-            .into_iter()
-            .map(|value| {
-                view! {
-                    <option value=value selected=move || selected.get() == value>
-                        {move || match value {
-                            1 => t_string!(i18n, level.high),
-                            2 => t_string!(i18n, level.medium),
-                            _ => t_string!(i18n, level.low),
-                        }}
-                    </option>
-                }
-            })
-            .collect_view()
     };
     view! {
         <section class="register" aria-labelledby="register-title">
             <h1 id="register-title">{t!(i18n, register.title)}</h1>
             <form class="card register-form" on:submit=on_submit novalidate>
-                <div class="field wide">
-                    <label for="title">{t!(i18n, field.title)}</label>
-                    <input id="title" required maxlength=MAX_TITLE_CHARS bind:value=title />
-                </div>
-                <div class="field wide">
-                    <label for="description">{t!(i18n, field.description)}</label>
-                    <textarea
-                        id="description"
-                        maxlength=MAX_TEXT_CHARS
-                        prop:value=move || description.get()
-                        on:input=move |ev| description.set(event_target_value(&ev))
-                    ></textarea>
-                </div>
-                <div class="field">
-                    <label for="executor-group">{t!(i18n, field.executor_group)}</label>
-                    <select
-                        id="executor-group"
-                        required
-                        on:change=move |ev| group.set(event_target_value(&ev).parse().ok().map(GroupId))
-                    >
-                        <option value="">{t!(i18n, closure.choose)}</option>
-                        <Transition fallback=|| ()>
-                            {move || {
-                                groups
-                                    .get()
-                                    .and_then(Result::ok)
-                                    .map(|groups| {
-                                        groups
-                                            .into_iter()
-                                            .map(|g| view! { <option value=g.id.0>{g.name}</option> })
-                                            .collect_view()
-                                    })
-                            }}
-                        </Transition>
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="release-type">{t!(i18n, field.release_type)}</label>
-                    <select
-                        id="release-type"
-                        on:change=move |ev| {
-                            release_type.set(ReleaseType::from_code(&event_target_value(&ev)).unwrap_or(ReleaseType::Normal))
-                        }
-                    >
-                        {ReleaseType::ALL
-                            .iter()
-                            .map(|t| {
-                                let t = *t;
-                                view! {
-                                    <option value=t.code() selected=move || release_type.get() == t>
-                                        {move || super::release_type_label(i18n.get_locale(), t.code())}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="risk">{t!(i18n, field.risk)}</label>
-                    <select
-                        id="risk"
-                        on:change=move |ev| risk.set(Risk::from_code(&event_target_value(&ev)).unwrap_or(Risk::Low))
-                    >
-                        {Risk::ALL
-                            .iter()
-                            .map(|r| {
-                                let r = *r;
-                                view! {
-                                    <option value=r.code() selected=move || risk.get() == r>
-                                        {move || super::risk_label(i18n.get_locale(), r.code())}
-                                    </option>
-                                }
-                            })
-                            .collect_view()}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="impact">{t!(i18n, field.impact)}</label>
-                    <select id="impact" on:change=move |ev| impact.set(event_target_value(&ev).parse().unwrap_or(2))>
-                        {level_options(impact)}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="urgency">{t!(i18n, field.urgency)}</label>
-                    <select id="urgency" on:change=move |ev| urgency.set(event_target_value(&ev).parse().unwrap_or(2))>
-                        {level_options(urgency)}
-                    </select>
-                </div>
-                <div class="field">
-                    <span class="label" id="priority-label">{t!(i18n, register.priority)}</span>
-                    <output aria-labelledby="priority-label" class=move || format!("pill priority-{}", computed_priority())>
-                        {move || priority_label(i18n.get_locale(), computed_priority())}
-                    </output>
-                </div>
-                <div class="field">
-                    <label for="planned-start">{t!(i18n, field.planned_start)}</label>
-                    <input id="planned-start" type="datetime-local" required bind:value=start />
-                </div>
-                <div class="field">
-                    <label for="planned-end">{t!(i18n, field.planned_end)}</label>
-                    <input id="planned-end" type="datetime-local" required bind:value=end />
-                </div>
-                <div class="field">
-                    <label for="version-label">{t!(i18n, field.version_label)}</label>
-                    <input id="version-label" required maxlength="50" bind:value=version />
-                </div>
+                <DataInputs fields>
+                    <div class="field">
+                        <label for="executor-group">{t!(i18n, field.executor_group)}</label>
+                        <select
+                            id="executor-group"
+                            required
+                            on:change=move |ev| group.set(event_target_value(&ev).parse().ok().map(GroupId))
+                        >
+                            <option value="">{t!(i18n, closure.choose)}</option>
+                            <Transition fallback=|| ()>
+                                {move || {
+                                    groups
+                                        .get()
+                                        .and_then(Result::ok)
+                                        .map(|groups| {
+                                            groups
+                                                .into_iter()
+                                                .map(|g| view! { <option value=g.id.0>{g.name}</option> })
+                                                .collect_view()
+                                        })
+                                }}
+                            </Transition>
+                        </select>
+                    </div>
+                </DataInputs>
                 <div class="field wide form-actions">
                     <button type="submit" class="primary" disabled=move || register.pending().get()>
                         {t!(i18n, register.submit)}
@@ -248,6 +204,112 @@ pub fn RegisterPage() -> impl IntoView {
                 </div>
             </form>
         </section>
+    }
+}
+
+/// The registered data's inputs; `children` (the registration's executor group) come after
+/// the description.
+#[component]
+pub fn DataInputs(fields: DataFields, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    let i18n = use_i18n();
+    let DataFields { title, description, release_type, risk, impact, urgency, start, end, version } = fields;
+    let computed_priority = move || {
+        priority(Level::new(impact.get()).unwrap_or(Level::MEDIUM), Level::new(urgency.get()).unwrap_or(Level::MEDIUM))
+    };
+    let level_options = move |selected: RwSignal<i64>| {
+        [1i64, 2, 3]
+            .into_iter()
+            .map(|value| {
+                view! {
+                    <option value=value selected=move || selected.get() == value>
+                        {move || super::level_label(i18n.get_locale(), value)}
+                    </option>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <div class="field wide">
+            <label for="title">{t!(i18n, field.title)}</label>
+            <input id="title" required maxlength=MAX_TITLE_CHARS bind:value=title />
+        </div>
+        <div class="field wide">
+            <label for="description">{t!(i18n, field.description)}</label>
+            <textarea
+                id="description"
+                maxlength=MAX_TEXT_CHARS
+                prop:value=move || description.get()
+                on:input=move |ev| description.set(event_target_value(&ev))
+            ></textarea>
+        </div>
+        {children.map(|children| children())}
+        <div class="field">
+            <label for="release-type">{t!(i18n, field.release_type)}</label>
+            <select
+                id="release-type"
+                on:change=move |ev| {
+                    release_type.set(ReleaseType::from_code(&event_target_value(&ev)).unwrap_or(ReleaseType::Normal))
+                }
+            >
+                {ReleaseType::ALL
+                    .iter()
+                    .map(|t| {
+                        let t = *t;
+                        view! {
+                            <option value=t.code() selected=move || release_type.get() == t>
+                                {move || super::release_type_label(i18n.get_locale(), t.code())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="risk">{t!(i18n, field.risk)}</label>
+            <select id="risk" on:change=move |ev| risk.set(Risk::from_code(&event_target_value(&ev)).unwrap_or(Risk::Low))>
+                {Risk::ALL
+                    .iter()
+                    .map(|r| {
+                        let r = *r;
+                        view! {
+                            <option value=r.code() selected=move || risk.get() == r>
+                                {move || super::risk_label(i18n.get_locale(), r.code())}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+        <div class="field">
+            <label for="impact">{t!(i18n, field.impact)}</label>
+            <select id="impact" on:change=move |ev| impact.set(event_target_value(&ev).parse().unwrap_or(2))>
+                {level_options(impact)}
+            </select>
+        </div>
+        <div class="field">
+            <label for="urgency">{t!(i18n, field.urgency)}</label>
+            <select id="urgency" on:change=move |ev| urgency.set(event_target_value(&ev).parse().unwrap_or(2))>
+                {level_options(urgency)}
+            </select>
+        </div>
+        <div class="field">
+            <span class="label" id="priority-label">{t!(i18n, register.priority)}</span>
+            <output aria-labelledby="priority-label" class=move || format!("pill priority-{}", computed_priority())>
+                {move || priority_label(i18n.get_locale(), computed_priority())}
+            </output>
+        </div>
+        <div class="field">
+            <label for="planned-start">{t!(i18n, field.planned_start)}</label>
+            <input id="planned-start" type="datetime-local" required bind:value=start />
+        </div>
+        <div class="field">
+            <label for="planned-end">{t!(i18n, field.planned_end)}</label>
+            <input id="planned-end" type="datetime-local" required bind:value=end />
+        </div>
+        <div class="field">
+            <label for="version-label">{t!(i18n, field.version_label)}</label>
+            <input id="version-label" required maxlength="50" bind:value=version />
+        </div>
     }
 }
 

@@ -92,7 +92,7 @@ pub async fn flow_view(ctx: &Ctx, id: ReleaseId) -> Result<FlowView, Error> {
     let actions = crate::store::log::entries(db, id)
         .await?
         .into_iter()
-        .filter_map(|entry| crate::commands::log::entry_view(&flow, entry))
+        .filter_map(|entry| crate::commands::log::entry_view(&flow, &Default::default(), entry))
         .filter(|entry| entry.kind.is_release_action())
         .collect();
     Ok(FlowView { nodes, edges, current, visits, actions })

@@ -4,19 +4,54 @@ use super::Ctx;
 use crate::domain::changes::{changed_fields, FieldChange, ShownValue, TrackedField};
 use crate::domain::flow::FlowDefinition;
 use crate::domain::occurrence::{check_may_record, OccurrenceDraft};
-use crate::domain::{ClosureOutcome, ReleaseId, Status};
-use crate::model::log::{LogEntryView, OccurrenceView};
+use crate::domain::validation::{Field, FieldError, Problem};
+use crate::domain::{ClosureOutcome, Localized, ReleaseId, ReleaseType, Risk, Status};
+use crate::model::catalogues::Catalogue;
+use crate::model::log::{LogEntryView, NamedChoice, OccurrenceChoices, OccurrenceView};
+use crate::store::catalogues::{items, items_by_code};
 use crate::store::log::{append, category_names, entries, LogDetails, LogKind, NewEntry, StoredEntry};
 use crate::store::releases::load;
+use crate::store::Db;
 use crate::Error;
+use std::collections::HashMap;
+
+/// The names of every occurrence category and origin, retired ones too, by code: the names
+/// of entries written before these were catalogues, which hold the code only.
+#[derive(Debug, Default)]
+pub struct OccurrenceNames {
+    categories: HashMap<String, Localized>,
+    origins: HashMap<String, Localized>,
+}
+
+impl OccurrenceNames {
+    pub async fn load(db: &Db) -> Result<OccurrenceNames, Error> {
+        let names = |items: Vec<crate::model::catalogues::CatalogueItem>| {
+            items.into_iter().filter_map(|item| Some((item.code, item.fields.name()?.clone()))).collect()
+        };
+        Ok(OccurrenceNames {
+            categories: names(items(db, Catalogue::OccurrenceCategories).await?),
+            origins: names(items(db, Catalogue::OccurrenceOrigins).await?),
+        })
+    }
+
+    /// The choice as the entry recorded it; an unknown code is named by itself.
+    fn choice(names: &HashMap<String, Localized>, code: Option<String>, name: Option<Localized>) -> NamedChoice {
+        let code = code.unwrap_or_default();
+        let name = name
+            .or_else(|| names.get(&code).cloned())
+            .unwrap_or_else(|| Localized { es: code.clone(), pt: code.clone() });
+        NamedChoice { code, name }
+    }
+}
 
 /// An entry as the log shows it; `None` for a kind this version does not know.
-pub fn entry_view(flow: &FlowDefinition, entry: StoredEntry) -> Option<LogEntryView> {
+pub fn entry_view(flow: &FlowDefinition, names: &OccurrenceNames, entry: StoredEntry) -> Option<LogEntryView> {
     let kind = LogKind::from_code(&entry.kind)?;
     let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
     // A text the row lacks reads as empty, and shows as absent.
     let shown = |text: &str| (!text.is_empty()).then(|| text.to_owned());
     let (mut outcome, mut to_step, mut label, mut text, mut occurrence) = (None, None, None, None, None);
+    let mut changes = Vec::new();
     match LogDetails::read(kind, &entry.details) {
         LogDetails::Registered { title } => text = shown(&title),
         LogDetails::Advanced { outcome: code, to_step: next, .. } => {
@@ -24,11 +59,19 @@ pub fn entry_view(flow: &FlowDefinition, entry: StoredEntry) -> Option<LogEntryV
             to_step = step_name(next.as_deref());
         }
         LogDetails::Linked { item, .. } | LogDetails::Unlinked { item, .. } => text = shown(&item),
-        LogDetails::Manual { category, origin, description, text: typed, user_information } => {
+        LogDetails::Manual {
+            category,
+            category_name,
+            origin,
+            origin_name,
+            description,
+            text: typed,
+            user_information,
+        } => {
             text = shown(&typed);
             occurrence = Some(OccurrenceView {
-                category: category.map(|c| c.code()).unwrap_or_default().to_owned(),
-                origin: origin.map(|o| o.code()).unwrap_or_default().to_owned(),
+                category: OccurrenceNames::choice(&names.categories, category, category_name),
+                origin: OccurrenceNames::choice(&names.origins, origin, origin_name),
                 description,
                 user_information,
             });
@@ -42,6 +85,7 @@ pub fn entry_view(flow: &FlowDefinition, entry: StoredEntry) -> Option<LogEntryV
             to_step = step_name(Some(&next));
             text = shown(&typed);
         }
+        LogDetails::Edited { changes: corrected } => changes = corrected,
         LogDetails::Captured
         | LogDetails::Saved
         | LogDetails::Resolved
@@ -59,7 +103,7 @@ pub fn entry_view(flow: &FlowDefinition, entry: StoredEntry) -> Option<LogEntryV
         to_step,
         label,
         text,
-        changes: Vec::new(),
+        changes,
         occurrence,
     })
 }
@@ -72,6 +116,7 @@ pub async fn log_view(ctx: &Ctx, release: ReleaseId) -> Result<Vec<LogEntryView>
     let loaded = load(db, release).await?;
     let flow = flows.get(db, loaded.flow_id).await?;
     let categories = category_names(db).await?;
+    let names = OccurrenceNames::load(db).await?;
     let shown = |field: TrackedField, value: serde_json::Value| -> Option<ShownValue> {
         let text = value.as_str().map(str::to_owned);
         Some(match field {
@@ -84,9 +129,14 @@ pub async fn log_view(ctx: &Ctx, release: ReleaseId) -> Result<Vec<LogEntryView>
             TrackedField::SolutionCategory => ShownValue::Name(categories.get(&value.as_i64()?)?.clone()),
             TrackedField::Priority => ShownValue::Number(value.as_i64()?),
             TrackedField::PlannedEnd => ShownValue::Time(value.as_i64()?),
-            TrackedField::Title | TrackedField::VersionLabel | TrackedField::UsefulInformation => {
-                ShownValue::Text(text?)
-            }
+            TrackedField::Title
+            | TrackedField::VersionLabel
+            | TrackedField::UsefulInformation
+            | TrackedField::Description => ShownValue::Text(text?),
+            TrackedField::PlannedStart => ShownValue::Time(value.as_i64()?),
+            TrackedField::Impact | TrackedField::Urgency => ShownValue::Level(value.as_i64()?),
+            TrackedField::ReleaseType => ShownValue::ReleaseType(ReleaseType::from_code(text.as_deref()?)?),
+            TrackedField::Risk => ShownValue::Risk(Risk::from_code(text.as_deref()?)?),
         })
     };
     let stored = entries(db, release).await?;
@@ -94,7 +144,7 @@ pub async fn log_view(ctx: &Ctx, release: ReleaseId) -> Result<Vec<LogEntryView>
     let mut views = Vec::with_capacity(stored.len());
     for entry in stored {
         let snapshot = entry.snapshot.as_deref().and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok());
-        let Some(mut view) = entry_view(&flow, entry) else { continue };
+        let Some(mut view) = entry_view(&flow, &names, entry) else { continue };
         if let Some(snapshot) = snapshot {
             view.changes = changed_fields(previous.as_ref(), &snapshot)
                 .into_iter()
@@ -112,6 +162,37 @@ pub async fn log_view(ctx: &Ctx, release: ReleaseId) -> Result<Vec<LogEntryView>
     Ok(views)
 }
 
+/// The occurrence categories and origins the form offers. Anyone logged in may read them.
+pub async fn occurrence_choices(ctx: &Ctx) -> Result<OccurrenceChoices, Error> {
+    let offered = |items: Vec<crate::model::catalogues::CatalogueItem>| {
+        items
+            .into_iter()
+            .filter(|item| item.active)
+            .filter_map(|item| Some(NamedChoice { name: item.fields.name()?.clone(), code: item.code }))
+            .collect()
+    };
+    Ok(OccurrenceChoices {
+        categories: offered(items(&ctx.db, Catalogue::OccurrenceCategories).await?),
+        origins: offered(items(&ctx.db, Catalogue::OccurrenceOrigins).await?),
+    })
+}
+
+/// The names of the offered item `code` of a named catalogue; a code it does not offer is
+/// a wrong value of `field`.
+async fn offered_name(
+    conn: &mut sqlx::AnyConnection,
+    catalogue: Catalogue,
+    code: &str,
+    field: Field,
+) -> Result<Localized, Error> {
+    let found = items_by_code(conn, catalogue, &[code]).await?;
+    found
+        .into_iter()
+        .find(|item| item.active)
+        .and_then(|item| item.fields.name().cloned())
+        .ok_or_else(|| FieldError { field, problem: Problem::OutOfRange }.into())
+}
+
 /// Appends a manual occurrence, after checking who may record and every field.
 pub async fn add_occurrence(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDraft) -> Result<i64, Error> {
     super::retrying(|| add_occurrence_once(ctx, release, draft)).await
@@ -126,9 +207,15 @@ async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDr
     let mut tx = db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
     crate::store::releases::lock(&mut tx, release).await?;
+    let category_name =
+        offered_name(&mut tx, Catalogue::OccurrenceCategories, &occurrence.category, Field::OccurrenceCategory).await?;
+    let origin_name =
+        offered_name(&mut tx, Catalogue::OccurrenceOrigins, &occurrence.origin, Field::OccurrenceOrigin).await?;
     let details = LogDetails::Manual {
         category: Some(occurrence.category),
+        category_name: Some(category_name),
         origin: Some(occurrence.origin),
+        origin_name: Some(origin_name),
         description: occurrence.description,
         text: occurrence.occurrence,
         user_information: occurrence.user_information,
@@ -144,8 +231,7 @@ async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::occurrence::{OccurrenceCategory, OccurrenceOrigin};
-    use crate::domain::{GroupId, Localized, UserId};
+    use crate::domain::{GroupId, UserId};
     use crate::model::relations::RelationKind;
 
     fn release_flow() -> FlowDefinition {
@@ -171,9 +257,14 @@ mod tests {
         let step_name = |code: Option<&str>| code.and_then(|c| flow.step(c)).map(|s| s.name.clone());
         let details: serde_json::Value = serde_json::from_str(&entry.details).unwrap_or_default();
         let text = |key: &str| details.get(key).and_then(|v| v.as_str());
+        let choice = |code: &str, name: &str| {
+            let code = text(code).unwrap_or_default().to_owned();
+            let name = details.get(name).and_then(|l| serde_json::from_value(l.clone()).ok());
+            NamedChoice { name: name.unwrap_or_else(|| Localized { es: code.clone(), pt: code.clone() }), code }
+        };
         let occurrence = (kind == LogKind::Manual).then(|| OccurrenceView {
-            category: text("category").unwrap_or_default().to_owned(),
-            origin: text("origin").unwrap_or_default().to_owned(),
+            category: choice("category", "category_name"),
+            origin: choice("origin", "origin_name"),
             description: text("description").unwrap_or_default().to_owned(),
             user_information: text("user_information").unwrap_or_default().to_owned(),
         });
@@ -211,8 +302,10 @@ mod tests {
             LogDetails::Linked { relation: Some(RelationKind::Problem), item: "#7 Caída del ERP".into() },
             LogDetails::Unlinked { relation: Some(RelationKind::Role), item: "Ana Martínez".into() },
             LogDetails::Manual {
-                category: Some(OccurrenceCategory::Diagnosis),
-                origin: Some(OccurrenceOrigin::Phone),
+                category: Some("diagnosis".into()),
+                category_name: Some(Localized { es: "Diagnóstico".into(), pt: "Diagnóstico".into() }),
+                origin: Some("phone".into()),
+                origin_name: None,
                 description: "Llamada".into(),
                 text: "Se revisó el paquete.".into(),
                 user_information: "Sin corte.".into(),
@@ -243,7 +336,33 @@ mod tests {
         }
         rows.push(("forged", "{}".into()));
         for (kind, json) in rows {
-            assert_eq!(entry_view(&flow, stored(kind, &json)), keyed_view(&flow, stored(kind, &json)), "{kind} {json}");
+            let typed = entry_view(&flow, &OccurrenceNames::default(), stored(kind, &json));
+            assert_eq!(typed, keyed_view(&flow, stored(kind, &json)), "{kind} {json}");
         }
+    }
+
+    #[test]
+    fn an_occurrence_keeps_the_names_it_was_recorded_with_and_older_ones_take_the_catalogues() {
+        let flow = release_flow();
+        let mut names = OccurrenceNames::default();
+        names.categories.insert("diagnosis".into(), Localized { es: "Diagnóstico".into(), pt: "Diagnóstico".into() });
+        names.origins.insert("phone".into(), Localized { es: "Teléfono".into(), pt: "Telefone".into() });
+        let older = r#"{"kind":"manual","category":"diagnosis","origin":"phone","text":"t"}"#;
+        let recorded = LogDetails::Manual {
+            category: Some("diagnosis".into()),
+            category_name: Some(Localized { es: "Análisis".into(), pt: "Análise".into() }),
+            origin: Some("phone".into()),
+            origin_name: Some(Localized { es: "Llamada".into(), pt: "Ligação".into() }),
+            description: String::new(),
+            text: "t".into(),
+            user_information: String::new(),
+        }
+        .to_json();
+        let named = |json: &str| {
+            let occurrence = entry_view(&flow, &names, stored("manual", json)).and_then(|view| view.occurrence);
+            occurrence.map(|o| (o.category.code, o.category.name.pt, o.origin.name.es))
+        };
+        assert_eq!(named(older), Some(("diagnosis".into(), "Diagnóstico".into(), "Teléfono".into())));
+        assert_eq!(named(&recorded), Some(("diagnosis".into(), "Análise".into(), "Llamada".into())));
     }
 }

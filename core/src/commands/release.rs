@@ -6,12 +6,15 @@
 
 use super::Ctx;
 use crate::commands::list::remember_title_words;
+use crate::domain::actions::check_may_edit;
+use crate::domain::changes::{FieldChange, ShownValue, TrackedField};
 use crate::domain::flow::{self, Capture, Executor, FlowDefinition};
 use crate::domain::permissions::Actor;
-use crate::domain::validation::ClosureDraft;
+use crate::domain::validation::{ClosureDraft, Field, FieldError, Problem};
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, Permission, ReleaseId, Status};
-use crate::model::release::{GroupChoice, Registration, ReleaseView};
+use crate::model::release::{GroupChoice, RegisteredDraft, Registration, ReleaseView};
 use crate::store::flows::FlowCache;
+use crate::store::list::remember_edited_title_words;
 use crate::store::log::{append, append_all, LogDetails, NewEntry};
 use crate::store::releases::*;
 use crate::store::Db;
@@ -36,9 +39,10 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     let mut tx = db.begin_write().await?;
     let placed = Placed { status: transition.status, flow: flow.id, step: &start.code, requester: actor.user, at: now };
     let release = insert_release(&mut tx, new, &placed).await?;
-    remember_title_words(&mut tx, db.backend, &new.title).await?;
+    remember_title_words(&mut tx, db.backend, &new.data.title).await?;
     insert_done_task(&mut tx, release, &start.code, start_group, actor.user, outcome, now).await?;
-    let mut registered = NewEntry::new(release, actor.user, now, LogDetails::Registered { title: new.title.clone() });
+    let mut registered =
+        NewEntry::new(release, actor.user, now, LogDetails::Registered { title: new.data.title.clone() });
     registered.step = Some(start.code.clone());
     append(&mut tx, &registered).await?;
     let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
@@ -318,6 +322,7 @@ pub async fn view(ctx: &Ctx, id: ReleaseId) -> Result<ReleaseView, Error> {
         access: flow::access(&release.state, actor),
         actions: crate::domain::actions::available_actions(&release.state, &release.scope(&flow), actor),
         may_record: crate::domain::occurrence::check_may_record(&release.scope(&flow), actor).is_ok(),
+        may_edit: check_may_edit(release.state.status, release.requester, actor).is_ok(),
     })
 }
 
@@ -330,9 +335,19 @@ pub async fn executor_groups(ctx: &Ctx) -> Result<Vec<GroupChoice>, Error> {
 
 /// Checks every field of a registration and computes the priority.
 async fn validate_registration(db: &Db, form: &Registration) -> Result<NewRelease, Error> {
+    let data = checked_data(&form.data())?;
+    let groups = execution_groups(db).await?;
+    if !groups.iter().any(|g| g.id == form.executor_group) {
+        return Err(FieldError { field: Field::ExecutorGroup, problem: Problem::OutOfRange }.into());
+    }
+    Ok(NewRelease { data, executor_group: form.executor_group })
+}
+
+/// The registered data, every field checked, the priority computed.
+fn checked_data(form: &RegisteredDraft) -> Result<RegisteredData, Error> {
     use crate::domain::priority::{priority, Level};
     use crate::domain::validation::{
-        check_length, check_planned_time, check_required, Field, FieldError, Problem, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
+        check_length, check_planned_time, check_required, MAX_TEXT_CHARS, MAX_TITLE_CHARS,
     };
     use crate::domain::{ReleaseType, Risk};
     let out_of_range = |field| Error::Invalid(FieldError { field, problem: Problem::OutOfRange });
@@ -350,16 +365,11 @@ async fn validate_registration(db: &Db, form: &Registration) -> Result<NewReleas
     if form.planned_start >= form.planned_end {
         return Err(Error::Invalid(FieldError { field: Field::PlannedEnd, problem: Problem::EndBeforeStart }));
     }
-    let groups = execution_groups(db).await?;
-    if !groups.iter().any(|g| g.id == form.executor_group) {
-        return Err(out_of_range(Field::ExecutorGroup));
-    }
-    Ok(NewRelease {
+    Ok(RegisteredData {
         title: form.title.trim().to_owned(),
         description: form.description.clone(),
-        executor_group: form.executor_group,
-        release_type: release_type.code(),
-        risk: risk.code(),
+        release_type: release_type.code().to_owned(),
+        risk: risk.code().to_owned(),
         impact: impact.value(),
         urgency: urgency.value(),
         priority: priority(impact, urgency),
@@ -367,4 +377,81 @@ async fn validate_registration(db: &Db, form: &Registration) -> Result<NewReleas
         planned_end: form.planned_end,
         version_label: form.version_label.trim().to_owned(),
     })
+}
+
+/// A correction of release `release`'s registered data, made on its version `version`.
+#[derive(Debug, Clone)]
+pub struct EditRegistration {
+    pub release: ReleaseId,
+    pub version: i64,
+    pub data: RegisteredDraft,
+}
+
+/// Corrects a release's registered data (its requester, or a user whose group may
+/// register, while it is neither closed nor cancelled); the priority follows impact and
+/// urgency. A form loaded before another write is refused as stale, never saved over it.
+/// Logs each field that changed, before and after; returns the release's version, the
+/// same when nothing changed.
+pub async fn edit_registration(ctx: &Ctx, command: &EditRegistration) -> Result<i64, Error> {
+    super::retrying(|| edit_registration_once(ctx, command)).await
+}
+
+async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result<i64, Error> {
+    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
+    let EditRegistration { release: id, version: expected_version, data } = command;
+    let (id, expected_version) = (*id, *expected_version);
+    let release = load(db, id).await?;
+    check_may_edit(release.state.status, release.requester, actor)?;
+    let after = checked_data(data)?;
+    let mut tx = db.begin_write().await?;
+    let version = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
+    let before = registered_data(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    let changes = registered_changes(&before, &after);
+    if changes.is_empty() {
+        // Nothing to correct: the transaction ends unwritten, the version stays.
+        return Ok(expected_version);
+    }
+    update_registered_data(&mut tx, id, &after).await?;
+    if before.title != after.title {
+        remember_edited_title_words(&mut tx, db.backend, id, &after.title).await?;
+    }
+    let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Edited { changes });
+    entry.step = release.state.task.as_ref().map(|t| t.step.clone());
+    append(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(version)
+}
+
+/// The fields a correction changes, in the order the form shows them, as the log lists
+/// them.
+fn registered_changes(before: &RegisteredData, after: &RegisteredData) -> Vec<FieldChange> {
+    use crate::domain::{ReleaseType, Risk};
+    let text = |value: &str| (!value.is_empty()).then(|| ShownValue::Text(value.to_owned()));
+    let release_type = |code: &str| ReleaseType::from_code(code).map(ShownValue::ReleaseType);
+    let risk = |code: &str| Risk::from_code(code).map(ShownValue::Risk);
+    let pairs = [
+        (TrackedField::Title, text(&before.title), text(&after.title)),
+        (TrackedField::Description, text(&before.description), text(&after.description)),
+        (TrackedField::ReleaseType, release_type(&before.release_type), release_type(&after.release_type)),
+        (TrackedField::Risk, risk(&before.risk), risk(&after.risk)),
+        (TrackedField::Impact, Some(ShownValue::Level(before.impact)), Some(ShownValue::Level(after.impact))),
+        (TrackedField::Urgency, Some(ShownValue::Level(before.urgency)), Some(ShownValue::Level(after.urgency))),
+        (TrackedField::Priority, Some(ShownValue::Number(before.priority)), Some(ShownValue::Number(after.priority))),
+        (
+            TrackedField::PlannedStart,
+            Some(ShownValue::Time(before.planned_start)),
+            Some(ShownValue::Time(after.planned_start)),
+        ),
+        (
+            TrackedField::PlannedEnd,
+            Some(ShownValue::Time(before.planned_end)),
+            Some(ShownValue::Time(after.planned_end)),
+        ),
+        (TrackedField::VersionLabel, text(&before.version_label), text(&after.version_label)),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, before, after)| before != after)
+        .map(|(field, before, after)| FieldChange { field, before, after })
+        .collect()
 }

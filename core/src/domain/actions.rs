@@ -4,7 +4,7 @@
 
 use super::flow::{open_task, FlowDefinition, Refusal, ReleaseState, StepDef};
 use super::permissions::Actor;
-use super::{code_enum, GroupId, Permission, Status};
+use super::{code_enum, GroupId, Permission, Status, UserId};
 
 code_enum!(
     /// An entry of the "Acción" menu.
@@ -58,6 +58,18 @@ impl Actor {
     }
 }
 
+/// Who may correct a release's registered data: its requester, or anyone whose group may
+/// register releases; never once it is closed or cancelled.
+pub fn check_may_edit(status: Status, requester: UserId, actor: &Actor) -> Result<(), Refusal> {
+    if status.is_final() {
+        Err(Refusal::NotAllowedInStatus { status })
+    } else if actor.user == requester || actor.may(Permission::Create) {
+        Ok(())
+    } else {
+        Err(Refusal::GroupLacksPermission { permission: Permission::Create })
+    }
+}
+
 /// Whether `actor` may take `action` on a release in `state`, or why not: the missing
 /// permission first, then what the release's status forbids.
 pub fn check_action(
@@ -100,7 +112,7 @@ mod tests {
     use super::*;
     use crate::domain::flow::{Holder, OpenTask};
     use crate::domain::permissions::tests::actor;
-    use crate::domain::{TaskId, UserId};
+    use crate::domain::TaskId;
 
     const N1: i64 = 10;
     const N2: i64 = 11;
@@ -210,5 +222,18 @@ mod tests {
         let flow = flow();
         let (step, status) = reopen_target(&flow).expect("the flow has an execution step");
         assert_eq!((step.code.as_str(), status), ("execution", Status::Approved));
+    }
+
+    #[test]
+    fn the_requester_or_a_creator_may_correct_an_open_release() {
+        let requester = actor(1, &[(N1, &[])]);
+        let creator = actor(2, &[(MANAGERS, &[Permission::Create])]);
+        let executor = actor(3, &[(N1, &[Permission::Execute])]);
+        for status in Status::ALL {
+            let open = !status.is_final();
+            assert_eq!(check_may_edit(*status, UserId(1), &requester).is_ok(), open, "{status:?}");
+            assert_eq!(check_may_edit(*status, UserId(1), &creator).is_ok(), open, "{status:?}");
+            assert!(check_may_edit(*status, UserId(1), &executor).is_err(), "{status:?}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! What an advance changed: the release's snapshot after it against the snapshot after the
-//! previous advance, field by field. Plain Rust over the stored JSON, no I/O.
+//! previous advance, field by field; and the fields a correction of the registered data
+//! changed. Plain Rust over the stored JSON, no I/O.
 
-use crate::domain::{ClosureOutcome, Localized, Status};
+use crate::domain::{ClosureOutcome, Localized, ReleaseType, Risk, Status};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -18,9 +19,17 @@ pub enum TrackedField {
     Outcome,
     SolutionCategory,
     UsefulInformation,
+    // Corrected registered data, listed by the entry of the correction (no snapshot has them).
+    Description,
+    ReleaseType,
+    Risk,
+    Impact,
+    Urgency,
+    PlannedStart,
 }
 
 impl TrackedField {
+    /// The fields a snapshot holds, compared between advances.
     pub const ALL: [TrackedField; 9] = [
         TrackedField::Status,
         TrackedField::Step,
@@ -45,6 +54,12 @@ impl TrackedField {
             TrackedField::Outcome => "outcome",
             TrackedField::SolutionCategory => "solution_category_id",
             TrackedField::UsefulInformation => "useful_information",
+            TrackedField::Description => "description",
+            TrackedField::ReleaseType => "release_type",
+            TrackedField::Risk => "risk",
+            TrackedField::Impact => "impact",
+            TrackedField::Urgency => "urgency",
+            TrackedField::PlannedStart => "planned_start",
         }
     }
 }
@@ -57,8 +72,13 @@ pub enum ShownValue {
     Outcome(ClosureOutcome),
     Name(Localized),
     Time(i64),
+    /// A priority, 1 (highest) to 5.
     Number(i64),
     Text(String),
+    ReleaseType(ReleaseType),
+    Risk(Risk),
+    /// An impact or urgency: 1 high, 2 medium, 3 low.
+    Level(i64),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

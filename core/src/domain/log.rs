@@ -1,6 +1,6 @@
 //! What the execution log records: the kind of each entry and its details.
 
-use super::occurrence::{OccurrenceCategory, OccurrenceOrigin};
+use super::changes::FieldChange;
 use super::RelationKind;
 use super::{GroupId, Localized, Status, UserId};
 use serde::{Deserialize, Serialize};
@@ -22,6 +22,7 @@ super::code_enum!(
         Reactivated = "reactivated",
         Reopened = "reopened",
         Cancelled = "cancelled",
+        Edited = "edited",
     }
 );
 
@@ -77,12 +78,18 @@ pub enum LogDetails {
         #[serde(default)]
         item: String,
     },
-    /// A manual occurrence; `text` is the occurrence itself.
+    /// A manual occurrence; `text` is the occurrence itself. Its category and origin by
+    /// code and by the names they had then (entries written before these were catalogues
+    /// hold the code only).
     Manual {
         #[serde(default)]
-        category: Option<OccurrenceCategory>,
+        category: Option<String>,
         #[serde(default)]
-        origin: Option<OccurrenceOrigin>,
+        category_name: Option<Localized>,
+        #[serde(default)]
+        origin: Option<String>,
+        #[serde(default)]
+        origin_name: Option<Localized>,
         #[serde(default)]
         description: String,
         #[serde(default)]
@@ -121,6 +128,11 @@ pub enum LogDetails {
         #[serde(default)]
         text: String,
     },
+    /// The registered data was corrected: each field that changed, before and after.
+    Edited {
+        #[serde(default)]
+        changes: Vec<FieldChange>,
+    },
 }
 
 impl LogDetails {
@@ -141,6 +153,7 @@ impl LogDetails {
             LogDetails::Reactivated => LogKind::Reactivated,
             LogDetails::Reopened { .. } => LogKind::Reopened,
             LogDetails::Cancelled { .. } => LogKind::Cancelled,
+            LogDetails::Edited { .. } => LogKind::Edited,
         }
     }
 
@@ -158,7 +171,9 @@ impl LogDetails {
             LogKind::Unlinked => LogDetails::Unlinked { relation: None, item: String::new() },
             LogKind::Manual => LogDetails::Manual {
                 category: None,
+                category_name: None,
                 origin: None,
+                origin_name: None,
                 description: String::new(),
                 text: String::new(),
                 user_information: String::new(),
@@ -170,6 +185,7 @@ impl LogDetails {
             LogKind::Reactivated => LogDetails::Reactivated,
             LogKind::Reopened => LogDetails::Reopened { text: String::new(), to_step: String::new() },
             LogKind::Cancelled => LogDetails::Cancelled { text: String::new() },
+            LogKind::Edited => LogDetails::Edited { changes: Vec::new() },
         }
     }
 
@@ -211,8 +227,10 @@ mod tests {
             LogDetails::Linked { relation: Some(RelationKind::Role), item: "Ana Martínez: Validar".into() },
             LogDetails::Unlinked { relation: Some(RelationKind::Problem), item: "#7 Caída del ERP".into() },
             LogDetails::Manual {
-                category: Some(OccurrenceCategory::FollowUp),
-                origin: Some(OccurrenceOrigin::InPerson),
+                category: Some("follow_up".into()),
+                category_name: Some(Localized { es: "Seguimiento".into(), pt: "Acompanhamento".into() }),
+                origin: Some("in_person".into()),
+                origin_name: Some(Localized { es: "Presencial".into(), pt: "Presencial".into() }),
                 description: "Reunión".into(),
                 text: "Se acordó la fecha.".into(),
                 user_information: "Sin corte.".into(),
@@ -226,6 +244,13 @@ mod tests {
             LogDetails::Reactivated,
             LogDetails::Reopened { text: "Fallos".into(), to_step: "execution".into() },
             LogDetails::Cancelled { text: "Innecesaria".into() },
+            LogDetails::Edited {
+                changes: vec![crate::domain::changes::FieldChange {
+                    field: crate::domain::changes::TrackedField::Urgency,
+                    before: Some(crate::domain::changes::ShownValue::Level(2)),
+                    after: Some(crate::domain::changes::ShownValue::Level(1)),
+                }],
+            },
         ]
     }
 
@@ -280,8 +305,10 @@ mod tests {
                 LogKind::Manual,
                 r#"{"category":"diagnosis","description":"d","origin":"phone","text":"t","user_information":"u"}"#,
                 LogDetails::Manual {
-                    category: Some(OccurrenceCategory::Diagnosis),
-                    origin: Some(OccurrenceOrigin::Phone),
+                    category: Some("diagnosis".into()),
+                    category_name: None,
+                    origin: Some("phone".into()),
+                    origin_name: None,
                     description: "d".into(),
                     text: "t".into(),
                     user_information: "u".into(),

@@ -1,37 +1,14 @@
 //! A manual occurrence of the execution log, as CITSmart records them: category, origin,
-//! time spent, description, the occurrence itself and the information for the user.
+//! time spent, description, the occurrence itself and the information for the user. The
+//! categories and origins are catalogues of the administration: a draft names them by code,
+//! and recording it checks that the code is one still offered.
 
 use super::actions::ReleaseScope;
-use super::code_enum;
 use super::flow::Refusal;
 use super::permissions::Actor;
-use super::validation::{check_length, check_required, Field, FieldError, Problem};
+use super::validation::{check_length, check_required, Field, FieldError, Problem, MAX_CODE_CHARS};
 use super::Permission;
 use serde::{Deserialize, Serialize};
-
-code_enum!(
-    /// What kind of occurrence it is.
-    OccurrenceCategory {
-        Scheduling = "scheduling",
-        Diagnosis = "diagnosis",
-        Execution = "execution",
-        FollowUp = "follow_up",
-        Information = "information",
-        Feedback = "feedback",
-    }
-);
-
-code_enum!(
-    /// Where the occurrence came from.
-    OccurrenceOrigin {
-        Email = "email",
-        Phone = "phone",
-        InPerson = "in_person",
-        Chat = "chat",
-        System = "system",
-        Other = "other",
-    }
-);
 
 /// The longest description (a one-line summary).
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
@@ -40,8 +17,7 @@ pub const MAX_OCCURRENCE_CHARS: usize = 5_000;
 /// A working week in minutes: more than that for one occurrence is a typing error.
 pub const MAX_MINUTES: i64 = 7 * 24 * 60;
 
-/// The form as the user filled it in. Codes stay text so that a wrong one is answered
-/// with the field it belongs to, not a decoding error.
+/// The form as the user filled it in: the category and origin by their codes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OccurrenceDraft {
     pub category: String,
@@ -52,11 +28,12 @@ pub struct OccurrenceDraft {
     pub user_information: String,
 }
 
-/// An occurrence that passed every check.
+/// An occurrence whose fields passed every check; whether its category and origin are
+/// offered is the catalogues' to say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Occurrence {
-    pub category: OccurrenceCategory,
-    pub origin: OccurrenceOrigin,
+    pub category: String,
+    pub origin: String,
     pub minutes: i64,
     pub description: String,
     pub occurrence: String,
@@ -66,13 +43,12 @@ pub struct Occurrence {
 impl OccurrenceDraft {
     /// Every field is required; the time is whole minutes from 0 to a week.
     pub fn check(&self) -> Result<Occurrence, FieldError> {
-        let out_of_range = |field| FieldError { field, problem: Problem::OutOfRange };
-        check_required(Field::OccurrenceCategory, &self.category)?;
-        let category = OccurrenceCategory::from_code(&self.category).ok_or(out_of_range(Field::OccurrenceCategory))?;
-        check_required(Field::OccurrenceOrigin, &self.origin)?;
-        let origin = OccurrenceOrigin::from_code(&self.origin).ok_or(out_of_range(Field::OccurrenceOrigin))?;
+        for (field, code) in [(Field::OccurrenceCategory, &self.category), (Field::OccurrenceOrigin, &self.origin)] {
+            check_required(field, code)?;
+            check_length(field, code, MAX_CODE_CHARS)?;
+        }
         if !(0..=MAX_MINUTES).contains(&self.minutes) {
-            return Err(out_of_range(Field::TimeSpent));
+            return Err(FieldError { field: Field::TimeSpent, problem: Problem::OutOfRange });
         }
         for (field, text, max) in [
             (Field::OccurrenceDescription, &self.description, MAX_DESCRIPTION_CHARS),
@@ -83,8 +59,8 @@ impl OccurrenceDraft {
             check_length(field, text, max)?;
         }
         Ok(Occurrence {
-            category,
-            origin,
+            category: self.category.trim().to_owned(),
+            origin: self.origin.trim().to_owned(),
             minutes: self.minutes,
             description: self.description.trim().to_owned(),
             occurrence: self.occurrence.trim().to_owned(),
@@ -125,7 +101,7 @@ mod tests {
         let mut typed = draft();
         typed.description = "  Llamada al proveedor ".into();
         let checked = typed.check().expect("valid");
-        assert_eq!(checked.category, OccurrenceCategory::Execution);
+        assert_eq!(checked.category, "execution");
         assert_eq!(checked.description, "Llamada al proveedor");
     }
 
@@ -134,7 +110,11 @@ mod tests {
         type Spoil = fn(&mut OccurrenceDraft);
         let cases: [(Spoil, Field, Problem); 6] = [
             (|d| d.category.clear(), Field::OccurrenceCategory, Problem::Required),
-            (|d| d.origin = "pigeon".into(), Field::OccurrenceOrigin, Problem::OutOfRange),
+            (
+                |d| d.origin = "p".repeat(MAX_CODE_CHARS + 1),
+                Field::OccurrenceOrigin,
+                Problem::TooLong { max: MAX_CODE_CHARS },
+            ),
             (|d| d.minutes = -1, Field::TimeSpent, Problem::OutOfRange),
             (|d| d.minutes = MAX_MINUTES + 1, Field::TimeSpent, Problem::OutOfRange),
             (|d| d.occurrence = "   ".into(), Field::OccurrenceText, Problem::Required),

@@ -1,5 +1,5 @@
 //! The catalogues an administrator keeps ("Catálogos"): the named choices of the forms
-//! (solution categories, suspension reasons) and the records releases link to (problems,
+//! (solution categories, suspension reasons, occurrence categories and origins) and the records releases link to (problems,
 //! knowledge articles, definitive media, changes). Every item has an external code, which
 //! a CSV import matches to update rather than duplicate, and may be retired: a retired item
 //! stays on the releases that chose or link it, but is offered no more.
@@ -14,6 +14,8 @@ code_enum!(
     Catalogue {
         SolutionCategories = "solution_categories",
         SuspensionReasons = "suspension_reasons",
+        OccurrenceCategories = "occurrence_categories",
+        OccurrenceOrigins = "occurrence_origins",
         Problems = "problems",
         KnowledgeArticles = "knowledge_articles",
         DefinitiveMedia = "definitive_media",
@@ -79,14 +81,23 @@ code_enum!(
 impl Catalogue {
     /// A catalogue of choices offered in order (by position), not a catalogue of records.
     pub fn is_named(self) -> bool {
-        matches!(self, Catalogue::SolutionCategories | Catalogue::SuspensionReasons)
+        matches!(
+            self,
+            Catalogue::SolutionCategories
+                | Catalogue::SuspensionReasons
+                | Catalogue::OccurrenceCategories
+                | Catalogue::OccurrenceOrigins
+        )
     }
 
     /// The columns of the catalogue's form and files, in order.
     pub fn columns(self) -> &'static [Column] {
         use Column::*;
         match self {
-            Catalogue::SolutionCategories | Catalogue::SuspensionReasons => &[NameEs, NamePt],
+            Catalogue::SolutionCategories
+            | Catalogue::SuspensionReasons
+            | Catalogue::OccurrenceCategories
+            | Catalogue::OccurrenceOrigins => &[NameEs, NamePt],
             Catalogue::Problems => &[Title, Status],
             Catalogue::KnowledgeArticles => &[Title, Language, Body],
             Catalogue::DefinitiveMedia => &[Name, Version, Location, Sha256],
@@ -184,6 +195,14 @@ impl ItemFields {
         text.clone()
     }
 
+    /// The names of an item of a named catalogue.
+    pub fn name(&self) -> Option<&Localized> {
+        match self {
+            ItemFields::Named { name } => Some(name),
+            _ => None,
+        }
+    }
+
     /// The name the item is known by: its Spanish name, title or medium name.
     pub fn label(&self) -> String {
         match self {
@@ -213,7 +232,10 @@ impl ItemFields {
         };
         let unknown = |column: Column| FieldError { field: column.field(), problem: Problem::Unknown };
         Ok(match catalogue {
-            Catalogue::SolutionCategories | Catalogue::SuspensionReasons => {
+            Catalogue::SolutionCategories
+            | Catalogue::SuspensionReasons
+            | Catalogue::OccurrenceCategories
+            | Catalogue::OccurrenceOrigins => {
                 ItemFields::Named { name: Localized { es: text(Column::NameEs)?, pt: text(Column::NamePt)? } }
             }
             Catalogue::Problems => ItemFields::Problem {

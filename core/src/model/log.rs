@@ -5,11 +5,25 @@ use crate::domain::log::LogKind;
 use crate::domain::Localized;
 use serde::{Deserialize, Serialize};
 
+/// An occurrence category or origin: its code in the catalogue and its names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamedChoice {
+    pub code: String,
+    pub name: Localized,
+}
+
+/// What the occurrence form offers: the active categories and origins, in their order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OccurrenceChoices {
+    pub categories: Vec<NamedChoice>,
+    pub origins: Vec<NamedChoice>,
+}
+
 /// A manual occurrence's own fields (its text is the entry's `text`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OccurrenceView {
-    pub category: String,
-    pub origin: String,
+    pub category: NamedChoice,
+    pub origin: NamedChoice,
     pub description: String,
     pub user_information: String,
 }

@@ -58,6 +58,8 @@ pub struct ReleaseView {
     pub actions: Vec<crate::domain::actions::ReleaseAction>,
     /// The user may add a manual occurrence to the execution log.
     pub may_record: bool,
+    /// The user may correct the registered data.
+    pub may_edit: bool,
 }
 
 /// Where the release went after "Guardar y avanzar flujo".
@@ -75,6 +77,39 @@ pub struct Registration {
     pub title: String,
     pub description: String,
     pub executor_group: GroupId,
+    pub release_type: String,
+    pub risk: String,
+    pub impact: i64,
+    pub urgency: i64,
+    /// Unix seconds.
+    pub planned_start: i64,
+    pub planned_end: i64,
+    pub version_label: String,
+}
+
+impl Registration {
+    /// The data a later correction may change: all but the executor group.
+    pub fn data(&self) -> RegisteredDraft {
+        RegisteredDraft {
+            title: self.title.clone(),
+            description: self.description.clone(),
+            release_type: self.release_type.clone(),
+            risk: self.risk.clone(),
+            impact: self.impact,
+            urgency: self.urgency,
+            planned_start: self.planned_start,
+            planned_end: self.planned_end,
+            version_label: self.version_label.clone(),
+        }
+    }
+}
+
+/// A correction of a registered release's data, as its form sends it: what registration
+/// recorded, but the executor group. The priority follows from impact and urgency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredDraft {
+    pub title: String,
+    pub description: String,
     pub release_type: String,
     pub risk: String,
     pub impact: i64,

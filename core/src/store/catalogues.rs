@@ -12,6 +12,8 @@ fn table(catalogue: Catalogue) -> &'static str {
     match catalogue {
         Catalogue::SolutionCategories => "solution_categories",
         Catalogue::SuspensionReasons => "suspension_reasons",
+        Catalogue::OccurrenceCategories => "occurrence_categories",
+        Catalogue::OccurrenceOrigins => "occurrence_origins",
         Catalogue::Problems => "problems",
         Catalogue::KnowledgeArticles => "knowledge_articles",
         Catalogue::DefinitiveMedia => "media_items",
@@ -23,7 +25,10 @@ fn table(catalogue: Catalogue) -> &'static str {
 /// the named catalogues are offered in order (`position`) instead.
 fn search_kind(catalogue: Catalogue) -> Option<&'static str> {
     match catalogue {
-        Catalogue::SolutionCategories | Catalogue::SuspensionReasons => None,
+        Catalogue::SolutionCategories
+        | Catalogue::SuspensionReasons
+        | Catalogue::OccurrenceCategories
+        | Catalogue::OccurrenceOrigins => None,
         Catalogue::Problems => Some("problem"),
         Catalogue::KnowledgeArticles => Some("knowledge"),
         Catalogue::DefinitiveMedia => Some("media"),

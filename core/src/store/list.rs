@@ -3,7 +3,7 @@
 //! come from this file, every value is bound.
 
 use crate::domain::permissions::Actor;
-use crate::domain::{DeadlineClock, Localized, Status, UserId};
+use crate::domain::{DeadlineClock, Localized, ReleaseId, Status, UserId};
 use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE};
 use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
@@ -209,6 +209,28 @@ pub async fn remember_title_words(conn: &mut AnyConnection, backend: Backend, ti
     sql.push(" ON CONFLICT DO NOTHING");
     let (sql, arguments) = numbered(&mut sql);
     sqlx::query_with(&sql, arguments).execute(conn).await?;
+    Ok(())
+}
+
+/// Records the words of a release's corrected title, inside the caller's transaction: on
+/// PostgreSQL from its stored tsvector (the trigger sees registrations only).
+pub async fn remember_edited_title_words(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    release: ReleaseId,
+    title: &str,
+) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        return remember_title_words(conn, backend, title).await;
+    }
+    sqlx::query(
+        "INSERT INTO release_title_words
+         SELECT DISTINCT unnest(tsvector_to_array(search_vector)) FROM releases WHERE id = $1
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(release.0)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

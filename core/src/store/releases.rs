@@ -19,6 +19,8 @@ pub struct LoadedRelease {
     pub id: ReleaseId,
     pub flow_id: i64,
     pub executor_group: GroupId,
+    /// Who registered it.
+    pub requester: UserId,
     pub state: ReleaseState,
     pub captured_at: Option<i64>,
 }
@@ -32,7 +34,7 @@ pub async fn load(db: &Db, id: ReleaseId) -> Result<LoadedRelease, Error> {
 /// the log keeps (see `Snapshot`): one statement for both.
 async fn load_row(db: &Db, id: ReleaseId) -> Result<AnyRow, Error> {
     sqlx::query(
-        "SELECT r.id, r.flow_id, r.executor_group_id, r.status, r.row_version, r.current_step,
+        "SELECT r.id, r.flow_id, r.executor_group_id, r.requester_id, r.status, r.row_version, r.current_step,
                 t.id AS task_id, t.group_id AS task_group_id, g.name AS task_group_name,
                 t.assignee_id, holder.full_name AS holder_name, t.captured_at,
                 r.title, r.priority, r.planned_end, r.version_label,
@@ -86,6 +88,7 @@ struct ReleaseRow {
     id: i64,
     flow_id: i64,
     executor_group_id: i64,
+    requester_id: i64,
     status: String,
     row_version: i64,
     captured_at: Option<i64>,
@@ -106,6 +109,7 @@ fn loaded_release(row: &AnyRow) -> Result<LoadedRelease, sqlx::Error> {
         id: ReleaseId(row.id),
         flow_id: row.flow_id,
         executor_group: GroupId(row.executor_group_id),
+        requester: UserId(row.requester_id),
         state: ReleaseState {
             status: parse_code(&row.status, "status", Status::from_code)?,
             row_version: row.row_version,
@@ -290,20 +294,76 @@ pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> 
     Ok(groups.into_iter().map(|(id, name)| GroupChoice { id: GroupId(id), name }).collect())
 }
 
-/// The data of a new release, as the registration form sends it (validated).
-#[derive(Debug, Clone)]
-pub struct NewRelease {
+/// What registration records of a release, checked: what its requester or a manager may
+/// correct later (everything but the executor group).
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct RegisteredData {
     pub title: String,
     pub description: String,
-    pub executor_group: GroupId,
-    pub release_type: &'static str,
-    pub risk: &'static str,
+    pub release_type: String,
+    pub risk: String,
     pub impact: i64,
     pub urgency: i64,
     pub priority: i64,
     pub planned_start: i64,
     pub planned_end: i64,
     pub version_label: String,
+}
+
+/// The data of a new release, as the registration form sends it (validated).
+#[derive(Debug, Clone)]
+pub struct NewRelease {
+    pub data: RegisteredData,
+    pub executor_group: GroupId,
+}
+
+/// A statement that answers a release's number, as built by `sqlx::query_scalar`.
+type NumberQuery<'q> = sqlx::query::QueryScalar<'q, sqlx::Any, i64, sqlx::any::AnyArguments<'q>>;
+
+/// Binds the registered data as `$1` to `$11`: title, description, the title folded for
+/// search, type, risk, impact, urgency, priority, planned start and end, version.
+fn bind_data<'q>(query: NumberQuery<'q>, data: &'q RegisteredData) -> NumberQuery<'q> {
+    query
+        .bind(&data.title)
+        .bind(&data.description)
+        .bind(fold_for_search(&data.title))
+        .bind(&data.release_type)
+        .bind(&data.risk)
+        .bind(data.impact)
+        .bind(data.urgency)
+        .bind(data.priority)
+        .bind(data.planned_start)
+        .bind(data.planned_end)
+        .bind(&data.version_label)
+}
+
+/// The release's registered data, read through the caller's transaction.
+pub async fn registered_data(conn: &mut AnyConnection, id: ReleaseId) -> Result<Option<RegisteredData>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT title, description, release_type, risk, impact, urgency, priority,
+                planned_start, planned_end, version_label
+           FROM releases WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Stores corrected registered data (the version was claimed by the caller).
+pub async fn update_registered_data(
+    conn: &mut AnyConnection,
+    id: ReleaseId,
+    data: &RegisteredData,
+) -> Result<(), sqlx::Error> {
+    let update = sqlx::query_scalar(
+        "UPDATE releases SET title = $1, description = $2, search_text = $3, release_type = $4, risk = $5,
+                impact = $6, urgency = $7, priority = $8, planned_start = $9, planned_end = $10,
+                version_label = $11
+          WHERE id = $12
+          RETURNING id",
+    );
+    bind_data(update, data).bind(id.0).fetch_one(&mut *conn).await?;
+    Ok(())
 }
 
 /// Where a new release starts: its status, flow, step, requester and time.
@@ -322,33 +382,22 @@ pub async fn insert_release(
     new: &NewRelease,
     placed: &Placed<'_>,
 ) -> Result<ReleaseId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO releases (title, description, search_text, requester_id, executor_group_id,
-                               release_type, risk, impact, urgency, priority, planned_start,
-                               planned_end, version_label, status, flow_id, current_step,
-                               created_at, updated_at)
+    let insert = sqlx::query_scalar(
+        "INSERT INTO releases (title, description, search_text, release_type, risk, impact, urgency, priority,
+                               planned_start, planned_end, version_label, requester_id, executor_group_id,
+                               status, flow_id, current_step, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)
          RETURNING id",
-    )
-    .bind(&new.title)
-    .bind(&new.description)
-    .bind(fold_for_search(&new.title))
-    .bind(placed.requester.0)
-    .bind(new.executor_group.0)
-    .bind(new.release_type)
-    .bind(new.risk)
-    .bind(new.impact)
-    .bind(new.urgency)
-    .bind(new.priority)
-    .bind(new.planned_start)
-    .bind(new.planned_end)
-    .bind(&new.version_label)
-    .bind(placed.status.code())
-    .bind(placed.flow)
-    .bind(placed.step)
-    .bind(placed.at)
-    .fetch_one(&mut *conn)
-    .await?;
+    );
+    let id: i64 = bind_data(insert, &new.data)
+        .bind(placed.requester.0)
+        .bind(new.executor_group.0)
+        .bind(placed.status.code())
+        .bind(placed.flow)
+        .bind(placed.step)
+        .bind(placed.at)
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(ReleaseId(id))
 }
 

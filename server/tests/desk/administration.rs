@@ -26,6 +26,13 @@ fn ok(answer: support::Answer, what: &str) -> Value {
     answer.json()
 }
 
+/// A release ana holds at Execution.
+async fn held_by_ana(ana: &Client) -> i64 {
+    let query = json!({ "query": { "search": "", "status": "in_execution", "scope": "mine", "page": 0 } });
+    let rows = ana.call("list_releases", query).await.json()["rows"].clone();
+    rows[0]["id"].as_i64().unwrap_or_else(|| panic!("a release ana holds: {rows}"))
+}
+
 async fn user_named(admin: &Client, username: &str) -> Value {
     let page = ok(admin.call("admin_users", json!({ "search": username })).await, "admin_users");
     let users = page["users"].as_array().cloned().unwrap_or_default();
@@ -341,9 +348,7 @@ async fn administrators_keep_the_records_releases_link_to(backend: Backend) {
     let server = demo_server(backend).await;
     let admin = server.login("admin").await;
     let ana = server.login("ana").await;
-    let query = json!({ "query": { "search": "", "status": "in_execution", "scope": "mine", "page": 0 } });
-    let rows = ana.call("list_releases", query).await.json()["rows"].clone();
-    let release = rows[0]["id"].as_i64().unwrap_or_else(|| panic!("a release ana holds: {rows}"));
+    let release = held_by_ana(&ana).await;
     let create = |catalogue: &'static str, draft: Value| {
         let admin = admin.clone();
         async move {
@@ -436,8 +441,91 @@ async fn administrators_keep_the_records_releases_link_to(backend: Backend) {
     assert_eq!(kinds, ["item_created", "item_created", "item_created", "item_created", "item_updated", "item_updated"]);
 }
 
+/// Occurrence categories and origins are catalogues: what the form offers is what the
+/// administrator keeps; a retired one is refused; an entry keeps the name it was recorded
+/// with after a rename.
+async fn occurrences_are_recorded_with_the_categories_and_origins_the_administrator_keeps(backend: Backend) {
+    let server = demo_server(backend).await;
+    let admin = server.login("admin").await;
+    let ana = server.login("ana").await;
+    let release = held_by_ana(&ana).await;
+    let offered = || async {
+        let choices = ok(ana.call("occurrence_options", json!({})).await, "occurrence_options");
+        let codes = |list: &str| -> Vec<String> {
+            choices[list]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|c| c["code"].as_str().map(str::to_owned))
+                .collect()
+        };
+        (codes("categories"), codes("origins"))
+    };
+    let (categories, origins) = offered().await;
+    assert_eq!(categories, ["scheduling", "diagnosis", "execution", "follow_up", "information", "feedback"]);
+    assert_eq!(origins, ["email", "phone", "in_person", "chat", "system", "other"]);
+    let record = |category: &'static str, origin: &'static str| {
+        ana.call(
+            "add_occurrence",
+            json!({ "id": release, "occurrence": {
+                "category": category, "origin": origin, "minutes": 10, "description": "Revisión posterior",
+                "occurrence": "Se revisó la ventana con el proveedor.", "user_information": "Sin impacto."
+            }}),
+        )
+    };
+    let named = |name_es: &str, name_pt: &str| json!({ "shape": "named", "name": { "es": name_es, "pt": name_pt } });
+
+    // A new category is offered and recorded with its names.
+    let created = admin
+        .call(
+            "admin_create_item",
+            json!({ "catalogue": "occurrence_categories", "draft": {
+                "code": "post_review", "active": true, "fields": named("Revisión posterior", "Revisão posterior")
+            }}),
+        )
+        .await;
+    let created = ok(created, "create a category");
+    assert_eq!(offered().await.0.last().map(String::as_str), Some("post_review"));
+    ok(record("post_review", "chat").await, "record with the new category");
+
+    // Renamed, it is offered under its new name; the entry keeps the name it was recorded with.
+    let rename = json!({ "catalogue": "occurrence_categories", "id": created["id"], "draft": {
+        "code": "", "active": true, "fields": named("Revisión tras el pase", "Revisão após a passagem")
+    }});
+    ok(admin.call("admin_update_item", rename).await, "rename the category");
+    let log = ok(ana.call("release_log", json!({ "id": release })).await, "release_log");
+    let entry = log[0]["occurrence"].clone();
+    assert_eq!(
+        entry["category"],
+        json!({ "code": "post_review", "name": { "es": "Revisión posterior", "pt": "Revisão posterior" } })
+    );
+    assert_eq!(entry["origin"]["name"]["pt"], "Chat");
+
+    // A retired origin is offered no more, and an occurrence naming it is refused by its field.
+    let origins = ok(admin.call("admin_catalogue", json!({ "catalogue": "occurrence_origins" })).await, "origins");
+    let chat =
+        origins.as_array().into_iter().flatten().find(|item| item["code"] == "chat").cloned().unwrap_or_default();
+    let retire = json!({ "catalogue": "occurrence_origins", "id": chat["id"], "draft": {
+        "code": "", "active": false, "fields": chat["fields"]
+    }});
+    ok(admin.call("admin_update_item", retire).await, "retire an origin");
+    assert!(!offered().await.1.contains(&"chat".to_owned()));
+    for (category, origin, field) in
+        [("post_review", "chat", "occurrence_origin"), ("no_such_category", "phone", "occurrence_category")]
+    {
+        let refused = record(category, origin).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{refused:?}");
+        assert_eq!(refused.json()["field"], field, "{refused:?}");
+    }
+    let after = ok(ana.call("release_log", json!({ "id": release })).await, "release_log");
+    assert_eq!(after.as_array().map(Vec::len), log.as_array().map(Vec::len), "a refused occurrence left an entry");
+    // The entry written with the retired origin still names it.
+    assert_eq!(after[0]["occurrence"]["origin"]["name"]["es"], "Chat");
+}
+
 on_both_databases!(
     administrators_keep_the_records_releases_link_to,
+    occurrences_are_recorded_with_the_categories_and_origins_the_administrator_keeps,
     administrators_manage_users_and_every_change_is_audited,
     administrators_add_rename_and_retire_catalogue_items,
     administrators_create_groups_and_set_their_permissions,

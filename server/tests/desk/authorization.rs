@@ -90,8 +90,11 @@ const MATRIX: &[Case] = &[
     read("release_flow", Needs::HeldTask),
     read("release_relations", Needs::HeldTask),
     read("action_choices", Needs::HeldTask),
+    read("occurrence_options", Needs::Nothing),
     case("executor_groups", Needs::Nothing, MANAGER),
     case("register_release", Needs::Nothing, MANAGER),
+    // Its requester (gestor registered every demo release) or a user with Create.
+    case("edit_release", Needs::HeldTask, MANAGER),
     case("capture_task", Needs::FreeTask, [Login, Forbid, Forbid, Allow, Forbid, Forbid]),
     case("save_release", Needs::HeldTask, HOLDER),
     case("advance_release", Needs::HeldTask, HOLDER),
@@ -243,7 +246,9 @@ impl Demo {
             "login" => return format!("username={}&password={password}", role.unwrap_or("consultor")),
             "change_password" => return format!("current={password}&new={password}&repeat={password}"),
             "logout" => return String::new(),
-            "current_user" | "executor_groups" | "my_time_zone" | "time_zone_names" => json!({}),
+            "current_user" | "executor_groups" | "my_time_zone" | "time_zone_names" | "occurrence_options" => {
+                json!({})
+            }
             "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
             "list_releases" | "release_charts" => list,
             "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
@@ -255,6 +260,11 @@ impl Demo {
                 "title": "Actualización del portal", "description": "Nueva versión", "executor_group": self.n1_group,
                 "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
                 "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
+            }}),
+            "edit_release" => json!({ "id": id, "version": version, "data": {
+                "title": "Actualización corregida", "description": "Nueva versión", "release_type": "standard",
+                "risk": "low", "impact": 3, "urgency": 3, "planned_start": 1_900_000_000,
+                "planned_end": 1_900_086_400, "version_label": "2.0.1"
             }}),
             "save_release" => json!({ "id": id, "version": version, "closure": closure }),
             "advance_release" => json!({ "id": id, "version": version, "decision": null, "closure": closure }),

@@ -66,6 +66,15 @@ fn valid_calls(
                 "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
             }}),
         ),
+        (
+            "edit_release",
+            by_gestor,
+            json!({ "id": held, "version": version, "data": {
+                "title": "Portal", "description": "Nueva versión", "release_type": "normal", "risk": "medium",
+                "impact": 1, "urgency": 2, "planned_start": 1_900_000_000, "planned_end": 1_900_086_400,
+                "version_label": "2.0.0"
+            }}),
+        ),
         ("delegate_task", by_gestor, json!({ "id": held, "group": 1, "user": null })),
         ("suspend_release", by_gestor, json!({ "id": held, "justification": 1, "complement": "Aplazada" })),
         ("reactivate_release", by_gestor, json!({ "id": held })),

@@ -94,7 +94,10 @@ async fn manual_occurrences_are_checked_recorded_and_exported(backend: Backend) 
     assert_eq!(entry["kind"], "manual");
     assert_eq!(entry["user"], "Ana Martínez");
     assert_eq!(entry["time_spent_minutes"], 25);
-    assert_eq!(entry["occurrence"]["origin"], "phone");
+    assert_eq!(
+        entry["occurrence"]["origin"],
+        json!({ "code": "phone", "name": { "es": "Teléfono", "pt": "Telefone" } })
+    );
     assert_eq!(entry["text"], "=HYPERLINK(\"http://x\") confirmó la ventana");
 
     for (language, header, kind) in [

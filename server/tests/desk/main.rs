@@ -12,6 +12,7 @@ mod bad_input;
 mod bulk;
 mod catalogue_files;
 mod concurrency;
+mod editing;
 mod execution;
 mod foundation;
 mod integrity;
