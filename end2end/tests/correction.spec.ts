@@ -31,22 +31,30 @@ for (const lang of ['es', 'pt'] as const) {
       await formLive(other);
 
       const dialog = await openCorrection(page, lang);
-      await dialog.getByLabel(text(lang, 'field.impact')).selectOption('1');
-      await dialog.getByLabel(text(lang, 'field.urgency')).selectOption('1');
-      await expect(dialog.locator('output')).toHaveText(text(lang, 'priority.p1'));
+      // The urgency raised to high, or lowered if it is high already; the priority follows.
+      const urgency = dialog.getByLabel(text(lang, 'field.urgency'));
+      const chosen = (await urgency.inputValue()) === '1' ? '3' : '1';
+      const level = text(lang, chosen === '1' ? 'level.high' : 'level.low');
+      const priorityBefore = (await dialog.locator('output').textContent())!.trim();
+      await urgency.selectOption(chosen);
+      await expect(dialog.locator('output')).not.toHaveText(priorityBefore);
+      const priority = (await dialog.locator('output').textContent())!.trim();
       await dialog.getByRole('button', { name: text(lang, 'form.correct_save') }).click();
       await expect(dialog).toBeHidden();
       const data = page.getByRole('region', { name: text(lang, 'form.data') });
-      await expect(data).toContainText(text(lang, 'level.high'));
+      await expect(data.getByRole('definition').filter({ hasText: level })).not.toHaveCount(0);
 
       await page.getByRole('button', { name: text(lang, 'log.title'), exact: true }).click();
       const log = page.getByRole('dialog', { name: text(lang, 'log.title') });
       const corrected = log.getByRole('row').filter({ hasText: text(lang, 'log.edited') });
       await expect(corrected).toHaveCount(1);
-      const changes = corrected.getByRole('list', { name: text(lang, 'log.changes') });
-      await expect(changes).toContainText(`${text(lang, 'field.urgency')}: `);
-      await expect(changes).toContainText(`→ ${text(lang, 'level.high')}`);
-      await expect(changes).toContainText(`→ ${text(lang, 'priority.p1')}`);
+      // Only what changed: the urgency and the priority, the dates untouched.
+      const changes = corrected.getByRole('list', { name: text(lang, 'log.changes') }).getByRole('listitem');
+      await expect(changes).toHaveCount(2);
+      await expect(changes.first()).toContainText(`${text(lang, 'field.urgency')}: `);
+      await expect(changes.first()).toContainText(`→ ${level}`);
+      await expect(changes.last()).toContainText(`→ ${priority}`);
+      await log.getByRole('button', { name: text(lang, 'dialog.close') }).first().click();
 
       // The second tab still holds the earlier version: its correction is refused, nothing lost.
       const stale = await openCorrection(other, lang);

@@ -65,6 +65,9 @@ pub struct DataFields {
     start: RwSignal<String>,
     end: RwSignal<String>,
     version: RwSignal<String>,
+    /// The planned start and end as stored, when the form starts from a release: a field
+    /// left as shown keeps its stored time (a field shows minutes, not seconds).
+    stored: RwSignal<Option<(i64, i64)>>,
 }
 
 impl DataFields {
@@ -80,6 +83,7 @@ impl DataFields {
             start: RwSignal::new(String::new()),
             end: RwSignal::new(String::new()),
             version: RwSignal::new(String::new()),
+            stored: RwSignal::new(None),
         }
     }
 
@@ -95,16 +99,23 @@ impl DataFields {
             start: RwSignal::new(zone.format_local(release.planned_start)),
             end: RwSignal::new(zone.format_local(release.planned_end)),
             version: RwSignal::new(release.version_label.clone()),
+            stored: RwSignal::new(Some((release.planned_start, release.planned_end))),
         }
     }
 
     /// What the fields hold, the dates read in the user's zone; a date that does not read
     /// is refused by its field.
     pub fn read(&self, zone: Zone) -> Result<RegisteredDraft, AppError> {
-        let date = |value: RwSignal<String>, field| {
-            zone.parse_local(&value.get_untracked())
-                .ok_or_else(|| AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required })))
+        let date = |value: RwSignal<String>, stored: Option<i64>, field| {
+            let typed = value.get_untracked();
+            match stored {
+                Some(stored) if zone.format_local(stored) == typed => Ok(stored),
+                _ => zone
+                    .parse_local(&typed)
+                    .ok_or_else(|| AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required }))),
+            }
         };
+        let stored = self.stored.get_untracked();
         Ok(RegisteredDraft {
             title: self.title.get_untracked(),
             description: self.description.get_untracked(),
@@ -112,8 +123,8 @@ impl DataFields {
             risk: self.risk.get_untracked().code().to_owned(),
             impact: self.impact.get_untracked(),
             urgency: self.urgency.get_untracked(),
-            planned_start: date(self.start, Field::PlannedStart)?,
-            planned_end: date(self.end, Field::PlannedEnd)?,
+            planned_start: date(self.start, stored.map(|(start, _)| start), Field::PlannedStart)?,
+            planned_end: date(self.end, stored.map(|(_, end)| end), Field::PlannedEnd)?,
             version_label: self.version.get_untracked(),
         })
     }
@@ -212,7 +223,7 @@ pub fn RegisterPage() -> impl IntoView {
 #[component]
 pub fn DataInputs(fields: DataFields, #[prop(optional)] children: Option<Children>) -> impl IntoView {
     let i18n = use_i18n();
-    let DataFields { title, description, release_type, risk, impact, urgency, start, end, version } = fields;
+    let DataFields { title, description, release_type, risk, impact, urgency, start, end, version, .. } = fields;
     let computed_priority = move || {
         priority(Level::new(impact.get()).unwrap_or(Level::MEDIUM), Level::new(urgency.get()).unwrap_or(Level::MEDIUM))
     };

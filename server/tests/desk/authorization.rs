@@ -80,6 +80,7 @@ const MATRIX: &[Case] = &[
     Case { endpoint: "my_time_zone", body: Body::Json, needs: Needs::Nothing, changes: false, expect: [Allow; 6] },
     read("time_zone_names", Needs::Nothing),
     case("set_my_time_zone", Needs::Nothing, READ),
+    case("set_my_language", Needs::Nothing, READ),
     read("list_releases", Needs::Nothing),
     read("release_charts", Needs::Nothing),
     read("search_catalogue", Needs::Nothing),
@@ -250,6 +251,7 @@ impl Demo {
                 json!({})
             }
             "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
+            "set_my_language" => json!({ "code": "pt" }),
             "list_releases" | "release_charts" => list,
             "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
             "knowledge_article" => json!({ "article": self.article }),
