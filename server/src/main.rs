@@ -279,11 +279,12 @@ async fn create_api_token(database_url: &str, login: &str, name: String, expires
         format!("--expires: `{expires}` is not a number of days from 1 to 3650 (`90d`, `90`) nor `never`")
     })?;
     let desk = open_database(database_url).await?;
-    let created = create_token_for(&desk, login, NewToken { name, expires_in_days }).await.map_err(|error| match error {
-        releasedesk_core::Error::NotFound => format!("there is no active user `{login}`"),
-        releasedesk_core::Error::Invalid(field) => format!("the token's name is not valid: {:?}", field.problem),
-        error => error.to_string(),
-    })?;
+    let created =
+        create_token_for(&desk, login, NewToken { name, expires_in_days }).await.map_err(|error| match error {
+            releasedesk_core::Error::NotFound => format!("there is no active user `{login}`"),
+            releasedesk_core::Error::Invalid(field) => format!("the token's name is not valid: {:?}", field.problem),
+            error => error.to_string(),
+        })?;
     println!("{}", created.secret);
     Ok(())
 }

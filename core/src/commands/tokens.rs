@@ -40,6 +40,7 @@ pub async fn create_token(ctx: &Ctx, command: NewToken) -> Result<CreatedToken, 
         expires_at,
         revoked_at: None,
         last_used_at: None,
+        active: true,
     };
     Ok(CreatedToken { summary, secret })
 }
@@ -67,7 +68,7 @@ pub fn parse_expiry(text: &str) -> Result<Option<u32>, Error> {
 
 /// The acting user's tokens, newest first, revoked and expired ones too.
 pub async fn list_my_tokens(ctx: &Ctx) -> Result<Vec<TokenSummary>, Error> {
-    Ok(store::tokens_of(&ctx.db, ctx.actor.user).await?)
+    Ok(store::tokens_of(&ctx.db, ctx.actor.user, ctx.now).await?)
 }
 
 /// Revokes one of the acting user's tokens: from now on it is refused. Another user's token

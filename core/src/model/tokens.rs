@@ -26,6 +26,8 @@ pub struct TokenSummary {
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// Accepted when it was listed: neither revoked nor expired.
+    pub active: bool,
 }
 
 impl TokenSummary {

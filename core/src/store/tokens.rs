@@ -14,16 +14,20 @@ struct SummaryRow {
     last_used_at: Option<i64>,
 }
 
-impl From<SummaryRow> for TokenSummary {
-    fn from(row: SummaryRow) -> Self {
-        TokenSummary {
+impl SummaryRow {
+    fn at(self, now: i64) -> TokenSummary {
+        let row = self;
+        let mut summary = TokenSummary {
             id: row.id,
             name: row.name,
             created_at: row.created_at,
             expires_at: row.expires_at,
             revoked_at: row.revoked_at,
             last_used_at: row.last_used_at,
-        }
+            active: false,
+        };
+        summary.active = summary.is_active(now);
+        summary
     }
 }
 
@@ -52,8 +56,8 @@ pub async fn insert_token(
     Ok(id)
 }
 
-/// The user's tokens, newest first, revoked ones too.
-pub async fn tokens_of(db: &Db, user: UserId) -> Result<Vec<TokenSummary>, sqlx::Error> {
+/// The user's tokens, newest first, revoked ones too; active or not at `now`.
+pub async fn tokens_of(db: &Db, user: UserId, now: i64) -> Result<Vec<TokenSummary>, sqlx::Error> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT id, name, created_at, expires_at, revoked_at, last_used_at
            FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC",
@@ -61,18 +65,19 @@ pub async fn tokens_of(db: &Db, user: UserId) -> Result<Vec<TokenSummary>, sqlx:
     .bind(user.0)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows.into_iter().map(TokenSummary::from).collect())
+    Ok(rows.into_iter().map(|row| row.at(now)).collect())
 }
 
 /// Revokes the token `id` if it is `user`'s and not revoked yet; whether it was.
 pub async fn revoke(db: &Db, user: UserId, id: i64, now: i64) -> Result<bool, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    let done = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
-        .bind(now)
-        .bind(id)
-        .bind(user.0)
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(id)
+            .bind(user.0)
+            .execute(&mut *tx)
+            .await?;
     tx.commit().await?;
     Ok(done.rows_affected() == 1)
 }
@@ -98,12 +103,10 @@ pub struct StoredToken {
 }
 
 pub async fn token_by_hash(db: &Db, token_hash: &str) -> Result<Option<StoredToken>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(&db.pool)
-    .await
+    sqlx::query_as("SELECT id, user_id, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 /// Records that the token was used at `now`.
