@@ -15,9 +15,10 @@
 mod problem;
 
 use crate::i18n::Locale;
+use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,8 +26,9 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub use problem::Problem;
 use releasedesk_core::commands::{Ctx, Desk};
-use releasedesk_core::domain::validation::ClosureDraft;
+use releasedesk_core::domain::validation::{ClosureDraft, Field, FieldError, Problem as FieldProblem};
 use releasedesk_core::domain::{ReleaseId, Status};
+use releasedesk_core::model::catalogues::{Catalogue, CatalogueDraft, CatalogueItem, ItemFields};
 use releasedesk_core::model::list::{ListQuery, ReleaseRow, Scope};
 use releasedesk_core::Error;
 use serde::{Deserialize, Serialize};
@@ -76,14 +78,23 @@ struct Api {
 pub fn routes<S: Clone + Send + Sync + 'static>(desk: Desk, settings: ApiSettings) -> Router<S> {
     let limiter = Arc::new(RateLimiter::keyed(Quota::per_minute(settings.requests_per_minute)));
     let api = Api { desk, limiter, clock: DefaultClock::default() };
-    Router::new()
+    let routes = Router::new()
         .route("/releases", get(list_releases))
         .route("/releases/{number}", get(get_release))
         .route("/releases/{number}/capture", post(capture))
         .route("/releases/{number}/advance", post(advance))
-        .route("/releases/{number}/log", get(release_log))
-        .fallback(|headers: HeaderMap| async move { Problem::no_route(locale_of(&headers)) })
-        .with_state(api)
+        .route("/releases/{number}/log", get(release_log));
+    let routes = CATALOGUES.iter().fold(routes, |routes, &(segment, catalogue)| {
+        routes.route(&format!("/{segment}"), get(move |caller: Caller| catalogue_items(caller, catalogue))).route(
+            &format!("/{segment}/{{code}}"),
+            get(move |caller: Caller, code: Path<String>| catalogue_item(caller, catalogue, code)).put(
+                move |caller: Caller, code: Path<String>, body: Result<Json<ItemRequest>, JsonRejection>| {
+                    put_catalogue_item(caller, catalogue, code, body)
+                },
+            ),
+        )
+    });
+    routes.fallback(|headers: HeaderMap| async move { Problem::no_route(locale_of(&headers)) }).with_state(api)
 }
 
 /// The language of the answer's texts: `Accept-Language`'s first choice when it is
@@ -298,6 +309,88 @@ async fn release_log(
         .await
         .map_err(|e| Problem::from_error(locale, e))?;
     Ok(Json(entries))
+}
+
+/// The catalogues a system of record pushes its items to, by the path segment that names them.
+pub const CATALOGUES: [(&str, Catalogue); 6] = [
+    ("problems", Catalogue::Problems),
+    ("changes", Catalogue::Changes),
+    ("knowledge", Catalogue::KnowledgeArticles),
+    ("media", Catalogue::DefinitiveMedia),
+    ("solution-categories", Catalogue::SolutionCategories),
+    ("suspension-reasons", Catalogue::SuspensionReasons),
+];
+
+/// An item as `PUT /api/v1/{catalogue}/{code}` takes it: its columns, and whether it is
+/// offered (true unless said).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemRequest {
+    #[serde(default = "offered")]
+    pub active: bool,
+    pub fields: ItemFields,
+}
+
+fn offered() -> bool {
+    true
+}
+
+async fn catalogue_items(caller: Caller, catalogue: Catalogue) -> Result<Json<Vec<CatalogueItem>>, Problem> {
+    let Caller { ctx, locale } = caller;
+    let items = releasedesk_core::commands::catalogues::items(&ctx, catalogue).await;
+    Ok(Json(items.map_err(|e| Problem::from_error(locale, e))?))
+}
+
+/// The item of `catalogue` whose external code is `code`, or 404.
+async fn find_item(ctx: &Ctx, catalogue: Catalogue, code: &str) -> Result<Option<CatalogueItem>, Error> {
+    let items = releasedesk_core::commands::catalogues::items(ctx, catalogue).await?;
+    Ok(items.into_iter().find(|item| item.code == code.trim()))
+}
+
+async fn catalogue_item(
+    caller: Caller,
+    catalogue: Catalogue,
+    Path(code): Path<String>,
+) -> Result<Json<CatalogueItem>, Problem> {
+    let Caller { ctx, locale } = caller;
+    let found = find_item(&ctx, catalogue, &code).await.map_err(|e| Problem::from_error(locale, e))?;
+    found.map(Json).ok_or_else(|| Problem::from_error(locale, Error::NotFound))
+}
+
+/// Creates the item of that code (201), or updates the one there is (200): what a system
+/// of record calls for each of its items, as often as it likes.
+async fn put_catalogue_item(
+    caller: Caller,
+    catalogue: Catalogue,
+    Path(code): Path<String>,
+    body: Result<Json<ItemRequest>, JsonRejection>,
+) -> Result<Response, Problem> {
+    use releasedesk_core::commands::catalogues::{create_item, update_item};
+    let Caller { ctx, locale } = caller;
+    let Json(request) = body.map_err(|rejection| Problem::bad_request(locale, rejection.body_text()))?;
+    let draft = CatalogueDraft { code: code.clone(), active: request.active, fields: request.fields };
+    let update = |id: i64| {
+        let (ctx, draft) = (&ctx, &draft);
+        async move { update_item(ctx, catalogue, id, draft).await.map(|item| (StatusCode::OK, item)) }
+    };
+    let done = match find_item(&ctx, catalogue, &code).await {
+        Ok(Some(existing)) => update(existing.id).await,
+        Ok(None) => match create_item(&ctx, catalogue, &draft).await {
+            Ok(item) => Ok((StatusCode::CREATED, item)),
+            // Created meanwhile by another call: this one updates it.
+            Err(Error::Invalid(FieldError { field: Field::Code, problem: FieldProblem::Taken })) => {
+                match find_item(&ctx, catalogue, &code).await {
+                    Ok(Some(existing)) => update(existing.id).await,
+                    Ok(None) => Err(Error::Conflict),
+                    Err(error) => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        },
+        Err(error) => Err(error),
+    };
+    let (status, item) = done.map_err(|e| Problem::from_error(locale, e))?;
+    Ok((status, Json(item)).into_response())
 }
 
 #[cfg(test)]

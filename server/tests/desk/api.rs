@@ -22,6 +22,7 @@ on_both_databases!(
     an_advance_needs_the_current_version,
     fifty_parallel_advances_over_tcp_give_one_success,
     tokens_are_limited_per_minute,
+    systems_of_record_push_catalogue_items_by_code,
 );
 
 fn ok(answer: support::Answer, what: &str) -> Value {
@@ -526,4 +527,55 @@ async fn tokens_are_limited_per_minute(backend: Backend) {
     let mut call = Call::new("GET", "/releases");
     call.token = Some(&lucia);
     assert_eq!(call.send(&limited).await.status, StatusCode::OK);
+}
+
+async fn systems_of_record_push_catalogue_items_by_code(backend: Backend) {
+    let server = demo_server(backend).await;
+    let (admin, gestor) = (token_of(&server, "admin").await, token_of(&server, "gestor").await);
+    let problem = |title: &str| json!({ "fields": { "shape": "problem", "title": title, "status": "registered" } });
+    let put = |token: Option<String>, body: Value| {
+        let server = &server;
+        async move {
+            let mut call = Call::new("PUT", "/problems/PRB-EXT-9");
+            call.token = token.as_deref();
+            call.body = Some(body);
+            call.send(server).await
+        }
+    };
+    let created = put(Some(admin.clone()), problem("Caída del enlace de respaldo")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(created.json()["code"], "PRB-EXT-9");
+    assert_eq!(created.json()["active"], true);
+    let updated = put(Some(admin.clone()), problem("Caída del enlace principal")).await;
+    assert_eq!(updated.status, StatusCode::OK, "{updated:?}");
+    assert_eq!(updated.json()["id"], created.json()["id"], "the same item, updated");
+
+    let mut call = Call::new("GET", "/problems/PRB-EXT-9");
+    call.token = Some(&admin);
+    let one = call.send(&server).await;
+    assert_eq!(one.json()["fields"]["title"], "Caída del enlace principal", "{one:?}");
+    let mut call = Call::new("GET", "/problems");
+    call.token = Some(&admin);
+    let all = call.send(&server).await.json();
+    let same_code = all.as_array().into_iter().flatten().filter(|item| item["code"] == "PRB-EXT-9").count();
+    assert_eq!(same_code, 1, "{all}");
+
+    // Administrar is needed, as on the administration's page; a token alone is not enough.
+    assert!(is_problem(&put(Some(gestor.clone()), problem("Otro")).await, 403, "forbidden"));
+    let mut call = Call::new("GET", "/problems");
+    call.token = Some(&gestor);
+    assert!(is_problem(&call.send(&server).await, 403, "forbidden"));
+    assert!(is_problem(&put(None, problem("Otro")).await, 401, "unauthenticated"));
+    let invalid = put(Some(admin.clone()), problem(" ")).await;
+    assert!(is_problem(&invalid, 422, "invalid"), "{invalid:?}");
+    assert_eq!(invalid.json()["field"], "title");
+    let mut call = Call::new("GET", "/problems/NO-SUCH");
+    call.token = Some(&admin);
+    assert!(is_problem(&call.send(&server).await, 404, "not-found"));
+
+    let category = json!({ "fields": { "shape": "named", "name": { "es": "Revertida", "pt": "Revertida" } } });
+    let mut call = Call::new("PUT", "/solution-categories/rolled-back");
+    call.token = Some(&admin);
+    call.body = Some(category);
+    assert_eq!(call.send(&server).await.status, StatusCode::CREATED);
 }
