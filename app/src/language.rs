@@ -172,6 +172,7 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Version => td_string!(locale, field.version),
         Field::Location => td_string!(locale, field.location),
         Field::Sha256 => td_string!(locale, field.sha256),
+        Field::Expiry => td_string!(locale, tokens.expires),
     }
 }
 

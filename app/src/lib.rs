@@ -23,6 +23,8 @@ pub use i18n_generated::i18n;
 
 pub mod account;
 pub mod admin;
+#[cfg(feature = "ssr")]
+pub mod api;
 pub mod auth;
 pub mod codec;
 pub mod error;

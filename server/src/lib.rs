@@ -34,6 +34,8 @@ pub async fn router(desk: Desk, options: LeptosOptions, secure_cookies: bool) ->
     router_with(desk, options, transport, observe::Settings::default(), Shutdown::new()).await
 }
 
+pub use app::api::ApiSettings;
+
 /// The whole application with the operator's settings: the transport (trusted proxies,
 /// HTTPS), the health routes, metrics and request ids, and the `shutdown` it stops with:
 /// from its first moment readiness answers 503 and the live-event streams end; every
@@ -45,6 +47,7 @@ pub async fn router_with(
     observe: observe::Settings,
     shutdown: Shutdown,
 ) -> Result<Router, String> {
+    let api = app::api::routes(desk.clone(), observe.api);
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -69,6 +72,7 @@ pub async fn router_with(
         move |request, next| security::explain_failures(db.clone(), request, next)
     };
     let app = Router::new()
+        .nest(app::api::BASE, api)
         .route("/api/events", axum::routing::get(app::live::events))
         .layer(axum::Extension(live))
         .layer(axum::Extension(store))

@@ -85,6 +85,9 @@ enum Command {
         #[arg(long = "group")]
         groups: Vec<String>,
     },
+    /// Access tokens for the REST API (`/api/v1`).
+    #[command(subcommand)]
+    ApiToken(ApiTokenCommand),
     /// Write a consistent copy of the SQLite database to FILE (a new file) while servers
     /// keep serving it. PostgreSQL: use pg_dump (README, "Running in production").
     Backup { file: std::path::PathBuf },
@@ -94,6 +97,20 @@ enum Command {
     /// Check the database without changing it: structure, foreign keys, migrations, the
     /// execution log's hash chain. Exits 1 when something is wrong.
     Check,
+}
+
+#[derive(Subcommand)]
+enum ApiTokenCommand {
+    /// Create an access token of the active user LOGIN named NAME and print it (it is shown
+    /// this once: only its hash is stored). The token acts as LOGIN with their groups and
+    /// permissions; they see and revoke it in "Mi cuenta".
+    Create {
+        login: String,
+        name: String,
+        /// Days until it expires (`90d`, `90`) or `never`.
+        #[arg(long, default_value = "90d")]
+        expires: String,
+    },
 }
 
 #[tokio::main]
@@ -115,6 +132,9 @@ async fn main() -> ExitCode {
             create_user(&cli.database_url, username, full_name, groups).await
         }
         Command::CreateAdmin { username, full_name } => create_admin(&cli.database_url, &username, &full_name).await,
+        Command::ApiToken(ApiTokenCommand::Create { login, name, expires }) => {
+            create_api_token(&cli.database_url, &login, name, &expires).await
+        }
         Command::Backup { file } => backup(&cli.database_url, &file).await,
         Command::Restore { file } => restore(&cli.database_url, &file).await,
         Command::Check => check(&cli.database_url).await,
@@ -250,6 +270,22 @@ async fn create_user(
         .await
         .map_err(|e| e.to_string())?;
     println!("User {username} created.");
+    Ok(())
+}
+
+async fn create_api_token(database_url: &str, login: &str, name: String, expires: &str) -> Result<(), String> {
+    use releasedesk_core::commands::tokens::{create_token_for, parse_expiry, NewToken};
+    let expires_in_days = parse_expiry(expires).map_err(|_| {
+        format!("--expires: `{expires}` is not a number of days from 1 to 3650 (`90d`, `90`) nor `never`")
+    })?;
+    let desk = open_database(database_url).await?;
+    let created =
+        create_token_for(&desk, login, NewToken { name, expires_in_days }).await.map_err(|error| match error {
+            releasedesk_core::Error::NotFound => format!("there is no active user `{login}`"),
+            releasedesk_core::Error::Invalid(field) => format!("the token's name is not valid: {:?}", field.problem),
+            error => error.to_string(),
+        })?;
+    println!("{}", created.secret);
     Ok(())
 }
 

@@ -43,6 +43,8 @@ pub struct Settings {
     pub trust_request_id: bool,
     /// What `/health/ready` answers while shutting down; the caller keeps a clone to flip.
     pub readiness: Readiness,
+    /// `API_RATE_LIMIT`: requests a minute each access token may make on `/api/v1`.
+    pub api: app::api::ApiSettings,
 }
 
 impl Settings {
@@ -53,6 +55,10 @@ impl Settings {
             trust_request_id: text("TRUST_REQUEST_ID")
                 .is_some_and(|value| matches!(value.to_ascii_lowercase().as_str(), "1" | "true" | "yes")),
             readiness: Readiness::new(),
+            api: app::api::ApiSettings::from_env().unwrap_or_else(|message| {
+                tracing::warn!("{message}; using {} a minute", app::api::DEFAULT_REQUESTS_PER_MINUTE);
+                app::api::ApiSettings::default()
+            }),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! every server function (`session`, still reachable here as `auth::session`).
 
 pub mod api;
+pub mod tokens;
 /// The server mounts the session layers from here (`app::auth::session::auth_layer`, …).
 #[cfg(feature = "ssr")]
 pub use crate::session;
@@ -81,6 +82,7 @@ pub fn PasswordPage() -> impl IntoView {
             <div aria-live="polite">{move || failure().map(|error| view! { <ErrorAlert error /> })}</div>
         </section>
         <crate::time_zone::TimeZoneForm />
+        <tokens::TokensSection />
     }
 }
 

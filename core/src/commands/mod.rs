@@ -11,6 +11,7 @@ pub mod list;
 pub mod log;
 pub mod relations;
 pub mod release;
+pub mod tokens;
 pub mod users;
 
 use crate::domain::permissions::Actor;

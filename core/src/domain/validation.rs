@@ -62,6 +62,8 @@ pub enum Field {
     Version,
     Location,
     Sha256,
+    /// An access token's expiry ("Caduca").
+    Expiry,
 }
 
 /// What is wrong with a field.

@@ -10,3 +10,4 @@ pub mod live;
 pub mod log;
 pub mod relations;
 pub mod release;
+pub mod tokens;

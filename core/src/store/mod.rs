@@ -11,6 +11,7 @@ pub mod log;
 pub mod relations;
 pub mod releases;
 pub mod search;
+pub mod tokens;
 pub mod users;
 
 use crate::domain::Localized;

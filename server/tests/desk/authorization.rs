@@ -81,6 +81,10 @@ const MATRIX: &[Case] = &[
     read("time_zone_names", Needs::Nothing),
     case("set_my_time_zone", Needs::Nothing, READ),
     case("set_my_language", Needs::Nothing, READ),
+    read("my_tokens", Needs::Nothing),
+    case("create_my_token", Needs::Nothing, READ),
+    // Each user revokes a token of their own (made for them in `Demo::load`).
+    case("revoke_my_token", Needs::Nothing, READ),
     read("list_releases", Needs::Nothing),
     read("release_charts", Needs::Nothing),
     read("search_catalogue", Needs::Nothing),
@@ -140,6 +144,8 @@ struct Demo {
     category: i64,
     /// joao's user id, for the administration's calls.
     joao: i64,
+    /// A token of each user, for `revoke_my_token`.
+    tokens: HashMap<&'static str, i64>,
     shared: HashMap<Needs, Release>,
 }
 
@@ -180,6 +186,13 @@ impl Demo {
         let view = gestor.call("get_release", json!({ "id": free[0] })).await.json();
         let category = view["categories"][0]["id"].as_i64();
         let found = server.login("admin").await.call("admin_users", json!({ "search": "joao" })).await.json();
+        let mut tokens = HashMap::new();
+        for user in ROLES.into_iter().flatten() {
+            use releasedesk_core::commands::tokens::{create_token_for, NewToken};
+            let token = NewToken { name: "CI".into(), expires_in_days: Some(30) };
+            let created = create_token_for(&server.desk, user, token).await.expect("a token of each user");
+            tokens.insert(user, created.summary.id);
+        }
         Demo {
             free,
             closed,
@@ -189,6 +202,7 @@ impl Demo {
             justification: choices["justifications"][0]["id"].as_i64().expect("a suspension justification"),
             category: category.expect("a solution category"),
             joao: found["users"][0]["id"].as_i64().unwrap_or_else(|| panic!("joao among the users: {found}")),
+            tokens,
             shared: HashMap::new(),
         }
     }
@@ -252,6 +266,9 @@ impl Demo {
             }
             "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
             "set_my_language" => json!({ "code": "pt" }),
+            "my_tokens" => json!({}),
+            "create_my_token" => json!({ "name": "Pipeline", "expires_in_days": 90 }),
+            "revoke_my_token" => json!({ "id": role.and_then(|user| self.tokens.get(user)).copied().unwrap_or(0) }),
             "list_releases" | "release_charts" => list,
             "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
             "knowledge_article" => json!({ "article": self.article }),

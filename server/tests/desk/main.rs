@@ -7,6 +7,7 @@ mod support;
 
 mod actions;
 mod administration;
+mod api;
 mod authorization;
 mod bad_input;
 mod bulk;

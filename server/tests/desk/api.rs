@@ -1,0 +1,581 @@
+//! Access tokens ("Mi cuenta" > "Tokens de acceso", `releasedesk api-token create`) and the
+//! REST API `/api/v1` they open: a user creates, lists and revokes their own tokens; a token
+//! acts as its user with their current groups; a revoked or expired token, a cookie, or a
+//! token on a server function is refused; errors are problem+json in the caller's language;
+//! advances carry `If-Match`, and of 50 at once over TCP exactly one wins.
+
+use crate::support::process::ServerProcess;
+use crate::support::{self, demo_server, Backend, TestServer};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use releasedesk_core::commands::tokens::{authenticate_token, create_token, create_token_for, revoke_token, NewToken};
+use releasedesk_core::domain::Permission;
+use releasedesk_core::Error;
+use serde_json::{json, Value};
+
+on_both_databases!(
+    a_user_creates_lists_and_revokes_their_own_tokens,
+    a_token_acts_as_its_user_with_their_current_groups,
+    expired_tokens_and_deactivated_users_are_refused,
+    every_api_operation_allows_exactly_whom_it_should,
+    problems_are_typed_and_translated,
+    an_advance_needs_the_current_version,
+    fifty_parallel_advances_over_tcp_give_one_success,
+    tokens_are_limited_per_minute,
+    systems_of_record_push_catalogue_items_by_code,
+);
+
+fn ok(answer: support::Answer, what: &str) -> Value {
+    assert!(answer.status.is_success(), "{what}: {answer:?}");
+    answer.json()
+}
+
+fn now() -> i64 {
+    releasedesk_core::store::now()
+}
+
+async fn a_user_creates_lists_and_revokes_their_own_tokens(backend: Backend) {
+    let server = demo_server(backend).await;
+    let ana = server.login("ana").await;
+    let created =
+        ok(ana.call("create_my_token", json!({ "name": " Pipeline ", "expires_in_days": 90 })).await, "create");
+    let secret = created["secret"].as_str().expect("the secret, shown once").to_owned();
+    assert!(secret.starts_with("rdk_") && secret.len() == 68, "{secret}");
+    assert_eq!(created["summary"]["name"], "Pipeline");
+    let expires = created["summary"]["expires_at"].as_i64().expect("an expiry");
+    assert!((expires - now() - 90 * 86_400).abs() < 60, "expires in 90 days: {expires}");
+
+    let listed = ok(ana.call("my_tokens", json!({})).await, "list");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["active"], true);
+    assert!(!listed.to_string().contains(&secret[4..]), "the list never shows the secret: {listed}");
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT token_hash FROM api_tokens").fetch_all(&server.db.pool).await.unwrap();
+    assert!(stored.iter().all(|hash| !hash.contains(&secret[4..])), "only a hash is stored");
+
+    // Another user neither sees nor revokes it.
+    let lucia = server.login("lucia").await;
+    assert_eq!(ok(lucia.call("my_tokens", json!({})).await, "lucia's list"), json!([]));
+    let id = created["summary"]["id"].clone();
+    let refused = lucia.call("revoke_my_token", json!({ "id": id })).await;
+    assert_eq!(refused.status.as_u16(), 404, "{refused:?}");
+    assert!(authenticate_token(&server.desk, &secret, now()).await.is_ok(), "still valid after lucia's try");
+
+    ok(ana.call("revoke_my_token", json!({ "id": id })).await, "revoke");
+    assert_eq!(authenticate_token(&server.desk, &secret, now()).await.err(), Some(Error::Unauthenticated));
+    let listed = ok(ana.call("my_tokens", json!({})).await, "list after revoking");
+    assert_eq!(listed[0]["active"], false);
+    assert!(listed[0]["revoked_at"].is_i64());
+
+    // Names are checked like every field: required, not too long.
+    let empty = ana.call("create_my_token", json!({ "name": "  ", "expires_in_days": null })).await;
+    assert_eq!(empty.status.as_u16(), 422, "{empty:?}");
+    assert_eq!(empty.json()["field"], "name", "{empty:?}");
+    assert_eq!(empty.json()["problem"], "required", "{empty:?}");
+    let long = ana.call("create_my_token", json!({ "name": "x".repeat(101), "expires_in_days": 30 })).await;
+    assert_eq!(long.status.as_u16(), 422, "{long:?}");
+    assert_eq!(long.json()["problem"], json!({ "too_long": { "max": 100 } }), "{long:?}");
+    let forever = ana.call("create_my_token", json!({ "name": "Eterno", "expires_in_days": 4000 })).await;
+    assert_eq!(forever.json()["field"], "expiry", "{forever:?}");
+    let never = ok(ana.call("create_my_token", json!({ "name": "Eterno", "expires_in_days": null })).await, "never");
+    assert!(never["summary"]["expires_at"].is_null());
+
+    // Anonymous visitors have no tokens.
+    assert_eq!(server.anonymous().call("my_tokens", json!({})).await.status.as_u16(), 401);
+}
+
+async fn a_token_acts_as_its_user_with_their_current_groups(backend: Backend) {
+    let server = demo_server(backend).await;
+    let gestor = server.login("gestor").await;
+    let created = ok(gestor.call("create_my_token", json!({ "name": "CI", "expires_in_days": 30 })).await, "create");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    let user = authenticate_token(&server.desk, &secret, now()).await.expect("the token is accepted");
+    assert_eq!(user.actor.username, "gestor");
+    assert!(user.actor.may(Permission::Create), "gestor's groups come with the token");
+
+    // Taken out of their groups, the token keeps nothing of what the groups gave.
+    sqlx::query("DELETE FROM group_members WHERE user_id = $1")
+        .bind(user.actor.user.0)
+        .execute(&server.db.pool)
+        .await
+        .unwrap();
+    let user = authenticate_token(&server.desk, &secret, now()).await.expect("still their token");
+    assert!(user.actor.memberships.is_empty(), "{:?}", user.actor.memberships);
+
+    // Its last use is recorded.
+    let listed = ok(gestor.call("my_tokens", json!({})).await, "list");
+    assert!(listed[0]["last_used_at"].is_i64(), "{listed}");
+
+    for wrong in ["", "rdk_", "Bearer x", &secret.replace("rdk_", "xyz_"), &format!("{}0", &secret[..67])] {
+        assert_eq!(authenticate_token(&server.desk, wrong, now()).await.err(), Some(Error::Unauthenticated), "{wrong}");
+    }
+}
+
+async fn expired_tokens_and_deactivated_users_are_refused(backend: Backend) {
+    let server = demo_server(backend).await;
+    let joao = server.login("joao").await;
+    let created = ok(joao.call("create_my_token", json!({ "name": "CI", "expires_in_days": 1 })).await, "create");
+    let secret = created["secret"].as_str().expect("a secret").to_owned();
+    assert!(authenticate_token(&server.desk, &secret, now()).await.is_ok());
+    let expired = authenticate_token(&server.desk, &secret, now() + 86_400 + 1).await;
+    assert_eq!(expired.err(), Some(Error::Unauthenticated), "a day later the token has expired");
+
+    let admin = server.login("admin").await;
+    let found = ok(admin.call("admin_users", json!({ "search": "joao" })).await, "find joao");
+    let id = found["users"][0]["id"].clone();
+    ok(admin.call("admin_set_active", json!({ "id": id, "active": false })).await, "deactivate");
+    assert_eq!(authenticate_token(&server.desk, &secret, now()).await.err(), Some(Error::Unauthenticated));
+    ok(admin.call("admin_set_active", json!({ "id": id, "active": true })).await, "reactivate");
+    assert!(authenticate_token(&server.desk, &secret, now()).await.is_ok(), "active again, the token works again");
+}
+
+/// A token of the demo user `login`, valid for 30 days.
+async fn token_of(server: &TestServer, login: &str) -> String {
+    let token = NewToken { name: "CI".into(), expires_in_days: Some(30) };
+    create_token_for(&server.desk, login, token).await.expect("a token").secret
+}
+
+/// A request to `/api/v1{path}` with `token` (if any), `cookie` (if any) and `Accept-Language`.
+struct Call<'a> {
+    method: &'a str,
+    path: String,
+    token: Option<&'a str>,
+    cookie: Option<&'a str>,
+    language: Option<&'a str>,
+    if_match: Option<String>,
+    body: Option<Value>,
+}
+
+impl<'a> Call<'a> {
+    fn new(method: &'a str, path: impl Into<String>) -> Call<'a> {
+        Call { method, path: path.into(), token: None, cookie: None, language: None, if_match: None, body: None }
+    }
+
+    async fn send(self, server: &TestServer) -> support::Answer {
+        let mut builder = Request::builder()
+            .method(self.method)
+            .uri(format!("/api/v1{}", self.path))
+            .header(header::HOST, "127.0.0.1")
+            .header(header::ACCEPT, "application/json");
+        if let Some(token) = self.token {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(cookie) = self.cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        if let Some(language) = self.language {
+            builder = builder.header(header::ACCEPT_LANGUAGE, language);
+        }
+        if let Some(version) = self.if_match {
+            builder = builder.header(header::IF_MATCH, version);
+        }
+        let body = match self.body {
+            Some(body) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/json");
+                Body::from(body.to_string())
+            }
+            None => Body::empty(),
+        };
+        server.anonymous().send(builder.body(body).expect("request")).await
+    }
+}
+
+fn is_problem(answer: &support::Answer, status: u16, kind: &str) -> bool {
+    let content_type = answer.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    answer.status.as_u16() == status
+        && content_type == "application/problem+json"
+        && answer.json()["type"] == format!("/api/v1/problems/{kind}")
+        && answer.json()["status"] == status
+        && answer.json()["detail"].as_str().is_some_and(|d| !d.is_empty() && !d.contains("{{"))
+}
+
+/// Approved releases at Execution whose task is free for Despliegue N1 (ana's group).
+async fn free_releases(server: &TestServer) -> Vec<i64> {
+    let gestor = token_of(server, "gestor").await;
+    let mut free = Vec::new();
+    let mut path = "/releases?status=approved".to_owned();
+    for _ in 0..4 {
+        let mut call = Call::new("GET", path.clone());
+        call.token = Some(&gestor);
+        let page = call.send(server).await;
+        assert_eq!(page.status, StatusCode::OK, "{page:?}");
+        let page = page.json();
+        free.extend(page["releases"].as_array().into_iter().flatten().filter_map(|row| {
+            let free_n1 = row["executor_group"] == "Despliegue N1" && row["responsible"].is_null();
+            free_n1.then(|| row["id"].as_i64()).flatten()
+        }));
+        match page["links"]["next"].as_str() {
+            Some(next) => path = next.trim_start_matches("/api/v1").to_owned(),
+            None => break,
+        }
+    }
+    assert!(free.len() >= 8, "free releases in the demo: {free:?}");
+    free
+}
+
+fn closure(category: &Value) -> Value {
+    json!({ "decision": null, "closure": {
+        "outcome": "resolved", "solution_category": category, "useful_information": "Desplegado por el pipeline"
+    }})
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    List,
+    Get,
+    Log,
+    Capture,
+    Advance,
+}
+
+async fn every_api_operation_allows_exactly_whom_it_should(backend: Backend) {
+    let server = demo_server(backend).await;
+    let mut free = free_releases(&server).await;
+    let users = ["consultor", "lucia", "ana", "gestor", "admin"];
+    let mut tokens = std::collections::HashMap::new();
+    for user in users {
+        tokens.insert(user, token_of(&server, user).await);
+    }
+    // A revoked token and an expired one, both ana's.
+    let token = NewToken { name: "Revocado".into(), expires_in_days: Some(30) };
+    let created = create_token_for(&server.desk, "ana", token).await.expect("a token");
+    let ana = authenticate_token(&server.desk, &created.secret, now()).await.expect("ana's token").actor;
+    revoke_token(&server.desk.acting(ana.clone()), created.summary.id).await.expect("revoked");
+    let revoked = created.secret;
+    let two_days_ago = server.desk.acting_at(ana, now() - 2 * 86_400);
+    let expired = create_token(&two_days_ago, NewToken { name: "Viejo".into(), expires_in_days: Some(1) })
+        .await
+        .expect("a token that expired yesterday")
+        .secret;
+    let cookie = server.login("ana").await.cookie.expect("ana's session");
+
+    let category = {
+        let mut call = Call::new("GET", format!("/releases/{}", free[0]));
+        call.token = Some(&tokens["gestor"]);
+        call.send(&server).await.json()["categories"][0]["id"].clone()
+    };
+    let mut wrong = Vec::new();
+    for op in [Op::List, Op::Get, Op::Log, Op::Capture, Op::Advance] {
+        // Who may: reads anyone; capture an executor of the task's group; advance its holder.
+        let allowed: &[&str] = match op {
+            Op::List | Op::Get | Op::Log => &users,
+            Op::Capture | Op::Advance => &["ana"],
+        };
+        let shared = free.pop().expect("a free release");
+        // ana holds the shared release's task, so that others' advances meet a held task.
+        if op == Op::Advance {
+            let mut call = Call::new("POST", format!("/releases/{shared}/capture"));
+            call.token = Some(&tokens["ana"]);
+            assert_eq!(call.send(&server).await.status, StatusCode::OK);
+        }
+        let version_of = |release: i64| {
+            let server = &server;
+            let token = tokens["gestor"].clone();
+            async move {
+                let mut call = Call::new("GET", format!("/releases/{release}"));
+                call.token = Some(&token);
+                let answer = call.send(server).await;
+                answer.headers.get(header::ETAG).and_then(|v| v.to_str().ok()).expect("an ETag").to_owned()
+            }
+        };
+        let call_as = |token: Option<String>, cookie: Option<String>, release: i64, etag: String| {
+            let server = &server;
+            let category = category.clone();
+            async move {
+                let (method, path, body) = match op {
+                    Op::List => ("GET", "/releases?scope=all".to_owned(), None),
+                    Op::Get => ("GET", format!("/releases/{release}"), None),
+                    Op::Log => ("GET", format!("/releases/{release}/log"), None),
+                    Op::Capture => ("POST", format!("/releases/{release}/capture"), None),
+                    Op::Advance => ("POST", format!("/releases/{release}/advance"), Some(closure(&category))),
+                };
+                let mut call = Call::new(method, path);
+                call.token = token.as_deref();
+                call.cookie = cookie.as_deref();
+                call.body = body;
+                call.if_match = (op == Op::Advance).then_some(etag);
+                call.send(server).await
+            }
+        };
+        let etag = version_of(shared).await;
+        for (who, token, cookie) in [
+            ("nobody", None, None),
+            ("revoked", Some(revoked.clone()), None),
+            ("expired", Some(expired.clone()), None),
+            ("ana's cookie", None, Some(cookie.clone())),
+        ] {
+            let answer = call_as(token, cookie, shared, etag.clone()).await;
+            if !is_problem(&answer, 401, "unauthenticated") {
+                wrong.push(format!("{op:?} by {who}: {} {}", answer.status, answer.text));
+            }
+        }
+        for user in users {
+            let allow = allowed.contains(&user);
+            let release = match (allow, op) {
+                (true, Op::Capture) => free.pop().expect("a free release"),
+                (true, Op::Advance) => {
+                    let release = free.pop().expect("a free release");
+                    let mut call = Call::new("POST", format!("/releases/{release}/capture"));
+                    call.token = Some(&tokens["ana"]);
+                    assert_eq!(call.send(&server).await.status, StatusCode::OK);
+                    release
+                }
+                _ => shared,
+            };
+            let etag = version_of(release).await;
+            let answer = call_as(Some(tokens[user].clone()), None, release, etag).await;
+            let ok = if allow { answer.status.is_success() } else { is_problem(&answer, 403, "forbidden") };
+            if !ok {
+                wrong.push(format!("{op:?} by {user}: {} {}", answer.status, answer.text));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} wrong answers:\n{}", wrong.len(), wrong.join("\n"));
+
+    // Tokens never open a server function: only the session does.
+    let request = Request::builder()
+        .method("POST")
+        .uri("/api/list_releases")
+        .header(header::HOST, "127.0.0.1")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {}", tokens["admin"]))
+        .body(Body::from(json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } }).to_string()))
+        .expect("request");
+    let answer = server.anonymous().send(request).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "a token on a server function: {answer:?}");
+}
+
+async fn problems_are_typed_and_translated(backend: Backend) {
+    let server = demo_server(backend).await;
+    let free = free_releases(&server).await;
+    let lucia = token_of(&server, "lucia").await;
+
+    let mut call = Call::new("GET", "/releases");
+    call.language = Some("pt-BR,pt;q=0.9");
+    let answer = call.send(&server).await;
+    assert!(is_problem(&answer, 401, "unauthenticated"), "{answer:?}");
+    assert_eq!(answer.headers.get(header::WWW_AUTHENTICATE).map(|v| v.as_bytes()), Some(&b"Bearer"[..]));
+    assert!(answer.json()["detail"].as_str().unwrap().contains("Minha conta"), "in Portuguese: {answer:?}");
+    assert_eq!(answer.json()["title"], "Não autenticado");
+
+    let call = Call::new("GET", "/releases");
+    let answer = call.send(&server).await;
+    assert!(answer.json()["detail"].as_str().unwrap().contains("Mi cuenta"), "Spanish by default: {answer:?}");
+
+    // lucia is not in the task's group: the refusal names it, in Portuguese.
+    let mut call = Call::new("POST", format!("/releases/{}/capture", free[0]));
+    call.token = Some(&lucia);
+    call.language = Some("pt");
+    let answer = call.send(&server).await;
+    assert!(is_problem(&answer, 403, "forbidden"), "{answer:?}");
+    let detail = answer.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains("Despliegue N1") && detail.contains("grupo"), "{detail}");
+
+    let mut call = Call::new("GET", "/releases/999999");
+    call.token = Some(&lucia);
+    assert!(is_problem(&call.send(&server).await, 404, "not-found"));
+    let mut call = Call::new("GET", "/releases?scope=everything");
+    call.token = Some(&lucia);
+    assert!(is_problem(&call.send(&server).await, 400, "bad-request"));
+    let mut call = Call::new("GET", "/nowhere");
+    call.token = Some(&lucia);
+    assert!(is_problem(&call.send(&server).await, 404, "not-found"));
+}
+
+async fn an_advance_needs_the_current_version(backend: Backend) {
+    let server = demo_server(backend).await;
+    let free = free_releases(&server).await;
+    let ana = token_of(&server, "ana").await;
+    let release = free[0];
+    let mut call = Call::new("POST", format!("/releases/{release}/capture"));
+    call.token = Some(&ana);
+    let answer = call.send(&server).await;
+    assert_eq!(answer.json(), json!({ "captured": "taken" }), "{answer:?}");
+
+    let mut call = Call::new("GET", format!("/releases/{release}"));
+    call.token = Some(&ana);
+    let read = call.send(&server).await;
+    let etag = read.headers.get(header::ETAG).and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+    assert_eq!(etag, format!("\"{}\"", read.json()["row_version"]), "the ETag is the release's version");
+    let category = read.json()["categories"][0]["id"].clone();
+
+    let mut call = Call::new("POST", format!("/releases/{release}/advance"));
+    call.token = Some(&ana);
+    call.body = Some(closure(&category));
+    call.language = Some("pt");
+    let answer = call.send(&server).await;
+    assert!(is_problem(&answer, 428, "precondition-required"), "{answer:?}");
+    assert!(answer.json()["detail"].as_str().unwrap().contains("If-Match"));
+
+    let current = read.json()["row_version"].as_i64().expect("a version");
+    let mut call = Call::new("POST", format!("/releases/{release}/advance"));
+    call.token = Some(&ana);
+    call.body = Some(closure(&category));
+    call.if_match = Some(format!("\"{}\"", current - 1));
+    let answer = call.send(&server).await;
+    assert!(is_problem(&answer, 412, "stale-version"), "{answer:?}");
+    assert_eq!(answer.json()["current_version"], current);
+
+    let mut call = Call::new("POST", format!("/releases/{release}/advance"));
+    call.token = Some(&ana);
+    call.body = Some(closure(&category));
+    call.if_match = Some(etag);
+    let answer = call.send(&server).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(answer.json()["id"], release);
+
+    let mut call = Call::new("GET", format!("/releases/{release}/log"));
+    call.token = Some(&ana);
+    let log = call.send(&server).await;
+    assert_eq!(log.status, StatusCode::OK, "{log:?}");
+    assert!(log.json().as_array().is_some_and(|entries| !entries.is_empty()), "{log:?}");
+}
+
+async fn fifty_parallel_advances_over_tcp_give_one_success(backend: Backend) {
+    let url = support::database_url(backend).await;
+    let process = ServerProcess::start(&url, true).await;
+    // The token comes from the command line, as a pipeline's bootstrap gets it.
+    let output = std::process::Command::new(support::process::BINARY)
+        .args(["api-token", "create", "ana", "Pipeline", "--expires", "90d"])
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("run api-token create");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    assert!(token.starts_with("rdk_"), "printed: {token}");
+
+    let client = reqwest::Client::new();
+    let api = |path: &str| format!("{}/api/v1{path}", process.base);
+    let page: Value = client
+        .get(api("/releases?status=approved"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let release = page["releases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|row| row["executor_group"] == "Despliegue N1" && row["responsible"].is_null())
+        .and_then(|row| row["id"].as_i64())
+        .expect("a free release");
+    let captured = client.post(api(&format!("/releases/{release}/capture"))).bearer_auth(&token).send().await;
+    assert_eq!(captured.expect("capture").status(), 200);
+    let read = client.get(api(&format!("/releases/{release}"))).bearer_auth(&token).send().await.expect("read");
+    let etag = read.headers().get("etag").and_then(|v| v.to_str().ok()).expect("an ETag").to_owned();
+    let view: Value = read.json().await.expect("json");
+    let body = closure(&view["categories"][0]["id"]);
+
+    let advances = (0..50).map(|_| {
+        let (client, token, etag, body) = (client.clone(), token.clone(), etag.clone(), body.clone());
+        let url = api(&format!("/releases/{release}/advance"));
+        tokio::spawn(async move {
+            let answer = client.post(url).bearer_auth(token).header("if-match", etag).json(&body).send().await;
+            let answer = answer.expect("an answer");
+            (answer.status().as_u16(), answer.text().await.unwrap_or_default())
+        })
+    });
+    let answers: Vec<(u16, String)> =
+        futures::future::join_all(advances).await.into_iter().map(|joined| joined.expect("the task")).collect();
+    let ok = answers.iter().filter(|(status, _)| *status == 200).count();
+    let stale = answers.iter().filter(|(status, _)| *status == 412).count();
+    assert_eq!((ok, stale), (1, 49), "{answers:?}");
+
+    let log: Value = client
+        .get(api(&format!("/releases/{release}/log")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("log")
+        .json()
+        .await
+        .expect("json");
+    let advanced =
+        log.as_array().into_iter().flatten().filter(|e| e.to_string().contains("Desplegado por el pipeline"));
+    assert_eq!(advanced.count(), 1, "the release was advanced once: {log}");
+    drop(process);
+}
+
+async fn tokens_are_limited_per_minute(backend: Backend) {
+    let server = demo_server(backend).await;
+    let options = leptos::prelude::LeptosOptions::builder().output_name("releasedesk").build();
+    let mut settings = server::observe::Settings::default();
+    settings.api.requests_per_minute = std::num::NonZeroU32::new(3).expect("3");
+    let transport = server::Transport::default();
+    let shutdown = server::shutdown::Shutdown::new();
+    let app = server::router_with(server.desk.clone(), options, transport, settings, shutdown).await.expect("router");
+    let limited = TestServer { app, ..server };
+    let (ana, lucia) = (token_of(&limited, "ana").await, token_of(&limited, "lucia").await);
+    for _ in 0..3 {
+        let mut call = Call::new("GET", "/releases");
+        call.token = Some(&ana);
+        assert_eq!(call.send(&limited).await.status, StatusCode::OK);
+    }
+    let mut call = Call::new("GET", "/releases");
+    call.token = Some(&ana);
+    call.language = Some("pt");
+    let answer = call.send(&limited).await;
+    assert!(is_problem(&answer, 429, "rate-limited"), "{answer:?}");
+    let retry: u64 =
+        answer.headers.get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()?.parse().ok()).expect("Retry-After");
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert!(answer.json()["detail"].as_str().unwrap().contains("Tente novamente"), "{answer:?}");
+    // Another token has its own allowance.
+    let mut call = Call::new("GET", "/releases");
+    call.token = Some(&lucia);
+    assert_eq!(call.send(&limited).await.status, StatusCode::OK);
+}
+
+async fn systems_of_record_push_catalogue_items_by_code(backend: Backend) {
+    let server = demo_server(backend).await;
+    let (admin, gestor) = (token_of(&server, "admin").await, token_of(&server, "gestor").await);
+    let problem = |title: &str| json!({ "fields": { "shape": "problem", "title": title, "status": "registered" } });
+    let put = |token: Option<String>, body: Value| {
+        let server = &server;
+        async move {
+            let mut call = Call::new("PUT", "/problems/PRB-EXT-9");
+            call.token = token.as_deref();
+            call.body = Some(body);
+            call.send(server).await
+        }
+    };
+    let created = put(Some(admin.clone()), problem("Caída del enlace de respaldo")).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{created:?}");
+    assert_eq!(created.json()["code"], "PRB-EXT-9");
+    assert_eq!(created.json()["active"], true);
+    let updated = put(Some(admin.clone()), problem("Caída del enlace principal")).await;
+    assert_eq!(updated.status, StatusCode::OK, "{updated:?}");
+    assert_eq!(updated.json()["id"], created.json()["id"], "the same item, updated");
+
+    let mut call = Call::new("GET", "/problems/PRB-EXT-9");
+    call.token = Some(&admin);
+    let one = call.send(&server).await;
+    assert_eq!(one.json()["fields"]["title"], "Caída del enlace principal", "{one:?}");
+    let mut call = Call::new("GET", "/problems");
+    call.token = Some(&admin);
+    let all = call.send(&server).await.json();
+    let same_code = all.as_array().into_iter().flatten().filter(|item| item["code"] == "PRB-EXT-9").count();
+    assert_eq!(same_code, 1, "{all}");
+
+    // Administrar is needed, as on the administration's page; a token alone is not enough.
+    assert!(is_problem(&put(Some(gestor.clone()), problem("Otro")).await, 403, "forbidden"));
+    let mut call = Call::new("GET", "/problems");
+    call.token = Some(&gestor);
+    assert!(is_problem(&call.send(&server).await, 403, "forbidden"));
+    assert!(is_problem(&put(None, problem("Otro")).await, 401, "unauthenticated"));
+    let invalid = put(Some(admin.clone()), problem(" ")).await;
+    assert!(is_problem(&invalid, 422, "invalid"), "{invalid:?}");
+    assert_eq!(invalid.json()["field"], "title");
+    let mut call = Call::new("GET", "/problems/NO-SUCH");
+    call.token = Some(&admin);
+    assert!(is_problem(&call.send(&server).await, 404, "not-found"));
+
+    let category = json!({ "fields": { "shape": "named", "name": { "es": "Revertida", "pt": "Revertida" } } });
+    let mut call = Call::new("PUT", "/solution-categories/rolled-back");
+    call.token = Some(&admin);
+    call.body = Some(category);
+    assert_eq!(call.send(&server).await.status, StatusCode::CREATED);
+}
