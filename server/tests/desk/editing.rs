@@ -126,9 +126,10 @@ async fn of_concurrent_corrections_from_one_version_exactly_one_wins(backend: Ba
     let id = registered_by(&gestor, "Migración del correo").await;
     let view = release(&gestor, id).await;
     let version = view["row_version"].as_i64().unwrap_or_default();
+    // Each a real change (the registered version is 2.0.0), each from the same version.
     let edits = (0..20).map(|n| {
         let mut data = data_of(&view);
-        data["version_label"] = json!(format!("2.0.{n}"));
+        data["version_label"] = json!(format!("3.0.{n}"));
         gestor.call("edit_release", json!({ "id": id, "version": version, "data": data }))
     });
     let answers = join_all(edits).await;
@@ -136,7 +137,7 @@ async fn of_concurrent_corrections_from_one_version_exactly_one_wins(backend: Ba
     assert_eq!(won.len(), 1, "{:?}", answers.iter().map(|a| a.status).collect::<Vec<_>>());
     assert!(answers.iter().all(|a| a.status == StatusCode::OK || a.status == StatusCode::CONFLICT));
     let after = release(&gestor, id).await;
-    assert_eq!(after["version_label"], format!("2.0.{}", won[0]), "the winner's correction is the one stored");
+    assert_eq!(after["version_label"], format!("3.0.{}", won[0]), "the winner's correction is the one stored");
     let corrections = log(&gestor, id).await.iter().filter(|e| e["kind"] == "edited").count();
     assert_eq!(corrections, 1, "one log entry for the one correction");
 }
