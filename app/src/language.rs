@@ -46,25 +46,10 @@ pub fn language_from_cookie() -> Option<Locale> {
     None
 }
 
-/// Makes `code` ("es" or "pt") the signed-in user's language, that of their next logins.
-#[server(prefix = "/api", endpoint = "set_my_language", input = crate::codec::StrictJson, output = crate::codec::JsonText)]
-pub async fn set_my_language(code: String) -> Result<String, crate::error::AppError> {
-    Ok(releasedesk_core::commands::account::set_language(&crate::session::ctx().await?, &code).await?)
-}
-
-/// ES | PT in the header: changes every label at once, keeps what is typed; for a signed-in
-/// user it is also the language of their next logins.
+/// ES | PT in the header: changes every label at once, keeps what is typed.
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
-    let user = use_context::<crate::layout::CurrentUser>();
-    let keep = Action::new(|code: &&'static str| set_my_language((*code).to_owned()));
-    let choose = move |locale: Locale| {
-        i18n.set_locale(locale);
-        if user.and_then(|u| u.get_untracked()).is_some_and(|u| u.is_ok()) {
-            keep.dispatch(locale.as_str());
-        }
-    };
     let choice = move |locale: Locale| {
         view! {
             <button
@@ -72,7 +57,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                 class="lang-option"
                 lang=locale.as_str()
                 aria-pressed=move || (i18n.get_locale() == locale).to_string()
-                on:click=move |_| choose(locale)
+                on:click=move |_| i18n.set_locale(locale)
             >
                 {move || match locale {
                     Locale::es => t_string!(i18n, header.lang_es),

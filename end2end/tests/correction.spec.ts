@@ -1,12 +1,21 @@
 import { test, expect, type Page } from '@playwright/test';
-import { type Language, formLive, listLive, login, text } from './helpers';
+import { type Language, formLive, login, text } from './helpers';
 
-/** The number of a release waiting at Execution for Despliegue N1 (gestor registered it). */
-async function approvedRelease(page: Page): Promise<string> {
-  await page.goto('/releases?status=approved');
-  await listLive(page);
-  const row = page.getByRole('row').filter({ hasText: 'Despliegue N1' }).first();
-  return (await row.getByRole('rowheader').textContent())!.trim();
+/** A release gestor registers for Despliegue N1 (a release of this test alone): its number. */
+async function registered(page: Page, lang: Language): Promise<string> {
+  const post = async (endpoint: string, body: object) => {
+    const answer = await page.request.post(`/api/${endpoint}`, { data: body });
+    expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+    return answer.json();
+  };
+  const groups: { id: number, name: string }[] = await post('executor_groups', {});
+  const group = groups.find((g) => g.name === 'Despliegue N1')!.id;
+  const id: number = await post('register_release', { registration: {
+    title: `Corrección de datos (${lang})`, description: 'Nueva versión', executor_group: group,
+    release_type: 'normal', risk: 'medium', impact: 2, urgency: 2,
+    planned_start: 1_900_000_000, planned_end: 1_900_086_400, version_label: '2.0.0',
+  } });
+  return String(id);
 }
 
 async function openCorrection(page: Page, lang: Language) {
@@ -22,7 +31,7 @@ for (const lang of ['es', 'pt'] as const) {
 
     test('the requester raises the urgency: the priority and the log follow; a stale second tab is refused', async ({ page, context }) => {
       await login(page, 'gestor', lang);
-      const number = await approvedRelease(page);
+      const number = await registered(page, lang);
       await page.goto(`/releases/${number}`);
       await formLive(page);
       // A second tab on the same release, opened before the correction.

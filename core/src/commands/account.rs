@@ -67,12 +67,3 @@ pub async fn set_time_zone(ctx: &Ctx, name: &str) -> Result<String, Error> {
     crate::store::users::set_time_zone(&ctx.db, ctx.actor.user, &zone).await?;
     Ok(zone)
 }
-
-/// Sets the acting user's own language (`es` or `pt`), as the ES | PT switch chooses it:
-/// the language of their pages from their next login.
-pub async fn set_language(ctx: &Ctx, code: &str) -> Result<String, Error> {
-    let language = checked_language(Some(code))?
-        .ok_or(Error::from(FieldError { field: Field::Language, problem: Problem::Required }))?;
-    crate::store::users::set_language(&ctx.db, ctx.actor.user, &language).await?;
-    Ok(language)
-}

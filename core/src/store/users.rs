@@ -112,11 +112,6 @@ pub async fn set_time_zone(db: &Db, id: UserId, zone: &str) -> Result<(), sqlx::
     Ok(())
 }
 
-pub async fn set_language(db: &Db, id: UserId, language: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET language = $1 WHERE id = $2").bind(language).bind(id.0).execute(&db.pool).await?;
-    Ok(())
-}
-
 /// Why a user could not be created.
 #[derive(Debug, thiserror::Error)]
 pub enum CreateUserError {

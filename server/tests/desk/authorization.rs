@@ -80,7 +80,6 @@ const MATRIX: &[Case] = &[
     Case { endpoint: "my_time_zone", body: Body::Json, needs: Needs::Nothing, changes: false, expect: [Allow; 6] },
     read("time_zone_names", Needs::Nothing),
     case("set_my_time_zone", Needs::Nothing, READ),
-    case("set_my_language", Needs::Nothing, READ),
     read("my_tokens", Needs::Nothing),
     case("create_my_token", Needs::Nothing, READ),
     // Each user revokes a token of their own (made for them in `Demo::load`).
@@ -265,7 +264,6 @@ impl Demo {
                 json!({})
             }
             "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
-            "set_my_language" => json!({ "code": "pt" }),
             "my_tokens" => json!({}),
             "create_my_token" => json!({ "name": "Pipeline", "expires_in_days": 90 }),
             "revoke_my_token" => json!({ "id": role.and_then(|user| self.tokens.get(user)).copied().unwrap_or(0) }),
