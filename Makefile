@@ -71,7 +71,7 @@ SITE_INPUTS_HASH = { \
 	} 2>&1 | sha256sum | cut -d' ' -f1
 SITE_MANIFEST = (cd $(SITE_CACHE)/site && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum --)
 
-.PHONY: help run build build-release lint test test-rust test-e2e test-bench tools test-tools bench-tools bench clean
+.PHONY: help run build build-release lint test test-rust openapi test-e2e test-bench tools test-tools bench-tools bench clean
 
 help:
 	@echo "make run    build and serve ReleaseDesk with demo data on http://$(LEPTOS_SITE_ADDR)"
@@ -154,8 +154,13 @@ test: test-tools
 ## Unit tests, database and server-function tests on SQLite and a throw-away PostgreSQL.
 ## In release: they reuse the dependencies `make build` compiled, and hash passwords fast.
 ## One invocation, as NATIVE (see above); `--tests`: unit and integration tests, no doctests.
+## `api::the_openapi_document_is_served_and_checked_in` rewrites docs/openapi.json when the
+## API changed: commit it with the change (`make openapi` does only that).
 test-rust:
 	cargo test $(NATIVE) --tests --no-fail-fast
+
+openapi:
+	cargo test $(NATIVE) --test desk -- the_openapi_document_is_served_and_checked_in
 
 ## Browser tests against a release build serving a fresh demo database.
 test-e2e:

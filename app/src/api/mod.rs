@@ -79,6 +79,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(desk: Desk, settings: ApiSetting
     let limiter = Arc::new(RateLimiter::keyed(Quota::per_minute(settings.requests_per_minute)));
     let api = Api { desk, limiter, clock: DefaultClock::default() };
     let routes = Router::new()
+        .route("/openapi.json", get(|| async { Json(openapi()) }))
         .route("/releases", get(list_releases))
         .route("/releases/{number}", get(get_release))
         .route("/releases/{number}/capture", post(capture))
@@ -140,16 +141,20 @@ impl FromRequestParts<Api> for Caller {
 }
 
 /// The list's filters as query parameters, and its cursor.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// A release number, or words that must all appear in the title.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub search: String,
+    /// A status code: `registered`, `approved`, `in_execution`, `resolved`, …
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>)]
     pub status: Option<Status>,
     /// `mine`, `groups` or `all` (the default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>)]
     pub scope: Option<Scope>,
     /// Zero-based page number (what the links carry along with their cursor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,8 +168,10 @@ pub struct ListParams {
 }
 
 /// A page of the list, newest first, with the links to the pages around it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ReleaseListPage {
+    /// The list's rows, as the page shows them.
+    #[schema(value_type = Vec<Object>)]
     pub releases: Vec<ReleaseRow>,
     /// How many releases the filters select, counted up to 1 000.
     pub total: i64,
@@ -174,7 +181,7 @@ pub struct ReleaseListPage {
     pub links: Links,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Links {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next: Option<String>,
@@ -182,6 +189,9 @@ pub struct Links {
     pub prev: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/releases", tag = "releases", params(ListParams),
+    responses((status = 200, body = ReleaseListPage), (status = 400, body = ProblemDoc), (status = 401, body = ProblemDoc),
+        (status = 429, body = ProblemDoc)), security(("bearer" = [])))]
 async fn list_releases(
     caller: Caller,
     params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
@@ -220,6 +230,9 @@ fn etag(version: i64) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\""))
 }
 
+#[utoipa::path(get, path = "/api/v1/releases/{number}", tag = "releases", params(("number" = i64, Path)),
+    responses((status = 200, body = Object, description = "The release, its current task and closure; ETag: its version"),
+        (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc)), security(("bearer" = [])))]
 async fn get_release(caller: Caller, Path(number): Path<i64>) -> Result<Response, Problem> {
     let Caller { ctx, locale } = caller;
     let view = releasedesk_core::commands::release::view(&ctx, ReleaseId(number))
@@ -230,12 +243,15 @@ async fn get_release(caller: Caller, Path(number): Path<i64>) -> Result<Response
 }
 
 /// What capturing answered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CaptureResult {
     /// `taken`: the task is now the caller's; `already_yours`: it was.
     pub captured: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/releases/{number}/capture", tag = "releases", params(("number" = i64, Path)),
+    responses((status = 200, body = CaptureResult), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+        (status = 404, body = ProblemDoc), (status = 409, body = ProblemDoc)), security(("bearer" = [])))]
 async fn capture(caller: Caller, Path(number): Path<i64>) -> Result<Json<CaptureResult>, Problem> {
     use releasedesk_core::commands::release::{capture, Captured};
     let Caller { ctx, locale } = caller;
@@ -248,12 +264,14 @@ async fn capture(caller: Caller, Path(number): Path<i64>) -> Result<Json<Capture
 }
 
 /// "Guardar y avanzar flujo": the decision (on steps without a closure) and the closure.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceRequest {
     #[serde(default)]
     pub decision: Option<String>,
+    /// `outcome` (`resolved`, `not_resolved`), `solution_category` (an id), `useful_information`.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub closure: ClosureDraft,
 }
 
@@ -265,6 +283,11 @@ fn if_match(headers: &HeaderMap, locale: Locale) -> Result<Option<i64>, Problem>
     Ok(text.strip_prefix('"').and_then(|t| t.strip_suffix('"')).and_then(|t| t.parse::<i64>().ok()))
 }
 
+#[utoipa::path(post, path = "/api/v1/releases/{number}/advance", tag = "releases", request_body = AdvanceRequest,
+    params(("number" = i64, Path), ("If-Match" = String, Header, description = "The ETag of the release as read")),
+    responses((status = 200, body = Object, description = "Where the release went"), (status = 401, body = ProblemDoc),
+        (status = 403, body = ProblemDoc), (status = 409, body = ProblemDoc), (status = 412, body = ProblemDoc),
+        (status = 422, body = ProblemDoc), (status = 428, body = ProblemDoc)), security(("bearer" = [])))]
 async fn advance(
     caller: Caller,
     Path(number): Path<i64>,
@@ -300,6 +323,9 @@ async fn advance(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/releases/{number}/log", tag = "releases", params(("number" = i64, Path)),
+    responses((status = 200, body = Vec<Object>), (status = 401, body = ProblemDoc), (status = 404, body = ProblemDoc)),
+    security(("bearer" = [])))]
 async fn release_log(
     caller: Caller,
     Path(number): Path<i64>,
@@ -323,11 +349,14 @@ pub const CATALOGUES: [(&str, Catalogue); 6] = [
 
 /// An item as `PUT /api/v1/{catalogue}/{code}` takes it: its columns, and whether it is
 /// offered (true unless said).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemRequest {
     #[serde(default = "offered")]
     pub active: bool,
+    /// The columns by the catalogue's shape: `{"shape": "problem", "title", "status"}`,
+    /// `{"shape": "named", "name": {"es", "pt"}}`, …
+    #[schema(value_type = Object)]
     pub fields: ItemFields,
 }
 
@@ -335,6 +364,10 @@ fn offered() -> bool {
     true
 }
 
+#[utoipa::path(get, path = "/api/v1/{catalogue}", tag = "catalogues",
+    params(("catalogue" = String, Path, description = "problems, changes, knowledge, media, solution-categories, suspension-reasons")),
+    responses((status = 200, body = Vec<Object>), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc)),
+    security(("bearer" = [])))]
 async fn catalogue_items(caller: Caller, catalogue: Catalogue) -> Result<Json<Vec<CatalogueItem>>, Problem> {
     let Caller { ctx, locale } = caller;
     let items = releasedesk_core::commands::catalogues::items(&ctx, catalogue).await;
@@ -347,6 +380,10 @@ async fn find_item(ctx: &Ctx, catalogue: Catalogue, code: &str) -> Result<Option
     Ok(items.into_iter().find(|item| item.code == code.trim()))
 }
 
+#[utoipa::path(get, path = "/api/v1/{catalogue}/{code}", tag = "catalogues",
+    params(("catalogue" = String, Path), ("code" = String, Path)),
+    responses((status = 200, body = Object), (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc),
+        (status = 404, body = ProblemDoc)), security(("bearer" = [])))]
 async fn catalogue_item(
     caller: Caller,
     catalogue: Catalogue,
@@ -359,6 +396,11 @@ async fn catalogue_item(
 
 /// Creates the item of that code (201), or updates the one there is (200): what a system
 /// of record calls for each of its items, as often as it likes.
+#[utoipa::path(put, path = "/api/v1/{catalogue}/{code}", tag = "catalogues", request_body = ItemRequest,
+    params(("catalogue" = String, Path), ("code" = String, Path)),
+    responses((status = 200, body = Object, description = "Updated"), (status = 201, body = Object, description = "Created"),
+        (status = 401, body = ProblemDoc), (status = 403, body = ProblemDoc), (status = 422, body = ProblemDoc)),
+    security(("bearer" = [])))]
 async fn put_catalogue_item(
     caller: Caller,
     catalogue: Catalogue,
@@ -391,6 +433,46 @@ async fn put_catalogue_item(
     };
     let (status, item) = done.map_err(|e| Problem::from_error(locale, e))?;
     Ok((status, Json(item)).into_response())
+}
+
+/// An error answer (`application/problem+json`, RFC 9457), for the document.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProblemDoc {
+    /// Stable: `/api/v1/problems/unauthenticated`, `forbidden`, `not-found`, `invalid`,
+    /// `refused`, `stale-version`, `precondition-required`, `rate-limited`, `bad-request`, …
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// In the language of `Accept-Language` (es, pt).
+    pub detail: String,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "ReleaseDesk API", version = "1"),
+    paths(
+        list_releases,
+        get_release,
+        capture,
+        advance,
+        release_log,
+        catalogue_items,
+        catalogue_item,
+        put_catalogue_item
+    ),
+    components(schemas(ReleaseListPage, Links, CaptureResult, AdvanceRequest, ItemRequest, ProblemDoc))
+)]
+struct Document;
+
+/// The API's OpenAPI 3.1 document, with its bearer authentication.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+    use utoipa::OpenApi as _;
+    let mut document = Document::openapi();
+    let bearer = SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("rdk_…").build());
+    document.components.get_or_insert_with(Default::default).add_security_scheme("bearer", bearer);
+    document
 }
 
 #[cfg(test)]

@@ -25,6 +25,27 @@ on_both_databases!(
     systems_of_record_push_catalogue_items_by_code,
 );
 
+/// `/api/v1/openapi.json` is an OpenAPI 3.1 document of every operation; `make test` keeps
+/// `docs/openapi.json` in step with it (written when it changed, for reviewers' diffs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_is_served_and_checked_in() {
+    let server = demo_server(Backend::Sqlite).await;
+    let answer = Call::new("GET", "/openapi.json").send(&server).await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    let document = answer.json();
+    assert!(document["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")), "{}", document["openapi"]);
+    for path in ["/api/v1/releases", "/api/v1/releases/{number}/advance", "/api/v1/{catalogue}/{code}"] {
+        assert!(document["paths"][path].is_object(), "{path} in the document");
+    }
+    assert!(document["components"]["securitySchemes"]["bearer"].is_object());
+    let pretty = format!("{}\n", serde_json::to_string_pretty(&document).expect("json"));
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/openapi.json");
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(pretty.as_str()) {
+        std::fs::create_dir_all(file.parent().expect("docs")).expect("docs/");
+        std::fs::write(&file, pretty).expect("write docs/openapi.json");
+    }
+}
+
 fn ok(answer: support::Answer, what: &str) -> Value {
     assert!(answer.status.is_success(), "{what}: {answer:?}");
     answer.json()
