@@ -93,7 +93,7 @@ pub fn Layout() -> impl IntoView {
                     }}
                 </Transition>
                 <LanguageSwitch />
-                <a href="/account/password" class="header-link">{t!(i18n, account.title)}</a>
+                <a href="/account" class="header-link">{t!(i18n, account.title)}</a>
                 <LogoutButton />
             </div>
         </header>

@@ -94,6 +94,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/charts") view={Lazy::<ChartsRoute>::new()} />
                         <Route path=path!("releases/new") view={Lazy::<RegisterRoute>::new()} />
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
+                        <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
+                        // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
                         <Route path=path!("admin/groups") view={Lazy::<GroupsAdminRoute>::new()} />

@@ -23,10 +23,10 @@ fn is_public(path: &str) -> bool {
         || path.starts_with("/assets/")
 }
 
-/// The page where a user changes their password; a user with a temporary one is sent there
-/// (marked so that the page says why) until they have changed it.
-pub const PASSWORD_PAGE: &str = "/account/password";
-pub const TEMPORARY_PASSWORD_PAGE: &str = "/account/password?temporary=true";
+/// "Mi cuenta", where a user changes their password; a user with a temporary one is sent
+/// there (marked so that the page says why and offers nothing else) until they have changed it.
+pub const PASSWORD_PAGE: &str = "/account";
+pub const TEMPORARY_PASSWORD_PAGE: &str = "/account?temporary=true";
 
 /// Sends an anonymous visitor of any page but the login page to log in, and a user whose
 /// password is temporary to the password page. Server functions are not redirected: each

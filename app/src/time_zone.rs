@@ -162,7 +162,7 @@ pub fn TimeZoneProposal() -> impl IntoView {
                                     {t!(i18n, time_zone.use_browser)}
                                 </button>
                                 " "
-                                <a href="/account/password#time-zone">{t!(i18n, time_zone.choose_other)}</a>
+                                <a href="/account#time-zone">{t!(i18n, time_zone.choose_other)}</a>
                                 {move || {
                                     save.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })
                                 }}

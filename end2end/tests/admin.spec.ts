@@ -102,11 +102,11 @@ for (const lang of ['es', 'pt'] as const) {
       await page.getByRole('button', { name: a.logout }).click();
       await expect(page).toHaveURL(/\/login/);
       await submitLogin(page, username, lang, temporary);
-      await expect(page).toHaveURL(/\/account\/password\?temporary=true/);
+      await expect(page).toHaveURL(/\/account\?temporary=true/);
       await expect(page.getByText(a.temporaryNotice)).toBeVisible();
       // Every other page leads back here until the password is changed.
       await page.goto('/releases');
-      await expect(page).toHaveURL(/\/account\/password\?temporary=true/);
+      await expect(page).toHaveURL(/\/account\?temporary=true/);
       await hydrated(page);
       await page.getByLabel(a.current, { exact: true }).fill(temporary);
       await page.getByLabel(a.newPassword, { exact: true }).fill(chosen);

@@ -194,7 +194,7 @@ for (const [index, lang] of (['es', 'pt'] as const).entries()) {
       const theirs = await browser.newContext({ baseURL: server.url, locale: lang === 'es' ? 'es-ES' : 'pt-BR', timezoneId: 'America/Sao_Paulo' });
       const them = await theirs.newPage();
       await submitLogin(them, 'ejecutor', lang, temporary);
-      await expect(them).toHaveURL(/\/account\/password\?temporary=true/);
+      await expect(them).toHaveURL(/\/account\?temporary=true/);
       await hydrated(them);
       const chosen = 'clave-de-elena-2026';
       await them.getByLabel(l.current, { exact: true }).fill(temporary);

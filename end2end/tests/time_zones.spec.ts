@@ -47,7 +47,7 @@ for (const [lang, user] of [['es', 'lucia'], ['pt', 'pedro']] as const) {
       await expect(proposal).toBeHidden();
 
       // On the account page: the zone chosen, an unknown one refused, another one taken.
-      await page.goto('/account/password');
+      await page.goto('/account');
       await hydrated(page);
       await expect(page.getByRole('heading', { name: t.title })).toBeVisible();
       const field = page.getByRole('combobox', { name: t.field, exact: true });

@@ -26,6 +26,9 @@ pub struct Problem {
     pub retry_after: Option<u64>,
 }
 
+/// What a problem is sent as.
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
 /// The prefix of every problem's `type`.
 pub const TYPE_BASE: &str = "/api/v1/problems/";
 
@@ -57,9 +60,15 @@ impl Problem {
         self
     }
 
-    /// No route of the API has this path (or method).
+    /// No route of the API has this path.
     pub fn no_route(locale: Locale) -> Problem {
         Problem::new(locale, StatusCode::NOT_FOUND, "not-found", text(locale, "api.no_route", &[]))
+    }
+
+    /// The path exists, not with this method (axum adds the `Allow` header).
+    pub fn no_method(locale: Locale) -> Problem {
+        let detail = text(locale, "api.no_method", &[]);
+        Problem::new(locale, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", detail)
     }
 
     /// The request could not be read (`why`, in English, from the parser).
@@ -168,7 +177,7 @@ impl IntoResponse for Problem {
         body.extend(self.extra);
         let mut response = (self.status, Value::Object(body).to_string()).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         if self.status == StatusCode::UNAUTHORIZED {
             headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

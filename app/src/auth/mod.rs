@@ -52,7 +52,8 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// "Cambiar contraseña" / "Alterar senha": the current password, the new one twice.
+/// "Mi cuenta" / "Minha conta": "Cambiar contraseña" (the current password, the new one
+/// twice), the time zone and the access tokens; only the password while it is temporary.
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     let i18n = use_i18n();
@@ -62,8 +63,9 @@ pub fn PasswordPage() -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let temporary = move || query.read().get("temporary").is_some();
     view! {
-        <section class="narrow-page">
-            <h1>{t!(i18n, account.title)}</h1>
+        <h1 class="narrow-page">{t!(i18n, account.title)}</h1>
+        <section class="narrow-page" aria-labelledby="password-title">
+            <h2 id="password-title">{t!(i18n, account.password)}</h2>
             <Show when=temporary>
                 <p class="notice">{t!(i18n, account.temporary)}</p>
             </Show>
@@ -81,8 +83,10 @@ pub fn PasswordPage() -> impl IntoView {
             </ActionForm>
             <div aria-live="polite">{move || failure().map(|error| view! { <ErrorAlert error /> })}</div>
         </section>
-        <crate::time_zone::TimeZoneForm />
-        <tokens::TokensSection />
+        <Show when=move || !temporary()>
+            <crate::time_zone::TimeZoneForm />
+            <tokens::TokensSection />
+        </Show>
     }
 }
 

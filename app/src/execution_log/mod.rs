@@ -4,7 +4,7 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
-mod csv;
+pub(crate) mod csv;
 
 use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::validation::Field;

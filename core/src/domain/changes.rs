@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// A field of the release that the log's history follows, in the order it is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TrackedField {
     Status,
@@ -66,6 +67,7 @@ impl TrackedField {
 
 /// A value as the log shows it: names in both languages, user text as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum ShownValue {
     Status(Status),
@@ -82,6 +84,7 @@ pub enum ShownValue {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub field: TrackedField,
     pub before: Option<ShownValue>,

@@ -198,6 +198,7 @@ pub struct ReleaseState {
 
 /// Why an action is refused, in words the UI translates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Refusal {
     /// The release has no open task: its flow has ended.
@@ -286,6 +287,7 @@ pub fn open_task(state: &ReleaseState) -> Result<&OpenTask, Refusal> {
 
 /// What the user may do with a release when opening it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "access", rename_all = "snake_case")]
 pub enum Access {
     /// The user holds the task: the form is editable.

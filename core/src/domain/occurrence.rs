@@ -19,6 +19,7 @@ pub const MAX_MINUTES: i64 = 7 * 24 * 60;
 
 /// The form as the user filled it in: the category and origin by their codes.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OccurrenceDraft {
     pub category: String,
     pub origin: String,

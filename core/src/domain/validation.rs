@@ -14,6 +14,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 
 /// A field of a form that validation can name in its answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
     Outcome,
@@ -68,6 +69,7 @@ pub enum Field {
 
 /// What is wrong with a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Problem {
     Required,
@@ -90,6 +92,7 @@ pub enum Problem {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: Field,
     pub problem: Problem,
@@ -222,6 +225,7 @@ pub fn check_new_password(new: &str, repeat: &str) -> Result<(), FieldError> {
 
 /// The Closure area as the user filled it in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ClosureDraft {
     pub outcome: Option<ClosureOutcome>,
     pub solution_category: Option<CategoryId>,

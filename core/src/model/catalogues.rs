@@ -136,6 +136,7 @@ pub const MAX_LOCATION_CHARS: usize = 1_000;
 
 /// What an item holds besides its code, by the shape of its catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 #[serde(tag = "shape", rename_all = "snake_case")]
 pub enum ItemFields {
     /// A choice with a name in each language.
@@ -299,6 +300,7 @@ impl Column {
 
 /// An item of a catalogue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CatalogueItem {
     pub id: i64,
     /// The external code: set at creation, never changed; a file's line names the item by it.

@@ -63,6 +63,7 @@ impl ListQuery {
 
 /// One row of the list, as the columns of SPEC §3.1 show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReleaseRow {
     pub id: ReleaseId,
     pub title: String,

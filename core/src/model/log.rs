@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// An occurrence category or origin: its code in the catalogue and its names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct NamedChoice {
     pub code: String,
     pub name: Localized,
@@ -21,6 +22,7 @@ pub struct OccurrenceChoices {
 
 /// A manual occurrence's own fields (its text is the entry's `text`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OccurrenceView {
     pub category: NamedChoice,
     pub origin: NamedChoice,
@@ -30,6 +32,7 @@ pub struct OccurrenceView {
 
 /// One entry as the log shows it: names in both languages, user text as typed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct LogEntryView {
     pub id: i64,
     pub at: i64,

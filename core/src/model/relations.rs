@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::domain::RelationKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ProblemItem {
     pub id: i64,
     pub title: String,
@@ -13,6 +14,7 @@ pub struct ProblemItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct KnowledgeItem {
     pub id: i64,
     pub title: String,
@@ -20,6 +22,7 @@ pub struct KnowledgeItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct MediaItem {
     pub id: i64,
     pub name: String,
@@ -29,6 +32,7 @@ pub struct MediaItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RoleItem {
     pub user: UserId,
     pub name: String,
@@ -36,6 +40,7 @@ pub struct RoleItem {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ChangeItem {
     pub id: i64,
     pub title: String,
@@ -44,6 +49,7 @@ pub struct ChangeItem {
 
 /// Everything linked to a release, and whether the user may change it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Relations {
     pub problems: Vec<ProblemItem>,
     pub knowledge: Vec<KnowledgeItem>,

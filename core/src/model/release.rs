@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// An outcome a step offers (Aprobar, Resuelto…), in both languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct OutcomeChoice {
     pub code: String,
     pub name: Localized,
@@ -14,6 +15,7 @@ pub struct OutcomeChoice {
 
 /// The step the release waits at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct StepView {
     pub code: String,
     pub name: Localized,
@@ -23,6 +25,7 @@ pub struct StepView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct CategoryChoice {
     pub id: CategoryId,
     pub name: Localized,
@@ -30,6 +33,7 @@ pub struct CategoryChoice {
 
 /// A release as its form shows it, with what the logged-in user may do with it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReleaseView {
     pub id: ReleaseId,
     pub title: String,
@@ -64,6 +68,7 @@ pub struct ReleaseView {
 
 /// Where the release went after "Guardar y avanzar flujo".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct AdvanceResult {
     pub id: ReleaseId,
     pub status: Status,
@@ -73,6 +78,7 @@ pub struct AdvanceResult {
 
 /// The registration form's data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct Registration {
     pub title: String,
     pub description: String,
@@ -107,6 +113,7 @@ impl Registration {
 /// A correction of a registered release's data, as its form sends it: what registration
 /// recorded, but the executor group. The priority follows from impact and urgency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct RegisteredDraft {
     pub title: String,
     pub description: String,
@@ -122,6 +129,7 @@ pub struct RegisteredDraft {
 
 /// A group a release can be given to for execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct GroupChoice {
     pub id: GroupId,
     pub name: String,

@@ -72,14 +72,14 @@ async fn administrators_manage_users_and_every_change_is_audited(backend: Backen
     // The new user logs in, is sent to change it, and may do nothing else until then.
     let (mut nuevo, answer) = logged_in(&server, "nuevo", &temporary).await;
     assert!(answer.status.is_success() || answer.status.is_redirection(), "{answer:?}");
-    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+    assert_eq!(location(&answer), Some("/account?temporary=true"), "{answer:?}");
     let refused = nuevo
         .call("list_releases", json!({ "query": { "search": "", "status": null, "scope": "all", "page": 0 } }))
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN, "{refused:?}");
     assert_eq!(refused.json()["error"], "password_change_required");
     let page = nuevo.get("/releases", None).await;
-    assert_eq!(location(&page), Some("/account/password?temporary=true"), "{page:?}");
+    assert_eq!(location(&page), Some("/account?temporary=true"), "{page:?}");
     assert_eq!(ok(nuevo.call("current_user", json!({})).await, "current_user")["username"], "nuevo");
     let form = format!("current={}&new={NEW_PASSWORD}&repeat={NEW_PASSWORD}", support::urlencode(&temporary));
     let changed = nuevo.post_form("change_password", &form).await;
@@ -132,7 +132,7 @@ async fn administrators_manage_users_and_every_change_is_audited(backend: Backen
     let (_, old) = logged_in(&server, "nuevo", NEW_PASSWORD).await;
     assert_eq!(old.status, StatusCode::UNAUTHORIZED);
     let (_, answer) = logged_in(&server, "nuevo", issued["password"].as_str().expect("a password")).await;
-    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+    assert_eq!(location(&answer), Some("/account?temporary=true"), "{answer:?}");
 
     // The last administrator can neither leave nor deactivate themselves.
     let me = user_named(&admin, "admin").await;
@@ -234,7 +234,7 @@ async fn the_first_administrator_comes_from_the_command_line(backend: Backend) {
     let draft = json!({ "username": "ejecutor", "full_name": "Primer Ejecutor", "email": "", "groups": [] });
     let issued = ok(admin.call("admin_create_user", json!({ "draft": draft })).await, "create");
     let (_, answer) = logged_in(&server, "ejecutor", issued["password"].as_str().expect("a password")).await;
-    assert_eq!(location(&answer), Some("/account/password?temporary=true"), "{answer:?}");
+    assert_eq!(location(&answer), Some("/account?temporary=true"), "{answer:?}");
 }
 
 async fn administrators_create_groups_and_set_their_permissions(backend: Backend) {

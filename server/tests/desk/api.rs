@@ -2,7 +2,7 @@
 //! REST API `/api/v1` they open: a user creates, lists and revokes their own tokens; a token
 //! acts as its user with their current groups; a revoked or expired token, a cookie, or a
 //! token on a server function is refused; errors are problem+json in the caller's language;
-//! advances carry `If-Match`, and of 50 at once over TCP exactly one wins.
+//! advances carry `If-Match`; of 50 advances or 200 captures at once over TCP exactly one wins.
 
 use crate::support::process::ServerProcess;
 use crate::support::{self, demo_server, Backend, TestServer};
@@ -20,7 +20,7 @@ on_both_databases!(
     every_api_operation_allows_exactly_whom_it_should,
     problems_are_typed_and_translated,
     an_advance_needs_the_current_version,
-    fifty_parallel_advances_over_tcp_give_one_success,
+    parallel_captures_and_advances_over_tcp_have_one_winner,
     tokens_are_limited_per_minute,
     systems_of_record_push_catalogue_items_by_code,
 );
@@ -151,28 +151,52 @@ async fn expired_tokens_and_deactivated_users_are_refused(backend: Backend) {
 }
 
 /// A token of the demo user `login`, valid for 30 days.
-async fn token_of(server: &TestServer, login: &str) -> String {
+pub(crate) async fn token_of(server: &TestServer, login: &str) -> String {
     let token = NewToken { name: "CI".into(), expires_in_days: Some(30) };
     create_token_for(&server.desk, login, token).await.expect("a token").secret
 }
 
 /// A request to `/api/v1{path}` with `token` (if any), `cookie` (if any) and `Accept-Language`.
-struct Call<'a> {
-    method: &'a str,
-    path: String,
-    token: Option<&'a str>,
-    cookie: Option<&'a str>,
-    language: Option<&'a str>,
-    if_match: Option<String>,
-    body: Option<Value>,
+#[derive(Clone)]
+pub(crate) struct Call<'a> {
+    pub method: &'a str,
+    pub path: String,
+    pub token: Option<&'a str>,
+    /// Whose token it is, for the test's messages.
+    pub who: &'static str,
+    pub cookie: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub if_match: Option<String>,
+    pub body: Option<Value>,
 }
 
 impl<'a> Call<'a> {
-    fn new(method: &'a str, path: impl Into<String>) -> Call<'a> {
-        Call { method, path: path.into(), token: None, cookie: None, language: None, if_match: None, body: None }
+    pub fn new(method: &'a str, path: impl Into<String>) -> Call<'a> {
+        let path = path.into();
+        Call { method, path, token: None, who: "nobody", cookie: None, language: None, if_match: None, body: None }
     }
 
-    async fn send(self, server: &TestServer) -> support::Answer {
+    /// With the token of `who`.
+    pub fn by(self, who: &'static str, token: &'a str) -> Call<'a> {
+        Call { who, token: Some(token), ..self }
+    }
+
+    pub fn body(self, body: Value) -> Call<'a> {
+        Call { body: Some(body), ..self }
+    }
+
+    pub fn if_match(self, version: &str) -> Call<'a> {
+        Call { if_match: Some(version.to_owned()), ..self }
+    }
+
+    /// Who sends it, and what is special about it, for the test's messages.
+    pub fn label(&self) -> String {
+        let version = self.if_match.as_deref().map(|v| format!(", If-Match {v}")).unwrap_or_default();
+        let body = self.body.as_ref().map(|b| format!(", {b}")).unwrap_or_default();
+        format!("by {}{version}{body}", self.who)
+    }
+
+    pub async fn send(self, server: &TestServer) -> support::Answer {
         let mut builder = Request::builder()
             .method(self.method)
             .uri(format!("/api/v1{}", self.path))
@@ -211,7 +235,7 @@ fn is_problem(answer: &support::Answer, status: u16, kind: &str) -> bool {
 }
 
 /// Approved releases at Execution whose task is free for Despliegue N1 (ana's group).
-async fn free_releases(server: &TestServer) -> Vec<i64> {
+pub(crate) async fn free_releases(server: &TestServer) -> Vec<i64> {
     let gestor = token_of(server, "gestor").await;
     let mut free = Vec::new();
     let mut path = "/releases?status=approved".to_owned();
@@ -234,10 +258,24 @@ async fn free_releases(server: &TestServer) -> Vec<i64> {
     free
 }
 
-fn closure(category: &Value) -> Value {
+pub(crate) fn closure(category: &Value) -> Value {
     json!({ "decision": null, "closure": {
         "outcome": "resolved", "solution_category": category, "useful_information": "Desplegado por el pipeline"
     }})
+}
+
+/// A revoked token and an expired one, both ana's.
+pub(crate) async fn revoked_and_expired(server: &TestServer) -> (String, String) {
+    let token = NewToken { name: "Revocado".into(), expires_in_days: Some(30) };
+    let created = create_token_for(&server.desk, "ana", token).await.expect("a token");
+    let ana = authenticate_token(&server.desk, &created.secret, now()).await.expect("ana's token").actor;
+    revoke_token(&server.desk.acting(ana.clone()), created.summary.id).await.expect("revoked");
+    let two_days_ago = server.desk.acting_at(ana, now() - 2 * 86_400);
+    let expired = create_token(&two_days_ago, NewToken { name: "Viejo".into(), expires_in_days: Some(1) })
+        .await
+        .expect("a token that expired yesterday")
+        .secret;
+    (created.secret, expired)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -257,17 +295,7 @@ async fn every_api_operation_allows_exactly_whom_it_should(backend: Backend) {
     for user in users {
         tokens.insert(user, token_of(&server, user).await);
     }
-    // A revoked token and an expired one, both ana's.
-    let token = NewToken { name: "Revocado".into(), expires_in_days: Some(30) };
-    let created = create_token_for(&server.desk, "ana", token).await.expect("a token");
-    let ana = authenticate_token(&server.desk, &created.secret, now()).await.expect("ana's token").actor;
-    revoke_token(&server.desk.acting(ana.clone()), created.summary.id).await.expect("revoked");
-    let revoked = created.secret;
-    let two_days_ago = server.desk.acting_at(ana, now() - 2 * 86_400);
-    let expired = create_token(&two_days_ago, NewToken { name: "Viejo".into(), expires_in_days: Some(1) })
-        .await
-        .expect("a token that expired yesterday")
-        .secret;
+    let (revoked, expired) = revoked_and_expired(&server).await;
     let cookie = server.login("ana").await.cookie.expect("ana's session");
 
     let category = {
@@ -452,18 +480,22 @@ async fn an_advance_needs_the_current_version(backend: Backend) {
     assert!(log.json().as_array().is_some_and(|entries| !entries.is_empty()), "{log:?}");
 }
 
-async fn fifty_parallel_advances_over_tcp_give_one_success(backend: Backend) {
+async fn parallel_captures_and_advances_over_tcp_have_one_winner(backend: Backend) {
     let url = support::database_url(backend).await;
     let process = ServerProcess::start(&url, true).await;
-    // The token comes from the command line, as a pipeline's bootstrap gets it.
-    let output = std::process::Command::new(support::process::BINARY)
-        .args(["api-token", "create", "ana", "Pipeline", "--expires", "90d"])
-        .env("DATABASE_URL", &url)
-        .output()
-        .expect("run api-token create");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
-    assert!(token.starts_with("rdk_"), "printed: {token}");
+    // The tokens come from the command line, as a pipeline's bootstrap gets them.
+    let cli_token = |login: &str| {
+        let output = std::process::Command::new(support::process::BINARY)
+            .args(["api-token", "create", login, "Pipeline", "--expires", "90d"])
+            .env("DATABASE_URL", &url)
+            .output()
+            .expect("run api-token create");
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let token = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        assert!(token.starts_with("rdk_"), "printed: {token}");
+        token
+    };
+    let (token, joao) = (cli_token("ana"), cli_token("joao"));
 
     let client = reqwest::Client::new();
     let api = |path: &str| format!("{}/api/v1{path}", process.base);
@@ -476,13 +508,37 @@ async fn fifty_parallel_advances_over_tcp_give_one_success(backend: Backend) {
         .json()
         .await
         .expect("json");
-    let release = page["releases"]
+    let mut free = page["releases"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|row| row["executor_group"] == "Despliegue N1" && row["responsible"].is_null())
-        .and_then(|row| row["id"].as_i64())
-        .expect("a free release");
+        .filter(|row| row["executor_group"] == "Despliegue N1" && row["responsible"].is_null())
+        .filter_map(|row| row["id"].as_i64());
+    let (release, contested) = (free.next().expect("a free release"), free.next().expect("another one"));
+
+    // 200 captures of one free task at once, half by ana and half by joao: one takes it;
+    // the winner's other calls find it theirs already, the other's are refused.
+    let captures = (0..200).map(|i| {
+        let (client, token) = (client.clone(), if i % 2 == 0 { token.clone() } else { joao.clone() });
+        let url = api(&format!("/releases/{contested}/capture"));
+        tokio::spawn(async move {
+            let answer = client.post(url).bearer_auth(&token).send().await.expect("an answer");
+            let status = answer.status().as_u16();
+            (token, status, answer.json::<Value>().await.unwrap_or_default())
+        })
+    });
+    let answers: Vec<(String, u16, Value)> =
+        futures::future::join_all(captures).await.into_iter().map(|joined| joined.expect("the task")).collect();
+    let taken: Vec<_> = answers.iter().filter(|(_, _, body)| body["captured"] == "taken").collect();
+    assert_eq!(taken.len(), 1, "one capture takes the task: {answers:?}");
+    let winner = taken[0].0.clone();
+    for (who, status, body) in &answers {
+        let expected = if *who == winner { 200 } else { 409 };
+        assert_eq!(*status, expected, "{body}");
+        if *who != winner {
+            assert_eq!(body["type"], "/api/v1/problems/refused", "{body}");
+        }
+    }
     let captured = client.post(api(&format!("/releases/{release}/capture"))).bearer_auth(&token).send().await;
     assert_eq!(captured.expect("capture").status(), 200);
     let read = client.get(api(&format!("/releases/{release}"))).bearer_auth(&token).send().await.expect("read");

@@ -8,6 +8,7 @@ mod support;
 mod actions;
 mod administration;
 mod api;
+mod api_contract;
 mod authorization;
 mod bad_input;
 mod bulk;

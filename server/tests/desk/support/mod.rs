@@ -4,6 +4,7 @@
 
 pub mod postgres;
 pub mod process;
+pub mod schema;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
