@@ -158,6 +158,8 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Location => td_string!(locale, field.location),
         Field::Sha256 => td_string!(locale, field.sha256),
         Field::Expiry => td_string!(locale, tokens.expires),
+        Field::Priority => td_string!(locale, list.priority),
+        Field::PageSize => td_string!(locale, list.page_size),
     }
 }
 

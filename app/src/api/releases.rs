@@ -12,7 +12,7 @@ use releasedesk_core::commands::{actions, log, relations, release};
 use releasedesk_core::domain::occurrence::OccurrenceDraft;
 use releasedesk_core::domain::validation::ClosureDraft;
 use releasedesk_core::domain::{GroupId, RelationKind, ReleaseId, Status, UserId};
-use releasedesk_core::model::list::{ListQuery, ReleaseRow, Scope};
+use releasedesk_core::model::list::{parse_numbers, ListQuery, ReleaseRow, Scope, PAGE_SIZE};
 use releasedesk_core::model::log::LogEntryView;
 use releasedesk_core::model::relations::Relations;
 use releasedesk_core::model::release::{AdvanceResult, GroupChoice, RegisteredDraft, Registration, ReleaseView};
@@ -61,6 +61,18 @@ pub struct ListParams {
     /// Releases numbered above this one (the `prev` link's cursor).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<i64>,
+    /// Priorities to show, comma-separated: `1,2` (1 highest to 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+    /// Executor group ids to show, comma-separated (`GET /executor-groups` names them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `true`: only releases past their deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late: Option<bool>,
+    /// Rows per page: 25 (the default), 50 or 100.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page_size: Option<i64>,
 }
 
 /// A page of the list, newest first, with the links to the pages around it.
@@ -93,6 +105,11 @@ pub(super) async fn list_releases(
 ) -> Result<Json<ReleaseListPage>, Problem> {
     let locale = caller.locale;
     let Query(params) = params.map_err(|rejection| Problem::bad_request(locale, rejection.body_text()))?;
+    let numbers = |name: &str, text: &Option<String>| {
+        let text = text.as_deref().unwrap_or("");
+        parse_numbers(text)
+            .ok_or_else(|| Problem::bad_request(locale, format!("{name}: `{text}` is not a list of numbers")))
+    };
     let query = ListQuery {
         search: params.search.clone(),
         status: params.status,
@@ -100,6 +117,10 @@ pub(super) async fn list_releases(
         page: params.page.unwrap_or(0),
         after: params.after,
         before: params.before,
+        priorities: numbers("priority", &params.priority)?,
+        groups: numbers("group", &params.group)?.into_iter().map(GroupId).collect(),
+        late_only: params.late.unwrap_or(false),
+        page_size: params.page_size.unwrap_or(PAGE_SIZE),
     };
     let page = releasedesk_core::commands::list::list(&caller.ctx, &query).await.or_problem(locale)?;
     let link = |page: i64, after: Option<i64>, before: Option<i64>| {

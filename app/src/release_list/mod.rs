@@ -5,14 +5,17 @@ pub mod api;
 pub mod charts;
 
 use crate::domain::flow::Access;
-use crate::domain::{Permission, Status};
+use crate::domain::{GroupId, Permission, Status};
 use crate::i18n::*;
 use crate::language::{localized, priority_label, status_label, ErrorAlert};
 use crate::layout::{CurrentUser, FlashBanner};
 use crate::release_actions::{ActionHost, ActionMenu};
 use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use crate::time_zone::use_zone;
-use api::{list_releases, ListQuery, ReleasePage, ReleaseRow, Scope};
+use crate::widgets::Checkboxes;
+use api::{
+    join_numbers, list_releases, parse_numbers, ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE, PAGE_SIZES,
+};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
@@ -46,6 +49,18 @@ pub fn view_url(path: &str, query: &ListQuery) -> String {
     if let Some(before) = query.before {
         params.insert("before", before.to_string());
     }
+    if !query.priorities.is_empty() {
+        params.insert("priority", join_numbers(query.priorities.iter().copied()));
+    }
+    if !query.groups.is_empty() {
+        params.insert("group", join_numbers(query.groups.iter().map(|g| g.0)));
+    }
+    if query.late_only {
+        params.insert("late", "true".to_owned());
+    }
+    if query.page_size != PAGE_SIZE {
+        params.insert("size", query.page_size.to_string());
+    }
     format!("{path}{}", params.to_query_string())
 }
 
@@ -57,7 +72,27 @@ pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
         page: params.get("page").and_then(|p| p.parse().ok()).unwrap_or(0).max(0),
         after: params.get("after").and_then(|p| p.parse().ok()),
         before: params.get("before").and_then(|p| p.parse().ok()),
+        // What cannot be read is left out, as a hand-edited address may hold anything.
+        priorities: numbers(params, "priority").into_iter().filter(|p| (1..=5).contains(p)).collect(),
+        groups: numbers(params, "group").into_iter().map(GroupId).collect(),
+        late_only: params.get("late").is_some_and(|late| late == "true"),
+        page_size: params
+            .get("size")
+            .and_then(|p| p.parse().ok())
+            .filter(|s| PAGE_SIZES.contains(s))
+            .unwrap_or(PAGE_SIZE),
     }
+}
+
+fn sorted(numbers: &[i64]) -> Vec<i64> {
+    let mut numbers = numbers.to_vec();
+    numbers.sort_unstable();
+    numbers.dedup();
+    numbers
+}
+
+fn numbers(params: &ParamsMap, name: &str) -> Vec<i64> {
+    params.get(name).and_then(|text| parse_numbers(&text)).unwrap_or_default()
 }
 
 #[component]
@@ -332,10 +367,44 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
             go(ListQuery { status, ..query.get_untracked().first_page() });
         }
     };
-    let on_scope = move |ev: leptos::ev::Event| {
-        let scope = Scope::from_code(&event_target_value(&ev));
-        go(ListQuery { scope, ..query.get_untracked().first_page() });
+    let on_scope = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let scope = Scope::from_code(&event_target_value(&ev));
+            go(ListQuery { scope, ..query.get_untracked().first_page() });
+        }
     };
+    let on_late = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            go(ListQuery { late_only: event_target_checked(&ev), ..query.get_untracked().first_page() });
+        }
+    };
+    let on_size = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            let page_size = event_target_value(&ev).parse().unwrap_or(PAGE_SIZE);
+            go(ListQuery { page_size, ..query.get_untracked().first_page() });
+        }
+    };
+    // The priority boxes follow the address (back, a link) and change it when ticked.
+    let priorities = RwSignal::new(query.get_untracked().priorities);
+    Effect::new(move |_| {
+        let shown = query.with(|q| q.priorities.clone());
+        if priorities.with_untracked(|chosen| sorted(chosen) != sorted(&shown)) {
+            priorities.set(shown);
+        }
+    });
+    Effect::new(move |_| {
+        let chosen = sorted(&priorities.get());
+        if query.with_untracked(|q| sorted(&q.priorities) != chosen) {
+            go(ListQuery { priorities: chosen, ..query.get_untracked().first_page() });
+        }
+    });
+    let priority_options = Signal::derive(move || {
+        let locale = i18n.get_locale();
+        (1..=5).map(|priority| (priority, priority_label(locale, priority).to_owned())).collect::<Vec<_>>()
+    });
     view! {
             <form class="filters" role="search" method="get" action=path on:submit=on_search>
                 <div class="field grow">
@@ -381,6 +450,37 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                             {t!(i18n, list.scope_mine)}
                         </option>
                     </select>
+                </div>
+                <div class="field">
+                    <label for="page-size">{t!(i18n, list.page_size)}</label>
+                    <select id="page-size" on:change=on_size>
+                        {PAGE_SIZES
+                            .iter()
+                            .map(|size| {
+                                let size = *size;
+                                view! {
+                                    <option value=size selected=move || query.with(|q| q.page_size == size)>
+                                        {size}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </div>
+                <Checkboxes
+                    legend=Signal::derive(move || t_string!(i18n, list.priorities).to_owned())
+                    options=priority_options
+                    chosen=priorities
+                    id_of=|priority| format!("priority-filter-{priority}")
+                />
+                <div class="field checkbox">
+                    <input
+                        type="checkbox"
+                        id="late-filter"
+                        prop:checked=move || query.with(|q| q.late_only)
+                        on:change=on_late
+                    />
+                    <label for="late-filter">{t!(i18n, list.late_only)}</label>
                 </div>
                 <div class="field actions">
                     <button type="submit" class="primary">{t!(i18n, list.apply)}</button>

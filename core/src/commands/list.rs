@@ -6,7 +6,7 @@ use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
 use crate::domain::{GroupId, ReleaseId, Status};
-use crate::model::list::{ChartCounts, ListQuery, ReleasePage, ReleaseRow, COUNT_LIMIT, PAGE_SIZE};
+use crate::model::list::{ChartCounts, ListQuery, ReleasePage, ReleaseRow, COUNT_LIMIT};
 use crate::store::list::{self as store, ListedRelease};
 use crate::Error;
 
@@ -18,7 +18,7 @@ pub use crate::store::list::remember_title_words;
 pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
     query.check()?;
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
-    let filter = store::filter(db, query, actor).await?;
+    let filter = store::filter(db, query, actor, now).await?;
     let counted = store::count(db, &filter).await?;
     let page = store::page(db, &filter, query).await?;
     let mut rows = Vec::with_capacity(page.rows.len());
@@ -31,7 +31,7 @@ pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
         total: counted.min(COUNT_LIMIT),
         total_is_lower_bound: counted > COUNT_LIMIT,
         page: page.page,
-        page_size: PAGE_SIZE,
+        page_size: query.page_size,
         has_next: page.has_next,
     })
 }
@@ -40,7 +40,7 @@ pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
 pub async fn charts(ctx: &Ctx, query: &ListQuery) -> Result<ChartCounts, Error> {
     query.check()?;
     let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
-    let filter = store::filter(db, query, actor).await?;
+    let filter = store::filter(db, query, actor, now).await?;
     let mut by_status = store::by_status(db, &filter).await?;
     by_status.sort_by_key(|(status, _)| Status::ALL.iter().position(|s| s == status));
     let by_priority = store::by_priority(db, &filter).await?;

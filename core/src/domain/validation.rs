@@ -65,6 +65,10 @@ pub enum Field {
     Sha256,
     /// An access token's expiry ("Caduca").
     Expiry,
+    /// The list's priority filter.
+    Priority,
+    /// The list's rows per page.
+    PageSize,
 }
 
 /// What is wrong with a field.

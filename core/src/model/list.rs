@@ -1,10 +1,14 @@
 //! The release list: its query, its rows, its charts.
 
-use crate::domain::{Localized, ReleaseId, Status};
+use crate::domain::{GroupId, Localized, ReleaseId, Status};
 use serde::{Deserialize, Serialize};
 
-/// Rows per page of the list.
+/// Rows per page of the list, unless the user chooses another of [`PAGE_SIZES`].
 pub const PAGE_SIZE: i64 = 25;
+/// The page sizes the list offers.
+pub const PAGE_SIZES: [i64; 3] = [25, 50, 100];
+/// The most executor groups one filter names.
+pub const MAX_GROUP_FILTERS: usize = 50;
 
 /// Whose releases the list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,7 +41,7 @@ impl Scope {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListQuery {
     /// A release number, or words that must all appear in the title.
     pub search: String,
@@ -52,6 +56,50 @@ pub struct ListQuery {
     /// The page holds the releases numbered above this one (the "previous page" link).
     #[serde(default)]
     pub before: Option<i64>,
+    /// Only these priorities (1 highest to 5); any when empty.
+    #[serde(default)]
+    pub priorities: Vec<i64>,
+    /// Only releases of these executor groups; any when empty.
+    #[serde(default)]
+    pub groups: Vec<GroupId>,
+    /// Only releases past their deadline (suspended time not counted), not closed or cancelled.
+    #[serde(default)]
+    pub late_only: bool,
+    /// Rows per page, one of [`PAGE_SIZES`].
+    #[serde(default = "default_page_size")]
+    pub page_size: i64,
+}
+
+fn default_page_size() -> i64 {
+    PAGE_SIZE
+}
+
+impl Default for ListQuery {
+    fn default() -> Self {
+        ListQuery {
+            search: String::new(),
+            status: None,
+            scope: Scope::All,
+            page: 0,
+            after: None,
+            before: None,
+            priorities: Vec::new(),
+            groups: Vec::new(),
+            late_only: false,
+            page_size: PAGE_SIZE,
+        }
+    }
+}
+
+/// A list of numbers as the list's address and the API write it: `1,3`. `None` when a
+/// part is not a number.
+pub fn parse_numbers(text: &str) -> Option<Vec<i64>> {
+    text.split(',').map(str::trim).filter(|part| !part.is_empty()).map(|part| part.parse().ok()).collect()
+}
+
+/// `numbers` as [`parse_numbers`] reads them.
+pub fn join_numbers(numbers: impl IntoIterator<Item = i64>) -> String {
+    numbers.into_iter().map(|n| n.to_string()).collect::<Vec<_>>().join(",")
 }
 
 impl ListQuery {
@@ -101,8 +149,21 @@ pub const COUNT_LIMIT: i64 = 1_000;
 impl ListQuery {
     /// The search text's length and the page number; the rest is typed.
     pub fn check(&self) -> Result<(), crate::domain::validation::FieldError> {
-        use crate::domain::validation::{check_length, check_page, Field, MAX_SEARCH_CHARS};
+        use crate::domain::validation::{check_length, check_page, Field, FieldError, Problem, MAX_SEARCH_CHARS};
         check_length(Field::Search, &self.search, MAX_SEARCH_CHARS)?;
+        let out_of_range = |field| Err(FieldError { field, problem: Problem::OutOfRange });
+        if self.priorities.iter().any(|p| !(1..=5).contains(p)) {
+            return out_of_range(Field::Priority);
+        }
+        if self.groups.len() > MAX_GROUP_FILTERS {
+            return Err(FieldError {
+                field: Field::ExecutorGroup,
+                problem: Problem::TooLong { max: MAX_GROUP_FILTERS },
+            });
+        }
+        if !PAGE_SIZES.contains(&self.page_size) {
+            return out_of_range(Field::PageSize);
+        }
         check_page(self.page)
     }
 }

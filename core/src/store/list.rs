@@ -4,7 +4,7 @@
 
 use crate::domain::permissions::Actor;
 use crate::domain::{DeadlineClock, Localized, ReleaseId, Status, UserId};
-use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS, PAGE_SIZE};
+use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS};
 use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
 use crate::store::{numbered, parse_code, Backend, Db};
@@ -38,6 +38,12 @@ enum Condition {
     Below(i64),
     /// Numbered above this release (the pages before a cursor).
     Above(i64),
+    /// Of one of these priorities.
+    Priorities(Vec<i64>),
+    /// Of one of these executor groups.
+    Groups(Vec<i64>),
+    /// Past its deadline at this time, and neither closed nor cancelled.
+    LateAt(i64),
 }
 
 const RELEASES: &str = "releases r";
@@ -62,38 +68,66 @@ impl Filter {
 
     /// Pushes ` WHERE ` and the conditions, each binding its value; nothing without any.
     fn push_where(&self, sql: &mut QueryBuilder<'_, Any>) {
-        if self.conditions.is_empty() {
-            return;
-        }
-        sql.push(" WHERE ");
-        let mut and = sql.separated(" AND ");
-        for condition in &self.conditions {
+        for (index, condition) in self.conditions.iter().enumerate() {
+            sql.push(if index == 0 { " WHERE " } else { " AND " });
             match condition {
-                Condition::Number(number) => and.push("r.id = ").push_bind_unseparated(*number),
-                Condition::Match(query) => and.push("release_search MATCH ").push_bind_unseparated(query.clone()),
-                Condition::TsQuery(query) => and
-                    .push("r.search_vector @@ to_tsquery('simple', ")
-                    .push_bind_unseparated(query.clone())
-                    .push_unseparated(")"),
-                Condition::Status(status) => and.push("r.status = ").push_bind_unseparated(status.code()),
+                Condition::Number(number) => sql.push("r.id = ").push_bind(*number),
+                Condition::Match(query) => sql.push("release_search MATCH ").push_bind(query.clone()),
+                Condition::TsQuery(query) => {
+                    sql.push("r.search_vector @@ to_tsquery('simple', ").push_bind(query.clone()).push(")")
+                }
+                Condition::Status(status) => sql.push("r.status = ").push_bind(status.code()),
                 // The current task is the release's one open task: the partial indexes on
                 // open tasks serve.
-                Condition::HeldBy(user) => and
+                Condition::HeldBy(user) => sql
                     .push("r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL AND assignee_id = ")
-                    .push_bind_unseparated(user.0)
-                    .push_unseparated(")"),
-                Condition::InGroupsOf(user) => and
+                    .push_bind(user.0)
+                    .push(")"),
+                Condition::InGroupsOf(user) => sql
                     .push(
                         "r.id IN (SELECT release_id FROM tasks WHERE finished_at IS NULL
                                 AND group_id IN (SELECT group_id FROM group_members WHERE user_id = ",
                     )
-                    .push_bind_unseparated(user.0)
-                    .push_unseparated("))"),
-                Condition::Below(number) => and.push(format_args!("{} < ", self.number)).push_bind_unseparated(*number),
-                Condition::Above(number) => and.push(format_args!("{} > ", self.number)).push_bind_unseparated(*number),
+                    .push_bind(user.0)
+                    .push("))"),
+                Condition::Below(number) => sql.push(format_args!("{} < ", self.number)).push_bind(*number),
+                Condition::Above(number) => sql.push(format_args!("{} > ", self.number)).push_bind(*number),
+                Condition::Priorities(priorities) => push_in(sql, "r.priority", priorities),
+                Condition::Groups(groups) => push_in(sql, "r.executor_group_id", groups),
+                Condition::LateAt(now) => {
+                    sql.push("r.status NOT IN ('closed', 'cancelled') AND ");
+                    push_due(sql, *now);
+                    sql.push(" < ");
+                    push_clock_end(sql, *now)
+                }
             };
         }
     }
+}
+
+/// `column IN (…)` with each value bound.
+fn push_in<'b, 'q>(sql: &'b mut QueryBuilder<'q, Any>, column: &str, values: &[i64]) -> &'b mut QueryBuilder<'q, Any> {
+    sql.push(format_args!("{column} IN ("));
+    let mut list = sql.separated(", ");
+    for value in values {
+        list.push_bind(*value);
+    }
+    sql.push(")")
+}
+
+/// When the release's deadline clock stops counting: when it was stopped, else `now`.
+fn push_clock_end<'b, 'q>(sql: &'b mut QueryBuilder<'q, Any>, now: i64) -> &'b mut QueryBuilder<'q, Any> {
+    sql.push("COALESCE(r.clock_stopped_at, ").push_bind(now).push(")")
+}
+
+/// The release's deadline at `now`: the planned end moved by the time it spent suspended
+/// (the same rule as the list's delay column, `DeadlineClock::delay`).
+fn push_due(sql: &mut QueryBuilder<'_, Any>, now: i64) {
+    sql.push("r.planned_end + r.suspended_seconds + CASE WHEN ");
+    push_clock_end(sql, now);
+    sql.push(" > r.suspended_since THEN ");
+    push_clock_end(sql, now);
+    sql.push(" - r.suspended_since ELSE 0 END");
 }
 
 /// For each typed word, the title words that start with it (see `title_words`). A word
@@ -246,12 +280,12 @@ pub async fn remember_all_title_words(conn: &mut AnyConnection) -> Result<(), sq
 
 /// The releases `query` selects for `actor`: its words are first looked up among the
 /// title words (see `title_words`).
-pub async fn filter(db: &Db, query: &ListQuery, actor: &Actor) -> Result<Filter, sqlx::Error> {
+pub async fn filter(db: &Db, query: &ListQuery, actor: &Actor, now: i64) -> Result<Filter, sqlx::Error> {
     let vocabulary = title_words(db, query).await?;
-    Ok(filter_for(query, actor, db.backend, &vocabulary))
+    Ok(filter_for(query, actor, now, db.backend, &vocabulary))
 }
 
-fn filter_for(query: &ListQuery, actor: &Actor, backend: Backend, vocabulary: &Vocabulary) -> Filter {
+fn filter_for(query: &ListQuery, actor: &Actor, now: i64, backend: Backend, vocabulary: &Vocabulary) -> Filter {
     let mut filter = Filter { from: RELEASES, number: "r.id", conditions: vec![] };
     if let Some(number) = search_number(query.search.trim()) {
         filter.conditions.push(Condition::Number(number));
@@ -276,6 +310,15 @@ fn filter_for(query: &ListQuery, actor: &Actor, backend: Backend, vocabulary: &V
         Scope::Mine => filter.conditions.push(Condition::HeldBy(actor.user)),
         Scope::MyGroups => filter.conditions.push(Condition::InGroupsOf(actor.user)),
         Scope::All => {}
+    }
+    if !query.priorities.is_empty() {
+        filter.conditions.push(Condition::Priorities(query.priorities.clone()));
+    }
+    if !query.groups.is_empty() {
+        filter.conditions.push(Condition::Groups(query.groups.iter().map(|g| g.0).collect()));
+    }
+    if query.late_only {
+        filter.conditions.push(Condition::LateAt(now));
     }
     filter
 }
@@ -310,7 +353,7 @@ impl Window {
             (Some(after), _) => Window::Forward { after: Some(after), offset: 0 },
             (None, Some(before)) => Window::Backward { before },
             // A page number without a cursor (a typed or old address): counted from the top.
-            (None, None) => Window::Forward { after: None, offset: query.page.saturating_mul(PAGE_SIZE) },
+            (None, None) => Window::Forward { after: None, offset: query.page.saturating_mul(query.page_size) },
         }
     }
 }
@@ -369,12 +412,13 @@ pub struct Page {
 pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, sqlx::Error> {
     let mut window = Window::of(query);
     let mut page = query.page;
-    let (mut rows, mut beyond) = page_rows(db, filter, &window).await?;
+    let size = query.page_size;
+    let (mut rows, mut beyond) = page_rows(db, filter, &window, size).await?;
     if matches!(window, Window::Backward { .. }) && !beyond {
         // Back past the top (releases were added since): the first page, in full.
         window = Window::Forward { after: None, offset: 0 };
         page = 0;
-        (rows, beyond) = page_rows(db, filter, &window).await?;
+        (rows, beyond) = page_rows(db, filter, &window, size).await?;
     }
     let has_next = match window {
         Window::Forward { .. } => beyond,
@@ -383,8 +427,8 @@ pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, s
     Ok(Page { rows, page, has_next })
 }
 
-/// The statement of the page `window` starts: one row more than a page.
-fn page_sql(filter: &Filter, window: &Window) -> QueryBuilder<'static, Any> {
+/// The statement of the page of `size` rows `window` starts: one row more than a page.
+fn page_sql(filter: &Filter, window: &Window, size: i64) -> QueryBuilder<'static, Any> {
     let mut filter = filter.clone();
     let (order, offset) = match *window {
         Window::Forward { after, offset } => {
@@ -409,7 +453,7 @@ fn page_sql(filter: &Filter, window: &Window) -> QueryBuilder<'static, Any> {
     );
     sql.push(filter.from);
     filter.push_where(&mut sql);
-    sql.push(format_args!("\n                  ORDER BY {} {order} LIMIT {} OFFSET ", filter.number, PAGE_SIZE + 1))
+    sql.push(format_args!("\n                  ORDER BY {} {order} LIMIT {} OFFSET ", filter.number, size + 1))
         .push_bind(offset)
         .push(format_args!(
             ") r
@@ -426,12 +470,17 @@ fn page_sql(filter: &Filter, window: &Window) -> QueryBuilder<'static, Any> {
 
 /// The rows of the page `window` starts, newest first, and whether more lie beyond them:
 /// the statement reads one row more than a page.
-async fn page_rows(db: &Db, filter: &Filter, window: &Window) -> Result<(Vec<ListedRelease>, bool), sqlx::Error> {
-    let mut sql = page_sql(filter, window);
+async fn page_rows(
+    db: &Db,
+    filter: &Filter,
+    window: &Window,
+    size: i64,
+) -> Result<(Vec<ListedRelease>, bool), sqlx::Error> {
+    let mut sql = page_sql(filter, window, size);
     let (sql, arguments) = numbered(&mut sql);
     let mut rows: Vec<ListedRelease> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
-    let beyond = rows.len() as i64 > PAGE_SIZE;
-    rows.truncate(PAGE_SIZE as usize);
+    let beyond = rows.len() as i64 > size;
+    rows.truncate(usize::try_from(size).unwrap_or(0));
     if matches!(window, Window::Backward { .. }) {
         rows.reverse();
     }
@@ -524,28 +573,18 @@ pub async fn by_group(db: &Db, filter: &Filter) -> Result<Vec<(String, i64)>, sq
 
 /// The filtered releases by where they stand against their deadline at `now`.
 pub async fn by_deadline(db: &Db, filter: &Filter, now: i64) -> Result<Vec<(Deadline, i64)>, sqlx::Error> {
-    // The same rule as the list's delay column (`DeadlineClock::delay`): paused and
-    // suspended time moves the deadline, and a stopped clock counts up to when it stopped.
-    let end = |sql: &mut QueryBuilder<'_, Any>| {
-        sql.push("COALESCE(r.clock_stopped_at, ").push_bind(now).push(")");
-    };
-    let due = |sql: &mut QueryBuilder<'_, Any>| {
-        sql.push("r.planned_end + r.suspended_seconds + CASE WHEN ");
-        end(sql);
-        sql.push(" > r.suspended_since THEN ");
-        end(sql);
-        sql.push(" - r.suspended_since ELSE 0 END");
-    };
+    // Paused and suspended time moves the deadline, and a stopped clock counts up to when
+    // it stopped.
     let deadline = |sql: &mut QueryBuilder<'_, Any>| {
         sql.push(
             "CASE WHEN r.status IN ('closed', 'cancelled') THEN 'finished'
               WHEN ",
         );
-        due(sql);
+        push_due(sql, now);
         sql.push(" < ");
-        end(sql);
+        push_clock_end(sql, now);
         sql.push(" THEN 'late'\n              WHEN r.clock_stopped_at IS NULL AND ");
-        due(sql);
+        push_due(sql, now);
         sql.push(" < ")
             .push_bind(now)
             .push(format_args!(" + {DUE_SOON_SECONDS} THEN 'due_soon'\n              ELSE 'on_time' END"));
@@ -560,6 +599,7 @@ pub async fn by_deadline(db: &Db, filter: &Filter, now: i64) -> Result<Vec<(Dead
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::GroupId;
     use crate::store::bound_values;
 
     fn anyone() -> Actor {
@@ -583,6 +623,7 @@ mod tests {
         let by_number = filter_for(
             &ListQuery { search: " 53 ".into(), ..Default::default() },
             &anyone(),
+            0,
             Backend::Sqlite,
             &Vocabulary::new(),
         );
@@ -590,7 +631,7 @@ mod tests {
         assert_eq!(by_number.from, RELEASES);
 
         let words = ListQuery { search: "Actualización  ERP".into(), ..Default::default() };
-        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        let sqlite = filter_for(&words, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
         assert_eq!(
             where_clause(&sqlite),
             ("WHERE release_search MATCH $1".into(), vec![text("\"actualizacion\"* AND \"erp\"*")])
@@ -598,10 +639,10 @@ mod tests {
         assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
         assert_eq!(sqlite.count_from(), SQLITE_SEARCH_ALONE);
         let with_status = ListQuery { status: Some(Status::Closed), ..words.clone() };
-        let sqlite_with_status = filter_for(&with_status, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        let sqlite_with_status = filter_for(&with_status, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
         assert_eq!(sqlite_with_status.count_from(), SQLITE_SEARCH, "the status is a column of the release");
         assert_eq!(by_number.count_from(), RELEASES);
-        let postgres = filter_for(&words, &anyone(), Backend::Postgres, &Vocabulary::new());
+        let postgres = filter_for(&words, &anyone(), 0, Backend::Postgres, &Vocabulary::new());
         assert_eq!(
             where_clause(&postgres),
             ("WHERE r.search_vector @@ to_tsquery('simple', $1)".into(), vec![text("actualizacion:* & erp:*")])
@@ -616,9 +657,9 @@ mod tests {
             ("erp".into(), vec!["erp".into()]),
             ("zzz".into(), vec![]),
         ]);
-        let postgres = filter_for(&words, &anyone(), Backend::Postgres, &vocabulary);
+        let postgres = filter_for(&words, &anyone(), 0, Backend::Postgres, &vocabulary);
         assert_eq!(postgres.conditions, [Condition::TsQuery("('erp') & ('migracion' | 'migraciones') & zzz:*".into())]);
-        let sqlite = filter_for(&words, &anyone(), Backend::Sqlite, &vocabulary);
+        let sqlite = filter_for(&words, &anyone(), 0, Backend::Sqlite, &vocabulary);
         assert_eq!(
             sqlite.conditions,
             [Condition::Match("(\"erp\") AND (\"migracion\" OR \"migraciones\") AND \"zzz\"*".into())]
@@ -630,11 +671,12 @@ mod tests {
     #[test]
     fn full_text_syntax_typed_by_the_user_is_not_syntax() {
         let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
-        let sqlite = filter_for(&typed, &anyone(), Backend::Sqlite, &Vocabulary::new());
+        let sqlite = filter_for(&typed, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
         assert_eq!(where_clause(&sqlite).1, [text("\"erp\"* AND \"near\"* AND \"or\"* AND \"x\"* AND \"y\"*")]);
         let only_syntax = filter_for(
             &ListQuery { search: "* & !".into(), ..Default::default() },
             &anyone(),
+            0,
             Backend::Postgres,
             &Vocabulary::new(),
         );
@@ -649,12 +691,24 @@ mod tests {
             scope: Scope::Mine,
             ..Default::default()
         };
-        let mut filter = filter_for(&query, &anyone(), Backend::Postgres, &Vocabulary::new());
+        let mut filter = filter_for(&query, &anyone(), 0, Backend::Postgres, &Vocabulary::new());
         filter.conditions.push(Condition::Below(90_000));
         let (sql, values) = where_clause(&filter);
         assert!(sql.starts_with("WHERE r.search_vector @@ to_tsquery('simple', $1) AND r.status = $2 AND"), "{sql}");
         assert!(sql.contains("assignee_id = $3) AND r.id < $4"), "{sql}");
         assert_eq!(values, [text("erp:*"), text("approved"), "BigInt(4)".into(), "BigInt(90000)".into()]);
+
+        let query =
+            ListQuery { priorities: vec![1, 2], groups: vec![GroupId(7)], late_only: true, ..Default::default() };
+        let filter = filter_for(&query, &anyone(), 1_000, Backend::Sqlite, &Vocabulary::new());
+        let (sql, values) = where_clause(&filter);
+        assert!(sql.starts_with("WHERE r.priority IN ($1, $2) AND r.executor_group_id IN ($3) AND "), "{sql}");
+        assert!(
+            sql.contains("r.status NOT IN ('closed', 'cancelled') AND r.planned_end + r.suspended_seconds"),
+            "{sql}"
+        );
+        assert_eq!(values[..3], ["BigInt(1)".to_owned(), "BigInt(2)".into(), "BigInt(7)".into()]);
+        assert!(values[3..].iter().all(|v| v == "BigInt(1000)"), "the time is bound: {values:?}");
     }
 
     #[test]
@@ -665,5 +719,7 @@ mod tests {
         assert!(matches!(Window::of(&back), Window::Backward { before: 89_976 }));
         let typed = ListQuery { page: 2, ..Default::default() };
         assert!(matches!(Window::of(&typed), Window::Forward { after: None, offset: 50 }));
+        let longer = ListQuery { page: 2, page_size: 100, ..Default::default() };
+        assert!(matches!(Window::of(&longer), Window::Forward { after: None, offset: 200 }));
     }
 }

@@ -23,6 +23,7 @@ on_both_databases!(
     parallel_captures_and_advances_over_tcp_have_one_winner,
     tokens_are_limited_per_minute,
     systems_of_record_push_catalogue_items_by_code,
+    the_list_filters_by_priority_group_and_lateness_in_pages_of_the_chosen_size,
 );
 
 /// `/api/v1/openapi.json` is an OpenAPI 3.1 document of every operation; `make test` keeps
@@ -429,6 +430,14 @@ async fn problems_are_typed_and_translated(backend: Backend) {
     let mut call = Call::new("GET", "/nowhere");
     call.token = Some(&lucia);
     assert!(is_problem(&call.send(&server).await, 404, "not-found"));
+    // A path of the API with a method it does not take: 405, saying which it takes.
+    let mut call = Call::new("DELETE", "/releases");
+    call.token = Some(&lucia);
+    call.language = Some("pt-BR");
+    let answer = call.send(&server).await;
+    assert!(is_problem(&answer, 405, "method-not-allowed"), "{answer:?}");
+    assert_eq!(answer.headers.get(header::ALLOW).and_then(|v| v.to_str().ok()), Some("GET,HEAD,POST"), "{answer:?}");
+    assert!(answer.json()["detail"].as_str().is_some_and(|d| d.contains("método")), "{answer:?}");
 }
 
 async fn an_advance_needs_the_current_version(backend: Backend) {
@@ -655,4 +664,60 @@ async fn systems_of_record_push_catalogue_items_by_code(backend: Backend) {
     call.token = Some(&admin);
     call.body = Some(category);
     assert_eq!(call.send(&server).await.status, StatusCode::CREATED);
+}
+
+/// The list's filters beyond search, status and scope, as a pipeline (and the page's
+/// address) gives them: several priorities, several executor groups, late only; and the
+/// page size. Each filtered page holds exactly the releases of the whole list that match.
+async fn the_list_filters_by_priority_group_and_lateness_in_pages_of_the_chosen_size(backend: Backend) {
+    let server = demo_server(backend).await;
+    let gestor = token_of(&server, "gestor").await;
+    let get = |path: String| Call::new("GET", path).by("gestor", &gestor).send(&server);
+    let groups = get("/executor-groups".into()).await.json();
+    let n1 = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").expect("N1")["id"].clone();
+    let everything = get("/releases?page_size=100".into()).await.json();
+    let rows = everything["releases"].as_array().cloned().unwrap_or_default();
+    assert!(rows.len() > 25 && everything["links"]["next"].is_null(), "the demo fits a page of 100: {everything}");
+    assert_eq!(everything["page_size"], 100);
+    let ids = |page: &Value| -> Vec<i64> {
+        page["releases"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_i64()).collect()
+    };
+    let expected = |keep: &dyn Fn(&Value) -> bool| -> Vec<i64> {
+        rows.iter().filter(|r| keep(r)).filter_map(|r| r["id"].as_i64()).collect()
+    };
+    let is_late = |r: &Value| {
+        r["delay_seconds"].as_i64().unwrap_or(0) > 0 && r["status"] != "closed" && r["status"] != "cancelled"
+    };
+
+    let urgent = get("/releases?priority=1,2&page_size=100".into()).await.json();
+    let want = expected(&|r| r["priority"] == 1 || r["priority"] == 2);
+    assert!(!want.is_empty() && want.len() < rows.len(), "the demo has urgent releases and others");
+    assert_eq!(ids(&urgent), want);
+    let of_n1 = get(format!("/releases?group={n1}&page_size=100")).await.json();
+    assert_eq!(ids(&of_n1), expected(&|r| r["executor_group"] == "Despliegue N1"));
+    let late = get("/releases?late=true&page_size=100".into()).await.json();
+    let want = expected(&is_late);
+    assert!(!want.is_empty(), "the demo has late releases");
+    assert_eq!(ids(&late), want);
+    let all_three = get(format!("/releases?priority=1,2,3&group={n1}&late=true&page_size=100")).await.json();
+    let three =
+        |r: &Value| r["priority"].as_i64().unwrap_or(9) <= 3 && r["executor_group"] == "Despliegue N1" && is_late(r);
+    assert_eq!(ids(&all_three), expected(&three));
+
+    // Pages of 25 by default, and of 50 when asked, following the cursor.
+    let first = get("/releases".into()).await.json();
+    assert_eq!((first["page_size"].as_i64(), ids(&first).len()), (Some(25), 25));
+    let fifty = get("/releases?page_size=50".into()).await.json();
+    assert_eq!(ids(&fifty), expected(&|_| true).into_iter().take(50).collect::<Vec<_>>());
+    if let Some(next) = fifty["links"]["next"].as_str() {
+        assert!(next.contains("page_size=50"), "the next link keeps the page size: {next}");
+    }
+
+    // What cannot be a filter is refused, naming it.
+    let sizes = get("/releases?page_size=30".into()).await;
+    assert!(is_problem(&sizes, 422, "invalid") && sizes.json()["field"] == "page_size", "{sizes:?}");
+    let priority = get("/releases?priority=9".into()).await;
+    assert!(is_problem(&priority, 422, "invalid") && priority.json()["field"] == "priority", "{priority:?}");
+    assert!(is_problem(&get("/releases?priority=high".into()).await, 400, "bad-request"));
+    assert!(is_problem(&get("/releases?late=maybe".into()).await, 400, "bad-request"));
 }

@@ -10,7 +10,7 @@ use releasedesk_core::domain::permissions::Actor;
 use releasedesk_core::domain::validation::ClosureDraft;
 use releasedesk_core::domain::ReleaseId;
 use releasedesk_core::domain::{CategoryId, ClosureOutcome, Status};
-use releasedesk_core::model::list::{ListQuery, Scope};
+use releasedesk_core::model::list::ListQuery;
 use releasedesk_core::seed::demo;
 use releasedesk_core::store::users::{actor, create_user};
 use serde_json::{json, Value};
@@ -310,8 +310,7 @@ async fn the_release_page_renders_on_the_server_every_time(backend: Backend) {
 
 /// The delay the list shows for release `id`, as `actor` sees it at `now`.
 async fn delay_at(server: &support::TestServer, actor: &Actor, id: i64, now: i64) -> (i64, Status) {
-    let query =
-        ListQuery { search: id.to_string(), status: None, scope: Scope::All, page: 0, after: None, before: None };
+    let query = ListQuery { search: id.to_string(), ..Default::default() };
     let page = list(&server.desk.acting_at(actor.clone(), now), &query).await.expect("the list");
     let row = page.rows.into_iter().find(|row| row.id.0 == id).expect("the release in the list");
     (row.delay_seconds, row.status)
