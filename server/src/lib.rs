@@ -48,6 +48,7 @@ pub async fn router_with(
     shutdown: Shutdown,
 ) -> Result<Router, String> {
     let api = app::api::routes(desk.clone(), observe.api);
+    let list_export = app::release_list::export::routes(desk.clone());
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -74,6 +75,7 @@ pub async fn router_with(
     let app = Router::new()
         .nest(app::api::BASE, api)
         .route("/api/events", axum::routing::get(app::live::events))
+        .merge(list_export)
         .layer(axum::Extension(live))
         .layer(axum::Extension(store))
         .leptos_routes_with_context(&options, routes, context.clone(), {

@@ -25,7 +25,7 @@ use axum::{Json, Router};
 pub use catalogues::CATALOGUES;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-pub use problem::Problem;
+pub use problem::{text, Problem};
 use releasedesk_core::commands::{Ctx, Desk};
 use releasedesk_core::domain::ReleaseId;
 use releasedesk_core::Error;

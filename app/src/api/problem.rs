@@ -38,8 +38,9 @@ static TEXTS: LazyLock<[Value; 2]> = LazyLock::new(|| {
     [read(include_str!("../../locales/es.json")), read(include_str!("../../locales/pt.json"))]
 });
 
-/// The text at `key` (`error.not_found`) in `locale`, its `{{ name }}`s replaced by `args`.
-fn text(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+/// The text at `key` (`error.not_found`) in `locale`, its `{{ name }}`s replaced by `args`:
+/// for texts the server writes itself with values in them (answers, files).
+pub fn text(locale: Locale, key: &str, args: &[(&str, String)]) -> String {
     let texts = &TEXTS[usize::from(locale == Locale::pt)];
     let found = key.split('.').try_fold(texts, |value, part| value.get(part)).and_then(Value::as_str);
     let Some(template) = found else {

@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod charts;
+#[cfg(feature = "ssr")]
+pub mod export;
 
 use crate::domain::flow::Access;
 use crate::domain::{GroupId, Permission, Status};
@@ -22,6 +24,8 @@ use leptos_router::params::ParamsMap;
 
 pub const LIST_PATH: &str = "/releases";
 pub const CHARTS_PATH: &str = "/releases/charts";
+/// "Exportar CSV": every release the list's filters select (see `export`).
+pub const EXPORT_PATH: &str = "/releases/export.csv";
 
 /// The URL of the list showing `query`.
 pub fn list_url(query: &ListQuery) -> String {
@@ -270,19 +274,21 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
     }
 }
 
+/// A delay as whole days, hours and minutes; `None` on time.
+pub fn delay_parts(seconds: i64) -> Option<(i64, i64, i64)> {
+    (seconds > 0).then_some((seconds / 86_400, (seconds % 86_400) / 3_600, (seconds % 3_600) / 60))
+}
+
 /// "3 d 4 h" late, or "En plazo".
 #[component]
 pub fn Delay(seconds: i64) -> impl IntoView {
     let i18n = use_i18n();
-    let days = seconds / 86_400;
-    let hours = (seconds % 86_400) / 3_600;
-    let minutes = (seconds % 3_600) / 60;
-    if seconds <= 0 {
-        view! { <span>{t!(i18n, list.on_time)}</span> }.into_any()
-    } else if days > 0 {
-        view! { <span>{t!(i18n, list.delay_days, days, hours)}</span> }.into_any()
-    } else {
-        view! { <span>{t!(i18n, list.delay_hours, hours, minutes)}</span> }.into_any()
+    match delay_parts(seconds) {
+        None => view! { <span>{t!(i18n, list.on_time)}</span> }.into_any(),
+        Some((days, hours, _)) if days > 0 => {
+            view! { <span>{t!(i18n, list.delay_days, days, hours)}</span> }.into_any()
+        }
+        Some((_, hours, minutes)) => view! { <span>{t!(i18n, list.delay_hours, hours, minutes)}</span> }.into_any(),
     }
 }
 
@@ -401,6 +407,12 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
             go(ListQuery { priorities: chosen, ..query.get_untracked().first_page() });
         }
     });
+    // The file of every release these filters select, in the page's language.
+    let export_href = move || {
+        let url = view_url(EXPORT_PATH, &query.get());
+        let language = if i18n.get_locale() == Locale::pt { "pt" } else { "es" };
+        format!("{url}{}lang={language}", if url.contains('?') { '&' } else { '?' })
+    };
     let priority_options = Signal::derive(move || {
         let locale = i18n.get_locale();
         (1..=5).map(|priority| (priority, priority_label(locale, priority).to_owned())).collect::<Vec<_>>()
@@ -487,6 +499,9 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                     <button type="button" on:click=move |_| on_refresh.run(())>
                         {t!(i18n, list.refresh)}
                     </button>
+                    <a class="button" href=export_href download="">
+                        {t!(i18n, list.export)}
+                    </a>
                 </div>
             </form>
     }

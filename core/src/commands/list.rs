@@ -17,23 +17,43 @@ pub use crate::store::list::remember_title_words;
 /// do on it. Filters, search and paging run in the database.
 pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
     query.check()?;
-    let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
+    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
     let filter = store::filter(db, query, actor, now).await?;
     let counted = store::count(db, &filter).await?;
     let page = store::page(db, &filter, query).await?;
-    let mut rows = Vec::with_capacity(page.rows.len());
-    for row in page.rows {
-        let flow = flows.get(db, row.flow_id).await?;
-        rows.push(release_row(row, &flow, actor, now)?);
-    }
     Ok(ReleasePage {
-        rows,
+        rows: rows(ctx, page.rows).await?,
         total: counted.min(COUNT_LIMIT),
         total_is_lower_bound: counted > COUNT_LIMIT,
         page: page.page,
         page_size: query.page_size,
         has_next: page.has_next,
     })
+}
+
+/// The list's export ("Exportar CSV") reads the releases this many at a time.
+pub const EXPORT_BATCH: i64 = 500;
+
+/// The next [`EXPORT_BATCH`] releases the query selects after the release numbered `after`
+/// (from the top when `None`), newest first, and whether more follow: the list's export
+/// reads every match this way, a batch at a time, whatever the query's page.
+pub async fn export_batch(ctx: &Ctx, query: &ListQuery, after: Option<i64>) -> Result<(Vec<ReleaseRow>, bool), Error> {
+    query.check()?;
+    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
+    let filter = store::filter(db, query, actor, now).await?;
+    let batch = ListQuery { page: 0, after, before: None, page_size: EXPORT_BATCH, ..query.clone() };
+    let page = store::page(db, &filter, &batch).await?;
+    Ok((rows(ctx, page.rows).await?, page.has_next))
+}
+
+/// The rows as the list shows them, each with what the user may do on it.
+async fn rows(ctx: &Ctx, listed: Vec<ListedRelease>) -> Result<Vec<ReleaseRow>, Error> {
+    let mut rows = Vec::with_capacity(listed.len());
+    for row in listed {
+        let flow = ctx.flows.get(&ctx.db, row.flow_id).await?;
+        rows.push(release_row(row, &flow, &ctx.actor, ctx.now)?);
+    }
+    Ok(rows)
 }
 
 /// The charts' counts, each computed by the database for the list's filters.

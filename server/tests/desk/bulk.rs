@@ -5,7 +5,7 @@
 use crate::support;
 
 use app::release_list::api::{COUNT_LIMIT, PAGE_SIZE};
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use serde_json::{json, Value};
 use sqlx::Row;
 use support::{seeded_server, Backend, Client};
@@ -165,4 +165,81 @@ on_both_databases!(
     cursor_paging_walks_the_whole_list_once,
     title_words_find_what_the_titles_say,
     counting_stops_at_the_limit,
+    the_list_exports_every_release_its_filters_select,
 );
+
+/// The ids of the list's pages of 100 for `query`, walked by cursor to the end.
+async fn every_listed(client: &Client, query: Value) -> Vec<i64> {
+    let mut found = Vec::new();
+    let mut next = query;
+    next["page_size"] = json!(100);
+    loop {
+        let page = list(client, next.clone()).await;
+        found.extend(ids(&page));
+        if page["has_next"] != true {
+            return found;
+        }
+        next["page"] = json!(page["page"].as_i64().unwrap_or(0) + 1);
+        next["after"] = json!(found.last());
+    }
+}
+
+/// The CSV file `path` answers, as lines of cells.
+async fn csv_file(client: &Client, path: &str) -> (support::Answer, Vec<Vec<String>>) {
+    let answer = client.get(path, None).await;
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(answer.text.as_bytes());
+    let lines = reader.records().map(|line| line.expect("a CSV line").iter().map(str::to_owned).collect()).collect();
+    (answer, lines)
+}
+
+/// "Exportar CSV": every release the list's filters select, not only a page (read a batch of
+/// 500 at a time: here three), newest first as the list, in the language asked for, with
+/// what users typed unable to run as a formula; only for a logged-in user.
+async fn the_list_exports_every_release_its_filters_select(backend: Backend) {
+    let (server, _) = seeded_server(backend, 1_200).await;
+    let gestor = server.login("gestor").await;
+    let formula = "=HYPERLINK(\"http://example.com\",\"x\")";
+    let registered = gestor
+        .call(
+            "register_release",
+            json!({ "registration": {
+                "title": formula, "description": "x", "executor_group": 1, "release_type": "normal", "risk": "low",
+                "impact": 1, "urgency": 1, "planned_start": 1_900_000_000, "planned_end": 1_900_086_400,
+                "version_label": "1"
+            }}),
+        )
+        .await;
+    assert_eq!(registered.status, StatusCode::OK, "{}", registered.text);
+    let everything = json!({ "search": "", "status": null, "scope": "all", "page": 0 });
+
+    let (answer, lines) = csv_file(&gestor, "/releases/export.csv?lang=pt").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let header =
+        |name: header::HeaderName| answer.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert_eq!(header(header::CONTENT_TYPE), "text/csv; charset=utf-8");
+    assert_eq!(header(header::CONTENT_DISPOSITION), "attachment; filename=\"liberacoes.csv\"");
+    assert_eq!(lines[0][..3], ["Número", "Título", "Solicitante"]);
+    let exported: Vec<i64> = lines[1..].iter().filter_map(|line| line[0].parse().ok()).collect();
+    let listed = every_listed(&gestor, everything.clone()).await;
+    assert!(listed.len() > 1_000, "more than two batches: {}", listed.len());
+    assert_eq!(exported, listed, "the file holds the list, every page of it, in its order");
+    let typed = lines.iter().find(|line| line[1].contains("HYPERLINK")).expect("the release with a formula title");
+    assert!(!typed[1].starts_with('='), "a title never runs as a formula: {}", typed[1]);
+
+    // With the page's filters, in Spanish.
+    let mut filtered = everything.clone();
+    filtered["priorities"] = json!([1, 2]);
+    filtered["late_only"] = json!(true);
+    let (answer, lines) = csv_file(&gestor, "/releases/export.csv?priority=1,2&late=true&page=3&lang=es").await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(lines[0][..3], ["Número", "Título", "Solicitante"]);
+    assert!(lines[0].contains(&"Grupo ejecutor".to_owned()), "{:?}", lines[0]);
+    let exported: Vec<i64> = lines[1..].iter().filter_map(|line| line[0].parse().ok()).collect();
+    let listed = every_listed(&gestor, filtered).await;
+    assert!(!listed.is_empty());
+    assert_eq!(exported, listed, "whatever page the address was on, the file starts at the top");
+
+    // Nobody else reads it.
+    let anonymous = server.anonymous().get("/releases/export.csv", None).await;
+    assert!(!anonymous.status.is_success() && !anonymous.text.contains("Solicitante"), "{anonymous:?}");
+}
