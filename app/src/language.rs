@@ -158,6 +158,9 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Location => td_string!(locale, field.location),
         Field::Sha256 => td_string!(locale, field.sha256),
         Field::Expiry => td_string!(locale, tokens.expires),
+        Field::WebhookUrl => td_string!(locale, webhooks.url),
+        Field::WebhookSecret => td_string!(locale, webhooks.secret),
+        Field::WebhookEvents => td_string!(locale, webhooks.events),
     }
 }
 

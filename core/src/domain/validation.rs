@@ -64,6 +64,10 @@ pub enum Field {
     Sha256,
     /// An access token's expiry ("Caduca").
     Expiry,
+    /// A webhook's URL, secret and events.
+    WebhookUrl,
+    WebhookSecret,
+    WebhookEvents,
 }
 
 /// What is wrong with a field.
