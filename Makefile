@@ -84,6 +84,8 @@ help:
 tools:
 	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@# The server sends webhooks over HTTPS with the system's OpenSSL (core/Cargo.toml).
+	@pkg-config --exists openssl 2>/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || { \
 		pkg-config --exists openssl 2>/dev/null \
 			|| $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true; \

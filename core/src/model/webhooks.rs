@@ -112,7 +112,8 @@ pub struct DeliverySummary {
     /// The HTTP status of the last answer, if one came.
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
-    /// Unix seconds: when the event happened, and when the webhook received it.
+    /// Unix seconds: when it was queued (its event, or "Reenviar"), and when the webhook
+    /// received it.
     pub created_at: i64,
     pub delivered_at: Option<i64>,
 }

@@ -10,18 +10,14 @@ use crate::support;
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use releasedesk_core::commands::release::{capture, executor_groups, register};
-use releasedesk_core::commands::webhooks::create_webhook;
-use releasedesk_core::commands::{Ctx, Desk};
-use releasedesk_core::domain::ReleaseId;
-use releasedesk_core::model::release::Registration;
-use releasedesk_core::model::webhooks::{WebhookDraft, WebhookEvent};
+use releasedesk_core::commands::Desk;
+use releasedesk_core::model::webhooks::WebhookEvent;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::process::{free_port, ServerProcess};
+use support::process::{free_port, Http, ServerProcess};
 use support::{database_url, demo_server, Backend};
 use tokio::time::Instant;
 
@@ -60,6 +56,7 @@ struct Receiver {
     answer: Arc<AtomicU8>,
     received: Arc<Mutex<Vec<Received>>>,
     stop: Arc<Mutex<Option<tokio::sync::oneshot::Sender<()>>>>,
+    serving: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
 }
 
 impl Receiver {
@@ -69,6 +66,7 @@ impl Receiver {
             answer: Arc::new(AtomicU8::new(answer)),
             received: Arc::default(),
             stop: Arc::default(),
+            serving: Arc::default(),
         };
         receiver.listen().await;
         receiver
@@ -91,19 +89,25 @@ impl Receiver {
         );
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         *self.stop.lock().expect("the receiver's lock") = Some(stop);
-        tokio::spawn(async move {
+        let serving = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
                     let _ = stopped.await;
                 })
                 .await;
         });
+        *self.serving.lock().expect("the receiver's lock") = Some(serving);
     }
 
     /// Stops listening: connections are refused until [`Receiver::listen`].
     async fn shut(&self) {
         if let Some(stop) = self.stop.lock().expect("the receiver's lock").take() {
             let _ = stop.send(());
+        }
+        // Served out: every connection, kept-alive ones included, is closed.
+        let serving = self.serving.lock().expect("the receiver's lock").take();
+        if let Some(serving) = serving {
+            tokio::time::timeout(Duration::from_secs(5), serving).await.expect("the receiver stops").expect("served");
         }
         let deadline = Instant::now() + Duration::from_secs(5);
         while tokio::net::TcpStream::connect(("127.0.0.1", self.port)).await.is_ok() {
@@ -146,44 +150,36 @@ impl Receiver {
     }
 }
 
-/// A demo user's context on `desk`.
-async fn acting(desk: &Desk, username: &str) -> Ctx {
-    let user = releasedesk_core::store::users::user_by_username(&desk.db, username)
-        .await
-        .expect("read the user")
-        .unwrap_or_else(|| panic!("{username} in the demo"));
-    let actor = releasedesk_core::store::users::actor(&desk.db, user.id).await.expect("read").expect("exists");
-    desk.acting(actor)
+/// Calls a server function; panics unless it succeeds.
+async fn call(client: &Http, endpoint: &str, args: Value) -> Value {
+    let reply = client.call(endpoint, args).await.unwrap_or_else(|e| panic!("{endpoint} answered: {e}"));
+    assert!(reply.status.is_success(), "{endpoint}: {reply:?}");
+    reply.json()
 }
 
-/// Registers a webhook of every event for the receiver, as the administrator.
-async fn subscribe(desk: &Desk, receiver: &Receiver) {
-    let draft = WebhookDraft { url: receiver.url(), secret: SECRET.into(), events: WebhookEvent::ALL.to_vec() };
-    create_webhook(&acting(desk, "admin").await, &draft).await.expect("register the webhook");
+/// Registers a webhook of every event for the receiver, as the administrator would.
+async fn subscribe(server: &ServerProcess, receiver: &Receiver) {
+    let admin = server.login("admin").await;
+    let draft = json!({ "draft": { "url": receiver.url(), "secret": SECRET, "events": WebhookEvent::ALL } });
+    call(&admin, "admin_create_webhook", draft).await;
 }
 
-/// Registers `count` releases and captures each: two events each.
-async fn register_and_capture(desk: &Desk, count: usize) -> Vec<ReleaseId> {
-    let gestor = acting(desk, "gestor").await;
-    let groups = executor_groups(&gestor).await.expect("the executor groups");
-    let group = groups.iter().find(|g| g.name == "Despliegue N1").expect("Despliegue N1").id;
+/// Registers `count` releases through the server and captures each: two events each. All
+/// writes go through the servers: a second writer process on SQLite could be refused.
+async fn register_and_capture(gestor: &Http, count: usize) -> Vec<i64> {
+    let groups = call(gestor, "executor_groups", json!({})).await;
+    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
     let now = releasedesk_core::store::now();
     let mut ids = Vec::new();
     for i in 0..count {
-        let registration = Registration {
-            title: format!("Webhook {i}"),
-            description: "Una versión avisada por webhook".into(),
-            executor_group: group,
-            release_type: "normal".into(),
-            risk: "low".into(),
-            impact: 2,
-            urgency: 2,
-            planned_start: now + 86_400,
-            planned_end: now + 2 * 86_400,
-            version_label: format!("1.{i}.0"),
-        };
-        let id = register(&gestor, &registration).await.expect("register a release");
-        capture(&gestor, id).await.expect("capture its approval");
+        let registration = json!({ "registration": {
+            "title": format!("Webhook {i}"), "description": "Una versión avisada por webhook",
+            "executor_group": group.clone().expect("Despliegue N1"), "release_type": "normal", "risk": "low",
+            "impact": 2, "urgency": 2, "planned_start": now + 86_400, "planned_end": now + 2 * 86_400,
+            "version_label": format!("1.{i}.0")
+        }});
+        let id = call(gestor, "register_release", registration).await.as_i64().expect("the new release's number");
+        call(gestor, "capture_task", json!({ "id": id })).await;
         ids.push(id);
     }
     ids
@@ -252,18 +248,19 @@ fn check_exactly_once_in_order(accepted: &[Received], expected: usize) {
 async fn deliveries_are_signed_and_every_event_arrives_once_in_order_after_the_receiver_was_down(backend: Backend) {
     let receiver = Receiver::start(ANSWER_500).await;
     let url = database_url(backend).await;
-    let _server = ServerProcess::start_with(&url, true, FAST).await;
+    let server = ServerProcess::start_with(&url, true, FAST).await;
     let desk = server::open_database(&url).await.expect("open the database");
-    subscribe(&desk, &receiver).await;
+    subscribe(&server, &receiver).await;
+    let gestor = server.login("gestor").await;
 
     // Answering 500: every attempt fails, and is retried.
-    register_and_capture(&desk, 3).await;
+    register_and_capture(&gestor, 3).await;
     requests(&receiver, 8, Duration::from_secs(15)).await;
     assert!(receiver.accepted().is_empty());
     // Not listening at all, while more happens.
     receiver.shut().await;
     let before = receiver.received().len();
-    register_and_capture(&desk, 3).await;
+    register_and_capture(&gestor, 3).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), before, "nothing arrives while the receiver is down");
     // Up again.
@@ -272,11 +269,21 @@ async fn deliveries_are_signed_and_every_event_arrives_once_in_order_after_the_r
     all_delivered(&desk, 12, Duration::from_secs(20), "after the receiver came back").await;
     check_exactly_once_in_order(&receiver.accepted(), 12);
     // The page's list shows them delivered, with the answer's code.
-    let admin = acting(&desk, "admin").await;
-    let listed = releasedesk_core::commands::webhooks::webhooks(&admin).await.expect("the webhooks");
-    let shown = &listed[0].deliveries;
-    assert!(!shown.is_empty() && shown.iter().all(|d| d.last_status_code == Some(200)), "{shown:?}");
-    assert!(shown.iter().any(|d| d.attempts > 1), "retried deliveries count their attempts: {shown:?}");
+    let admin = server.login("admin").await;
+    let listed = call(&admin, "admin_webhooks", json!({})).await;
+    let shown = listed[0]["deliveries"].as_array().cloned().unwrap_or_default();
+    assert_eq!(shown.len(), 12, "{listed}");
+    assert!(shown.iter().all(|d| d["status"] == "delivered" && d["last_status_code"] == 200), "{listed}");
+    assert!(shown.iter().any(|d| d["attempts"].as_i64() > Some(1)), "retries count their attempts: {listed}");
+    // "Reenviar": the same delivery, the same bytes, once more.
+    let again = shown[shown.len() - 1]["id"].as_i64().expect("a delivery's id");
+    let so_far = receiver.received().len();
+    call(&admin, "admin_send_again", json!({ "delivery": again })).await;
+    requests(&receiver, so_far + 1, Duration::from_secs(10)).await;
+    let accepted = receiver.accepted();
+    let (first, last) = (accepted.iter().find(|r| r.delivery == again.to_string()), accepted.last());
+    assert_eq!(last.map(|r| &r.delivery), Some(&again.to_string()));
+    assert_eq!(first.map(|r| &r.body), last.map(|r| &r.body), "the same body, signed the same");
 }
 
 async fn a_server_killed_mid_delivery_loses_nothing(backend: Backend) {
@@ -284,14 +291,15 @@ async fn a_server_killed_mid_delivery_loses_nothing(backend: Backend) {
     let url = database_url(backend).await;
     let mut server = ServerProcess::start_with(&url, true, FAST).await;
     let desk = server::open_database(&url).await.expect("open the database");
-    subscribe(&desk, &receiver).await;
-    register_and_capture(&desk, 4).await;
-    // The first request is held: the server is killed while it waits for the answer.
+    subscribe(&server, &receiver).await;
+    // One release: its first request is held, and its second waits behind it, so the
+    // server is killed with exactly one delivery under way.
+    register_and_capture(&server.login("gestor").await, 1).await;
     requests(&receiver, 1, Duration::from_secs(15)).await;
     server.kill();
     let cut = receiver.received()[0].delivery.clone();
-    register_and_capture(&desk, 1).await;
-    let _restarted = ServerProcess::start_with(&url, false, FAST).await;
+    let restarted = ServerProcess::start_with(&url, false, FAST).await;
+    register_and_capture(&restarted.login("gestor").await, 4).await;
     all_delivered(&desk, 10, Duration::from_secs(20), "after the restart").await;
     let accepted = receiver.accepted();
     assert!(accepted.iter().any(|r| r.delivery == cut), "the delivery cut by the kill is sent again");
@@ -311,16 +319,16 @@ async fn two_instances_on_one_postgres_never_deliver_an_event_twice() {
     let a = ServerProcess::start_with(&url, true, &settings).await;
     let b = ServerProcess::start_with(&url, false, &settings).await;
     let desk = server::open_database(&url).await.expect("open the database");
-    subscribe(&desk, &receiver).await;
-    // Events keep coming while both instances deliver.
+    subscribe(&a, &receiver).await;
+    // Events keep coming, through both instances, while both deliver.
     let releases = 15;
-    let (first, second) = tokio::join!(register_and_capture(&desk, releases), register_and_capture(&desk, releases));
+    let (on_a, on_b) = (a.login("gestor").await, b.login("gestor").await);
+    let (first, second) = tokio::join!(register_and_capture(&on_a, releases), register_and_capture(&on_b, releases));
     assert_eq!(first.len() + second.len(), 2 * releases);
     all_delivered(&desk, 4 * releases, Duration::from_secs(20), "two instances").await;
     let received = receiver.received();
     assert_eq!(received.len(), 4 * releases, "no delivery sent twice");
     check_exactly_once_in_order(&received, 4 * releases);
-    drop((a, b));
 }
 
 async fn webhooks_refuse_bad_input_with_the_field_at_fault(backend: Backend) {
@@ -359,6 +367,10 @@ async fn webhooks_refuse_bad_input_with_the_field_at_fault(backend: Backend) {
     let listed = admin.call("admin_webhooks", json!({})).await;
     assert_eq!(listed.json()[0]["url"], "https://example.com/hook");
     assert!(!listed.text.contains(&secret), "the list never shows the secret");
+    // The page, under Administración, for the administrator only.
+    let page = admin.get("/admin/webhooks", Some("pt")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Novo webhook"), "the page in Portuguese: {}", page.text);
 }
 
 on_both_databases!(webhooks_refuse_bad_input_with_the_field_at_fault);
