@@ -331,7 +331,7 @@ async fn two_instances_on_one_postgres_never_deliver_an_event_twice() {
     check_exactly_once_in_order(&received, 4 * releases);
 }
 
-async fn webhooks_refuse_bad_input_with_the_field_at_fault(backend: Backend) {
+async fn the_administration_refuses_bad_input_and_queues_only_what_a_webhook_asks_for(backend: Backend) {
     let server = demo_server(backend).await;
     let admin = server.login("admin").await;
     let draft =
@@ -367,10 +367,47 @@ async fn webhooks_refuse_bad_input_with_the_field_at_fault(backend: Backend) {
     let listed = admin.call("admin_webhooks", json!({})).await;
     assert_eq!(listed.json()[0]["url"], "https://example.com/hook");
     assert!(!listed.text.contains(&secret), "the list never shows the secret");
+    // Only an active webhook's events are queued: off, nothing; on again, each event it
+    // names, and no other.
+    let id = created.json()["webhook"]["id"].as_i64().expect("the webhook's id");
+    let onto = |events: Value| json!({ "id": id, "events": events });
+    assert_eq!(admin.call("admin_set_webhook_events", onto(json!(["registered"]))).await.status, StatusCode::OK);
+    let gestor = server.login("gestor").await;
+    let groups = gestor.call("executor_groups", json!({})).await.json();
+    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+    let register = || {
+        let registration = json!({ "registration": {
+            "title": "Portal", "description": "Nueva versión", "executor_group": group.clone(),
+            "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
+            "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "3.0.0"
+        }});
+        let gestor = gestor.clone();
+        async move {
+            let answer = gestor.call("register_release", registration).await;
+            assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+            answer.json().as_i64().expect("the release's number")
+        }
+    };
+    let queued = || async { admin.call("admin_webhooks", json!({})).await.json()[0]["deliveries"].clone() };
+    let off = json!({ "id": id, "active": false });
+    assert_eq!(admin.call("admin_set_webhook_active", off).await.status, StatusCode::OK);
+    register().await;
+    assert_eq!(queued().await, json!([]), "an inactive webhook gets nothing");
+    assert_eq!(
+        admin.call("admin_set_webhook_active", json!({ "id": id, "active": true })).await.status,
+        StatusCode::OK
+    );
+    let release = register().await;
+    let shown = queued().await;
+    assert_eq!((shown[0]["event"].clone(), shown[0]["release"].clone()), (json!("registered"), json!(release)));
+    assert_eq!((shown.as_array().map(Vec::len), shown[0]["status"].clone()), (Some(1), json!("pending")));
+    assert_eq!(admin.call("admin_set_webhook_events", onto(json!(["captured"]))).await.status, StatusCode::OK);
+    register().await;
+    assert_eq!(queued().await.as_array().map(Vec::len), Some(1), "an event it does not name is not queued");
     // The page, under Administración, for the administrator only.
     let page = admin.get("/admin/webhooks", Some("pt")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Novo webhook"), "the page in Portuguese: {}", page.text);
 }
 
-on_both_databases!(webhooks_refuse_bad_input_with_the_field_at_fault);
+on_both_databases!(the_administration_refuses_bad_input_and_queues_only_what_a_webhook_asks_for);
