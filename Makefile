@@ -84,9 +84,9 @@ help:
 tools:
 	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@# The server (its webhooks' HTTPS, core/Cargo.toml) and cargo-leptos link the system's OpenSSL.
+	@pkg-config --exists openssl 2>/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || { \
-		pkg-config --exists openssl 2>/dev/null \
-			|| $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true; \
 		if pkg-config --exists openssl 2>/dev/null; then export OPENSSL_NO_VENDOR=1; fi; \
 		$(MOLD_LINK) $(CARGO_LEPTOS_INSTALL_ENV) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); }
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \

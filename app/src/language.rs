@@ -160,6 +160,9 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Expiry => td_string!(locale, tokens.expires),
         Field::Priority => td_string!(locale, list.priority),
         Field::PageSize => td_string!(locale, list.page_size),
+        Field::WebhookUrl => td_string!(locale, webhooks.url),
+        Field::WebhookSecret => td_string!(locale, webhooks.secret),
+        Field::WebhookEvents => td_string!(locale, webhooks.events),
     }
 }
 

@@ -220,6 +220,11 @@ fn MainMenu() -> impl IntoView {
                                     {t!(i18n, menu.admin_log)}
                                 </a>
                             </li>
+                            <li role="none">
+                                <a role="menuitem" href="/admin/webhooks" on:click=move |_| close_all()>
+                                    {t!(i18n, menu.admin_webhooks)}
+                                </a>
+                            </li>
                         </ul>
                     </div>
                 </Show>

@@ -101,6 +101,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("admin/groups") view={Lazy::<GroupsAdminRoute>::new()} />
                         <Route path=path!("admin/catalogues") view={Lazy::<CataloguesAdminRoute>::new()} />
                         <Route path=path!("admin/log") view={Lazy::<AdminLogRoute>::new()} />
+                        <Route path=path!("admin/webhooks") view={Lazy::<WebhooksAdminRoute>::new()} />
                     </ParentRoute>
                 </Routes>
             </Router>
@@ -135,6 +136,7 @@ lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
 lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);
 lazy_page!(CataloguesAdminRoute, admin::catalogues::CataloguesAdminPage);
 lazy_page!(AdminLogRoute, admin::log::AdministrationLogPage);
+lazy_page!(WebhooksAdminRoute, admin::webhooks::WebhooksAdminPage);
 
 #[component]
 fn AppTitle() -> impl IntoView {

@@ -10,6 +10,7 @@
 //! - `auth` (server): password hashing, login throttling, sessions.
 //! - `seed` (server): the demo world and the benchmark's bulk data.
 //! - `maintenance` (server): backup, restore and integrity checks of a database.
+//! - `webhooks` (server): the worker that delivers the webhooks' queued events.
 
 pub mod domain;
 pub mod error;
@@ -28,5 +29,7 @@ pub mod maintenance;
 pub mod seed;
 #[cfg(feature = "server")]
 pub mod store;
+#[cfg(feature = "server")]
+pub mod webhooks;
 
 pub use error::Error;

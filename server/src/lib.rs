@@ -18,6 +18,7 @@ pub mod health;
 pub mod observe;
 mod rendering;
 pub mod shutdown;
+pub mod webhooks;
 
 use shutdown::Shutdown;
 

@@ -198,6 +198,8 @@ async fn serve(database_url: &str, settings: Settings) -> Result<(), String> {
     let options = get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
     let address = options.site_addr;
     let observe = server::observe::Settings::from_env();
+    let webhooks = releasedesk_core::webhooks::Settings::from_env()?;
+    server::webhooks::spawn(desk.db.clone(), webhooks, shutdown.clone())?;
     let app = router_with(desk, options, transport, observe, shutdown.clone()).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.

@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use releasedesk_core::commands::catalogues;
 pub use releasedesk_core::model::admin::*;
 pub use releasedesk_core::model::catalogues::*;
+pub use releasedesk_core::model::webhooks::*;
 
 #[server(prefix = "/api", endpoint = "admin_users", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn admin_users(search: String) -> Result<UsersPage, AppError> {
@@ -116,4 +117,38 @@ pub async fn admin_import_catalogue(catalogue: Catalogue, file: String, apply: b
         .decode(file.as_bytes())
         .map_err(|_| crate::error::Error::Request { message: "the file must be sent in base64".into() })?;
     Ok(catalogues::import_csv(&ctx, catalogue, &bytes, apply).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_webhooks", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_webhooks() -> Result<Vec<WebhookSummary>, AppError> {
+    Ok(releasedesk_core::commands::webhooks::webhooks(&ctx().await?).await?)
+}
+
+/// Registers a webhook; the answer carries its secret (the one given or a generated one),
+/// shown once.
+#[server(prefix = "/api", endpoint = "admin_create_webhook", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_create_webhook(draft: WebhookDraft) -> Result<CreatedWebhook, AppError> {
+    Ok(releasedesk_core::commands::webhooks::create_webhook(&ctx().await?, &draft).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_set_webhook_events", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_set_webhook_events(id: i64, events: Vec<WebhookEvent>) -> Result<(), AppError> {
+    Ok(releasedesk_core::commands::webhooks::set_events(&ctx().await?, id, &events).await?)
+}
+
+/// Turns a webhook off (`active: false`) or on.
+#[server(prefix = "/api", endpoint = "admin_set_webhook_active", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_set_webhook_active(id: i64, active: bool) -> Result<(), AppError> {
+    Ok(releasedesk_core::commands::webhooks::set_active(&ctx().await?, id, active).await?)
+}
+
+#[server(prefix = "/api", endpoint = "admin_delete_webhook", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_delete_webhook(id: i64) -> Result<(), AppError> {
+    Ok(releasedesk_core::commands::webhooks::delete_webhook(&ctx().await?, id).await?)
+}
+
+/// "Reenviar": queues a delivery again, to be sent at once.
+#[server(prefix = "/api", endpoint = "admin_send_again", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn admin_send_again(delivery: i64) -> Result<(), AppError> {
+    Ok(releasedesk_core::commands::webhooks::send_again(&ctx().await?, delivery).await?)
 }

@@ -7,6 +7,7 @@ pub mod catalogues;
 pub mod groups;
 pub mod log;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::GroupId;
 use crate::error::AppError;

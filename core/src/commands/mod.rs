@@ -13,6 +13,7 @@ pub mod relations;
 pub mod release;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::permissions::Actor;
 use crate::domain::time_zone::{tzdb, ZoneOffsets};

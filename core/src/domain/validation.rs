@@ -69,6 +69,10 @@ pub enum Field {
     Priority,
     /// The list's rows per page.
     PageSize,
+    /// A webhook's URL, secret and events.
+    WebhookUrl,
+    WebhookSecret,
+    WebhookEvents,
 }
 
 /// What is wrong with a field.

@@ -11,3 +11,4 @@ pub mod log;
 pub mod relations;
 pub mod release;
 pub mod tokens;
+pub mod webhooks;

@@ -99,8 +99,8 @@ async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<Stri
     Ok(head.flatten().unwrap_or_default())
 }
 
-/// Appends an entry inside the caller's transaction, so it stands or falls with the action;
-/// returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
+/// Appends an entry inside the caller's transaction, so it stands or falls with the action,
+/// and queues its webhooks' deliveries (`store::webhooks::enqueue`); returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
 pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
     static APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
@@ -108,11 +108,14 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
     let linked = Linked::of(entry);
     let hash = link_hash(&chain_head(conn, entry.release).await?, &linked);
     // The binding helper serves the batch insert too, so the new id is read from the row.
-    bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(conn).await?.try_get("id")
+    let id: i64 = bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(&mut *conn).await?.try_get("id")?;
+    // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
+    crate::store::webhooks::enqueue(conn, &[(id, entry)]).await?;
+    Ok(id)
 }
 
 /// Appends several entries of one release in one statement, in order, inside the caller's
-/// transaction.
+/// transaction, and queues their webhooks' deliveries.
 pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
     let Some(first) = entries.first() else { return Ok(()) };
     debug_assert!(entries.iter().all(|e| e.release == first.release), "one release's entries");
@@ -124,10 +127,22 @@ pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Resul
         previous.clone_from(&hash);
         rows.push((linked, hash));
     }
-    let sql = format!("INSERT INTO execution_log ({COLUMNS}) VALUES {}", values_rows(entries.len(), COLUMN_COUNT));
+    let sql = format!(
+        "INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id",
+        values_rows(entries.len(), COLUMN_COUNT)
+    );
     let statement = rows.into_iter().fold(sqlx::query(&sql), |query, (linked, hash)| bind(query, linked, hash));
-    statement.execute(conn).await?;
-    Ok(())
+    let mut ids = statement
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<i64, _>("id"))
+        .collect::<Result<Vec<_>, _>>()?;
+    // The rows' ids are given in the order of their VALUES.
+    ids.sort_unstable();
+    let appended: Vec<(i64, &NewEntry)> = ids.into_iter().zip(entries).collect();
+    // The webhooks' deliveries of the entries, in their transaction: queued iff they commit.
+    crate::store::webhooks::enqueue(conn, &appended).await
 }
 
 fn bind(query: AnyQuery<'_>, entry: Linked, hash: String) -> AnyQuery<'_> {

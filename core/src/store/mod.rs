@@ -13,6 +13,7 @@ pub mod releases;
 pub mod search;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::domain::Localized;
 use sqlx::any::{AnyArguments, AnyPoolOptions};

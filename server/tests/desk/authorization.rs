@@ -127,6 +127,13 @@ const MATRIX: &[Case] = &[
     case("admin_import_catalogue", Needs::Nothing, ADMINISTRATOR),
     case("admin_log", Needs::Nothing, ADMINISTRATOR),
     case("admin_log_csv", Needs::Nothing, ADMINISTRATOR),
+    case("admin_webhooks", Needs::Nothing, ADMINISTRATOR),
+    case("admin_create_webhook", Needs::Nothing, ADMINISTRATOR),
+    case("admin_set_webhook_events", Needs::Nothing, ADMINISTRATOR),
+    case("admin_set_webhook_active", Needs::Nothing, ADMINISTRATOR),
+    case("admin_send_again", Needs::Nothing, ADMINISTRATOR),
+    // Last: it deletes the webhook the rows above use.
+    case("admin_delete_webhook", Needs::Nothing, ADMINISTRATOR),
     // Both end the caller's session: each call gets a session of its own anyway.
     Case { endpoint: "change_password", body: Body::Form, needs: Needs::Nothing, changes: true, expect: READ },
     Case { endpoint: "logout", body: Body::Form, needs: Needs::Nothing, changes: true, expect: [Allow; 6] },
@@ -145,6 +152,9 @@ struct Demo {
     joao: i64,
     /// A token of each user, for `revoke_my_token`.
     tokens: HashMap<&'static str, i64>,
+    /// A webhook (of every event) and a delivery of it, for the webhooks' calls.
+    webhook: i64,
+    delivery: i64,
     shared: HashMap<Needs, Release>,
 }
 
@@ -192,7 +202,18 @@ impl Demo {
             let created = create_token_for(&server.desk, user, token).await.expect("a token of each user");
             tokens.insert(user, created.summary.id);
         }
+        let admin = server.login("admin").await;
+        let draft = json!({ "draft": { "url": "http://127.0.0.1:9/hook", "secret": "", "events": ["registered"] } });
+        let webhook = admin.call("admin_create_webhook", draft).await.json()["webhook"]["id"].as_i64();
+        let webhook = webhook.expect("a webhook");
+        let registration = Demo::registration(n1_group.as_ref().and_then(|g| g.as_i64()).unwrap_or(0));
+        let registered = gestor.call("register_release", registration).await;
+        assert!(registered.status.is_success(), "a release registered: {registered:?}");
+        let listed = admin.call("admin_webhooks", json!({})).await.json();
+        let delivery = listed[0]["deliveries"][0]["id"].as_i64().unwrap_or_else(|| panic!("a delivery: {listed}"));
         Demo {
+            webhook,
+            delivery,
             free,
             closed,
             n1_group: n1_group.and_then(|g| g.as_i64()).expect("the Despliegue N1 group"),
@@ -204,6 +225,15 @@ impl Demo {
             tokens,
             shared: HashMap::new(),
         }
+    }
+
+    /// The arguments of `register_release`.
+    fn registration(n1_group: i64) -> Value {
+        json!({ "registration": {
+            "title": "Actualización del portal", "description": "Nueva versión", "executor_group": n1_group,
+            "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
+            "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
+        }})
     }
 
     /// A release in the state `needs` names: fresh, or the shared one of that state.
@@ -273,11 +303,7 @@ impl Demo {
             "get_release" | "release_log" | "release_flow" | "release_relations" | "action_choices"
             | "capture_task" | "reactivate_release" => json!({ "id": id }),
             "export_log" => json!({ "id": id, "language": "pt" }),
-            "register_release" => json!({ "registration": {
-                "title": "Actualización del portal", "description": "Nueva versión", "executor_group": self.n1_group,
-                "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
-                "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
-            }}),
+            "register_release" => Demo::registration(self.n1_group),
             "edit_release" => json!({ "id": id, "version": version, "data": {
                 "title": "Actualización corregida", "description": "Nueva versión", "release_type": "standard",
                 "risk": "low", "impact": 3, "urgency": 3, "planned_start": 1_900_000_000,
@@ -326,6 +352,14 @@ impl Demo {
             "admin_update_group" => json!({ "id": self.n1_group, "draft": {
                 "name": "Despliegue Nivel 1", "permissions": ["execute", "delegate"]
             }}),
+            "admin_webhooks" => json!({}),
+            "admin_create_webhook" => json!({ "draft": {
+                "url": "https://hooks.example.com/desk", "secret": "", "events": ["captured", "advanced"]
+            }}),
+            "admin_set_webhook_events" => json!({ "id": self.webhook, "events": ["registered", "captured"] }),
+            "admin_set_webhook_active" => json!({ "id": self.webhook, "active": false }),
+            "admin_send_again" => json!({ "delivery": self.delivery }),
+            "admin_delete_webhook" => json!({ "id": self.webhook }),
             other => panic!("no arguments written for `{other}`"),
         };
         json.to_string()

@@ -26,3 +26,4 @@ mod relations;
 mod security;
 mod sessions;
 mod time_zones;
+mod webhooks;
