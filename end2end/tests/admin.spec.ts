@@ -10,7 +10,7 @@ const ADMIN = localized({
   inactive: 'admin.inactive', search: 'admin.search', apply: 'list.apply', badCredentials: 'error.bad_credentials',
   groupsMenu: 'menu.groups', groupsTitle: 'admin.groups_title', newGroup: 'admin.new_group', groupName: 'field.group_name',
   permissions: 'admin.permissions', execute: 'permission.execute', save: 'admin.save', granted: 'admin.granted',
-  logMenu: 'menu.admin_log', logTitle: 'admin.log_title', userCreated: 'admin.kind_user_created',
+  logMenu: 'menu.admin_log', logTitle: 'admin.log_title', webhooksTitle: 'webhooks.title', userCreated: 'admin.kind_user_created',
   groupCreated: 'admin.kind_group_created', cataloguesMenu: 'menu.catalogues', cataloguesTitle: 'admin.catalogues_title',
   newItem: 'admin.new_item', code: 'field.code', nameEs: 'field.name_es', namePt: 'field.name_pt', offered: 'admin.offered',
   refused: (lang) => format(lang, 'error.group_lacks_permission', { permission: text(lang, 'permission.administer') }),
@@ -128,7 +128,7 @@ for (const lang of ['es', 'pt'] as const) {
       await login(page, 'admin', lang);
       for (const [path, heading] of [
         ['/admin/users', a.title], ['/admin/groups', a.groupsTitle], ['/admin/catalogues', a.cataloguesTitle],
-        ['/admin/log', a.logTitle],
+        ['/admin/log', a.logTitle], ['/admin/webhooks', a.webhooksTitle],
       ]) {
         await page.goto(path);
         await hydrated(page);
