@@ -6,7 +6,7 @@ for (const lang of ['es', 'pt'] as const) {
   test.describe(`the list's view in ${lang}`, () => {
     test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
 
-    test('two priorities, late only and 50 a page live in the address; the CSV holds every release they select', async ({ page }) => {
+    test('two priorities, two groups, late only and 50 a page live in the address; the CSV holds every release they select', async ({ page }) => {
       await login(page, 'gestor', lang);
       const list = page.locator('section.release-list');
       const priorities = page.getByRole('group', { name: text(lang, 'list.priorities') });
@@ -19,6 +19,17 @@ for (const lang of ['es', 'pt'] as const) {
       const shown = (await page.getByRole('table').locator('tbody .pill').allTextContents()).map((p) => p.trim());
       expect(shown.length).toBeGreaterThan(0);
       expect(shown.every((p) => p === critical || p === high), shown.join(', ')).toBeTruthy();
+
+      // Two executor groups of the three.
+      const groups = page.getByRole('group', { name: text(lang, 'list.groups') });
+      await groups.getByLabel('Despliegue N1').check();
+      await expect(page).toHaveURL(/group=\d+(&|$)/);
+      await groups.getByLabel('Despliegue N2').check();
+      await expect(page).toHaveURL(/group=\d+(%2C|,)\d+/);
+      await expect(list).toHaveAttribute('aria-busy', 'false');
+      const rows = page.getByRole('table').locator('tbody tr');
+      await expect(rows.first()).toBeVisible();
+      await expect(rows.filter({ hasNotText: /Despliegue N[12]/ })).toHaveCount(0);
 
       const size = page.getByLabel(text(lang, 'list.page_size'));
       await size.selectOption('50');
@@ -34,6 +45,7 @@ for (const lang of ['es', 'pt'] as const) {
       await hydrated(page);
       await expect(priorities.getByLabel(critical)).toBeChecked();
       await expect(priorities.getByLabel(high)).toBeChecked();
+      await expect(groups.getByLabel('Despliegue N2')).toBeChecked();
       await expect(late).toBeChecked();
       await expect(size).toHaveValue('50');
       await page.goBack();

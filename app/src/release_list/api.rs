@@ -18,3 +18,9 @@ pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
 pub async fn release_charts(query: ListQuery) -> Result<ChartCounts, AppError> {
     Ok(releasedesk_core::commands::list::charts(&ctx().await?, &query).await?)
 }
+
+/// The executor groups the list can be filtered by.
+#[server(prefix = "/api", endpoint = "list_groups", input = StrictJson, output = crate::codec::JsonText)]
+pub async fn list_groups() -> Result<Vec<releasedesk_core::model::release::GroupChoice>, AppError> {
+    Ok(releasedesk_core::commands::list::filter_groups(&ctx().await?).await?)
+}

@@ -88,6 +88,31 @@ pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
     }
 }
 
+/// Boxes for a set of numbers the list's address holds (`read` from a query, `write` into
+/// one): they follow the address (back, a link) and change it, from the first page, when
+/// ticked.
+fn chosen_in_address(
+    query: Memo<ListQuery>,
+    go: impl Fn(ListQuery) + Clone + Send + Sync + 'static,
+    read: fn(&ListQuery) -> Vec<i64>,
+    write: fn(ListQuery, Vec<i64>) -> ListQuery,
+) -> RwSignal<Vec<i64>> {
+    let chosen = RwSignal::new(read(&query.get_untracked()));
+    Effect::new(move |_| {
+        let shown = query.with(read);
+        if chosen.with_untracked(|chosen| sorted(chosen) != sorted(&shown)) {
+            chosen.set(shown);
+        }
+    });
+    Effect::new(move |_| {
+        let wanted = sorted(&chosen.get());
+        if query.with_untracked(|q| sorted(&read(q)) != wanted) {
+            go(write(query.get_untracked().first_page(), wanted));
+        }
+    });
+    chosen
+}
+
 fn sorted(numbers: &[i64]) -> Vec<i64> {
     let mut numbers = numbers.to_vec();
     numbers.sort_unstable();
@@ -393,19 +418,18 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
             go(ListQuery { page_size, ..query.get_untracked().first_page() });
         }
     };
-    // The priority boxes follow the address (back, a link) and change it when ticked.
-    let priorities = RwSignal::new(query.get_untracked().priorities);
-    Effect::new(move |_| {
-        let shown = query.with(|q| q.priorities.clone());
-        if priorities.with_untracked(|chosen| sorted(chosen) != sorted(&shown)) {
-            priorities.set(shown);
-        }
-    });
-    Effect::new(move |_| {
-        let chosen = sorted(&priorities.get());
-        if query.with_untracked(|q| sorted(&q.priorities) != chosen) {
-            go(ListQuery { priorities: chosen, ..query.get_untracked().first_page() });
-        }
+    let priorities =
+        chosen_in_address(query, go.clone(), |q| q.priorities.clone(), |q, priorities| ListQuery { priorities, ..q });
+    let groups = chosen_in_address(
+        query,
+        go,
+        |q| q.groups.iter().map(|g| g.0).collect(),
+        |q, groups| ListQuery { groups: groups.into_iter().map(GroupId).collect(), ..q },
+    );
+    let group_choices = Resource::new(|| (), |_| api::list_groups());
+    let group_options = Signal::derive(move || {
+        let loaded = group_choices.get().and_then(Result::ok).unwrap_or_default();
+        loaded.into_iter().map(|group| (group.id.0, group.name)).collect::<Vec<_>>()
     });
     // The file of every release these filters select, in the page's language.
     let export_href = move || {
@@ -485,6 +509,16 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                     chosen=priorities
                     id_of=|priority| format!("priority-filter-{priority}")
                 />
+                <Transition fallback=|| ()>
+                    <Show when=move || group_options.with(|groups| groups.len() > 1)>
+                        <Checkboxes
+                            legend=Signal::derive(move || t_string!(i18n, list.groups).to_owned())
+                            options=group_options
+                            chosen=groups
+                            id_of=|group| format!("group-filter-{group}")
+                        />
+                    </Show>
+                </Transition>
                 <div class="field checkbox">
                     <input
                         type="checkbox"

@@ -7,6 +7,7 @@ use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
 use crate::domain::{GroupId, ReleaseId, Status};
 use crate::model::list::{ChartCounts, ListQuery, ReleasePage, ReleaseRow, COUNT_LIMIT};
+use crate::model::release::GroupChoice;
 use crate::store::list::{self as store, ListedRelease};
 use crate::Error;
 
@@ -29,6 +30,12 @@ pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
         page_size: query.page_size,
         has_next: page.has_next,
     })
+}
+
+/// The executor groups the list can be filtered by, by name. Anyone logged in: the list
+/// shows every release's group to everyone already.
+pub async fn filter_groups(ctx: &Ctx) -> Result<Vec<GroupChoice>, Error> {
+    Ok(crate::store::releases::execution_groups(&ctx.db).await?)
 }
 
 /// The list's export ("Exportar CSV") reads the releases this many at a time.

@@ -86,6 +86,7 @@ const MATRIX: &[Case] = &[
     case("revoke_my_token", Needs::Nothing, READ),
     read("list_releases", Needs::Nothing),
     read("release_charts", Needs::Nothing),
+    read("list_groups", Needs::Nothing),
     read("search_catalogue", Needs::Nothing),
     read("knowledge_article", Needs::Nothing),
     read("get_release", Needs::HeldTask),
@@ -298,6 +299,7 @@ impl Demo {
             "create_my_token" => json!({ "name": "Pipeline", "expires_in_days": 90 }),
             "revoke_my_token" => json!({ "id": role.and_then(|user| self.tokens.get(user)).copied().unwrap_or(0) }),
             "list_releases" | "release_charts" => list,
+            "list_groups" => json!({}),
             "search_catalogue" => json!({ "kind": "problem", "text": "caida", "page": 0 }),
             "knowledge_article" => json!({ "article": self.article }),
             "get_release" | "release_log" | "release_flow" | "release_relations" | "action_choices"
