@@ -17,7 +17,7 @@ mod problem;
 mod releases;
 
 use crate::i18n::Locale;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::routing::get;
@@ -142,6 +142,20 @@ impl<T: DeserializeOwned + Send> FromRequest<Api> for Body<T> {
         match Json::<T>::from_request(request, api).await {
             Ok(Json(value)) => Ok(Body(value)),
             Err(rejection) => Err(Problem::bad_request(locale, rejection.body_text())),
+        }
+    }
+}
+
+/// A request's query parameters; ones that cannot be read are answered 400 as a problem.
+pub(super) struct Params<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequestParts<Api> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, api: &Api) -> Result<Params<T>, Problem> {
+        match Query::<T>::from_request_parts(parts, api).await {
+            Ok(Query(value)) => Ok(Params(value)),
+            Err(rejection) => Err(Problem::bad_request(locale_of(&parts.headers), rejection.body_text())),
         }
     }
 }

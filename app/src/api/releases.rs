@@ -2,8 +2,8 @@
 //! (register, correct, capture, save, advance, the "Acción" menu, relations, occurrences,
 //! the log), each a thin adapter over the command the page's server function calls.
 
-use super::{etag, if_matches, Api, Body, Caller, OrProblem, Problem, ProblemDoc, BASE};
-use axum::extract::{Path, Query};
+use super::{etag, if_matches, Api, Body, Caller, OrProblem, Params, Problem, ProblemDoc, BASE};
+use axum::extract::Path;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -101,10 +101,9 @@ pub struct Links {
         (status = 429, body = ProblemDoc)), security(("bearer" = [])))]
 pub(super) async fn list_releases(
     caller: Caller,
-    params: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<ListParams>,
 ) -> Result<Json<ReleaseListPage>, Problem> {
     let locale = caller.locale;
-    let Query(params) = params.map_err(|rejection| Problem::bad_request(locale, rejection.body_text()))?;
     let numbers = |name: &str, text: &Option<String>| {
         let text = text.as_deref().unwrap_or("");
         parse_numbers(text)
@@ -471,19 +470,15 @@ pub struct LogParams {
 pub(super) async fn release_log(
     caller: Caller,
     Path(number): Path<i64>,
-    params: Result<Query<LogParams>, axum::extract::rejection::QueryRejection>,
+    Params(params): Params<LogParams>,
 ) -> Result<Response, Problem> {
     let locale = caller.locale;
-    let Query(params) = params.map_err(|rejection| Problem::bad_request(locale, rejection.body_text()))?;
     let entries = log::log_view(&caller.ctx, ReleaseId(number)).await.or_problem(locale)?;
     match params.format {
         LogFormat::Json => Ok(Json(entries).into_response()),
         LogFormat::Csv => {
             let zone = caller.ctx.desk.time_zone(caller.time_zone.as_deref());
-            let csv = crate::execution_log::csv::log_csv(locale, &zone, &entries).map_err(|error| {
-                tracing::error!(%error, "cannot write the log as CSV");
-                Problem::from_error(locale, releasedesk_core::Error::Internal)
-            })?;
+            let csv = crate::execution_log::csv::log_csv(locale, &zone, &entries).or_problem(locale)?;
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
         }
     }

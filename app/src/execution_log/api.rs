@@ -42,8 +42,5 @@ pub async fn export_log(id: ReleaseId, language: String) -> Result<String, AppEr
     };
     let entries = releasedesk_core::commands::log::log_view(&ctx, id).await?;
     let zone = crate::time_zone::request_zone().await?;
-    super::csv::log_csv(locale, &zone, &entries).map_err(|error| {
-        tracing::error!(%error, "cannot write the log as CSV");
-        Error::Internal.into()
-    })
+    Ok(super::csv::log_csv(locale, &zone, &entries)?)
 }

@@ -8,8 +8,19 @@ use crate::language::{format_datetime, localized};
 use crate::log_entries::{change_summary, kind_label};
 use releasedesk_core::model::log::LogEntryView;
 
-/// Times in `zone`, the user's.
-pub fn log_csv(locale: Locale, zone: &ZoneOffsets, entries: &[LogEntryView]) -> Result<String, csv::Error> {
+/// Times in `zone`, the user's. A failure to write is logged here and answered as internal.
+pub fn log_csv(
+    locale: Locale,
+    zone: &ZoneOffsets,
+    entries: &[LogEntryView],
+) -> Result<String, releasedesk_core::Error> {
+    write_log(locale, zone, entries).map_err(|error| {
+        tracing::error!(%error, "cannot write the log as CSV");
+        releasedesk_core::Error::Internal
+    })
+}
+
+fn write_log(locale: Locale, zone: &ZoneOffsets, entries: &[LogEntryView]) -> Result<String, csv::Error> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record([
         td_string!(locale, log.when),
