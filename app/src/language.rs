@@ -160,6 +160,9 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::Expiry => td_string!(locale, tokens.expires),
         Field::Priority => td_string!(locale, list.priority),
         Field::PageSize => td_string!(locale, list.page_size),
+        Field::Requester => td_string!(locale, list.requester),
+        Field::RegisteredRange => td_string!(locale, list.registered_range),
+        Field::DueRange => td_string!(locale, list.due_range),
         Field::WebhookUrl => td_string!(locale, webhooks.url),
         Field::WebhookSecret => td_string!(locale, webhooks.secret),
         Field::WebhookEvents => td_string!(locale, webhooks.events),
@@ -280,6 +283,7 @@ pub(crate) fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> A
         Problem::InvalidCharacters => view! { {t!(i18n, error.invalid_characters, field)} }.into_any(),
         Problem::Taken => view! { {t!(i18n, error.taken, field)} }.into_any(),
         Problem::Unknown => view! { {t!(i18n, error.unknown, field)} }.into_any(),
+        Problem::ReversedRange => view! { {t!(i18n, error.reversed_range, field)} }.into_any(),
     }
 }
 

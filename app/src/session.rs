@@ -12,6 +12,8 @@ pub use releasedesk_core::auth::sessions::{
 };
 use releasedesk_core::commands::{Ctx, Desk};
 use releasedesk_core::domain::permissions::Actor;
+use releasedesk_core::domain::time_zone::ZoneOffsets;
+use std::sync::Arc;
 
 /// Paths an anonymous visitor may load: the login page and what it needs to render.
 fn is_public(path: &str) -> bool {
@@ -59,15 +61,27 @@ pub async fn ctx() -> Result<Ctx, AppError> {
     Ok(use_desk()?.acting(actor))
 }
 
+/// As [`ctx`], with the time zone the user reads and types dates in.
+pub async fn ctx_in_zone() -> Result<(Ctx, Arc<ZoneOffsets>), AppError> {
+    let user = require_user().await?;
+    let desk = use_desk()?;
+    let zone = desk.time_zone(user.time_zone.as_deref());
+    Ok((desk.acting(user.actor), zone))
+}
+
 /// The logged-in user of this request with their groups, or 401; 403 while their password
 /// is a temporary one. Every server function but login starts here. The session layer
 /// loaded the user (and checked the session against their password) for this request already.
 pub async fn require_actor() -> Result<Actor, AppError> {
+    Ok(require_user().await?.actor)
+}
+
+async fn require_user() -> Result<SessionUser, AppError> {
     let user = session_user().await?;
     if user.must_change_password {
         return Err(Error::PasswordChangeRequired.into());
     }
-    Ok(user.actor)
+    Ok(user)
 }
 
 /// The logged-in user, even with a temporary password, or 401: for who-am-I and the

@@ -104,8 +104,9 @@ pub fn locale_of(headers: &HeaderMap) -> Locale {
 pub(super) struct Caller {
     pub ctx: Ctx,
     pub locale: Locale,
-    /// The user's time zone (IANA name), for what the API formats itself (the log as CSV).
-    pub time_zone: Option<String>,
+    /// The user's time zone: the dates the list's filters name, and what the API formats
+    /// itself (the log as CSV).
+    pub zone: std::sync::Arc<releasedesk_core::domain::time_zone::ZoneOffsets>,
 }
 
 impl FromRequestParts<Api> for Caller {
@@ -127,7 +128,8 @@ impl FromRequestParts<Api> for Caller {
             let wait = not_until.wait_time_from(api.clock.now());
             return Err(Problem::rate_limited(locale, wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
         }
-        Ok(Caller { ctx: api.desk.acting_at(user.actor, now), locale, time_zone: user.time_zone })
+        let zone = api.desk.time_zone(user.time_zone.as_deref());
+        Ok(Caller { ctx: api.desk.acting_at(user.actor, now), locale, zone })
     }
 }
 

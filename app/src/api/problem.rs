@@ -133,6 +133,7 @@ fn invalid(locale: Locale, status: StatusCode, error: FieldError) -> Problem {
         FieldProblem::InvalidCharacters => text(locale, "error.invalid_characters", &[field]),
         FieldProblem::Taken => text(locale, "error.taken", &[field]),
         FieldProblem::Unknown => text(locale, "error.unknown", &[field]),
+        FieldProblem::ReversedRange => text(locale, "error.reversed_range", &[field]),
     };
     Problem::new(locale, status, "invalid", detail)
         .with("field", json!(error.field))

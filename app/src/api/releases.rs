@@ -12,7 +12,7 @@ use releasedesk_core::commands::{actions, log, relations, release};
 use releasedesk_core::domain::occurrence::OccurrenceDraft;
 use releasedesk_core::domain::validation::ClosureDraft;
 use releasedesk_core::domain::{GroupId, RelationKind, ReleaseId, Status, UserId};
-use releasedesk_core::model::list::{parse_numbers, ListQuery, ReleaseRow, Scope, PAGE_SIZE};
+use releasedesk_core::model::list::{parse_numbers, DateRange, ListQuery, ReleaseRow, Scope, Sort, PAGE_SIZE};
 use releasedesk_core::model::log::LogEntryView;
 use releasedesk_core::model::relations::Relations;
 use releasedesk_core::model::release::{AdvanceResult, GroupChoice, RegisteredDraft, Registration, ReleaseView};
@@ -73,6 +73,29 @@ pub struct ListParams {
     /// Rows per page: 25 (the default), 50 or 100.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page_size: Option<i64>,
+    /// Text the requester's name or user name holds (any case, any accents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<String>,
+    /// Registered on or after this day (`2026-11-30`, in the token user's time zone).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Date)]
+    pub registered_from: Option<chrono::NaiveDate>,
+    /// Registered on or before this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Date)]
+    pub registered_to: Option<chrono::NaiveDate>,
+    /// Planned to end ("Plazo") on or after this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Date)]
+    pub due_from: Option<chrono::NaiveDate>,
+    /// Planned to end on or before this day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[param(value_type = Option<String>, format = Date)]
+    pub due_to: Option<chrono::NaiveDate>,
+    /// The order: `number`, `created`, `priority` or `deadline`, ascending, or descending
+    /// with a leading `-`. `-number` (the newest first) unless set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
 }
 
 /// A page of the list, newest first, with the links to the pages around it.
@@ -120,8 +143,17 @@ pub(super) async fn list_releases(
         groups: numbers("group", &params.group)?.into_iter().map(GroupId).collect(),
         late_only: params.late.unwrap_or(false),
         page_size: params.page_size.unwrap_or(PAGE_SIZE),
+        requester: params.requester.clone().unwrap_or_default(),
+        registered: DateRange { from: params.registered_from, to: params.registered_to },
+        due: DateRange { from: params.due_from, to: params.due_to },
+        sort: match params.sort.as_deref() {
+            None => Sort::default(),
+            Some(text) => Sort::parse(text).ok_or_else(|| {
+                Problem::bad_request(locale, format!("sort: `{text}` is not one of the sortable columns"))
+            })?,
+        },
     };
-    let page = releasedesk_core::commands::list::list(&caller.ctx, &query).await.or_problem(locale)?;
+    let page = releasedesk_core::commands::list::list(&caller.ctx, &query, &caller.zone).await.or_problem(locale)?;
     let link = |page: i64, after: Option<i64>, before: Option<i64>| {
         let params = ListParams { page: Some(page), after, before, ..params.clone() };
         serde_urlencoded::to_string(&params).ok().map(|query| format!("{BASE}/releases?{query}"))
@@ -477,7 +509,7 @@ pub(super) async fn release_log(
     match params.format {
         LogFormat::Json => Ok(Json(entries).into_response()),
         LogFormat::Csv => {
-            let zone = caller.ctx.desk.time_zone(caller.time_zone.as_deref());
+            let zone = caller.zone.clone();
             let csv = crate::execution_log::csv::log_csv(locale, &zone, &entries).or_problem(locale)?;
             Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv).into_response())
         }

@@ -3,20 +3,22 @@
 use crate::codec::StrictJson;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
-use crate::session::ctx;
+use crate::session::{ctx, ctx_in_zone};
 use leptos::prelude::*;
 pub use releasedesk_core::model::list::*;
 
-/// A page of the releases the query selects, newest first.
+/// A page of the releases the query selects, in its order.
 #[server(prefix = "/api", endpoint = "list_releases", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn list_releases(query: ListQuery) -> Result<ReleasePage, AppError> {
-    Ok(releasedesk_core::commands::list::list(&ctx().await?, &query).await?)
+    let (ctx, zone) = ctx_in_zone().await?;
+    Ok(releasedesk_core::commands::list::list(&ctx, &query, &zone).await?)
 }
 
 /// Aggregates computed in the database for the same filters as the list (the page is ignored).
 #[server(prefix = "/api", endpoint = "release_charts", input = StrictJson, output = crate::codec::JsonText)]
 pub async fn release_charts(query: ListQuery) -> Result<ChartCounts, AppError> {
-    Ok(releasedesk_core::commands::list::charts(&ctx().await?, &query).await?)
+    let (ctx, zone) = ctx_in_zone().await?;
+    Ok(releasedesk_core::commands::list::charts(&ctx, &query, &zone).await?)
 }
 
 /// The executor groups the list can be filtered by.

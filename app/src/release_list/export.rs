@@ -63,7 +63,7 @@ async fn export(State(desk): State<Desk>, session: Session, Query(pairs): Query<
         if file.done {
             return None;
         }
-        match export_batch(&file.ctx, &file.query, file.after).await {
+        match export_batch(&file.ctx, &file.query, &file.zone, file.after).await {
             Ok((rows, more)) => {
                 file.after = rows.last().map(|row| row.id.0);
                 file.done = !more || file.after.is_none();

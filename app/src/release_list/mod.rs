@@ -16,7 +16,8 @@ use crate::release_form::capture::{CaptureDialog, CaptureTarget};
 use crate::time_zone::use_zone;
 use crate::widgets::Checkboxes;
 use api::{
-    join_numbers, list_releases, parse_numbers, ListQuery, ReleasePage, ReleaseRow, Scope, PAGE_SIZE, PAGE_SIZES,
+    join_numbers, list_releases, parse_numbers, DateRange, ListQuery, ReleasePage, ReleaseRow, Scope, Sort, SortColumn,
+    PAGE_SIZE, PAGE_SIZES,
 };
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -65,10 +66,32 @@ pub fn view_url(path: &str, query: &ListQuery) -> String {
     if query.page_size != PAGE_SIZE {
         params.insert("size", query.page_size.to_string());
     }
+    if !query.requester.is_empty() {
+        params.insert("requester", query.requester.clone());
+    }
+    for (name, day) in date_params(query) {
+        if let Some(day) = day {
+            params.insert(name, day.to_string());
+        }
+    }
+    if query.sort != Sort::default() {
+        params.insert("sort", query.sort.code());
+    }
     format!("{path}{}", params.to_query_string())
 }
 
+/// The dates of the list's ranges and the address parameters that hold them (the API's names).
+fn date_params(query: &ListQuery) -> [(&'static str, Option<chrono::NaiveDate>); 4] {
+    [
+        ("registered_from", query.registered.from),
+        ("registered_to", query.registered.to),
+        ("due_from", query.due.from),
+        ("due_to", query.due.to),
+    ]
+}
+
 pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
+    let day = |name: &str| params.get(name).and_then(|day| day.parse().ok());
     ListQuery {
         search: params.get("q").unwrap_or_default(),
         status: params.get("status").and_then(|s| Status::from_code(&s)),
@@ -85,6 +108,10 @@ pub(crate) fn query_from(params: &ParamsMap) -> ListQuery {
             .and_then(|p| p.parse().ok())
             .filter(|s| PAGE_SIZES.contains(s))
             .unwrap_or(PAGE_SIZE),
+        requester: params.get("requester").unwrap_or_default(),
+        registered: DateRange { from: day("registered_from"), to: day("registered_to") },
+        due: DateRange { from: day("due_from"), to: day("due_to") },
+        sort: params.get("sort").and_then(|sort| Sort::parse(&sort)).unwrap_or_default(),
     }
 }
 
@@ -215,11 +242,11 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
                 <caption class="visually-hidden">{t!(i18n, list.caption)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{t!(i18n, list.number)}</th>
+                        <SortHeader query column=SortColumn::Number>{t!(i18n, list.number)}</SortHeader>
                         <th scope="col">{t!(i18n, list.requester)}</th>
-                        <th scope="col">{t!(i18n, list.created)}</th>
-                        <th scope="col">{t!(i18n, list.priority)}</th>
-                        <th scope="col">{t!(i18n, list.deadline)}</th>
+                        <SortHeader query column=SortColumn::Created>{t!(i18n, list.created)}</SortHeader>
+                        <SortHeader query column=SortColumn::Priority>{t!(i18n, list.priority)}</SortHeader>
+                        <SortHeader query column=SortColumn::Deadline>{t!(i18n, list.deadline)}</SortHeader>
                         <th scope="col">{t!(i18n, list.delay)}</th>
                         <th scope="col">{t!(i18n, list.status)}</th>
                         <th scope="col">{t!(i18n, list.current_task)}</th>
@@ -250,6 +277,46 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
                 <a class="button" href=next_url rel="next">{t!(i18n, list.next)}</a>
             </Show>
         </nav>
+    }
+}
+
+/// The header of a column the list can be sorted by: a link to the list sorted by it (the
+/// other way when it is already), from the first page; `aria-sort` says the current order.
+#[component]
+fn SortHeader(query: Memo<ListQuery>, column: SortColumn, children: Children) -> impl IntoView {
+    let i18n = use_i18n();
+    let sorted = move || query.with(|q| (q.sort.column == column).then_some(q.sort.descending));
+    let href = move || {
+        let query = query.get().first_page();
+        list_url(&ListQuery { sort: query.sort.clicked(column), ..query })
+    };
+    view! {
+        <th
+            scope="col"
+            aria-sort=move || match sorted() {
+                Some(true) => "descending",
+                Some(false) => "ascending",
+                None => "none",
+            }
+        >
+            <a class="sort" href=href>
+                {children()}
+                <span class="sort-mark" aria-hidden="true">
+                    {move || match sorted() {
+                        Some(true) => "▼",
+                        Some(false) => "▲",
+                        None => "↕",
+                    }}
+                </span>
+                <span class="visually-hidden">
+                    {move || match sorted() {
+                        Some(true) => t_string!(i18n, list.sorted_descending),
+                        Some(false) => t_string!(i18n, list.sorted_ascending),
+                        None => "",
+                    }}
+                </span>
+            </a>
+        </th>
     }
 }
 
@@ -382,15 +449,46 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
     let i18n = use_i18n();
     let navigate = use_navigate();
     let go = move |next: ListQuery| navigate(&view_url(path, &next), Default::default());
-    // What is typed stays typed: the field is bound to this signal, not re-rendered.
+    // What is typed stays typed: the fields are bound to these signals, not re-rendered;
+    // "Aplicar" applies them. The requester and the dates follow the address (back, a link).
     let search = RwSignal::new(query.get_untracked().search);
+    let requester = RwSignal::new(String::new());
+    let days = std::array::from_fn::<_, 4, _>(|_| RwSignal::new(String::new()));
+    Effect::new(move |_| {
+        query.with(|q| {
+            requester.set(q.requester.clone());
+            for (day, (_, shown)) in days.iter().zip(date_params(q)) {
+                day.set(shown.map(|d| d.to_string()).unwrap_or_default());
+            }
+        })
+    });
     let on_search = {
         let go = go.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            go(ListQuery { search: search.get_untracked().trim().to_owned(), ..query.get_untracked().first_page() });
+            let day = |index: usize| days[index].with_untracked(|day| day.parse().ok());
+            go(ListQuery {
+                search: search.get_untracked().trim().to_owned(),
+                requester: requester.get_untracked().trim().to_owned(),
+                registered: DateRange { from: day(0), to: day(1) },
+                due: DateRange { from: day(2), to: day(3) },
+                ..query.get_untracked().first_page()
+            });
         }
     };
+    // The filters beyond the first row are folded away until one is in use.
+    let more_in_use = move || {
+        query.with(|q| {
+            !q.priorities.is_empty()
+                || !q.groups.is_empty()
+                || q.late_only
+                || !q.requester.is_empty()
+                || !q.registered.is_open()
+                || !q.due.is_open()
+        })
+    };
+    let open_at_first = more_in_use();
+    let [registered_from, registered_to, due_from, due_to] = days;
     let on_status = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
@@ -503,31 +601,54 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                             .collect_view()}
                     </select>
                 </div>
-                <Checkboxes
-                    legend=Signal::derive(move || t_string!(i18n, list.priorities).to_owned())
-                    options=priority_options
-                    chosen=priorities
-                    id_of=|priority| format!("priority-filter-{priority}")
-                />
-                <Transition fallback=|| ()>
-                    <Show when=move || group_options.with(|groups| groups.len() > 1)>
+                <details class="more-filters" open=open_at_first>
+                    <summary>{t!(i18n, list.more_filters)}</summary>
+                    <div class="more-filters-body">
                         <Checkboxes
-                            legend=Signal::derive(move || t_string!(i18n, list.groups).to_owned())
-                            options=group_options
-                            chosen=groups
-                            id_of=|group| format!("group-filter-{group}")
+                            legend=Signal::derive(move || t_string!(i18n, list.priorities).to_owned())
+                            options=priority_options
+                            chosen=priorities
+                            id_of=|priority| format!("priority-filter-{priority}")
                         />
-                    </Show>
-                </Transition>
-                <div class="field checkbox">
-                    <input
-                        type="checkbox"
-                        id="late-filter"
-                        prop:checked=move || query.with(|q| q.late_only)
-                        on:change=on_late
-                    />
-                    <label for="late-filter">{t!(i18n, list.late_only)}</label>
-                </div>
+                        <Transition fallback=|| ()>
+                            <Show when=move || group_options.with(|groups| groups.len() > 1)>
+                                <Checkboxes
+                                    legend=Signal::derive(move || t_string!(i18n, list.groups).to_owned())
+                                    options=group_options
+                                    chosen=groups
+                                    id_of=|group| format!("group-filter-{group}")
+                                />
+                            </Show>
+                        </Transition>
+                        <div class="field checkbox">
+                            <input
+                                type="checkbox"
+                                id="late-filter"
+                                prop:checked=move || query.with(|q| q.late_only)
+                                on:change=on_late
+                            />
+                            <label for="late-filter">{t!(i18n, list.late_only)}</label>
+                        </div>
+                        <div class="field">
+                            <label for="requester-filter">{t!(i18n, list.requester)}</label>
+                            <input id="requester-filter" type="search" maxlength="100" bind:value=requester />
+                        </div>
+                        <fieldset class="range">
+                            <legend>{t!(i18n, list.registered_range)}</legend>
+                            <label for="registered-from">{t!(i18n, list.date_from)}</label>
+                            <input id="registered-from" type="date" bind:value=registered_from />
+                            <label for="registered-to">{t!(i18n, list.date_to)}</label>
+                            <input id="registered-to" type="date" bind:value=registered_to />
+                        </fieldset>
+                        <fieldset class="range">
+                            <legend>{t!(i18n, list.due_range)}</legend>
+                            <label for="due-from">{t!(i18n, list.date_from)}</label>
+                            <input id="due-from" type="date" bind:value=due_from />
+                            <label for="due-to">{t!(i18n, list.date_to)}</label>
+                            <input id="due-to" type="date" bind:value=due_to />
+                        </fieldset>
+                    </div>
+                </details>
                 <div class="field actions">
                     <button type="submit" class="primary">{t!(i18n, list.apply)}</button>
                     <button type="button" on:click=move |_| on_refresh.run(())>

@@ -5,21 +5,30 @@ use super::Ctx;
 use crate::domain::actions::{available_actions, ReleaseScope};
 use crate::domain::flow::{self, FlowDefinition, ReleaseState};
 use crate::domain::permissions::Actor;
+use crate::domain::time_zone::ZoneOffsets;
 use crate::domain::{GroupId, ReleaseId, Status};
 use crate::model::list::{ChartCounts, ListQuery, ReleasePage, ReleaseRow, COUNT_LIMIT};
 use crate::model::release::GroupChoice;
-use crate::store::list::{self as store, ListedRelease};
+use crate::store::list::{self as store, Asking, ListedRelease};
 use crate::Error;
 
 /// Registering a release records its title's words for the list's search.
 pub use crate::store::list::remember_title_words;
 
-/// A page of the releases the query selects, newest first, each with what the user may
-/// do on it. Filters, search and paging run in the database.
-pub async fn list(ctx: &Ctx, query: &ListQuery) -> Result<ReleasePage, Error> {
+/// The releases `query` selects for the user, once it is checked; `zone` is the calendar
+/// the user reads its dates in.
+async fn filter(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<store::Filter, Error> {
     query.check()?;
-    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
-    let filter = store::filter(db, query, actor, now).await?;
+    let asking = Asking { actor: &ctx.actor, now: ctx.now, zone };
+    Ok(store::filter(&ctx.db, query, &asking).await?)
+}
+
+/// A page of the releases the query selects, in its order, each with what the user may do
+/// on it. Filters, search, sorting and paging run in the database; `zone` is the calendar
+/// the user reads the query's dates in.
+pub async fn list(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<ReleasePage, Error> {
+    let db = &ctx.db;
+    let filter = filter(ctx, query, zone).await?;
     let counted = store::count(db, &filter).await?;
     let page = store::page(db, &filter, query).await?;
     Ok(ReleasePage {
@@ -44,10 +53,14 @@ pub const EXPORT_BATCH: i64 = 500;
 /// The next [`EXPORT_BATCH`] releases the query selects after the release numbered `after`
 /// (from the top when `None`), newest first, and whether more follow: the list's export
 /// reads every match this way, a batch at a time, whatever the query's page.
-pub async fn export_batch(ctx: &Ctx, query: &ListQuery, after: Option<i64>) -> Result<(Vec<ReleaseRow>, bool), Error> {
-    query.check()?;
-    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
-    let filter = store::filter(db, query, actor, now).await?;
+pub async fn export_batch(
+    ctx: &Ctx,
+    query: &ListQuery,
+    zone: &ZoneOffsets,
+    after: Option<i64>,
+) -> Result<(Vec<ReleaseRow>, bool), Error> {
+    let db = &ctx.db;
+    let filter = filter(ctx, query, zone).await?;
     let batch = ListQuery { page: 0, after, before: None, page_size: EXPORT_BATCH, ..query.clone() };
     let page = store::page(db, &filter, &batch).await?;
     Ok((rows(ctx, page.rows).await?, page.has_next))
@@ -64,10 +77,9 @@ async fn rows(ctx: &Ctx, listed: Vec<ListedRelease>) -> Result<Vec<ReleaseRow>, 
 }
 
 /// The charts' counts, each computed by the database for the list's filters.
-pub async fn charts(ctx: &Ctx, query: &ListQuery) -> Result<ChartCounts, Error> {
-    query.check()?;
-    let (db, actor, now) = (&ctx.db, &ctx.actor, ctx.now);
-    let filter = store::filter(db, query, actor, now).await?;
+pub async fn charts(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<ChartCounts, Error> {
+    let (db, now) = (&ctx.db, ctx.now);
+    let filter = filter(ctx, query, zone).await?;
     let mut by_status = store::by_status(db, &filter).await?;
     by_status.sort_by_key(|(status, _)| Status::ALL.iter().position(|s| s == status));
     let by_priority = store::by_priority(db, &filter).await?;

@@ -69,6 +69,12 @@ pub enum Field {
     Priority,
     /// The list's rows per page.
     PageSize,
+    /// The list's requester filter.
+    Requester,
+    /// The list's registration dates ("Registro desde / hasta").
+    RegisteredRange,
+    /// The list's deadline dates ("Plazo desde / hasta").
+    DueRange,
     /// A webhook's URL, secret and events.
     WebhookUrl,
     WebhookSecret,
@@ -97,6 +103,8 @@ pub enum Problem {
     Taken,
     /// No record has this name (a group to join).
     Unknown,
+    /// A range whose last day comes before its first.
+    ReversedRange,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +128,7 @@ impl std::fmt::Display for FieldError {
             Problem::InvalidCharacters => write!(f, "{field} contains characters that are not allowed"),
             Problem::Taken => write!(f, "{field} is taken"),
             Problem::Unknown => write!(f, "{field} names nothing that exists"),
+            Problem::ReversedRange => write!(f, "{field} ends before it starts"),
         }
     }
 }

@@ -9,6 +9,114 @@ pub const PAGE_SIZE: i64 = 25;
 pub const PAGE_SIZES: [i64; 3] = [25, 50, 100];
 /// The most executor groups one filter names.
 pub const MAX_GROUP_FILTERS: usize = 50;
+/// The longest requester filter.
+pub const MAX_REQUESTER_CHARS: usize = 100;
+
+/// A column the list can be sorted by. Each is served by an index on `(column, id)`, so a
+/// page deep in a sorted list costs what the first one does; a column no index can serve
+/// (the delay, which moves with the clock; names kept in other tables) is not offered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortColumn {
+    /// The release number (the order of registration).
+    #[default]
+    Number,
+    /// "Fecha/Hora": when it was registered.
+    Created,
+    Priority,
+    /// "Plazo": the planned end.
+    Deadline,
+}
+
+impl SortColumn {
+    pub const ALL: [SortColumn; 4] =
+        [SortColumn::Number, SortColumn::Created, SortColumn::Priority, SortColumn::Deadline];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            SortColumn::Number => "number",
+            SortColumn::Created => "created",
+            SortColumn::Priority => "priority",
+            SortColumn::Deadline => "deadline",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<SortColumn> {
+        SortColumn::ALL.into_iter().find(|column| column.code() == code)
+    }
+
+    /// The direction a first click on the column's header sorts it: the newest first for
+    /// the number and the date, the most urgent first for the priority (1 is the highest)
+    /// and the deadline.
+    pub fn first_descending(self) -> bool {
+        matches!(self, SortColumn::Number | SortColumn::Created)
+    }
+}
+
+/// The list's order: a column and its direction; releases that tie in the column follow
+/// their numbers in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Sort {
+    pub column: SortColumn,
+    pub descending: bool,
+}
+
+/// The newest first.
+impl Default for Sort {
+    fn default() -> Self {
+        Sort { column: SortColumn::Number, descending: true }
+    }
+}
+
+impl Sort {
+    /// As the address and the API write it: `priority` ascending, `-priority` descending.
+    pub fn code(self) -> String {
+        format!("{}{}", if self.descending { "-" } else { "" }, self.column.code())
+    }
+
+    /// What [`Sort::code`] writes; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Sort> {
+        let text = text.trim();
+        let (descending, column) = match text.strip_prefix('-') {
+            Some(column) => (true, column),
+            None => (false, text),
+        };
+        Some(Sort { column: SortColumn::from_code(column)?, descending })
+    }
+
+    /// The order a click on `column`'s header asks for: the other direction when the list
+    /// is sorted by it already, else the column's first direction.
+    pub fn clicked(self, column: SortColumn) -> Sort {
+        if self.column == column {
+            Sort { descending: !self.descending, ..self }
+        } else {
+            Sort { column, descending: column.first_descending() }
+        }
+    }
+}
+
+/// Days from one to another, both included, as the user's calendar reads them; either end
+/// may be open.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct DateRange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<chrono::NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl DateRange {
+    pub fn is_open(&self) -> bool {
+        self.from.is_none() && self.to.is_none()
+    }
+
+    /// The range as instants (Unix seconds) in `zone`: from the first day's midnight, up to
+    /// but not including the midnight after the last day.
+    pub fn instants(&self, zone: &crate::domain::time_zone::ZoneOffsets) -> (Option<i64>, Option<i64>) {
+        let midnight = |day: chrono::NaiveDate| zone.to_utc(day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp());
+        (self.from.map(midnight), self.to.and_then(|day| day.succ_opt()).map(midnight))
+    }
+}
 
 /// Whose releases the list shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +176,18 @@ pub struct ListQuery {
     /// Rows per page, one of [`PAGE_SIZES`].
     #[serde(default = "default_page_size")]
     pub page_size: i64,
+    /// Only releases whose requester's name or user name holds this text (any case, any
+    /// accents); any when empty.
+    #[serde(default)]
+    pub requester: String,
+    /// Only releases registered on these days.
+    #[serde(default)]
+    pub registered: DateRange,
+    /// Only releases whose planned end ("Plazo") falls on these days.
+    #[serde(default)]
+    pub due: DateRange,
+    #[serde(default)]
+    pub sort: Sort,
 }
 
 fn default_page_size() -> i64 {
@@ -87,6 +207,10 @@ impl Default for ListQuery {
             groups: Vec::new(),
             late_only: false,
             page_size: PAGE_SIZE,
+            requester: String::new(),
+            registered: DateRange::default(),
+            due: DateRange::default(),
+            sort: Sort::default(),
         }
     }
 }
@@ -151,6 +275,12 @@ impl ListQuery {
     pub fn check(&self) -> Result<(), crate::domain::validation::FieldError> {
         use crate::domain::validation::{check_length, check_page, Field, FieldError, Problem, MAX_SEARCH_CHARS};
         check_length(Field::Search, &self.search, MAX_SEARCH_CHARS)?;
+        check_length(Field::Requester, &self.requester, MAX_REQUESTER_CHARS)?;
+        for (field, range) in [(Field::RegisteredRange, &self.registered), (Field::DueRange, &self.due)] {
+            if range.from.zip(range.to).is_some_and(|(from, to)| from > to) {
+                return Err(FieldError { field, problem: Problem::ReversedRange });
+            }
+        }
         let out_of_range = |field| Err(FieldError { field, problem: Problem::OutOfRange });
         if self.priorities.iter().any(|p| !(1..=5).contains(p)) {
             return out_of_range(Field::Priority);
@@ -204,4 +334,49 @@ pub struct ChartCounts {
     pub by_priority: Vec<(i64, i64)>,
     pub by_group: Vec<(String, i64)>,
     pub by_deadline: Vec<(Deadline, i64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time_zone::ZoneOffsets;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn a_sort_reads_back_what_it_writes_and_a_click_turns_it() {
+        for column in SortColumn::ALL {
+            for descending in [false, true] {
+                let sort = Sort { column, descending };
+                assert_eq!(Sort::parse(&sort.code()), Some(sort));
+            }
+        }
+        assert_eq!(Sort::default().code(), "-number");
+        assert_eq!(Sort::parse("status"), None, "no index serves it: not offered");
+        assert_eq!(Sort::parse("--priority"), None);
+        let by_priority = Sort::default().clicked(SortColumn::Priority);
+        assert_eq!(by_priority, Sort { column: SortColumn::Priority, descending: false }, "the most urgent first");
+        assert_eq!(by_priority.clicked(SortColumn::Priority).code(), "-priority");
+        assert_eq!(by_priority.clicked(SortColumn::Created).code(), "-created", "the newest first");
+    }
+
+    #[test]
+    fn a_date_range_spans_whole_days_of_the_users_calendar() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d);
+        let range = DateRange { from: day(2), to: day(3) };
+        assert_eq!(range.instants(&ZoneOffsets::utc()), (Some(1_793_577_600), Some(1_793_750_400)));
+        // São Paulo is three hours behind UTC: its midnight comes three hours later.
+        let sao_paulo = ZoneOffsets { name: "America/Sao_Paulo".into(), initial: -3 * 3_600, transitions: vec![] };
+        assert_eq!(range.instants(&sao_paulo), (Some(1_793_577_600 + 10_800), Some(1_793_750_400 + 10_800)));
+        assert_eq!(DateRange { from: None, to: day(3) }.instants(&ZoneOffsets::utc()), (None, Some(1_793_750_400)));
+        assert!(DateRange::default().is_open());
+
+        let reversed = ListQuery { due: DateRange { from: day(3), to: day(2) }, ..Default::default() };
+        let error = reversed.check().unwrap_err();
+        assert_eq!(
+            (error.field, error.problem),
+            (crate::domain::validation::Field::DueRange, crate::domain::validation::Problem::ReversedRange)
+        );
+        let one_day = ListQuery { registered: DateRange { from: day(2), to: day(2) }, ..Default::default() };
+        assert!(one_day.check().is_ok());
+    }
 }

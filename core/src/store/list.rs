@@ -3,11 +3,12 @@
 //! come from this file, every value is bound.
 
 use crate::domain::permissions::Actor;
+use crate::domain::time_zone::ZoneOffsets;
 use crate::domain::{DeadlineClock, Localized, ReleaseId, Status, UserId};
-use crate::model::list::{Deadline, ListQuery, Scope, COUNT_LIMIT, DUE_SOON_SECONDS};
+use crate::model::list::{Deadline, ListQuery, Scope, Sort, SortColumn, COUNT_LIMIT, DUE_SOON_SECONDS};
 use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
-use crate::store::{numbered, parse_code, Backend, Db};
+use crate::store::{fold_for_search, numbered, parse_code, Backend, Db};
 use sqlx::{Any, AnyConnection, QueryBuilder};
 
 /// The releases the list's query selects, and the tables it reads them from.
@@ -18,6 +19,7 @@ pub struct Filter {
     /// The release number, as the table that is read first yields it in order.
     number: &'static str,
     conditions: Vec<Condition>,
+    sort: Sort,
 }
 
 /// One condition of a filter, with the value it binds.
@@ -34,16 +36,29 @@ enum Condition {
     HeldBy(UserId),
     /// The release's current task is in one of the user's groups.
     InGroupsOf(UserId),
-    /// Numbered below this release (the pages after a cursor).
-    Below(i64),
-    /// Numbered above this release (the pages before a cursor).
-    Above(i64),
+    /// Beyond the release numbered `pivot` in the order a page is read: `expression`
+    /// compared (`<`, `>`, `=`) with the pivot's number, or with the pivot's value of the
+    /// sorted column `key`.
+    Cursor {
+        expression: &'static str,
+        comparison: &'static str,
+        pivot: i64,
+        key: Option<&'static str>,
+    },
     /// Of one of these priorities.
     Priorities(Vec<i64>),
     /// Of one of these executor groups.
     Groups(Vec<i64>),
     /// Past its deadline at this time, and neither closed nor cancelled.
     LateAt(i64),
+    /// Registered by one of these users (none: nothing matches).
+    Requesters(Vec<i64>),
+    /// The column's instant within `[from, to)`; an open end is not compared.
+    Between {
+        column: &'static str,
+        from: Option<i64>,
+        to: Option<i64>,
+    },
 }
 
 const RELEASES: &str = "releases r";
@@ -90,8 +105,13 @@ impl Filter {
                     )
                     .push_bind(user.0)
                     .push("))"),
-                Condition::Below(number) => sql.push(format_args!("{} < ", self.number)).push_bind(*number),
-                Condition::Above(number) => sql.push(format_args!("{} > ", self.number)).push_bind(*number),
+                Condition::Cursor { expression, comparison, pivot, key: None } => {
+                    sql.push(format_args!("{expression} {comparison} ")).push_bind(*pivot)
+                }
+                Condition::Cursor { expression, comparison, pivot, key: Some(key) } => sql
+                    .push(format_args!("{expression} {comparison} (SELECT {key} FROM releases WHERE id = "))
+                    .push_bind(*pivot)
+                    .push(")"),
                 Condition::Priorities(priorities) => push_in(sql, "r.priority", priorities),
                 Condition::Groups(groups) => push_in(sql, "r.executor_group_id", groups),
                 Condition::LateAt(now) => {
@@ -100,13 +120,28 @@ impl Filter {
                     sql.push(" < ");
                     push_clock_end(sql, *now)
                 }
+                Condition::Requesters(users) => push_in(sql, "r.requester_id", users),
+                Condition::Between { column, from, to } => {
+                    let bounds = [(">=", *from), ("<", *to)];
+                    let bounds = bounds.into_iter().filter_map(|(comparison, bound)| Some((comparison, bound?)));
+                    for (index, (comparison, bound)) in bounds.enumerate() {
+                        if index > 0 {
+                            sql.push(" AND ");
+                        }
+                        sql.push(format_args!("r.{column} {comparison} ")).push_bind(bound);
+                    }
+                    &mut *sql
+                }
             };
         }
     }
 }
 
-/// `column IN (…)` with each value bound.
+/// `column IN (…)` with each value bound; no values match nothing.
 fn push_in<'b, 'q>(sql: &'b mut QueryBuilder<'q, Any>, column: &str, values: &[i64]) -> &'b mut QueryBuilder<'q, Any> {
+    if values.is_empty() {
+        return sql.push("1 = 0");
+    }
     sql.push(format_args!("{column} IN ("));
     let mut list = sql.separated(", ");
     for value in values {
@@ -278,15 +313,45 @@ pub async fn remember_all_title_words(conn: &mut AnyConnection) -> Result<(), sq
     Ok(())
 }
 
-/// The releases `query` selects for `actor`: its words are first looked up among the
-/// title words (see `title_words`).
-pub async fn filter(db: &Db, query: &ListQuery, actor: &Actor, now: i64) -> Result<Filter, sqlx::Error> {
-    let vocabulary = title_words(db, query).await?;
-    Ok(filter_for(query, actor, now, db.backend, &vocabulary))
+/// The users whose name or user name holds `text`, folded as the search folds titles (any
+/// case, any accents). The users are few: their names are folded here rather than stored.
+async fn requesters(db: &Db, text: &str) -> Result<Vec<i64>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Named {
+        id: i64,
+        username: String,
+        full_name: String,
+    }
+    let wanted = fold_for_search(text.trim());
+    let users: Vec<Named> = sqlx::query_as("SELECT id, username, full_name FROM users").fetch_all(&db.pool).await?;
+    Ok(users
+        .into_iter()
+        .filter(|user| [&user.full_name, &user.username].iter().any(|name| fold_for_search(name).contains(&wanted)))
+        .map(|user| user.id)
+        .collect())
 }
 
-fn filter_for(query: &ListQuery, actor: &Actor, now: i64, backend: Backend, vocabulary: &Vocabulary) -> Filter {
-    let mut filter = Filter { from: RELEASES, number: "r.id", conditions: vec![] };
+/// What a filter needs besides the query: who asks, when, and the calendar they read dates in.
+pub struct Asking<'a> {
+    pub actor: &'a Actor,
+    pub now: i64,
+    pub zone: &'a ZoneOffsets,
+}
+
+/// The releases `query` selects for who is `asking`: its words are first looked up among
+/// the title words (see `title_words`), a requester among the users.
+pub async fn filter(db: &Db, query: &ListQuery, asking: &Asking<'_>) -> Result<Filter, sqlx::Error> {
+    let vocabulary = title_words(db, query).await?;
+    let mut filter = filter_for(query, asking, db.backend, &vocabulary);
+    if !query.requester.trim().is_empty() {
+        filter.conditions.push(Condition::Requesters(requesters(db, &query.requester).await?));
+    }
+    Ok(filter)
+}
+
+fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabulary: &Vocabulary) -> Filter {
+    let (actor, now) = (asking.actor, asking.now);
+    let mut filter = Filter { from: RELEASES, number: "r.id", conditions: vec![], sort: query.sort };
     if let Some(number) = search_number(query.search.trim()) {
         filter.conditions.push(Condition::Number(number));
     } else {
@@ -319,6 +384,12 @@ fn filter_for(query: &ListQuery, actor: &Actor, now: i64, backend: Backend, voca
     }
     if query.late_only {
         filter.conditions.push(Condition::LateAt(now));
+    }
+    for (column, range) in [("created_at", &query.registered), ("planned_end", &query.due)] {
+        if !range.is_open() {
+            let (from, to) = range.instants(asking.zone);
+            filter.conditions.push(Condition::Between { column, from, to });
+        }
     }
     filter
 }
@@ -427,21 +498,19 @@ pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, s
     Ok(Page { rows, page, has_next })
 }
 
+/// The column a sort reads, bare and as the filtered releases `r` hold it. Each has an
+/// index on `(column, id)`.
+fn sort_key(column: SortColumn) -> (&'static str, &'static str) {
+    match column {
+        SortColumn::Number => ("id", "r.id"),
+        SortColumn::Created => ("created_at", "r.created_at"),
+        SortColumn::Priority => ("priority", "r.priority"),
+        SortColumn::Deadline => ("planned_end", "r.planned_end"),
+    }
+}
+
 /// The statement of the page of `size` rows `window` starts: one row more than a page.
 fn page_sql(filter: &Filter, window: &Window, size: i64) -> QueryBuilder<'static, Any> {
-    let mut filter = filter.clone();
-    let (order, offset) = match *window {
-        Window::Forward { after, offset } => {
-            if let Some(after) = after {
-                filter.conditions.push(Condition::Below(after));
-            }
-            ("DESC", offset)
-        }
-        Window::Backward { before } => {
-            filter.conditions.push(Condition::Above(before));
-            ("ASC", 0)
-        }
-    };
     let mut sql = QueryBuilder::new(
         "SELECT r.id, r.title, r.created_at, r.priority, r.planned_end, r.status, r.flow_id, r.executor_group_id,
                 r.suspended_seconds, r.suspended_since, r.clock_stopped_at,
@@ -449,23 +518,72 @@ fn page_sql(filter: &Filter, window: &Window, size: i64) -> QueryBuilder<'static
                 step.name_es AS step_es, step.name_pt AS step_pt,
                 holder.full_name AS holder_name, r.current_step, t.id AS task_id,
                 t.group_id AS task_group_id, task_group.name AS task_group_name, t.assignee_id
-           FROM (SELECT r.* FROM ",
+           FROM (",
     );
-    sql.push(filter.from);
-    filter.push_where(&mut sql);
-    sql.push(format_args!("\n                  ORDER BY {} {order} LIMIT {} OFFSET ", filter.number, size + 1))
-        .push_bind(offset)
-        .push(format_args!(
-            ") r
+    let direction = push_window(&mut sql, filter, window, size);
+    let order = match filter.sort.column {
+        SortColumn::Number => format!("r.id {direction}"),
+        column => format!("{key} {direction}, r.id {direction}", key = sort_key(column).1),
+    };
+    sql.push(format_args!(
+        ") r
            JOIN users requester ON requester.id = r.requester_id
            JOIN user_groups executor ON executor.id = r.executor_group_id
            LEFT JOIN flow_steps step ON step.flow_id = r.flow_id AND step.code = r.current_step
            LEFT JOIN tasks t ON t.id = r.current_task_id
            LEFT JOIN users holder ON holder.id = t.assignee_id
            LEFT JOIN user_groups task_group ON task_group.id = t.group_id
-          ORDER BY r.id {order}"
-        ));
+          ORDER BY {order}"
+    ));
     sql
+}
+
+/// Pushes the statement of the releases of the page `window` starts, in the order they are
+/// read (`DESC` or `ASC`, returned): a page back is read the other way and turned around.
+///
+/// After a cursor, a sort by another column than the number reads two index ranges and
+/// keeps the first `size + 1` of both: the releases that tie with the cursor's release in
+/// the column and follow it by number, then those beyond it in the column. Each is an
+/// exact range of the `(column, id)` index in SQLite and PostgreSQL alike, where one
+/// comparison of the pair scans every tie first.
+fn push_window(sql: &mut QueryBuilder<'static, Any>, filter: &Filter, window: &Window, size: i64) -> &'static str {
+    let (pivot, descending, offset) = match *window {
+        Window::Forward { after, offset } => (after, filter.sort.descending, offset),
+        Window::Backward { before } => (Some(before), !filter.sort.descending, 0),
+    };
+    let (direction, comparison) = if descending { ("DESC", "<") } else { ("ASC", ">") };
+    let limit = size + 1;
+    let select = |sql: &mut QueryBuilder<'static, Any>, filter: &Filter, order: &str, offset: i64| {
+        sql.push("SELECT r.* FROM ").push(filter.from);
+        filter.push_where(sql);
+        sql.push(format_args!("\n                  ORDER BY {order} LIMIT {limit} OFFSET ")).push_bind(offset);
+    };
+    let past = |expression, comparison, key| {
+        let mut past = filter.clone();
+        past.conditions.push(Condition::Cursor { expression, comparison, pivot: pivot.unwrap_or(0), key });
+        past
+    };
+    match (filter.sort.column, pivot) {
+        (SortColumn::Number, None) => select(sql, filter, &format!("{} {direction}", filter.number), offset),
+        (SortColumn::Number, Some(_)) => {
+            select(sql, &past(filter.number, comparison, None), &format!("{} {direction}", filter.number), 0)
+        }
+        (column, None) => {
+            let (_, key) = sort_key(column);
+            select(sql, filter, &format!("{key} {direction}, r.id {direction}"), offset)
+        }
+        (column, Some(pivot)) => {
+            let (bare, key) = sort_key(column);
+            let mut ties = past("r.id", comparison, None);
+            ties.conditions.push(Condition::Cursor { expression: key, comparison: "=", pivot, key: Some(bare) });
+            sql.push("SELECT * FROM (");
+            select(sql, &ties, &format!("r.id {direction}"), 0);
+            sql.push(") ties UNION ALL SELECT * FROM (");
+            select(sql, &past(key, comparison, Some(bare)), &format!("{key} {direction}, r.id {direction}"), 0);
+            sql.push(format_args!(") beyond ORDER BY {bare} {direction}, id {direction} LIMIT {limit}"));
+        }
+    }
+    direction
 }
 
 /// The rows of the page `window` starts, newest first, and whether more lie beyond them:
@@ -602,6 +720,11 @@ mod tests {
     use crate::domain::GroupId;
     use crate::store::bound_values;
 
+    fn asking(actor: &Actor, now: i64) -> Asking<'_> {
+        static UTC: std::sync::LazyLock<ZoneOffsets> = std::sync::LazyLock::new(ZoneOffsets::utc);
+        Asking { actor, now, zone: &UTC }
+    }
+
     fn anyone() -> Actor {
         Actor { user: UserId(4), username: "ana".into(), full_name: "Ana".into(), memberships: vec![] }
     }
@@ -622,8 +745,7 @@ mod tests {
     fn a_number_searches_the_release_number_and_words_search_the_title() {
         let by_number = filter_for(
             &ListQuery { search: " 53 ".into(), ..Default::default() },
-            &anyone(),
-            0,
+            &asking(&anyone(), 0),
             Backend::Sqlite,
             &Vocabulary::new(),
         );
@@ -631,7 +753,7 @@ mod tests {
         assert_eq!(by_number.from, RELEASES);
 
         let words = ListQuery { search: "Actualización  ERP".into(), ..Default::default() };
-        let sqlite = filter_for(&words, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
+        let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         assert_eq!(
             where_clause(&sqlite),
             ("WHERE release_search MATCH $1".into(), vec![text("\"actualizacion\"* AND \"erp\"*")])
@@ -639,10 +761,10 @@ mod tests {
         assert_eq!((sqlite.from, sqlite.number), (SQLITE_SEARCH, "s.rowid"));
         assert_eq!(sqlite.count_from(), SQLITE_SEARCH_ALONE);
         let with_status = ListQuery { status: Some(Status::Closed), ..words.clone() };
-        let sqlite_with_status = filter_for(&with_status, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
+        let sqlite_with_status = filter_for(&with_status, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         assert_eq!(sqlite_with_status.count_from(), SQLITE_SEARCH, "the status is a column of the release");
         assert_eq!(by_number.count_from(), RELEASES);
-        let postgres = filter_for(&words, &anyone(), 0, Backend::Postgres, &Vocabulary::new());
+        let postgres = filter_for(&words, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
         assert_eq!(
             where_clause(&postgres),
             ("WHERE r.search_vector @@ to_tsquery('simple', $1)".into(), vec![text("actualizacion:* & erp:*")])
@@ -657,9 +779,9 @@ mod tests {
             ("erp".into(), vec!["erp".into()]),
             ("zzz".into(), vec![]),
         ]);
-        let postgres = filter_for(&words, &anyone(), 0, Backend::Postgres, &vocabulary);
+        let postgres = filter_for(&words, &asking(&anyone(), 0), Backend::Postgres, &vocabulary);
         assert_eq!(postgres.conditions, [Condition::TsQuery("('erp') & ('migracion' | 'migraciones') & zzz:*".into())]);
-        let sqlite = filter_for(&words, &anyone(), 0, Backend::Sqlite, &vocabulary);
+        let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &vocabulary);
         assert_eq!(
             sqlite.conditions,
             [Condition::Match("(\"erp\") AND (\"migracion\" OR \"migraciones\") AND \"zzz\"*".into())]
@@ -671,12 +793,11 @@ mod tests {
     #[test]
     fn full_text_syntax_typed_by_the_user_is_not_syntax() {
         let typed = ListQuery { search: "erp\" OR * NEAR(x) & !y:*".into(), ..Default::default() };
-        let sqlite = filter_for(&typed, &anyone(), 0, Backend::Sqlite, &Vocabulary::new());
+        let sqlite = filter_for(&typed, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         assert_eq!(where_clause(&sqlite).1, [text("\"erp\"* AND \"near\"* AND \"or\"* AND \"x\"* AND \"y\"*")]);
         let only_syntax = filter_for(
             &ListQuery { search: "* & !".into(), ..Default::default() },
-            &anyone(),
-            0,
+            &asking(&anyone(), 0),
             Backend::Postgres,
             &Vocabulary::new(),
         );
@@ -691,8 +812,8 @@ mod tests {
             scope: Scope::Mine,
             ..Default::default()
         };
-        let mut filter = filter_for(&query, &anyone(), 0, Backend::Postgres, &Vocabulary::new());
-        filter.conditions.push(Condition::Below(90_000));
+        let mut filter = filter_for(&query, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
+        filter.conditions.push(Condition::Cursor { expression: "r.id", comparison: "<", pivot: 90_000, key: None });
         let (sql, values) = where_clause(&filter);
         assert!(sql.starts_with("WHERE r.search_vector @@ to_tsquery('simple', $1) AND r.status = $2 AND"), "{sql}");
         assert!(sql.contains("assignee_id = $3) AND r.id < $4"), "{sql}");
@@ -700,7 +821,7 @@ mod tests {
 
         let query =
             ListQuery { priorities: vec![1, 2], groups: vec![GroupId(7)], late_only: true, ..Default::default() };
-        let filter = filter_for(&query, &anyone(), 1_000, Backend::Sqlite, &Vocabulary::new());
+        let filter = filter_for(&query, &asking(&anyone(), 1_000), Backend::Sqlite, &Vocabulary::new());
         let (sql, values) = where_clause(&filter);
         assert!(sql.starts_with("WHERE r.priority IN ($1, $2) AND r.executor_group_id IN ($3) AND "), "{sql}");
         assert!(
@@ -709,6 +830,68 @@ mod tests {
         );
         assert_eq!(values[..3], ["BigInt(1)".to_owned(), "BigInt(2)".into(), "BigInt(7)".into()]);
         assert!(values[3..].iter().all(|v| v == "BigInt(1000)"), "the time is bound: {values:?}");
+    }
+
+    /// The page statement as the database receives it, and the values it binds.
+    fn page_statement(query: &ListQuery) -> (String, Vec<String>) {
+        let filter = filter_for(query, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
+        let mut sql = page_sql(&filter, &Window::of(query), query.page_size);
+        let (sql, arguments) = numbered(&mut sql);
+        (sql.split_whitespace().collect::<Vec<_>>().join(" "), bound_values(&arguments))
+    }
+
+    #[test]
+    fn a_sorted_page_after_a_cursor_reads_the_ties_then_the_rest_of_its_index() {
+        let by_priority = Sort { column: SortColumn::Priority, descending: false };
+        let (sql, values) = page_statement(&ListQuery { sort: by_priority, ..Default::default() });
+        assert!(sql.contains("ORDER BY r.priority ASC, r.id ASC LIMIT 26 OFFSET $1"), "{sql}");
+        assert_eq!(values, ["BigInt(0)"]);
+
+        let next = ListQuery {
+            sort: by_priority,
+            page: 1,
+            after: Some(77),
+            status: Some(Status::Approved),
+            ..Default::default()
+        };
+        let (sql, values) = page_statement(&next);
+        assert!(
+            sql.contains(
+                "SELECT * FROM (SELECT r.* FROM releases r WHERE r.status = $1 AND r.id > $2 AND r.priority = \
+                 (SELECT priority FROM releases WHERE id = $3) ORDER BY r.id ASC LIMIT 26 OFFSET $4) ties UNION ALL \
+                 SELECT * FROM (SELECT r.* FROM releases r WHERE r.status = $5 AND r.priority > \
+                 (SELECT priority FROM releases WHERE id = $6) ORDER BY r.priority ASC, r.id ASC LIMIT 26 OFFSET $7) \
+                 beyond ORDER BY priority ASC, id ASC LIMIT 26) r"
+            ),
+            "{sql}"
+        );
+        assert!(sql.ends_with("ORDER BY r.priority ASC, r.id ASC"), "{sql}");
+        assert_eq!(values[1..3], ["BigInt(77)".to_owned(), "BigInt(77)".into()]);
+
+        // A page back of a descending sort reads upwards, and is turned around afterwards.
+        let by_deadline = Sort { column: SortColumn::Deadline, descending: true };
+        let back = ListQuery { sort: by_deadline, page: 3, before: Some(9), ..Default::default() };
+        let (sql, _) = page_statement(&back);
+        assert!(
+            sql.contains("r.id > $1 AND r.planned_end = (SELECT planned_end FROM releases WHERE id = $2)"),
+            "{sql}"
+        );
+        assert!(sql.contains("beyond ORDER BY planned_end ASC, id ASC LIMIT 26"), "{sql}");
+    }
+
+    #[test]
+    fn a_requester_and_date_ranges_become_conditions() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
+        let query = ListQuery {
+            registered: crate::model::list::DateRange { from: day(2), to: None },
+            due: crate::model::list::DateRange { from: day(2), to: day(3) },
+            ..Default::default()
+        };
+        let mut filter = filter_for(&query, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
+        filter.conditions.push(Condition::Requesters(vec![]));
+        let (sql, values) = where_clause(&filter);
+        assert_eq!(sql, "WHERE r.created_at >= $1 AND r.planned_end >= $2 AND r.planned_end < $3 AND 1 = 0");
+        assert_eq!(values, ["BigInt(1793577600)", "BigInt(1793577600)", "BigInt(1793750400)"]);
     }
 
     #[test]

@@ -24,6 +24,7 @@ on_both_databases!(
     tokens_are_limited_per_minute,
     systems_of_record_push_catalogue_items_by_code,
     the_list_filters_by_priority_group_and_lateness_in_pages_of_the_chosen_size,
+    the_list_sorts_by_each_offered_column_and_filters_by_requester_and_dates,
 );
 
 /// `/api/v1/openapi.json` is an OpenAPI 3.1 document of every operation; `make test` keeps
@@ -723,4 +724,94 @@ async fn the_list_filters_by_priority_group_and_lateness_in_pages_of_the_chosen_
     assert!(is_problem(&priority, 422, "invalid") && priority.json()["field"] == "priority", "{priority:?}");
     assert!(is_problem(&get("/releases?priority=high".into()).await, 400, "bad-request"));
     assert!(is_problem(&get("/releases?late=maybe".into()).await, 400, "bad-request"));
+}
+
+/// Every offered sort, both ways, followed page after page by its `next` links and back by
+/// a `prev` link: the rows come in the column's order (ties by number in the same
+/// direction), each exactly once. The requester and the two date ranges select exactly
+/// the releases of the whole list that match them.
+async fn the_list_sorts_by_each_offered_column_and_filters_by_requester_and_dates(backend: Backend) {
+    let server = demo_server(backend).await;
+    let gestor = token_of(&server, "gestor").await;
+    let get = |path: String| Call::new("GET", path).by("gestor", &gestor).send(&server);
+    let ids = |page: &Value| -> Vec<i64> {
+        page["releases"].as_array().into_iter().flatten().filter_map(|r| r["id"].as_i64()).collect()
+    };
+    // One release of the demo was asked for by someone else than the manager.
+    let everything = get("/releases?page_size=100".into()).await.json();
+    let asked_by_carlos = ids(&everything)[7];
+    sqlx::query("UPDATE releases SET requester_id = (SELECT id FROM users WHERE username = 'consultor') WHERE id = $1")
+        .bind(asked_by_carlos)
+        .execute(&server.desk.db.pool)
+        .await
+        .expect("another requester");
+    let everything = get("/releases?page_size=100".into()).await.json();
+    let rows = everything["releases"].as_array().cloned().unwrap_or_default();
+    assert!(rows.len() > 50 && everything["links"]["next"].is_null(), "the demo fills two pages of 25");
+    let value = |row: &Value, field: &str| row[field].as_i64().unwrap_or(i64::MIN);
+
+    for (sort, field) in
+        [("priority", "priority"), ("deadline", "planned_end"), ("created", "created_at"), ("number", "id")]
+    {
+        for descending in [false, true] {
+            let mut want: Vec<(i64, i64)> = rows.iter().map(|r| (value(r, field), value(r, "id"))).collect();
+            want.sort();
+            if descending {
+                want.reverse();
+            }
+            let want: Vec<i64> = want.into_iter().map(|(_, id)| id).collect();
+            let code = format!("{}{sort}", if descending { "-" } else { "" });
+            let mut pages = vec![get(format!("/releases?sort={code}")).await.json()];
+            while let Some(next) = pages.last().and_then(|page| page["links"]["next"].as_str()).map(str::to_owned) {
+                assert!(next.contains(&format!("sort={code}")), "the next link keeps the order: {next}");
+                let path = next.trim_start_matches("/api/v1").to_owned();
+                pages.push(get(path).await.json());
+                assert!(pages.len() <= 10, "the pages end");
+            }
+            let seen: Vec<i64> = pages.iter().flat_map(|page| ids(page)).collect();
+            assert_eq!(seen, want, "sorted by {code}");
+            let back = pages[1]["links"]["prev"].as_str().expect("a way back").trim_start_matches("/api/v1").to_owned();
+            assert_eq!(ids(&get(back).await.json()), ids(&pages[0]), "back from the second page by {code}");
+        }
+    }
+
+    // The requester, by part of their name in any case and without its accents.
+    let by_carlos = get("/releases?requester=CONSUL&page_size=100".into()).await.json();
+    assert_eq!(ids(&by_carlos), [asked_by_carlos]);
+    let by_marta = get("/releases?requester=marta%20gestora&page_size=100".into()).await.json();
+    let others: Vec<i64> = ids(&everything).into_iter().filter(|id| *id != asked_by_carlos).collect();
+    assert_eq!(ids(&by_marta), others);
+    assert_eq!(ids(&get("/releases?requester=nadie".into()).await.json()), Vec::<i64>::new());
+
+    // Dates are whole days of the user's calendar (the demo's users are on UTC).
+    let day = |seconds: i64| chrono::DateTime::from_timestamp(seconds, 0).expect("a time").date_naive();
+    for (field, from_param, to_param) in
+        [("created_at", "registered_from", "registered_to"), ("planned_end", "due_from", "due_to")]
+    {
+        let mut days: Vec<_> = rows.iter().map(|r| day(value(r, field))).collect();
+        days.sort();
+        let (from, to) = (days[days.len() / 4], days[days.len() / 2]);
+        let want: Vec<i64> = rows
+            .iter()
+            .filter(|r| (from..=to).contains(&day(value(r, field))))
+            .filter_map(|r| r["id"].as_i64())
+            .collect();
+        assert!(!want.is_empty() && want.len() < rows.len(), "the range selects some of the demo");
+        let page = get(format!("/releases?{from_param}={from}&{to_param}={to}&page_size=100")).await.json();
+        assert_eq!(ids(&page), want, "{from_param}={from}&{to_param}={to}");
+        let only_from = get(format!("/releases?{from_param}={from}&page_size=100")).await.json();
+        let want: Vec<i64> =
+            rows.iter().filter(|r| day(value(r, field)) >= from).filter_map(|r| r["id"].as_i64()).collect();
+        assert_eq!(ids(&only_from), want, "{from_param}={from}");
+        let reversed = get(format!("/releases?{from_param}={to}&{to_param}={from}")).await;
+        if from != to {
+            assert!(is_problem(&reversed, 422, "invalid"), "{reversed:?}");
+        }
+    }
+
+    // What is not a sort or a day is refused, naming it.
+    assert!(is_problem(&get("/releases?sort=status".into()).await, 400, "bad-request"));
+    assert!(is_problem(&get("/releases?due_from=30/11/2026".into()).await, 400, "bad-request"));
+    let long = get(format!("/releases?requester={}", "x".repeat(101))).await;
+    assert!(is_problem(&long, 422, "invalid") && long.json()["field"] == "requester", "{long:?}");
 }

@@ -311,7 +311,13 @@ async fn the_release_page_renders_on_the_server_every_time(backend: Backend) {
 /// The delay the list shows for release `id`, as `actor` sees it at `now`.
 async fn delay_at(server: &support::TestServer, actor: &Actor, id: i64, now: i64) -> (i64, Status) {
     let query = ListQuery { search: id.to_string(), ..Default::default() };
-    let page = list(&server.desk.acting_at(actor.clone(), now), &query).await.expect("the list");
+    let page = list(
+        &server.desk.acting_at(actor.clone(), now),
+        &query,
+        &releasedesk_core::domain::time_zone::ZoneOffsets::utc(),
+    )
+    .await
+    .expect("the list");
     let row = page.rows.into_iter().find(|row| row.id.0 == id).expect("the release in the list");
     (row.delay_seconds, row.status)
 }
