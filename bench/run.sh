@@ -129,7 +129,19 @@ bench_database() {
   BENCH_SECONDS=1 measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
   measure get.lua "$base/releases" "$CONNECTIONS" >"$WORK/list.json"
   measure get.lua "$base/releases?page=$deep_page&after=$deep_after" "$CONNECTIONS" >"$WORK/deep.json"
+  # Sorted by priority (five values: the most ties), after a cursor half-way down the numbers.
+  log "$database: list page sorted by priority, after release $(( newest / 2 ))"
+  measure get.lua "$base/releases?sort=priority&page=$deep_page&after=$(( newest / 2 ))" "$CONNECTIONS" >"$WORK/sorted.json"
   phase_rss list
+  # "Exportar CSV" of the whole list (every release: 100,000 at the default size), timed by
+  # curl, its rows counted, and the server's memory noted before and after.
+  log "$database: CSV export of the whole list"
+  local export_before export_stats export_rows
+  export_before=$(rss_now)
+  export_stats=$(curl -fsS -H "Cookie: $cookie" -o "$WORK/export.csv" -w '{"seconds": %{time_total}, "bytes": %{size_download}}' \
+    "$base/releases/export.csv?lang=es")
+  export_rows=$(( $(wc -l <"$WORK/export.csv") - 1 ))
+  phase_rss export
   log "$database: search by title words"
   measure search.lua "$base/api/list_releases" "$CONNECTIONS" >"$WORK/search.json"
   phase_rss search
@@ -158,13 +170,17 @@ bench_database() {
     --argjson advance "$(cat "$WORK/advance.json")" --argjson capture "$(cat "$WORK/capture.json")" \
     --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$(echo "$seeded" | jq "{releases}")" \
     --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
-    --argjson wasm_lazy_gzip "$lazy_gzip" \
+    --argjson wasm_lazy_gzip "$lazy_gzip" --argjson sorted "$(cat "$WORK/sorted.json")" \
+    --argjson export "$export_stats" --argjson export_rows "$export_rows" --argjson export_before "$export_before" \
     --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
     --argjson rss_phases "{$(paste -sd, "$WORK/rss-phases")}" \
     '{
       static_rps: $static.rps,
       list_ssr_rps: $list.rps, list_ssr_p50_ms: $list.p50_ms, list_ssr_p99_ms: $list.p99_ms,
       list_ssr_deep_rps: $deep.rps, list_ssr_deep_p50_ms: $deep.p50_ms, list_ssr_deep_p99_ms: $deep.p99_ms,
+      list_ssr_sorted_deep_rps: $sorted.rps, list_ssr_sorted_deep_p99_ms: $sorted.p99_ms,
+      export_csv_rows: $export_rows, export_csv_seconds: $export.seconds, export_csv_mb: (($export.bytes / 1048576) * 10 | round / 10),
+      export_csv_rss_growth_mb: (($rss_phases.export - $export_before) * 10 | round / 10),
       search_p50_ms: $search.p50_ms, search_p99_ms: $search.p99_ms, search_rps: $search.rps,
       advance_per_s: $advance.ok_per_s,
       capture_winners: $capture.winners, capture_refused: $capture.refused, capture_p99_ms: $capture.p99_ms,
@@ -172,8 +188,8 @@ bench_database() {
       page_hydrated_ms: $hydration.median_ms,
       rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10), rss_mb_after: $rss_phases,
       releases: $seeded.releases, seed_seconds: $seed_seconds,
-      errors: ([$static, $list, $deep, $search] | map(.non_2xx + .socket_errors) | add),
-      errors_by_phase: {static: $static, list: $list, deep: $deep, search: $search, advance: $advance}
+      errors: ([$static, $list, $deep, $sorted, $search] | map(.non_2xx + .socket_errors) | add),
+      errors_by_phase: {static: $static, list: $list, deep: $deep, sorted: $sorted, search: $search, advance: $advance}
         | map_values({non_2xx, socket_errors})
     }' >"$WORK/result-$database.json"
   # What the server said (warnings and errors) stays beside the report.

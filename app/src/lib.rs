@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/charts") view={Lazy::<ChartsRoute>::new()} />
                         <Route path=path!("releases/new") view={Lazy::<RegisterRoute>::new()} />
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
+                        <Route path=path!("releases/:id/print") view={Lazy::<PrintRoute>::new()} />
                         <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
                         // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
@@ -131,6 +132,7 @@ macro_rules! lazy_page {
 lazy_page!(ChartsRoute, release_list::charts::ReleaseChartsPage);
 lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
 lazy_page!(ReleaseRoute, release_form::ReleasePage);
+lazy_page!(PrintRoute, release_form::print::ReleasePrintPage);
 lazy_page!(PasswordRoute, auth::PasswordPage);
 lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
 lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);

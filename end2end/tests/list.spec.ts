@@ -9,6 +9,7 @@ for (const lang of ['es', 'pt'] as const) {
     test('two priorities, two groups, late only and 50 a page live in the address; the CSV holds every release they select', async ({ page }) => {
       await login(page, 'gestor', lang);
       const list = page.locator('section.release-list');
+      await page.getByText(text(lang, 'list.more_filters')).click();
       const priorities = page.getByRole('group', { name: text(lang, 'list.priorities') });
       const [critical, high] = [text(lang, 'priority.p1'), text(lang, 'priority.p2')];
       await priorities.getByLabel(critical).check();

@@ -173,6 +173,62 @@ pub fn RelationTabs(
     }
 }
 
+/// Every relation of a release as printed: a table per kind, its codes translated.
+#[component]
+pub fn RelationsPrint(relations: Relations) -> impl IntoView {
+    let i18n = use_i18n();
+    TABS.into_iter()
+        .filter_map(|tab| match tab {
+            Tab::Relation(kind) => Some(kind),
+            Tab::Related => None,
+        })
+        .map(|kind| {
+            let rows = linked_rows(&relations, kind);
+            let heading = format!("print-{}", kind.code());
+            let body = if rows.is_empty() {
+                view! { <p class="muted">{t!(i18n, relations.none)}</p> }.into_any()
+            } else {
+                view! {
+                    <table class="linked" aria-labelledby=heading.clone()>
+                        <thead>
+                            <tr>
+                                {move || {
+                                    column_labels(i18n.get_locale(), kind)
+                                        .into_iter()
+                                        .map(|label| view! { <th scope="col">{label}</th> })
+                                        .collect_view()
+                                }}
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {rows
+                                .into_iter()
+                                .map(|row| {
+                                    let coded = row.coded;
+                                    let cells = row.cells.into_iter().enumerate().map(|(i, cell)| {
+                                        let coded = coded.contains(&i);
+                                        view! {
+                                            <td>
+                                                {move || if coded { catalogue_code_label(i18n.get_locale(), &cell) } else { cell.clone() }}
+                                            </td>
+                                        }
+                                    });
+                                    view! { <tr>{cells.collect_view()}</tr> }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                    .into_any()
+            };
+            view! {
+                <h3 id=heading>{move || tab_label(i18n.get_locale(), Tab::Relation(kind))}</h3>
+                {body}
+            }
+        })
+        .collect_view()
+}
+
 /// One row of a linked-items table: its cells and how to unlink it.
 struct Linked {
     item: i64,

@@ -6,6 +6,7 @@ pub mod api;
 pub mod capture;
 pub mod closure;
 mod correction;
+pub mod print;
 pub mod registration;
 
 use crate::domain::flow::{Access, Refusal};
@@ -373,51 +374,72 @@ fn ReleaseHeader(
                     open=flow_open
                     path="M3 5h6v5H3z M15 14h6v5h-6z M9 7.5h3v9h3"
                 />
+                <a
+                    class="button icon-button"
+                    href=move || print::print_url(current.with(|r| r.id))
+                    aria-label=move || t_string!(i18n, print.open)
+                    title=move || t_string!(i18n, print.open)
+                >
+                    <svg aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+                        <path d="M7 8V3h10v5 M7 17H4v-8h16v8h-3 M7 14h10v7H7z" fill="none" stroke="currentColor" stroke-width="1.8" />
+                    </svg>
+                </a>
             </div>
-            <dl class="summary">
-                <div>
-                    <dt>{t!(i18n, list.number)}</dt>
-                    <dd>{number}</dd>
-                </div>
-                <div>
-                    <dt>{t!(i18n, form.phase)}</dt>
-                    <dd>
-                        {move || {
-                            current.with(|r| match &r.step {
-                                Some(step) => localized(i18n.get_locale(), &step.name),
-                                None => status_label(i18n.get_locale(), r.status).to_owned(),
-                            })
-                        }}
-                    </dd>
-                </div>
-                <div>
-                    <dt>{t!(i18n, list.priority)}</dt>
-                    <dd>
-                        {move || {
-                            let priority = current.with(|r| r.priority);
-                            view! { <span class=format!("pill priority-{priority}")>{priority_label(i18n.get_locale(), priority)}</span> }
-                        }}
-                    </dd>
-                </div>
-                <div>
-                    <dt>{t!(i18n, form.current_group)}</dt>
-                    <dd>{move || current.with(|r| r.task_group.clone().unwrap_or_else(|| "—".into()))}</dd>
-                </div>
-                <div>
-                    <dt>{t!(i18n, list.responsible)}</dt>
-                    <dd>
-                        {move || match current.with(|r| r.responsible.clone()) {
-                            Some(name) => view! { <span>{name}</span> }.into_any(),
-                            None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
-                        }}
-                    </dd>
-                </div>
-                <div>
-                    <dt>{t!(i18n, list.status)}</dt>
-                    <dd>{move || status_label(i18n.get_locale(), current.with(|r| r.status))}</dd>
-                </div>
-            </dl>
+            <ReleaseSummary current />
         </header>
+    }
+}
+
+/// Number, Phase, Priority, Current group, Current responsible and Status: the header's
+/// summary, on the page and on its print.
+#[component]
+fn ReleaseSummary(current: RwSignal<ReleaseView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let number = move || current.with(|r| r.id.0);
+    view! {
+        <dl class="summary">
+            <div>
+                <dt>{t!(i18n, list.number)}</dt>
+                <dd>{number}</dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, form.phase)}</dt>
+                <dd>
+                    {move || {
+                        current.with(|r| match &r.step {
+                            Some(step) => localized(i18n.get_locale(), &step.name),
+                            None => status_label(i18n.get_locale(), r.status).to_owned(),
+                        })
+                    }}
+                </dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, list.priority)}</dt>
+                <dd>
+                    {move || {
+                        let priority = current.with(|r| r.priority);
+                        view! { <span class=format!("pill priority-{priority}")>{priority_label(i18n.get_locale(), priority)}</span> }
+                    }}
+                </dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, form.current_group)}</dt>
+                <dd>{move || current.with(|r| r.task_group.clone().unwrap_or_else(|| "—".into()))}</dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, list.responsible)}</dt>
+                <dd>
+                    {move || match current.with(|r| r.responsible.clone()) {
+                        Some(name) => view! { <span>{name}</span> }.into_any(),
+                        None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
+                    }}
+                </dd>
+            </div>
+            <div>
+                <dt>{t!(i18n, list.status)}</dt>
+                <dd>{move || status_label(i18n.get_locale(), current.with(|r| r.status))}</dd>
+            </div>
+        </dl>
     }
 }
 

@@ -334,29 +334,29 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
     let delay_class = if delay > 0 { "late" } else { "" };
     view! {
         <tr>
-            <th scope="row">{id.0}</th>
-            <td>{row.requester}</td>
-            <td>{move || zone.format(created_at)}</td>
-            <td>
+            <th scope="row" data-label=move || t_string!(i18n, list.number)>{id.0}</th>
+            <td class="requester" data-label=move || t_string!(i18n, list.requester)>{row.requester}</td>
+            <td class="created" data-label=move || t_string!(i18n, list.created)>{move || zone.format(created_at)}</td>
+            <td data-label=move || t_string!(i18n, list.priority)>
                 <span class=format!("pill priority-{priority}")>{move || priority_label(i18n.get_locale(), priority)}</span>
             </td>
-            <td>{move || zone.format(planned_end)}</td>
-            <td class=delay_class><Delay seconds=delay /></td>
-            <td>
+            <td data-label=move || t_string!(i18n, list.deadline)>{move || zone.format(planned_end)}</td>
+            <td class=delay_class data-label=move || t_string!(i18n, list.delay)><Delay seconds=delay /></td>
+            <td data-label=move || t_string!(i18n, list.status)>
                 <span class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</span>
             </td>
-            <td>
+            <td class="task" data-label=move || t_string!(i18n, list.current_task)>
                 <span class="task-title">{row.title}</span>
                 {move || current_task.as_ref().map(|task| view! { <span class="task-step">{localized(i18n.get_locale(), task)}</span> })}
             </td>
-            <td>{row.executor_group}</td>
-            <td>
+            <td class="group" data-label=move || t_string!(i18n, list.executor_group)>{row.executor_group}</td>
+            <td data-label=move || t_string!(i18n, list.responsible)>
                 {match responsible {
                     Some(name) => view! { <span>{name}</span> }.into_any(),
                     None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
                 }}
             </td>
-            <td>
+            <td class="actions">
                 <div class="row-actions">
                     <OpenButton id access=row.access step=row.current_task.clone() />
                     <ActionMenu release=id actions=row.actions />
@@ -364,6 +364,22 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// "Prioridad, orden ascendente": an entry of the "Ordenar por" choice.
+fn sort_label(locale: Locale, sort: Sort) -> String {
+    let column = match sort.column {
+        SortColumn::Number => td_string!(locale, list.number),
+        SortColumn::Created => td_string!(locale, list.created),
+        SortColumn::Priority => td_string!(locale, list.priority),
+        SortColumn::Deadline => td_string!(locale, list.deadline),
+    };
+    let direction = if sort.descending {
+        td_string!(locale, list.sorted_descending)
+    } else {
+        td_string!(locale, list.sorted_ascending)
+    };
+    format!("{column}, {direction}")
 }
 
 /// A delay as whole days, hours and minutes; `None` on time.
@@ -509,6 +525,14 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
             go(ListQuery { late_only: event_target_checked(&ev), ..query.get_untracked().first_page() });
         }
     };
+    let on_sort = {
+        let go = go.clone();
+        move |ev: leptos::ev::Event| {
+            if let Some(sort) = Sort::parse(&event_target_value(&ev)) {
+                go(ListQuery { sort, ..query.get_untracked().first_page() });
+            }
+        }
+    };
     let on_size = {
         let go = go.clone();
         move |ev: leptos::ev::Event| {
@@ -583,6 +607,22 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                         <option value="mine" selected=move || query.with(|q| q.scope == Scope::Mine)>
                             {t!(i18n, list.scope_mine)}
                         </option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="sort">{t!(i18n, list.sort_by)}</label>
+                    <select id="sort" on:change=on_sort>
+                        {SortColumn::ALL
+                            .into_iter()
+                            .flat_map(|column| [true, false].map(|descending| Sort { column, descending }))
+                            .map(|sort| {
+                                view! {
+                                    <option value=sort.code() selected=move || query.with(|q| q.sort == sort)>
+                                        {move || sort_label(i18n.get_locale(), sort)}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </div>
                 <div class="field">

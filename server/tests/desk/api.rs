@@ -768,7 +768,7 @@ async fn the_list_sorts_by_each_offered_column_and_filters_by_requester_and_date
                 pages.push(get(path).await.json());
                 assert!(pages.len() <= 10, "the pages end");
             }
-            let seen: Vec<i64> = pages.iter().flat_map(|page| ids(page)).collect();
+            let seen: Vec<i64> = pages.iter().flat_map(&ids).collect();
             assert_eq!(seen, want, "sorted by {code}");
             let back = pages[1]["links"]["prev"].as_str().expect("a way back").trim_start_matches("/api/v1").to_owned();
             assert_eq!(ids(&get(back).await.json()), ids(&pages[0]), "back from the second page by {code}");
