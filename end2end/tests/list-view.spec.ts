@@ -115,7 +115,7 @@ for (const lang of ['es', 'pt'] as const) {
         const count = await rows.count();
         expect(count).toBeGreaterThan(0);
         for (let i = 0; i < Math.min(count, 5); i++) {
-          for (const button of await rows.nth(i).locator('a.button, button').all()) {
+          for (const button of await rows.nth(i).locator('a.button:visible, button:visible').all()) {
             const box = (await button.boundingBox())!;
             expect(box.x).toBeGreaterThanOrEqual(0);
             expect(box.x + box.width).toBeLessThanOrEqual(width);
