@@ -166,6 +166,7 @@ pub fn field_label(locale: Locale, field: Field) -> &'static str {
         Field::WebhookUrl => td_string!(locale, webhooks.url),
         Field::WebhookSecret => td_string!(locale, webhooks.secret),
         Field::WebhookEvents => td_string!(locale, webhooks.events),
+        Field::FileName => td_string!(locale, field.file_name),
     }
 }
 
@@ -231,6 +232,11 @@ fn error_sentence(i18n: I18nContext<Locale>, error: Error) -> AnyView {
         }
         Error::CrossSite => view! { {t!(i18n, error.cross_site)} }.into_any(),
         Error::TooLarge => view! { {t!(i18n, error.too_large)} }.into_any(),
+        Error::EmptyFile => view! { {t!(i18n, error.empty_file)} }.into_any(),
+        Error::FileTooLarge { max_bytes } => {
+            let megabytes = megabytes(max_bytes);
+            view! { {t!(i18n, error.file_too_large, megabytes)} }.into_any()
+        }
         Error::Conflict => view! { {t!(i18n, error.conflict)} }.into_any(),
         Error::Internal => view! { {t!(i18n, error.internal)} }.into_any(),
         Error::Invalid(error) => invalid_message(i18n, error),
@@ -284,6 +290,17 @@ pub(crate) fn invalid_message(i18n: I18nContext<Locale>, error: FieldError) -> A
         Problem::Taken => view! { {t!(i18n, error.taken, field)} }.into_any(),
         Problem::Unknown => view! { {t!(i18n, error.unknown, field)} }.into_any(),
         Problem::ReversedRange => view! { {t!(i18n, error.reversed_range, field)} }.into_any(),
+    }
+}
+
+/// A size in bytes as megabytes (of 1024 × 1024 bytes), with one decimal when it is not whole:
+/// "20", "0.5".
+pub fn megabytes(bytes: u64) -> String {
+    let tenths = (bytes * 10).div_ceil(1024 * 1024);
+    if tenths.is_multiple_of(10) {
+        (tenths / 10).to_string()
+    } else {
+        format!("{}.{}", tenths / 10, tenths % 10)
     }
 }
 

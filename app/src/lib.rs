@@ -25,6 +25,7 @@ pub mod account;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod codec;
 pub mod error;

@@ -30,6 +30,8 @@ pub fn kind_label(locale: Locale, kind: LogKind) -> &'static str {
         LogKind::Reopened => td_string!(locale, log.reopened),
         LogKind::Cancelled => td_string!(locale, log.cancelled),
         LogKind::Edited => td_string!(locale, log.edited),
+        LogKind::AttachmentAdded => td_string!(locale, log.attachment_added),
+        LogKind::AttachmentRemoved => td_string!(locale, log.attachment_removed),
     }
 }
 
@@ -86,8 +88,14 @@ pub fn change_summary(locale: Locale, zone: &ZoneOffsets, change: &FieldChange) 
 }
 
 /// Log entries as a table, newest first as given; `caption` names it for screen readers.
+/// `beside_occurrence`, when given, renders what follows a manual occurrence's text (its
+/// attachments, in the release's log), from the entry's id.
 #[component]
-pub fn LogTable(entries: Vec<LogEntryView>, #[prop(into)] caption: Signal<String>) -> impl IntoView {
+pub fn LogTable(
+    entries: Vec<LogEntryView>,
+    #[prop(into)] caption: Signal<String>,
+    #[prop(optional)] beside_occurrence: Option<Callback<i64, AnyView>>,
+) -> impl IntoView {
     let i18n = use_i18n();
     view! {
         <div class="table-wrap">
@@ -103,17 +111,17 @@ pub fn LogTable(entries: Vec<LogEntryView>, #[prop(into)] caption: Signal<String
                         <th scope="col">{t!(i18n, log.detail)}</th>
                     </tr>
                 </thead>
-                <tbody>{entries.into_iter().map(|entry| view! { <LogRow entry /> }).collect_view()}</tbody>
+                <tbody>{entries.into_iter().map(|entry| view! { <LogRow entry beside_occurrence /> }).collect_view()}</tbody>
             </table>
         </div>
     }
 }
 
 #[component]
-fn LogRow(entry: LogEntryView) -> impl IntoView {
+fn LogRow(entry: LogEntryView, beside_occurrence: Option<Callback<i64, AnyView>>) -> impl IntoView {
     let i18n = use_i18n();
     let zone = use_zone();
-    let (kind, at) = (entry.kind, entry.at);
+    let (kind, at, id) = (entry.kind, entry.at, entry.id);
     let LogEntryView { step, outcome, to_step, label, changes, occurrence, text, .. } = entry;
     view! {
         <tr class=format!("log-{}", kind.code())>
@@ -139,6 +147,7 @@ fn LogRow(entry: LogEntryView) -> impl IntoView {
                             <span class="occurrence-user-info">
                                 {move || field_label(i18n.get_locale(), Field::UserInformation)} ": " {o.user_information.clone()}
                             </span>
+                            {beside_occurrence.map(|beside| beside.run(id))}
                         }
                     })}
                 {(kind != LogKind::Manual).then(|| text.clone())}

@@ -18,12 +18,35 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 /// of the most lines an import takes, with long texts.
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 
-/// The largest body a request to `path` may have.
-pub fn body_limit(path: &str) -> usize {
-    if path == "/api/admin_import_catalogue" {
-        MAX_UPLOAD_BYTES
+/// The largest body a request to `path` may have; `None` for the routes that take an
+/// attachment, which count its bytes against the operator's limit themselves
+/// (`ATTACHMENT_MAX_BYTES`, see `attachments::routes`).
+pub fn body_limit(path: &str) -> Option<usize> {
+    if is_attachment_upload(path) {
+        None
+    } else if path == "/api/admin_import_catalogue" {
+        Some(MAX_UPLOAD_BYTES)
     } else {
-        MAX_REQUEST_BYTES
+        Some(MAX_REQUEST_BYTES)
+    }
+}
+
+/// Whether `path` is where the page sends a file to attach (its body the file's bytes, as
+/// `application/octet-stream`: a type no form of another site can send without asking).
+pub fn is_attachment_upload(path: &str) -> bool {
+    path.strip_prefix(crate::attachments::UPLOAD_PREFIX).is_some_and(|rest| !rest.is_empty() && !rest.contains('/'))
+}
+
+/// Cuts every request body at its route's limit ([`body_limit`]), as tower-http's
+/// `RequestBodyLimitLayer` does: a body read past it fails, and the reader answers 413.
+/// The attachment routes count their bytes themselves, against the operator's limit.
+pub async fn limit_bodies(request: Request, next: Next) -> Response {
+    match body_limit(request.uri().path()) {
+        Some(limit) => {
+            let request = request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+            next.run(request).await
+        }
+        None => next.run(request).await,
     }
 }
 
@@ -70,13 +93,15 @@ pub async fn screen_requests(request: Request, next: Next) -> Response {
     }
     // `/api/v1` reads its own bodies (JSON) and answers its own errors; it takes no cookie.
     let server_function = request.uri().path().starts_with("/api/") && !request.uri().path().starts_with("/api/v1/");
-    if changes_state && server_function && !has_server_function_body(request.headers()) {
+    let attachment = is_attachment_upload(request.uri().path()) && is_octet_stream(request.headers());
+    if changes_state && server_function && !attachment && !has_server_function_body(request.headers()) {
         return error_response(Error::Request { message: "the body must be JSON or a form".into() });
     }
-    // Every body is cut at MAX_UPLOAD_BYTES by the layer below; one that says it is larger
+    // Every body is cut at its route's limit by `limit_bodies`; one that says it is larger
     // than its route takes is refused before it is read.
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > body_limit(request.uri().path())) {
+    let limit = body_limit(request.uri().path());
+    if declared.zip(limit).is_some_and(|(length, limit)| length > limit) {
         return error_response(Error::TooLarge);
     }
     next.run(request).await
@@ -86,6 +111,11 @@ fn has_server_function_body(headers: &HeaderMap) -> bool {
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
     let essence = content_type.split(';').next().unwrap_or("").trim();
     ["application/json", "application/x-www-form-urlencoded"].iter().any(|known| essence.eq_ignore_ascii_case(known))
+}
+
+fn is_octet_stream(headers: &HeaderMap) -> bool {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()).unwrap_or("");
+    content_type.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/octet-stream")
 }
 
 fn is_cross_site(headers: &HeaderMap) -> bool {
@@ -222,6 +252,16 @@ mod tests {
         assert!(!has_server_function_body(&headers(&[("content-type", "text/plain")])));
         assert!(!has_server_function_body(&headers(&[("content-type", "multipart/form-data; boundary=x")])));
         assert!(!has_server_function_body(&headers(&[])));
+    }
+
+    #[test]
+    fn only_the_attachment_route_takes_a_file_of_its_own_limit() {
+        assert_eq!(body_limit("/api/attachments/12"), None);
+        assert_eq!(body_limit("/api/attachments/12/3"), Some(MAX_REQUEST_BYTES));
+        assert_eq!(body_limit("/api/attachments/"), Some(MAX_REQUEST_BYTES));
+        assert_eq!(body_limit("/api/admin_import_catalogue"), Some(MAX_UPLOAD_BYTES));
+        assert!(is_octet_stream(&headers(&[("content-type", "application/octet-stream")])));
+        assert!(!is_octet_stream(&headers(&[("content-type", "text/plain")])));
     }
 
     #[test]

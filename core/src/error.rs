@@ -38,6 +38,13 @@ pub enum Error {
     /// The request body is larger than any form of the app can send.
     #[error("request too large")]
     TooLarge,
+    /// An attachment without a byte: nothing is attached.
+    #[error("the file is empty")]
+    EmptyFile,
+    /// An attachment larger than the operator allows (`ATTACHMENT_MAX_BYTES`), refused
+    /// before it was read whole.
+    #[error("the file is larger than {max_bytes} bytes")]
+    FileTooLarge { max_bytes: u64 },
     /// The request could not be read or the answer could not be sent.
     #[error("request failed: {message}")]
     Request { message: String },
@@ -67,7 +74,8 @@ impl Error {
             Error::Unavailable => 503,
             Error::TooManyAttempts { .. } => 429,
             Error::CrossSite | Error::PasswordChangeRequired => 403,
-            Error::TooLarge => 413,
+            Error::TooLarge | Error::FileTooLarge { .. } => 413,
+            Error::EmptyFile => 422,
             Error::Conflict => 409,
             Error::Internal => 500,
         }

@@ -11,7 +11,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use releasedesk_core::auth::throttle::LoginThrottle;
 use releasedesk_core::commands::Desk;
 use releasedesk_core::live::LiveHub;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub mod health;
@@ -50,6 +49,7 @@ pub async fn router_with(
 ) -> Result<Router, String> {
     let api = app::api::routes(desk.clone(), observe.api);
     let list_export = app::release_list::export::routes(desk.clone());
+    let attachments = app::attachments::routes::routes(desk.clone());
     let routes = generate_route_list(App);
     let db = desk.db.clone();
     let store = session_store(&db).await.map_err(|e| format!("cannot open the session store: {e}"))?;
@@ -77,6 +77,7 @@ pub async fn router_with(
         .nest(app::api::BASE, api)
         .route("/api/events", axum::routing::get(app::live::events))
         .merge(list_export)
+        .merge(attachments)
         .layer(axum::Extension(live))
         .layer(axum::Extension(store))
         .leptos_routes_with_context(&options, routes, context.clone(), {
@@ -89,7 +90,7 @@ pub async fn router_with(
         .layer(axum::middleware::from_fn(require_login_for_pages))
         .layer(auth)
         .layer(axum::middleware::from_fn(guard_transport))
-        .layer(RequestBodyLimitLayer::new(security::MAX_UPLOAD_BYTES))
+        .layer(axum::middleware::from_fn(security::limit_bodies))
         .layer(axum::middleware::from_fn(security::screen_requests))
         .layer(axum::middleware::from_fn(explain_failures))
         .layer(security_header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

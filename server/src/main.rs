@@ -181,7 +181,8 @@ async fn serve(database_url: &str, settings: Settings) -> Result<(), String> {
     // SQLite: held until the process ends, so that `releasedesk restore` refuses to replace
     // the file under this server.
     let _serving = ServingLock::acquire(database_url).map_err(|e| e.to_string())?;
-    let desk = open_database(database_url).await?.with_default_time_zone(&checked.name)?;
+    let attachments = releasedesk_core::commands::attachments::Settings::from_env()?;
+    let desk = open_database(database_url).await?.with_default_time_zone(&checked.name)?.with_attachments(attachments);
     tracing::info!(database = %redact(database_url), time_zone = %checked.name, "database ready");
     if load_demo && demo::load_if_empty(&desk).await.map_err(|e| e.to_string())? {
         println!("Demo data loaded. Users (password {}):", demo::DEMO_PASSWORD);

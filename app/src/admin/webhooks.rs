@@ -35,6 +35,8 @@ fn event_label(locale: Locale, event: WebhookEvent) -> &'static str {
         WebhookEvent::Unlinked => td_string!(locale, webhooks.event_unlinked),
         WebhookEvent::OccurrenceAdded => td_string!(locale, webhooks.event_occurrence_added),
         WebhookEvent::Edited => td_string!(locale, webhooks.event_edited),
+        WebhookEvent::AttachmentAdded => td_string!(locale, webhooks.event_attachment_added),
+        WebhookEvent::AttachmentRemoved => td_string!(locale, webhooks.event_attachment_removed),
     }
 }
 

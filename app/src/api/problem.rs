@@ -112,6 +112,17 @@ impl Problem {
             Error::TooManyAttempts { retry_after_seconds } => Problem::rate_limited(locale, retry_after_seconds),
             Error::CrossSite => plain("cross-site", "error.cross_site"),
             Error::TooLarge => plain("too-large", "error.too_large"),
+            Error::EmptyFile => plain("invalid", "error.empty_file"),
+            Error::FileTooLarge { max_bytes } => {
+                let megabytes = crate::language::megabytes(max_bytes);
+                Problem::new(
+                    locale,
+                    status,
+                    "too-large",
+                    text(locale, "error.file_too_large", &[("megabytes", megabytes)]),
+                )
+                .with("max_bytes", json!(max_bytes))
+            }
             Error::Request { message } => Problem::bad_request(locale, message),
             Error::Conflict => plain("conflict", "error.conflict"),
             Error::Internal => plain("internal", "error.internal"),

@@ -6,6 +6,7 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub(crate) mod csv;
 
+use crate::attachments::OccurrenceAttachments;
 use crate::domain::occurrence::OccurrenceDraft;
 use crate::domain::validation::Field;
 use crate::domain::ReleaseId;
@@ -26,6 +27,15 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
     let i18n = use_i18n();
     let added = RwSignal::new(0usize);
     let entries = Resource::new(move || (release, refresh.get(), added.get()), |(id, _, _)| release_log(id));
+    // The files of the occurrences, shown in their rows; an upload or removal reloads the log.
+    let files = Resource::new(
+        move || (release, refresh.get(), added.get()),
+        |(id, _, _)| crate::attachments::api::list_attachments(id),
+    );
+    let files_changed = Callback::new(move |_: ()| added.update(|n| *n += 1));
+    let beside_occurrence = Callback::new(move |entry: i64| {
+        view! { <OccurrenceAttachments release occurrence=entry files changed=files_changed /> }.into_any()
+    });
     let kind_filter = RwSignal::new(None::<LogKind>);
     let form_open = RwSignal::new(false);
     view! {
@@ -76,7 +86,7 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
                                 view! { <p class="muted">{t!(i18n, log.empty)}</p> }.into_any()
                             } else {
                                 let caption = Signal::derive(move || t_string!(i18n, log.title).to_owned());
-                                view! { <LogTable entries=shown caption /> }.into_any()
+                                view! { <LogTable entries=shown caption beside_occurrence /> }.into_any()
                             }
                         }
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),

@@ -18,21 +18,25 @@ use leptos::prelude::*;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Relation(RelationKind),
+    /// "Adjuntos": the release's files (`attachments`).
+    Attachments,
     Related,
 }
 
-const TABS: [Tab; 6] = [
+const TABS: [Tab; 7] = [
     Tab::Relation(RelationKind::Problem),
     Tab::Relation(RelationKind::Knowledge),
     Tab::Relation(RelationKind::Media),
     Tab::Relation(RelationKind::Role),
     Tab::Relation(RelationKind::Change),
+    Tab::Attachments,
     Tab::Related,
 ];
 
 fn tab_id(tab: Tab) -> String {
     match tab {
         Tab::Relation(kind) => format!("tab-{}", kind.code()),
+        Tab::Attachments => "tab-attachments".into(),
         Tab::Related => "tab-related".into(),
     }
 }
@@ -44,6 +48,7 @@ fn tab_label(locale: Locale, tab: Tab) -> &'static str {
         Tab::Relation(RelationKind::Media) => td_string!(locale, relations.media),
         Tab::Relation(RelationKind::Role) => td_string!(locale, relations.roles),
         Tab::Relation(RelationKind::Change) => td_string!(locale, relations.changes),
+        Tab::Attachments => td_string!(locale, attachments.title),
         Tab::Related => td_string!(locale, relations.related),
     }
 }
@@ -127,7 +132,7 @@ pub fn RelationTabs(
                                 .and_then(Result::ok)
                                 .map(|r| count(&r, kind).to_string())
                                 .unwrap_or_default(),
-                            Tab::Related => String::new(),
+                            Tab::Attachments | Tab::Related => String::new(),
                         };
                         view! {
                             <button
@@ -162,6 +167,9 @@ pub fn RelationTabs(
                         >
                             {match tab {
                                 Tab::Relation(kind) => view! { <RelationPanel release kind relations changed /> }.into_any(),
+                                Tab::Attachments => {
+                                    view! { <crate::attachments::ReleaseAttachmentsPanel release on_change /> }.into_any()
+                                }
                                 Tab::Related => view! { <help::HelpArticles /> }.into_any(),
                             }}
                         </div>

@@ -86,6 +86,7 @@ pub fn entry_view(flow: &FlowDefinition, names: &OccurrenceNames, entry: StoredE
             text = shown(&typed);
         }
         LogDetails::Edited { changes: corrected } => changes = corrected,
+        LogDetails::AttachmentAdded { name, .. } | LogDetails::AttachmentRemoved { name, .. } => text = shown(&name),
         LogDetails::Captured
         | LogDetails::Saved
         | LogDetails::Resolved

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod actions;
 pub mod admin;
+pub mod attachments;
 pub mod catalogues;
 pub mod flow;
 pub mod list;
@@ -31,6 +32,8 @@ pub struct Desk {
     pub release_flow: StoredFlow,
     /// The zone of users without one and of anonymous pages (`--time-zone`, UTC unless set).
     pub default_time_zone: Arc<ZoneOffsets>,
+    /// Where attachments go and how large they may be (`ATTACHMENT_MAX_BYTES`, `ATTACHMENTS_DIR`).
+    pub attachments: Arc<attachments::Settings>,
 }
 
 impl Desk {
@@ -39,7 +42,18 @@ impl Desk {
     pub async fn open(url: &str) -> Result<Desk, SetupError> {
         let db = connect(url).await?;
         let release_flow = install_release_flow(&db).await?;
-        Ok(Desk { db, flows: FlowCache::default(), release_flow, default_time_zone: Arc::new(ZoneOffsets::utc()) })
+        Ok(Desk {
+            db,
+            flows: FlowCache::default(),
+            release_flow,
+            default_time_zone: Arc::new(ZoneOffsets::utc()),
+            attachments: Arc::new(attachments::Settings::default()),
+        })
+    }
+
+    /// The desk with the operator's settings for attachments.
+    pub fn with_attachments(self, settings: attachments::Settings) -> Desk {
+        Desk { attachments: Arc::new(settings), ..self }
     }
 
     /// The desk with `name` as the zone of users who have not chosen one; refused (with

@@ -23,6 +23,8 @@ super::code_enum!(
         Reopened = "reopened",
         Cancelled = "cancelled",
         Edited = "edited",
+        AttachmentAdded = "attachment_added",
+        AttachmentRemoved = "attachment_removed",
     }
 );
 
@@ -133,6 +135,29 @@ pub enum LogDetails {
         #[serde(default)]
         changes: Vec<FieldChange>,
     },
+    /// A file was attached to the release, or to its manual occurrence `occurrence` (the
+    /// entry's id): its name, detected type, size in bytes and SHA-256.
+    AttachmentAdded {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        media_type: String,
+        #[serde(default)]
+        size: i64,
+        #[serde(default)]
+        sha256: String,
+        #[serde(default)]
+        occurrence: Option<i64>,
+    },
+    /// An attached file was removed.
+    AttachmentRemoved {
+        #[serde(default)]
+        name: String,
+        #[serde(default)]
+        sha256: String,
+        #[serde(default)]
+        occurrence: Option<i64>,
+    },
 }
 
 impl LogDetails {
@@ -154,6 +179,8 @@ impl LogDetails {
             LogDetails::Reopened { .. } => LogKind::Reopened,
             LogDetails::Cancelled { .. } => LogKind::Cancelled,
             LogDetails::Edited { .. } => LogKind::Edited,
+            LogDetails::AttachmentAdded { .. } => LogKind::AttachmentAdded,
+            LogDetails::AttachmentRemoved { .. } => LogKind::AttachmentRemoved,
         }
     }
 
@@ -186,6 +213,16 @@ impl LogDetails {
             LogKind::Reopened => LogDetails::Reopened { text: String::new(), to_step: String::new() },
             LogKind::Cancelled => LogDetails::Cancelled { text: String::new() },
             LogKind::Edited => LogDetails::Edited { changes: Vec::new() },
+            LogKind::AttachmentAdded => LogDetails::AttachmentAdded {
+                name: String::new(),
+                media_type: String::new(),
+                size: 0,
+                sha256: String::new(),
+                occurrence: None,
+            },
+            LogKind::AttachmentRemoved => {
+                LogDetails::AttachmentRemoved { name: String::new(), sha256: String::new(), occurrence: None }
+            }
         }
     }
 
@@ -251,6 +288,14 @@ mod tests {
                     after: Some(crate::domain::changes::ShownValue::Level(1)),
                 }],
             },
+            LogDetails::AttachmentAdded {
+                name: "despliegue.log".into(),
+                media_type: "text/plain".into(),
+                size: 120,
+                sha256: "ab".repeat(32),
+                occurrence: Some(4),
+            },
+            LogDetails::AttachmentRemoved { name: "captura.png".into(), sha256: "cd".repeat(32), occurrence: None },
         ]
     }
 

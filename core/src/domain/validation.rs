@@ -79,6 +79,8 @@ pub enum Field {
     WebhookUrl,
     WebhookSecret,
     WebhookEvents,
+    /// An attachment's file name.
+    FileName,
 }
 
 /// What is wrong with a field.

@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod attachments;
 pub mod catalogues;
 pub mod flow;
 pub mod list;

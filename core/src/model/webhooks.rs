@@ -24,6 +24,8 @@ code_enum!(
         Unlinked = "unlinked",
         OccurrenceAdded = "occurrence_added",
         Edited = "edited",
+        AttachmentAdded = "attachment_added",
+        AttachmentRemoved = "attachment_removed",
     }
 );
 
@@ -47,6 +49,8 @@ impl WebhookEvent {
             LogKind::Reopened => WebhookEvent::Reopened,
             LogKind::Cancelled => WebhookEvent::Cancelled,
             LogKind::Edited => WebhookEvent::Edited,
+            LogKind::AttachmentAdded => WebhookEvent::AttachmentAdded,
+            LogKind::AttachmentRemoved => WebhookEvent::AttachmentRemoved,
         }
     }
 }

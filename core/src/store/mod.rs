@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod admin;
+pub mod attachments;
 pub mod catalogues;
 pub mod flows;
 pub mod list;

@@ -9,6 +9,7 @@ mod actions;
 mod administration;
 mod api;
 mod api_contract;
+mod attachments;
 mod authorization;
 mod bad_input;
 mod bulk;

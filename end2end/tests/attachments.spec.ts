@@ -1,0 +1,137 @@
+import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
+import { readFile } from 'node:fs/promises';
+import { LABELS, type Language, PASSWORD, expectAccessible, formLive, format, localized, login, openAndCapture, openReleaseListFromMenu } from './helpers';
+
+const ATTACH = localized({
+  tab: 'attachments.title', attach: 'attachments.attach', toOccurrence: 'attachments.attach_to_occurrence',
+  remove: 'attachments.remove', none: 'attachments.none', preview: 'attachments.preview',
+  added: 'log.attachment_added', removed: 'log.attachment_removed', occurrenceFiles: 'attachments.of_occurrence',
+});
+
+/** A PNG of one pixel. */
+const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c63f8cfc0f01f0005000100ff89993d1d0000000049454e44ae426082', 'hex');
+
+/** A server function called as the logged-in user of `request`. */
+async function call(request: APIRequestContext, endpoint: string, body: object) {
+  const answer = await request.post(`/api/${endpoint}`, { data: body });
+  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+  return answer.json();
+}
+
+/** A release gestor registers for Despliegue N1 and authorizes (a release of this test alone): its number. */
+async function waitingForN1(request: APIRequestContext, lang: Language): Promise<number> {
+  const login = await request.post('/api/login', { form: { username: 'gestor', password: PASSWORD } });
+  expect(login.status()).toBeLessThan(400);
+  const groups: { id: number, name: string }[] = await call(request, 'executor_groups', {});
+  const group = groups.find((g) => g.name === 'Despliegue N1')!.id;
+  const id: number = await call(request, 'register_release', { registration: {
+    title: `Evidencias adjuntas (${lang})`, description: 'Registro de despliegue y capturas', executor_group: group,
+    release_type: 'normal', risk: 'low', impact: 3, urgency: 3,
+    planned_start: 1_900_000_000, planned_end: 1_900_086_400, version_label: '1.4.0',
+  } });
+  await call(request, 'capture_task', { id });
+  const view = await call(request, 'get_release', { id });
+  await call(request, 'advance_release', { id, version: view.row_version, decision: 'approved', closure: { outcome: null, solution_category: null, useful_information: '' } });
+  return id;
+}
+
+/** Clicks the download link named `name` inside `scope`; the saved file's bytes. */
+async function downloaded(page: Page, link: ReturnType<Page['getByRole']>): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  return readFile((await download.path())!);
+}
+
+async function fitsNarrowScreen(page: Page, what: string) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${what} is wider than the screen`).toBeLessThanOrEqual(0);
+}
+
+for (const lang of ['es', 'pt'] as const) {
+  test.describe(`attachments in ${lang}`, () => {
+    test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+    const l = LABELS[lang];
+    const t = ATTACH[lang];
+
+    test('the executor attaches files to the release and to an occurrence, and downloads them back byte for byte', async ({ page, browser }) => {
+      const manager = await browser.newContext();
+      const number = String(await waitingForN1(manager.request, lang));
+      await manager.close();
+
+      await login(page, 'ana', lang);
+      await openReleaseListFromMenu(page, lang);
+      await openAndCapture(page, lang, number);
+
+      // "Adjuntos": a text file by the button, then an image; the image gets a thumbnail.
+      await page.getByRole('tab', { name: t.tab, exact: true }).click();
+      const panel = page.getByRole('tabpanel', { name: t.tab, exact: true });
+      await expect(panel.getByText(t.none)).toBeVisible();
+      const log = Buffer.from(`Despliegue ${lang}: 42 servidores actualizados sin errores.\n`, 'utf8');
+      await panel.getByLabel(t.attach, { exact: true }).setInputFiles({ name: 'despliegue.log', mimeType: 'text/plain', buffer: log });
+      await expect(panel.getByRole('status')).toContainText('despliegue.log');
+      await panel.getByLabel(t.attach, { exact: true }).setInputFiles({ name: 'captura.png', mimeType: 'image/png', buffer: PNG });
+      await expect(panel.getByRole('link', { name: 'captura.png' })).toBeVisible();
+      const thumbnail = panel.getByRole('img', { name: `${t.preview} captura.png` });
+      await expect(thumbnail).toBeVisible();
+      expect(await thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(1);
+      expect(await downloaded(page, panel.getByRole('link', { name: 'despliegue.log' }))).toEqual(log);
+      expect(await downloaded(page, panel.getByRole('link', { name: 'captura.png' }))).toEqual(PNG);
+      await expectAccessible(page, 'the attachments tab');
+
+      // A file dropped on the area is taken too.
+      const dropped = await page.evaluateHandle(() => {
+        const data = new DataTransfer();
+        data.items.add(new File(['lista de comprobación firmada'], 'checklist.txt', { type: 'text/plain' }));
+        return data;
+      });
+      await panel.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: dropped });
+      await expect(panel.getByRole('link', { name: 'checklist.txt' })).toBeVisible();
+
+      // Removed, with confirmation.
+      await panel.getByRole('button', { name: `${t.remove} checklist.txt` }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.confirm }).click();
+      await expect(panel.getByRole('link', { name: 'checklist.txt' })).toHaveCount(0);
+
+      // A manual occurrence, and a file attached to it in the log.
+      await call(page.request, 'add_occurrence', { id: Number(number), occurrence: {
+        category: 'execution', origin: 'phone', minutes: 10, description: `Evidencia (${lang})`,
+        occurrence: 'Se adjunta el registro del proveedor.', user_information: 'Sin impacto.',
+      } });
+      await page.getByRole('button', { name: l.log, exact: true }).click();
+      const dialog = page.getByRole('dialog', { name: l.log });
+      const row = dialog.getByRole('row').filter({ hasText: `Evidencia (${lang})` });
+      const evidence = Buffer.from('proveedor: ventana confirmada\n', 'utf8');
+      await row.getByLabel(t.toOccurrence).setInputFiles({ name: 'proveedor.txt', mimeType: 'text/plain', buffer: evidence });
+      const attached = dialog.getByRole('row').filter({ hasText: `Evidencia (${lang})` }).getByRole('link', { name: 'proveedor.txt' });
+      await expect(attached).toBeVisible();
+      expect(await downloaded(page, attached)).toEqual(evidence);
+      // Every upload and the removal are in the log.
+      await expect(dialog.getByRole('row').filter({ hasText: t.added })).toHaveCount(4);
+      await expect(dialog.getByRole('row').filter({ hasText: t.removed })).toHaveCount(1);
+      await expectAccessible(page, 'the log with an occurrence\'s attachments');
+    });
+
+    test('the attachments fit a 375 px screen', async ({ page, browser }) => {
+      const manager = await browser.newContext();
+      const number = String(await waitingForN1(manager.request, lang));
+      await manager.close();
+      await page.setViewportSize({ width: 375, height: 800 });
+      await login(page, 'ana', lang);
+      await call(page.request, 'capture_task', { id: Number(number) });
+      const upload = await page.request.post(`/api/attachments/${number}?name=${encodeURIComponent('captura de pantalla muy larga del despliegue final.png')}`, {
+        data: PNG, headers: { 'content-type': 'application/octet-stream' },
+      });
+      expect(upload.status(), await upload.text()).toBe(201);
+      await page.goto(`/releases/${number}`);
+      await formLive(page);
+      await page.getByRole('tab', { name: t.tab, exact: true }).click();
+      const panel = page.getByRole('tabpanel', { name: t.tab, exact: true });
+      await expect(panel.getByRole('link', { name: /captura de pantalla/ })).toBeVisible();
+      await fitsNarrowScreen(page, 'the attachments tab');
+      await expectAccessible(page, 'the attachments tab at 375 px');
+      expect(format(lang, 'attachments.limit', { megabytes: 20 })).toContain('20');
+      await expect(panel).toContainText(format(lang, 'attachments.limit', { megabytes: 20 }));
+    });
+  });
+}
