@@ -35,6 +35,7 @@ pub mod language;
 pub mod layout;
 pub mod live;
 pub mod log_entries;
+pub mod notifications;
 pub mod relations;
 pub mod release_actions;
 pub mod release_form;
@@ -95,6 +96,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/new") view={Lazy::<RegisterRoute>::new()} />
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
                         <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
+                        <Route path=path!("notifications") view=notifications::NotificationsPage />
                         // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
