@@ -67,6 +67,7 @@ pub fn Layout() -> impl IntoView {
     let zone: crate::time_zone::UserZone = Resource::new(|| (), |_| crate::time_zone::my_time_zone());
     provide_context(zone);
     provide_context::<Flash>(RwSignal::new(None));
+    provide_context(crate::notifications::BellRefresh(RwSignal::new(0)));
     // A session that ends while a page is open sends the user to log in again.
     Effect::new(move |_| {
         if let Some(Err(AppError { error: Error::Unauthenticated, .. })) = user.get() {
@@ -93,6 +94,7 @@ pub fn Layout() -> impl IntoView {
                     }}
                 </Transition>
                 <LanguageSwitch />
+                <crate::notifications::Bell />
                 <a href="/account" class="header-link">{t!(i18n, account.title)}</a>
                 <LogoutButton />
             </div>

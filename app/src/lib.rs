@@ -36,6 +36,7 @@ pub mod language;
 pub mod layout;
 pub mod live;
 pub mod log_entries;
+pub mod notifications;
 pub mod relations;
 pub mod release_actions;
 pub mod release_form;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
                         <Route path=path!("releases/:id/print") view={Lazy::<PrintRoute>::new()} />
                         <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
+                        <Route path=path!("notifications") view=notifications::NotificationsPage />
                         // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />

@@ -114,19 +114,76 @@ mod server {
 }
 
 /// Calls `on_event` for every live event while the calling component lives (browser only).
+/// Every component of a page shares one stream (the header's bell follows it as the page
+/// does), opened by the first that asks and kept while the page lives.
 pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
     #[cfg(feature = "hydrate")]
     {
-        use leptos::prelude::{on_cleanup, StoredValue, WithValue};
-        use wasm_bindgen::closure::Closure;
-        use wasm_bindgen::JsCast;
-        let Ok(source) = web_sys::EventSource::new("/api/events") else { return };
-        let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
-            if let Some(event) = message.data().as_string().and_then(|data| serde_json::from_str(&data).ok()) {
-                on_event(event);
+        use leptos::prelude::on_cleanup;
+        let id = shared::listen(std::rc::Rc::new(on_event));
+        on_cleanup(move || shared::forget(id));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_event;
+}
+
+/// The page's one stream and the listeners it calls.
+#[cfg(feature = "hydrate")]
+mod shared {
+    use super::{set_live_marker, LiveEvent};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    use wasm_bindgen::JsCast;
+
+    type Listener = Rc<dyn Fn(LiveEvent)>;
+
+    /// The stream and its handlers, which live as long as it does.
+    struct Stream {
+        _source: web_sys::EventSource,
+        _handlers: Vec<Closure<dyn Fn()>>,
+        _message: Closure<dyn Fn(web_sys::MessageEvent)>,
+    }
+
+    thread_local! {
+        static LISTENERS: RefCell<Vec<(u64, Listener)>> = const { RefCell::new(Vec::new()) };
+        static NEXT: RefCell<u64> = const { RefCell::new(0) };
+        static STREAM: RefCell<Option<Stream>> = const { RefCell::new(None) };
+    }
+
+    pub fn listen(listener: Listener) -> u64 {
+        let id = NEXT.with_borrow_mut(|next| {
+            *next += 1;
+            *next
+        });
+        LISTENERS.with_borrow_mut(|listeners| listeners.push((id, listener)));
+        STREAM.with_borrow_mut(|stream| {
+            if stream.is_none() {
+                *stream = open();
             }
         });
-        source.set_onmessage(Some(handler.as_ref().unchecked_ref()));
+        id
+    }
+
+    pub fn forget(id: u64) {
+        LISTENERS.with_borrow_mut(|listeners| listeners.retain(|(other, _)| *other != id));
+    }
+
+    fn open() -> Option<Stream> {
+        let source = web_sys::EventSource::new("/api/events").ok()?;
+        let message = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |message: web_sys::MessageEvent| {
+            if let Some(event) =
+                message.data().as_string().and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
+            {
+                // Called outside the borrow: a listener may add or remove listeners.
+                let listeners: Vec<Listener> =
+                    LISTENERS.with_borrow(|listeners| listeners.iter().map(|(_, l)| l.clone()).collect());
+                for listener in listeners {
+                    listener(event.clone());
+                }
+            }
+        });
+        source.set_onmessage(Some(message.as_ref().unchecked_ref()));
         // Marks the page as following live events, so that a test (or a curious user in the
         // inspector) can tell the stream is connected.
         let opened = Closure::<dyn Fn()>::new(|| set_live_marker(Some("open")));
@@ -146,15 +203,8 @@ pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
         let reconnecting = Closure::<dyn Fn()>::new(|| set_live_marker(Some("reconnecting")));
         let event = releasedesk_core::model::live::RECONNECT_EVENT;
         let _ = source.add_event_listener_with_callback(event, reconnecting.as_ref().unchecked_ref());
-        // Kept with the component: the handlers live as long as the stream, all end with it.
-        let kept = StoredValue::new_local((source, handler, opened, ended, reconnecting));
-        on_cleanup(move || {
-            kept.with_value(|(source, ..)| source.close());
-            set_live_marker(None);
-        });
+        Some(Stream { _source: source, _handlers: vec![opened, ended, reconnecting], _message: message })
     }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = on_event;
 }
 
 /// `data-live-events` on the document element: "open" while a stream is connected, "ended"

@@ -11,6 +11,8 @@
 //! - `seed` (server): the demo world and the benchmark's bulk data.
 //! - `maintenance` (server): backup, restore and integrity checks of a database.
 //! - `webhooks` (server): the worker that delivers the webhooks' queued events.
+//! - `mail` (server): the notifications' e-mail and the worker that sends it; `outbox`:
+//!   the retries both workers share.
 
 pub mod domain;
 pub mod error;
@@ -24,7 +26,11 @@ pub mod commands;
 #[cfg(feature = "server")]
 pub mod live;
 #[cfg(feature = "server")]
+pub mod mail;
+#[cfg(feature = "server")]
 pub mod maintenance;
+#[cfg(feature = "server")]
+pub mod outbox;
 #[cfg(feature = "server")]
 pub mod seed;
 #[cfg(feature = "server")]

@@ -8,6 +8,7 @@
 //! `X-ReleaseDesk-Signature: sha256=HEX`, the HMAC-SHA256 of the raw body with the
 //! webhook's secret.
 
+use crate::outbox::now_ms;
 use crate::store::webhooks::{self as store, Attempt, Claimed};
 use crate::store::Db;
 use std::time::Duration;
@@ -48,14 +49,7 @@ impl Settings {
     /// The settings the environment gives; a value that is not a whole number is an error.
     pub fn from_env() -> Result<Settings, String> {
         let mut settings = Settings::default();
-        let read = |name: &str| -> Result<Option<u64>, String> {
-            match std::env::var(name) {
-                Ok(text) if !text.trim().is_empty() => {
-                    text.trim().parse().map(Some).map_err(|_| format!("{name} must be a whole number, not `{text}`"))
-                }
-                _ => Ok(None),
-            }
-        };
+        let read = crate::outbox::env_number;
         if let Some(ms) = read("WEBHOOK_POLL_MS")? {
             settings.poll = Duration::from_millis(ms.max(10));
         }
@@ -74,10 +68,9 @@ impl Settings {
         Ok(settings)
     }
 
-    /// The wait before the next attempt after `attempts` failed ones (1, 2, …).
-    pub fn backoff(&self, attempts: i64) -> Duration {
-        let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-        self.retry_base.saturating_mul(2u32.saturating_pow(doublings)).min(self.retry_max)
+    /// How a failed delivery is retried.
+    pub fn retry(&self) -> crate::outbox::Retry {
+        crate::outbox::Retry { base: self.retry_base, max: self.retry_max, give_up_after: self.give_up_after }
     }
 }
 
@@ -93,11 +86,6 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     let digest = mac.finalize().into_bytes();
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256={hex}")
-}
-
-/// Now, in Unix milliseconds.
-fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
 }
 
 /// Sends the due deliveries of one database.
@@ -180,16 +168,9 @@ impl Worker {
             Err(error) => (None, describe(&error)),
         };
         tracing::info!(delivery = delivery.id, attempts = delivery.attempts, %error, "webhook delivery failed");
-        let next = now_ms()
-            .saturating_add(i64::try_from(self.settings.backoff(delivery.attempts).as_millis()).unwrap_or(i64::MAX));
-        let give_up_at = delivery
-            .created_at
-            .saturating_mul(1000)
-            .saturating_add(i64::try_from(self.settings.give_up_after.as_millis()).unwrap_or(i64::MAX));
-        if next > give_up_at {
-            Attempt::GiveUp { status_code, error }
-        } else {
-            Attempt::Retry { status_code, error, next_attempt_ms: next }
+        match self.settings.retry().next_attempt_ms(now_ms(), delivery.attempts, delivery.created_at) {
+            Some(next_attempt_ms) => Attempt::Retry { status_code, error, next_attempt_ms },
+            None => Attempt::GiveUp { status_code, error },
         }
     }
 }
@@ -225,15 +206,5 @@ mod tests {
             signature("Jefe", b"what do ya want for nothing?"),
             "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
         );
-    }
-
-    #[test]
-    fn the_backoff_doubles_up_to_its_cap() {
-        let settings = Settings::default();
-        assert_eq!(settings.backoff(1), Duration::from_secs(10));
-        assert_eq!(settings.backoff(2), Duration::from_secs(20));
-        assert_eq!(settings.backoff(3), Duration::from_secs(40));
-        assert_eq!(settings.backoff(20), Duration::from_secs(3600));
-        assert_eq!(settings.backoff(i64::MAX), Duration::from_secs(3600));
     }
 }

@@ -201,6 +201,11 @@ async fn serve(database_url: &str, settings: Settings) -> Result<(), String> {
     let observe = server::observe::Settings::from_env();
     let webhooks = releasedesk_core::webhooks::Settings::from_env()?;
     server::webhooks::spawn(desk.db.clone(), webhooks, shutdown.clone())?;
+    let public_url = std::env::var("RELEASEDESK_PUBLIC_URL").unwrap_or_default();
+    if server::webhooks::spawn_mail(desk.db.clone(), public_url, shutdown.clone())? {
+        tracing::info!("notifications go by e-mail too (SMTP_URL)");
+    }
+    server::webhooks::spawn_reminders(desk.clone(), shutdown.clone())?;
     let app = router_with(desk, options, transport, observe, shutdown.clone()).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.

@@ -1,32 +1,84 @@
-//! Runs the webhooks' delivery worker (`releasedesk_core::webhooks`) beside the server:
-//! every `WEBHOOK_POLL_MS` it sends what is due, batch after batch, each batch a job step
-//! that a graceful shutdown lets finish; once stopping begins it starts no new one. A
-//! delivery cut off (a SIGKILL, a crash) is sent again when its lease ends.
+//! The server's background jobs: the webhooks' delivery worker
+//! (`releasedesk_core::webhooks`), the mail worker (`releasedesk_core::mail`) and the
+//! deadline scheduler (`commands::notifications::remind_deadlines`). Each runs every poll,
+//! step after step while a step finds work, each step a job step that a graceful shutdown
+//! lets finish; once stopping begins none starts. What a SIGKILL cuts off is taken up again:
+//! a delivery or mail when its lease ends, a reminder at the next step (given only once).
 
 use crate::shutdown::Shutdown;
+use releasedesk_core::commands::Desk;
 use releasedesk_core::store::Db;
 use releasedesk_core::webhooks::{Settings, Worker};
+use std::future::Future;
+use std::time::Duration;
 
-/// Starts the worker on `db`.
-pub fn spawn(db: Db, settings: Settings, shutdown: Shutdown) -> Result<(), String> {
-    let worker = Worker::new(db, settings)?;
+/// Runs `step` every `poll`, again at once while it answers that it did something.
+fn spawn_job<F, Fut>(what: &'static str, poll: Duration, shutdown: Shutdown, step: F)
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<usize, releasedesk_core::Error>> + Send,
+{
     tokio::spawn(async move {
-        let poll = worker.settings().poll;
         loop {
             tokio::select! {
                 _ = shutdown.stopping() => break,
                 () = tokio::time::sleep(poll) => {}
             }
             while !shutdown.is_stopping() {
-                match shutdown.job_step(worker.deliver_due()).await {
+                match shutdown.job_step(step()).await {
                     Ok(0) => break,
                     Ok(_) => {}
                     Err(error) => {
-                        tracing::warn!(%error, "cannot deliver the webhooks' events");
+                        tracing::warn!(%error, "background job failed: {what}");
                         break;
                     }
                 }
             }
+        }
+    });
+}
+
+/// Starts the webhooks' worker on `db`.
+pub fn spawn(db: Db, settings: Settings, shutdown: Shutdown) -> Result<(), String> {
+    let worker = Worker::new(db, settings)?;
+    let poll = worker.settings().poll;
+    spawn_job("deliver the webhooks' events", poll, shutdown, move || {
+        let worker = worker.clone();
+        async move { worker.deliver_due().await }
+    });
+    Ok(())
+}
+
+/// With `SMTP_URL`: queues the notifications' mail from now on and starts the mail worker.
+pub fn spawn_mail(db: Db, public_url: String, shutdown: Shutdown) -> Result<bool, String> {
+    use releasedesk_core::mail;
+    let Some(settings) = mail::Settings::from_env()? else { return Ok(false) };
+    let worker = mail::Worker::new(db, settings)?;
+    mail::start_queueing(mail::Queueing { public_url });
+    let poll = worker.poll();
+    spawn_job("send the notifications' mail", poll, shutdown, move || {
+        let worker = worker.clone();
+        async move { worker.send_due().await }
+    });
+    Ok(true)
+}
+
+/// Starts the deadline scheduler: every `DEADLINE_POLL_MS` (a minute) it gives the
+/// reminders due and queues the day's digests (each once, whichever instance gets there
+/// first).
+pub fn spawn_reminders(desk: Desk, shutdown: Shutdown) -> Result<(), String> {
+    let poll = releasedesk_core::outbox::env_number("DEADLINE_POLL_MS")?.unwrap_or(60_000).max(10);
+    spawn_job("remind of deadlines", Duration::from_millis(poll), shutdown, move || {
+        let desk = desk.clone();
+        async move {
+            use releasedesk_core::commands::notifications::{queue_digests, remind_deadlines};
+            let now = releasedesk_core::store::now();
+            remind_deadlines(&desk, now).await?;
+            if let Some(queueing) = releasedesk_core::mail::queueing() {
+                queue_digests(&desk, now, queueing).await?;
+            }
+            // One round a poll: the next comes with the clock.
+            Ok(0)
         }
     });
     Ok(())

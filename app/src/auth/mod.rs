@@ -85,6 +85,7 @@ pub fn PasswordPage() -> impl IntoView {
         </section>
         <Show when=move || !temporary()>
             <crate::time_zone::TimeZoneForm />
+            <crate::notifications::MailPreferencesForm />
             <tokens::TokensSection />
         </Show>
     }

@@ -10,6 +10,7 @@ pub mod catalogues;
 pub mod flow;
 pub mod list;
 pub mod log;
+pub mod notifications;
 pub mod relations;
 pub mod release;
 pub mod tokens;

@@ -44,9 +44,10 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     let mut registered =
         NewEntry::new(release, actor.user, now, LogDetails::Registered { title: new.data.title.clone() });
     registered.step = Some(start.code.clone());
-    append(&mut tx, &registered).await?;
     let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
     set_position(&mut tx, release, next.as_ref().map(|(step, _)| step.as_str()), next_task).await?;
+    // After the next task: its group is told of the new work.
+    append(&mut tx, &registered).await?;
     tx.commit().await?;
     Ok(release)
 }

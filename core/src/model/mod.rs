@@ -9,6 +9,7 @@ pub mod flow;
 pub mod list;
 pub mod live;
 pub mod log;
+pub mod notifications;
 pub mod relations;
 pub mod release;
 pub mod tokens;

@@ -100,7 +100,8 @@ async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<Stri
 }
 
 /// Appends an entry inside the caller's transaction, so it stands or falls with the action,
-/// and queues its webhooks' deliveries (`store::webhooks::enqueue`); returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
+/// queues its webhooks' deliveries (`store::webhooks::enqueue`) and writes its notifications
+/// (`store::notifications::record`); returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
 pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
     static APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
@@ -111,6 +112,8 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
     let id: i64 = bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(&mut *conn).await?.try_get("id")?;
     // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
     crate::store::webhooks::enqueue(conn, &[(id, entry)]).await?;
+    // Its notifications (and their mail), likewise.
+    crate::store::notifications::record(conn, &[(id, entry)]).await?;
     Ok(id)
 }
 
@@ -142,7 +145,9 @@ pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Resul
     ids.sort_unstable();
     let appended: Vec<(i64, &NewEntry)> = ids.into_iter().zip(entries).collect();
     // The webhooks' deliveries of the entries, in their transaction: queued iff they commit.
-    crate::store::webhooks::enqueue(conn, &appended).await
+    crate::store::webhooks::enqueue(conn, &appended).await?;
+    // Their notifications (and their mail), likewise.
+    crate::store::notifications::record(conn, &appended).await
 }
 
 fn bind(query: AnyQuery<'_>, entry: Linked, hash: String) -> AnyQuery<'_> {

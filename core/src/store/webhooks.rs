@@ -9,7 +9,7 @@ use crate::model::webhooks::{
     DeliveryStatus, DeliverySummary, PayloadUser, WebhookEvent, WebhookPayload, WebhookSummary,
 };
 use crate::store::log::NewEntry;
-use crate::store::{parse_code, Backend, Db};
+use crate::store::{parse_code, Db};
 use sqlx::{AnyConnection, FromRow};
 use std::collections::HashMap;
 
@@ -250,34 +250,19 @@ pub struct Claimed {
 
 /// Claims up to `limit` due deliveries, each the oldest pending one of its webhook and
 /// release (so that a release's events arrive in order), until `now_ms + lease_ms`, and
-/// counts the attempt. Two instances never claim one delivery: on PostgreSQL the rows are
-/// locked (`FOR UPDATE SKIP LOCKED`) until the lease is written; SQLite has one writer.
+/// counts the attempt. Two instances never claim one delivery ([`crate::store::outbox::claim`]).
 pub async fn claim(db: &Db, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
-    let lock = match db.backend {
-        Backend::Postgres => " FOR UPDATE OF d SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    // One statement that writes from its start: SQLite takes its write lock at once (no
-    // read lock to upgrade), PostgreSQL locks the rows it picks until the lease is written.
-    let sql = format!(
-        "UPDATE webhook_deliveries SET locked_until_ms = $1, attempts = attempts + 1
-          WHERE status = 'pending' AND id IN (
-                SELECT d.id FROM webhook_deliveries d
+    let pick = "SELECT d.id FROM webhook_deliveries d
                  WHERE d.status = 'pending' AND d.next_attempt_ms <= $2 AND d.locked_until_ms <= $2
                    AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
                                     WHERE e.status = 'pending' AND e.webhook_id = d.webhook_id
                                       AND e.release_id = d.release_id AND e.id < d.id)
-                 ORDER BY d.id LIMIT $3{lock})
-         RETURNING id"
-    );
-    let mut tx = db.begin_write().await?;
-    let mut ids: Vec<i64> = sqlx::query_scalar(&sql)
-        .bind(now_ms.saturating_add(lease_ms))
-        .bind(now_ms)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+                 ORDER BY d.id";
+    let leased: Vec<(i64,)> =
+        crate::store::outbox::claim(db, ("webhook_deliveries", "d", pick), "id", (now_ms, lease_ms, limit)).await?;
+    let mut ids: Vec<i64> = leased.into_iter().map(|(id,)| id).collect();
     ids.sort_unstable();
+    // Leased: read with their webhooks' URL and secret.
     let mut claimed = Vec::with_capacity(ids.len());
     for id in ids {
         let row: Option<Claimed> = sqlx::query_as(
@@ -286,11 +271,10 @@ pub async fn claim(db: &Db, now_ms: i64, lease_ms: i64, limit: i64) -> Result<Ve
               WHERE d.id = $1",
         )
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&db.pool)
         .await?;
         claimed.extend(row);
     }
-    tx.commit().await?;
     Ok(claimed)
 }
 

@@ -96,6 +96,13 @@ const MATRIX: &[Case] = &[
     read("release_relations", Needs::HeldTask),
     read("action_choices", Needs::HeldTask),
     read("occurrence_options", Needs::Nothing),
+    read("my_notifications", Needs::Nothing),
+    read("unread_notifications", Needs::Nothing),
+    // Each marks only their own: an id of none is answered as any other.
+    case("mark_notification_read", Needs::Nothing, READ),
+    case("mark_all_notifications_read", Needs::Nothing, READ),
+    read("my_mail_preferences", Needs::Nothing),
+    case("set_my_mail_preferences", Needs::Nothing, READ),
     case("executor_groups", Needs::Nothing, MANAGER),
     case("register_release", Needs::Nothing, MANAGER),
     // Its requester (gestor registered every demo release) or a user with Create.
@@ -296,6 +303,13 @@ impl Demo {
             }
             "set_my_time_zone" => json!({ "name": "Europe/Lisbon" }),
             "my_tokens" => json!({}),
+            "my_notifications" | "unread_notifications" | "mark_all_notifications_read" | "my_mail_preferences" => {
+                json!({})
+            }
+            "mark_notification_read" => json!({ "id": 0 }),
+            "set_my_mail_preferences" => json!({ "preferences": {
+                "new_work": true, "my_releases": false, "deadlines": true, "digest": false
+            }}),
             "create_my_token" => json!({ "name": "Pipeline", "expires_in_days": 90 }),
             "revoke_my_token" => json!({ "id": role.and_then(|user| self.tokens.get(user)).copied().unwrap_or(0) }),
             "list_releases" | "release_charts" => list,

@@ -21,6 +21,7 @@ mod foundation;
 mod integrity;
 mod lifecycle;
 mod log;
+mod notifications;
 mod observe;
 mod processes;
 mod relations;

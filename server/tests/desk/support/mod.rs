@@ -5,6 +5,7 @@
 pub mod postgres;
 pub mod process;
 pub mod schema;
+pub mod smtp;
 
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};

@@ -264,7 +264,8 @@ impl Http {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .filter_map(|v| v.split(';').next())
-            .find(|pair| pair.contains('='))
+            // The session's cookie, not the language's (set too for a user with a language).
+            .find(|pair| pair.contains("_session="))
         {
             self.cookie = Some(pair.trim().to_owned());
         }

@@ -1,0 +1,101 @@
+import { test, expect, type Page } from '@playwright/test';
+import { LABELS, type Language, localized, login, hydrated, rowOf, listLive, expectAccessible } from './helpers';
+
+const N = localized({
+  bell: 'notifications.bell', title: 'notifications.title', markAll: 'notifications.mark_all',
+  delegated: 'notifications.kind_delegated',
+});
+
+/** The bell's unread count, from its accessible name ("Notificaciones sin leer: 3"). */
+async function bellCount(page: Page, lang: Language): Promise<number> {
+  const bell = page.getByRole('link', { name: new RegExp(`^${N[lang].bell}: \\d+$`) });
+  const name = (await bell.getAttribute('aria-label')) ?? '';
+  return Number(name.split(': ').pop());
+}
+
+/** Gestor registers a release of Despliegue N2 through the API and authorizes it: its task waits for N2. */
+async function releaseOfTheOtherGroup(page: Page, title: string): Promise<string> {
+  const call = async (endpoint: string, data: unknown) => {
+    const answer = await page.request.post(`/api/${endpoint}`, { data });
+    expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+    return answer.json();
+  };
+  const groups: { id: number; name: string }[] = await call('executor_groups', {});
+  const n2 = groups.find((g) => g.name === 'Despliegue N2')!.id;
+  const now = Math.floor(Date.now() / 1000);
+  const id: number = await call('register_release', { registration: {
+    title, description: 'Una versión para avisar', executor_group: n2, release_type: 'normal', risk: 'low',
+    impact: 2, urgency: 2, planned_start: now + 86_400, planned_end: now + 3 * 86_400, version_label: '9.9.1',
+  } });
+  await call('capture_task', { id });
+  const { row_version: version } = await call('get_release', { id });
+  const closure = { outcome: null, solution_category: null, useful_information: '' };
+  await call('advance_release', { id, version, decision: 'approved', closure });
+  return String(id);
+}
+
+for (const lang of ['es', 'pt'] as const) {
+  test.describe(`notifications in ${lang}`, () => {
+    test.use({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+    const l = LABELS[lang];
+    const n = N[lang];
+
+    test('ana sees the bell rise without a reload when gestor delegates to her group, and reaches the release', async ({ page, browser }) => {
+      // Ana, on the list: the stream of live events open.
+      await login(page, 'ana', lang);
+      await expect(page.locator('html[data-live-events="open"]')).toBeAttached();
+      const before = await bellCount(page, lang);
+
+      const manager = await browser.newContext({ locale: lang === 'es' ? 'es-ES' : 'pt-BR' });
+      const gestor = await manager.newPage();
+      await login(gestor, 'gestor', lang);
+      const title = `Aviso ${lang} ${Date.now()}`;
+      const number = await releaseOfTheOtherGroup(gestor, title);
+      // Acción > Delegar, to Despliegue N1 (no one in particular).
+      await gestor.goto('/releases');
+      await listLive(gestor);
+      const row = await rowOf(gestor, lang, number);
+      await row.getByRole('button', { name: l.action }).click();
+      await gestor.getByRole('menuitem', { name: l.delegate, exact: true }).click();
+      const dialog = gestor.getByRole('dialog');
+      await dialog.getByLabel(l.group).selectOption({ label: 'Despliegue N1' });
+      await dialog.getByRole('button', { name: l.confirm }).click();
+      await expect(dialog).toBeHidden();
+      await manager.close();
+
+      // The bell rises on ana's page, and in its title, with no reload.
+      const bell = page.getByRole('link', { name: `${n.bell}: ${before + 1}` });
+      await expect(bell).toBeVisible();
+      await expect(page).toHaveTitle(new RegExp(`^\\(${before + 1}\\) `));
+      // By keyboard: the bell is a link that takes the focus.
+      await bell.focus();
+      await expect(bell).toBeFocused();
+      await page.keyboard.press('Enter');
+      await expect(page).toHaveURL(/\/notifications$/);
+      await hydrated(page);
+      await expect(page.getByRole('heading', { name: n.title })).toBeVisible();
+      const newest = page.locator('.notification-list').getByRole('listitem').first();
+      await expect(newest).toContainText(n.delegated);
+      await expect(newest).toContainText('Marta Gestora');
+      await expectAccessible(page, 'notifications');
+      await newest.getByRole('link', { name: `#${number} ${title}` }).click();
+      await expect(page).toHaveURL(new RegExp(`/releases/${number}$`));
+      await expect(page.locator('article.release-form')).toContainText(title);
+      // Opened: read, one fewer on the bell.
+      await expect(page.getByRole('link', { name: `${n.bell}: ${before}` })).toBeVisible();
+    });
+
+    test('the notifications page fits 375 pixels wide and marks everything read', async ({ page }) => {
+      await page.setViewportSize({ width: 375, height: 740 });
+      await login(page, 'ana', lang);
+      await page.goto('/notifications');
+      await hydrated(page);
+      await expect(page.getByRole('heading', { name: n.title })).toBeInViewport();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      expect(overflow).toBeLessThanOrEqual(0);
+      await expectAccessible(page, 'notifications at 375 px');
+      await page.getByRole('button', { name: n.markAll }).click();
+      await expect(page.getByRole('link', { name: `${n.bell}: 0` })).toBeVisible();
+    });
+  });
+}
