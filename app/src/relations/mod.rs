@@ -188,7 +188,7 @@ pub fn RelationsPrint(relations: Relations) -> impl IntoView {
     TABS.into_iter()
         .filter_map(|tab| match tab {
             Tab::Relation(kind) => Some(kind),
-            Tab::Related => None,
+            Tab::Related | Tab::Attachments => None,
         })
         .map(|kind| {
             let rows = linked_rows(&relations, kind);

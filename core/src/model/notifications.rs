@@ -87,7 +87,9 @@ pub fn of_entry(details: &LogDetails, batch: &[LogKind]) -> Vec<(NotificationKin
         | LogDetails::Linked { .. }
         | LogDetails::Unlinked { .. }
         | LogDetails::Manual { .. }
-        | LogDetails::Edited { .. } => Vec::new(),
+        | LogDetails::Edited { .. }
+        | LogDetails::AttachmentAdded { .. }
+        | LogDetails::AttachmentRemoved { .. } => Vec::new(),
     }
 }
 
