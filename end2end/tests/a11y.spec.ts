@@ -3,7 +3,8 @@ import { LABELS, type Language, expectAccessible, login, listLive, formLive, row
 
 /** The relation tabs, in the form's order. */
 const TAB_KEYS = [
-  'relations.problems', 'relations.knowledge', 'relations.media', 'relations.roles', 'relations.changes', 'relations.related',
+  'relations.problems', 'relations.knowledge', 'relations.media', 'relations.roles', 'relations.changes', 'attachments.title',
+  'relations.related',
 ];
 const TABS = { es: TAB_KEYS.map((key) => text('es', key)), pt: TAB_KEYS.map((key) => text('pt', key)) };
 

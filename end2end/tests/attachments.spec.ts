@@ -45,7 +45,10 @@ async function downloaded(page: Page, link: ReturnType<Page['getByRole']>): Prom
 
 async function fitsNarrowScreen(page: Page, what: string) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow, `${what} is wider than the screen`).toBeLessThanOrEqual(0);
+  const wide = await page.evaluate(() => [...document.querySelectorAll('body *')]
+    .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+    .map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`).slice(0, 8).join(' '));
+  expect(overflow, `${what} is wider than the screen: ${wide}`).toBeLessThanOrEqual(0);
 }
 
 for (const lang of ['es', 'pt'] as const) {

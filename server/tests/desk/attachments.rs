@@ -4,7 +4,7 @@
 //! behind; every route checks the caller; uploads and removals are logged; and the
 //! `ATTACHMENTS_DIR` variant keeps the bytes in files named by their SHA-256.
 
-use crate::support::{self, Answer, Backend, Client, TestServer};
+use crate::support::{self, captured_release, Answer, Backend, Client, TestServer};
 use axum::body::{Body, Bytes};
 use axum::http::{header, Request, StatusCode};
 use leptos::prelude::LeptosOptions;
@@ -39,21 +39,6 @@ async fn server_with(backend: Backend, settings: Settings) -> TestServer {
     let options = LeptosOptions::builder().output_name("releasedesk").build();
     let app = server::router(desk.clone(), options, false).await.expect("build the router");
     TestServer { app, db: desk.db.clone(), desk, url, seeded_admin_changes: 0 }
-}
-
-/// A release waiting for the client's group, which the client captures.
-async fn captured_release(client: &Client) -> i64 {
-    let page = client
-        .call("list_releases", json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } }))
-        .await
-        .json();
-    let id = page["rows"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["access"]["access"] == "capture"))
-        .and_then(|r| r["id"].as_i64())
-        .expect("a release waiting for the group");
-    assert_eq!(client.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
-    id
 }
 
 fn request(client: &Client, method: &str, path: &str) -> axum::http::request::Builder {

@@ -9,21 +9,7 @@ use releasedesk_core::store::numbered;
 use releasedesk_core::store::relations::search_sql;
 use serde_json::{json, Value};
 use sqlx::Row;
-use support::{demo_server, Backend, Client};
-
-async fn captured_release(client: &Client) -> i64 {
-    let page = client
-        .call("list_releases", json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } }))
-        .await
-        .json();
-    let id = page["rows"]
-        .as_array()
-        .and_then(|rows| rows.iter().find(|r| r["access"]["access"] == "capture"))
-        .and_then(|r| r["id"].as_i64())
-        .expect("a release waiting for the group");
-    assert_eq!(client.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
-    id
-}
+use support::{captured_release, demo_server, Backend, Client};
 
 async fn first_hit(client: &Client, kind: &str, text: &str) -> Value {
     let page = client.call("search_catalogue", json!({ "kind": kind, "text": text, "page": 0 })).await;

@@ -15,7 +15,7 @@ use leptos::prelude::LeptosOptions;
 use releasedesk_core::commands::Desk;
 use releasedesk_core::seed::{bulk, demo};
 use releasedesk_core::store::Db;
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tower::ServiceExt;
 
@@ -190,6 +190,21 @@ impl Client {
         }
         answer
     }
+}
+
+/// A release waiting at Execution for the client's group, which the client captures: its number.
+pub async fn captured_release(client: &Client) -> i64 {
+    let page = client
+        .call("list_releases", json!({ "query": { "search": "", "status": "approved", "scope": "groups", "page": 0 } }))
+        .await
+        .json();
+    let id = page["rows"]
+        .as_array()
+        .and_then(|rows| rows.iter().find(|r| r["access"]["access"] == "capture"))
+        .and_then(|r| r["id"].as_i64())
+        .expect("a release waiting for the group");
+    assert_eq!(client.call("capture_task", json!({ "id": id })).await.status, StatusCode::OK);
+    id
 }
 
 /// Runs `releasedesk ARGS` on the server's database with `stdin`: (succeeded, stderr).
