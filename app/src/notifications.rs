@@ -76,6 +76,13 @@ pub fn Bell() -> impl IntoView {
     let unread = Resource::new(move || refresh.get(), |_| unread_notifications());
     // Anything that happens may concern this user: count again (one small query).
     crate::live::on_live_event(move |_| refresh.update(|n| *n += 1));
+    // Deadline reminders are no log entry, hence no live event: counted every minute.
+    #[cfg(feature = "hydrate")]
+    if let Ok(handle) =
+        set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(60))
+    {
+        on_cleanup(move || handle.clear());
+    }
     let count = move || unread.get().and_then(Result::ok).unwrap_or(0);
     Effect::new(move |_| {
         let n = count();
