@@ -1,10 +1,18 @@
 import { test, expect, type Page } from '@playwright/test';
-import { LABELS, type Language, localized, login, hydrated, rowOf, listLive, expectAccessible } from './helpers';
+import { readFile } from 'node:fs/promises';
+import { LABELS, type Language, localized, login, hydrated, rowOf, listLive, expectAccessible, formLive } from './helpers';
 
 const N = localized({
   bell: 'notifications.bell', title: 'notifications.title', markAll: 'notifications.mark_all',
-  delegated: 'notifications.kind_delegated',
+  delegated: 'notifications.kind_delegated', takeTask: 'form.take_task', attachments: 'attachments.title',
+  attach: 'attachments.attach', toOccurrence: 'attachments.attach_to_occurrence',
 });
+
+/** Clicks a download link; the saved file's bytes. */
+async function downloaded(page: Page, link: ReturnType<Page['getByRole']>): Promise<Buffer> {
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  return readFile((await download.path())!);
+}
 
 /** The bell's unread count, from its accessible name ("Notificaciones sin leer: 3"). */
 async function bellCount(page: Page, lang: Language): Promise<number> {
@@ -40,7 +48,7 @@ for (const lang of ['es', 'pt'] as const) {
     const l = LABELS[lang];
     const n = N[lang];
 
-    test('ana sees the bell rise without a reload when gestor delegates to her group, and reaches the release', async ({ page, browser }) => {
+    test('ana sees the bell rise without a reload when gestor delegates to her group, opens the release, captures it and attaches evidence to it and to an occurrence', async ({ page, browser }) => {
       // Ana, on the list: the stream of live events open.
       await login(page, 'ana', lang);
       await expect(page.locator('html[data-live-events="open"]')).toBeAttached();
@@ -83,6 +91,34 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(page.locator('article.release-form')).toContainText(title);
       // Opened: read, one fewer on the bell.
       await expect(page.getByRole('link', { name: `${n.bell}: ${before}` })).toBeVisible();
+
+      // She takes the task, and attaches the evidence to the release…
+      await formLive(page);
+      await page.getByRole('button', { name: n.takeTask }).click();
+      await page.getByRole('dialog').getByRole('button', { name: l.confirm }).click();
+      await expect(page.getByRole('button', { name: n.takeTask })).toHaveCount(0);
+      await page.getByRole('tab', { name: n.attachments, exact: true }).click();
+      const panel = page.getByRole('tabpanel', { name: n.attachments, exact: true });
+      const report = Buffer.from(`Despliegue (${lang}): 12 nodos actualizados.\n`, 'utf8');
+      await panel.getByLabel(n.attach, { exact: true }).setInputFiles({ name: 'informe.txt', mimeType: 'text/plain', buffer: report });
+      const file = panel.getByRole('link', { name: 'informe.txt' });
+      await expect(file).toBeVisible();
+      expect(await downloaded(page, file)).toEqual(report);
+
+      // …and to a manual occurrence of its log, and downloads both back byte for byte.
+      const answer = await page.request.post('/api/add_occurrence', { data: { id: Number(number), occurrence: {
+        category: 'execution', origin: 'phone', minutes: 5, description: `Aviso atendido (${lang})`,
+        occurrence: 'Se adjunta la confirmación.', user_information: 'Sin impacto.',
+      } } });
+      expect(answer.ok(), await answer.text()).toBeTruthy();
+      await page.getByRole('button', { name: l.log, exact: true }).click();
+      const log = page.getByRole('dialog', { name: l.log });
+      const row = () => log.getByRole('row').filter({ hasText: `Aviso atendido (${lang})` });
+      const confirmation = Buffer.from('ventana confirmada por el proveedor\n', 'utf8');
+      await row().getByLabel(n.toOccurrence).setInputFiles({ name: 'confirmacion.txt', mimeType: 'text/plain', buffer: confirmation });
+      const attached = row().getByRole('link', { name: 'confirmacion.txt' });
+      await expect(attached).toBeVisible();
+      expect(await downloaded(page, attached)).toEqual(confirmation);
     });
 
     test('the notifications page fits 375 pixels wide and marks everything read', async ({ page }) => {

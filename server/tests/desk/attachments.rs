@@ -58,7 +58,7 @@ fn upload_path(release: i64, name: &str, occurrence: Option<i64>) -> String {
 }
 
 /// Uploads `bytes` as the page does: the body is the file, `application/octet-stream`.
-async fn upload(client: &Client, release: i64, name: &str, bytes: &[u8], occurrence: Option<i64>) -> Answer {
+pub(crate) async fn upload(client: &Client, release: i64, name: &str, bytes: &[u8], occurrence: Option<i64>) -> Answer {
     let request = request(client, "POST", &upload_path(release, name, occurrence))
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_LENGTH, bytes.len())

@@ -37,6 +37,8 @@ enum Needs {
     HeldTask,
     /// As `HeldTask`, with a problem linked.
     LinkedProblem,
+    /// As `HeldTask`, with a file attached by ana.
+    Attached,
     Suspended,
     Closed,
 }
@@ -113,6 +115,9 @@ const MATRIX: &[Case] = &[
     case("add_occurrence", Needs::HeldTask, HOLDER_OR_MANAGER),
     case("link_item", Needs::HeldTask, HOLDER_OR_MANAGER),
     case("unlink_item", Needs::LinkedProblem, HOLDER_OR_MANAGER),
+    // Anyone logged in may read a release, its files too; removing one takes the task or Delegar.
+    read("list_attachments", Needs::Attached),
+    case("remove_attachment", Needs::Attached, HOLDER_OR_MANAGER),
     case("delegate_task", Needs::HeldTask, HOLDER_OR_MANAGER),
     case("suspend_release", Needs::HeldTask, MANAGER),
     case("reactivate_release", Needs::Suspended, MANAGER),
@@ -170,6 +175,8 @@ struct Demo {
 struct Release {
     id: i64,
     version: i64,
+    /// The file `Needs::Attached` attached; 0 otherwise.
+    attachment: i64,
 }
 
 impl Demo {
@@ -272,7 +279,7 @@ impl Demo {
         let expect_ok = |answer: support::Answer, what: &str| {
             assert!(answer.status.is_success(), "preparing {needs:?}, {what}: {answer:?}");
         };
-        if matches!(needs, Needs::HeldTask | Needs::LinkedProblem) {
+        if matches!(needs, Needs::HeldTask | Needs::LinkedProblem | Needs::Attached) {
             expect_ok(ana.call("capture_task", json!({ "id": id })).await, "capture");
         }
         if needs == Needs::LinkedProblem {
@@ -283,13 +290,18 @@ impl Demo {
             let suspend = json!({ "id": id, "justification": self.justification, "complement": "Ventana aplazada" });
             expect_ok(gestor.call("suspend_release", suspend).await, "suspend");
         }
+        let mut attachment = 0;
+        if needs == Needs::Attached {
+            let uploaded = crate::attachments::upload(&ana, id, "evidencia.txt", b"desplegado", None).await;
+            attachment = uploaded.json()["id"].as_i64().unwrap_or_else(|| panic!("preparing {needs:?}: {uploaded:?}"));
+        }
         let version = gestor.call("get_release", json!({ "id": id })).await.json()["row_version"].as_i64();
-        Release { id, version: version.expect("the release's version") }
+        Release { id, version: version.expect("the release's version"), attachment }
     }
 
     /// The arguments of a call that would succeed if the caller were allowed.
     fn arguments(&self, endpoint: &str, role: Option<&str>, release: Option<Release>) -> String {
-        let (id, version) = release.map_or((0, 0), |r| (r.id, r.version));
+        let (id, version, attachment) = release.map_or((0, 0, 0), |r| (r.id, r.version, r.attachment));
         let password = support::urlencode(releasedesk_core::seed::demo::DEMO_PASSWORD);
         let closure =
             json!({ "outcome": "resolved", "solution_category": self.category, "useful_information": "Desplegado" });
@@ -333,6 +345,8 @@ impl Demo {
             }}),
             "link_item" => json!({ "id": id, "kind": "problem", "item": self.problem, "responsibility": null }),
             "unlink_item" => json!({ "id": id, "kind": "problem", "item": self.problem }),
+            "list_attachments" => json!({ "id": id }),
+            "remove_attachment" => json!({ "id": id, "attachment": attachment }),
             "delegate_task" => json!({ "id": id, "group": self.n1_group, "user": null }),
             "suspend_release" => json!({ "id": id, "justification": self.justification, "complement": "Aplazada" }),
             "reopen_release" => json!({ "id": id, "reason": "El cliente reporta fallos" }),
