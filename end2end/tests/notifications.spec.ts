@@ -113,10 +113,10 @@ for (const lang of ['es', 'pt'] as const) {
       expect(answer.ok(), await answer.text()).toBeTruthy();
       await page.getByRole('button', { name: l.log, exact: true }).click();
       const log = page.getByRole('dialog', { name: l.log });
-      const row = () => log.getByRole('row').filter({ hasText: `Aviso atendido (${lang})` });
+      const occurrence = () => log.getByRole('row').filter({ hasText: `Aviso atendido (${lang})` });
       const confirmation = Buffer.from('ventana confirmada por el proveedor\n', 'utf8');
-      await row().getByLabel(n.toOccurrence).setInputFiles({ name: 'confirmacion.txt', mimeType: 'text/plain', buffer: confirmation });
-      const attached = row().getByRole('link', { name: 'confirmacion.txt' });
+      await occurrence().getByLabel(n.toOccurrence).setInputFiles({ name: 'confirmacion.txt', mimeType: 'text/plain', buffer: confirmation });
+      const attached = occurrence().getByRole('link', { name: 'confirmacion.txt' });
       await expect(attached).toBeVisible();
       expect(await downloaded(page, attached)).toEqual(confirmation);
     });
