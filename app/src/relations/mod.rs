@@ -200,12 +200,7 @@ pub fn RelationsPrint(relations: Relations) -> impl IntoView {
                     <table class="linked" aria-labelledby=heading.clone()>
                         <thead>
                             <tr>
-                                {move || {
-                                    column_labels(i18n.get_locale(), kind)
-                                        .into_iter()
-                                        .map(|label| view! { <th scope="col">{label}</th> })
-                                        .collect_view()
-                                }}
+                                <ColumnHeads kind />
                             </tr>
                         </thead>
                         <tbody>
@@ -301,6 +296,18 @@ fn linked_rows(relations: &Relations, kind: RelationKind) -> Vec<Linked> {
     }
 }
 
+/// The header cells of a kind's linked-items table, in the current language.
+#[component]
+fn ColumnHeads(kind: RelationKind) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        column_labels(i18n.get_locale(), kind)
+            .into_iter()
+            .map(|label| view! { <th scope="col">{label}</th> })
+            .collect_view()
+    }
+}
+
 fn column_labels(locale: Locale, kind: RelationKind) -> Vec<&'static str> {
     match kind {
         RelationKind::Problem | RelationKind::Change => {
@@ -369,12 +376,7 @@ fn RelationPanel(
                                 <table class="linked">
                                     <thead>
                                         <tr>
-                                            {move || {
-                                                column_labels(i18n.get_locale(), kind)
-                                                    .into_iter()
-                                                    .map(|label| view! { <th scope="col">{label}</th> })
-                                                    .collect_view()
-                                            }}
+                                            <ColumnHeads kind />
                                             <th scope="col">{t!(i18n, list.action)}</th>
                                         </tr>
                                     </thead>

@@ -355,13 +355,9 @@ fn ReleaseHeader(
     actions: Vec<crate::domain::actions::ReleaseAction>,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let number = move || current.with(|r| r.id.0);
     view! {
         <header class="release-head">
-            <div class="release-title">
-                <h1 id="release-heading">{t!(i18n, form.heading, number)}</h1>
-                <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
-            </div>
+            <ReleaseTitle current />
             <div class="icon-buttons">
                 <ActionMenu release=current.with_untracked(|r| r.id) actions />
                 <IconButton
@@ -387,6 +383,19 @@ fn ReleaseHeader(
             </div>
             <ReleaseSummary current />
         </header>
+    }
+}
+
+/// "Liberación 53" and the title: the header's heading, on the page and on its print.
+#[component]
+fn ReleaseTitle(current: RwSignal<ReleaseView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let number = move || current.with(|r| r.id.0);
+    view! {
+        <div class="release-title">
+            <h1 id="release-heading">{t!(i18n, form.heading, number)}</h1>
+            <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
+        </div>
     }
 }
 

@@ -3,7 +3,7 @@
 //! lays out without navigation or buttons, and with no row split across pages.
 
 use super::api::{get_release, ReleaseView};
-use super::{ReleaseData, ReleaseSummary};
+use super::{ReleaseData, ReleaseSummary, ReleaseTitle};
 use crate::domain::ClosureOutcome;
 use crate::domain::ReleaseId;
 use crate::error::{AppError, Error};
@@ -89,7 +89,6 @@ pub fn ReleasePrintPage() -> impl IntoView {
 #[component]
 fn PrintedRelease(view: ReleaseView) -> impl IntoView {
     let i18n = use_i18n();
-    let number = view.id.0;
     let closure = view.closure.clone();
     let category = closure
         .solution_category
@@ -99,10 +98,7 @@ fn PrintedRelease(view: ReleaseView) -> impl IntoView {
     let current = RwSignal::new(ReleaseView { may_edit: false, ..view });
     view! {
         <header class="release-head">
-            <div class="release-title">
-                <h1 id="release-heading">{t!(i18n, form.heading, number)}</h1>
-                <p class="subtitle">{move || current.with(|r| r.title.clone())}</p>
-            </div>
+            <ReleaseTitle current />
             <ReleaseSummary current />
         </header>
         <ReleaseData current correcting=RwSignal::new(false) />
