@@ -185,29 +185,34 @@ pub fn MenuButton(
                 {move || label.get()}
                 <span aria-hidden="true">" ▾"</span>
             </button>
+            // The items exist only while the menu is open: a closed menu (one in every row of the
+            // list) renders and hydrates one empty element.
             <ul role="menu" id=menu_id node_ref=menu class="menu" aria-labelledby=id hidden=move || !open.get()>
-                {entries
-                    .into_iter()
-                    .map(|entry| {
-                        let on_select = entry.on_select;
-                        let label = entry.label;
-                        view! {
-                            <li role="none">
-                                <button
-                                    type="button"
-                                    role="menuitem"
-                                    tabindex="-1"
-                                    on:click=move |_| {
-                                        open.set(false);
-                                        on_select.run(());
+                {move || {
+                    open.get()
+                        .then(|| {
+                            entries
+                                .iter()
+                                .map(|&MenuEntry { label, on_select }| {
+                                    view! {
+                                        <li role="none">
+                                            <button
+                                                type="button"
+                                                role="menuitem"
+                                                tabindex="-1"
+                                                on:click=move |_| {
+                                                    open.set(false);
+                                                    on_select.run(());
+                                                }
+                                            >
+                                                {move || label.get()}
+                                            </button>
+                                        </li>
                                     }
-                                >
-                                    {move || label.get()}
-                                </button>
-                            </li>
-                        }
-                    })
-                    .collect_view()}
+                                })
+                                .collect_view()
+                        })
+                }}
             </ul>
         </div>
     }

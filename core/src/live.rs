@@ -5,6 +5,7 @@
 //! new rows.
 
 use crate::model::live::{LiveEvent, CHANNEL};
+use crate::store::user_cache::USERS_CHANNEL;
 use crate::store::{Backend, Db};
 use sqlx::FromRow;
 use std::future::Future;
@@ -40,7 +41,7 @@ impl LiveHub {
         let follower = hub.clone();
         tokio::spawn(async move {
             match db.backend {
-                Backend::Postgres => follower.listen(&db.url).await,
+                Backend::Postgres => follower.listen(&db).await,
                 Backend::Sqlite => follower.tail(&db).await,
             }
         });
@@ -80,28 +81,38 @@ impl LiveHub {
         let _ = self.sender.send(event);
     }
 
-    async fn listen(&self, url: &str) {
+    /// Follows the log's and the users' notifications on PostgreSQL. While it is not
+    /// connected, notifications are lost: the users are then read afresh on every request
+    /// ([`crate::store::user_cache`]) until it listens again.
+    async fn listen(&self, db: &Db) {
+        let users = db.user_cache();
         loop {
-            match sqlx::postgres::PgListener::connect(url).await {
-                Ok(mut listener) => {
-                    if let Err(error) = listener.listen(CHANNEL).await {
-                        tracing::warn!(%error, "cannot listen for live updates");
-                    } else {
-                        // recv() reconnects by itself after a lost connection.
+            match sqlx::postgres::PgListener::connect(&db.url).await {
+                Ok(mut listener) => match listener.listen_all([CHANNEL, USERS_CHANNEL]).await {
+                    Ok(()) => {
+                        users.listening(true);
                         loop {
-                            match listener.recv().await {
-                                Ok(note) => match serde_json::from_str(note.payload()) {
+                            match listener.try_recv().await {
+                                Ok(Some(note)) if note.channel() == USERS_CHANNEL => users.changed(),
+                                Ok(Some(note)) => match serde_json::from_str(note.payload()) {
                                     Ok(event) => self.publish(event),
                                     Err(error) => tracing::warn!(%error, "unreadable live event"),
                                 },
+                                // The connection was lost, and what was sent meanwhile with it.
+                                Ok(None) => {
+                                    tracing::warn!("live updates interrupted: the connection was lost");
+                                    break;
+                                }
                                 Err(error) => {
                                     tracing::warn!(%error, "live updates interrupted");
-                                    tokio::time::sleep(Duration::from_secs(1)).await;
+                                    break;
                                 }
                             }
                         }
+                        users.listening(false);
                     }
-                }
+                    Err(error) => tracing::warn!(%error, "cannot listen for live updates"),
+                },
                 Err(error) => tracing::warn!(%error, "cannot connect for live updates"),
             }
             tokio::time::sleep(Duration::from_secs(2)).await;
@@ -118,8 +129,10 @@ impl LiveHub {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         };
+        let mut user_changes = None;
         loop {
             tokio::time::sleep(SQLITE_POLL).await;
+            user_changes = Self::count_user_changes(db, user_changes).await;
             let rows = sqlx::query(
                 "SELECT id, release_id, user_id, kind FROM execution_log WHERE id > $1 ORDER BY id LIMIT 500",
             )
@@ -133,6 +146,32 @@ impl LiveHub {
                     last_seen = entry.id;
                     self.publish(LiveEvent { release: entry.release_id, user: entry.user_id, kind: entry.kind });
                 }
+            }
+        }
+    }
+
+    /// Reads how many changes the users have seen (`user_changes`, counted by triggers),
+    /// given the count read last time (`None`: unknown). A different count is a change made
+    /// by another process: this instance forgets its users. While the count cannot be read,
+    /// the instance keeps none, since it would not see such a change.
+    async fn count_user_changes(db: &Db, last: Option<i64>) -> Option<i64> {
+        let users = db.user_cache();
+        match sqlx::query_scalar::<_, i64>("SELECT changes FROM user_changes WHERE id = 1").fetch_one(&db.pool).await {
+            Ok(count) if last == Some(count) => last,
+            Ok(count) => {
+                if last.is_some() {
+                    users.changed();
+                } else {
+                    users.listening(true);
+                }
+                Some(count)
+            }
+            Err(error) => {
+                if last.is_some() {
+                    tracing::warn!(%error, "cannot read the count of changes to users");
+                }
+                users.listening(false);
+                None
             }
         }
     }

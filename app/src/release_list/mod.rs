@@ -238,7 +238,7 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
     Effect::new(move |_| live.set(true));
     view! {
         <div class="table-wrap" data-live=move || live.get().then_some("true")>
-            <table class="releases">
+            <table class="releases" style=move || card_labels(i18n.get_locale())>
                 <caption class="visually-hidden">{t!(i18n, list.caption)}</caption>
                 <thead>
                     <tr>
@@ -334,23 +334,23 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
     let delay_class = if delay > 0 { "late" } else { "" };
     view! {
         <tr>
-            <th scope="row" data-label=move || t_string!(i18n, list.number)>{id.0}</th>
-            <td class="requester" data-label=move || t_string!(i18n, list.requester)>{row.requester}</td>
-            <td class="created" data-label=move || t_string!(i18n, list.created)>{move || zone.format(created_at)}</td>
-            <td data-label=move || t_string!(i18n, list.priority)>
+            <th scope="row">{id.0}</th>
+            <td class="requester">{row.requester}</td>
+            <td class="created">{move || zone.format(created_at)}</td>
+            <td>
                 <span class=format!("pill priority-{priority}")>{move || priority_label(i18n.get_locale(), priority)}</span>
             </td>
-            <td data-label=move || t_string!(i18n, list.deadline)>{move || zone.format(planned_end)}</td>
-            <td class=delay_class data-label=move || t_string!(i18n, list.delay)><Delay seconds=delay /></td>
-            <td data-label=move || t_string!(i18n, list.status)>
+            <td>{move || zone.format(planned_end)}</td>
+            <td class=delay_class><Delay seconds=delay /></td>
+            <td>
                 <span class=format!("status status-{}", status.code())>{move || status_label(i18n.get_locale(), status)}</span>
             </td>
-            <td class="task" data-label=move || t_string!(i18n, list.current_task)>
+            <td class="task">
                 <span class="task-title">{row.title}</span>
                 {move || current_task.as_ref().map(|task| view! { <span class="task-step">{localized(i18n.get_locale(), task)}</span> })}
             </td>
-            <td class="group" data-label=move || t_string!(i18n, list.executor_group)>{row.executor_group}</td>
-            <td data-label=move || t_string!(i18n, list.responsible)>
+            <td class="group">{row.executor_group}</td>
+            <td>
                 {match responsible {
                     Some(name) => view! { <span>{name}</span> }.into_any(),
                     None => view! { <span class="muted">{t!(i18n, list.unassigned)}</span> }.into_any(),
@@ -364,6 +364,27 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// The labels of a row's fields when the rows are cards (under 640 px): one custom property
+/// per column (`--label-1` …), which the stylesheet shows before each cell. Set once on the
+/// table rather than on each of its 250 cells.
+fn card_labels(locale: Locale) -> String {
+    let labels = [
+        td_string!(locale, list.number),
+        td_string!(locale, list.requester),
+        td_string!(locale, list.created),
+        td_string!(locale, list.priority),
+        td_string!(locale, list.deadline),
+        td_string!(locale, list.delay),
+        td_string!(locale, list.status),
+        td_string!(locale, list.current_task),
+        td_string!(locale, list.executor_group),
+        td_string!(locale, list.responsible),
+    ];
+    // A CSS string: quotes and backslashes escaped (none of the labels has one today).
+    let quoted = |label: &str| label.replace('\\', "\\\\").replace('"', "\\\"");
+    labels.iter().enumerate().map(|(i, label)| format!("--label-{}:\"{}\";", i + 1, quoted(label))).collect()
 }
 
 /// "Prioridad, orden ascendente": an entry of the "Ordenar por" choice.

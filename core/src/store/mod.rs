@@ -16,6 +16,7 @@ pub mod relations;
 pub mod releases;
 pub mod search;
 pub mod tokens;
+pub mod user_cache;
 pub mod users;
 pub mod webhooks;
 
@@ -52,6 +53,8 @@ pub struct Db {
     /// file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries) while
     /// holding a connection readers need. On PostgreSQL, the pool itself.
     writer: AnyPool,
+    /// The users as sessions read them, kept between requests ([`user_cache`]).
+    users: std::sync::Arc<user_cache::UserCache>,
 }
 
 impl Db {
@@ -176,7 +179,8 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                 migrate(backend, &pool).await?;
             }
             let writer = open(1).await.map_err(connect_error)?;
-            Db { pool, backend, url: connect_url.clone(), writer }
+            let users = std::sync::Arc::new(user_cache::UserCache::new(true));
+            Db { pool, backend, url: connect_url.clone(), writer, users }
         }
         Backend::Postgres => {
             let pool = open(16).await.map_err(connect_error)?;
@@ -185,7 +189,9 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                 Schema::MigrateAsOwner(owner_url) => set_up_as_owner(owner_url, &pool).await?,
                 Schema::AsIs => {}
             }
-            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool }
+            // Kept only once the instance listens for the triggers' notifications.
+            let users = std::sync::Arc::new(user_cache::UserCache::new(false));
+            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, users }
         }
     })
 }

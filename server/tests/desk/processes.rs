@@ -585,3 +585,67 @@ async fn a_database_outage_answers_503_and_the_server_recovers_without_a_restart
     server.kill();
     eprintln!("outage: took {:.1} s", started.elapsed().as_secs_f64());
 }
+
+// ---------------------------------------------------------------------------------------
+// 4. Users kept between requests, by two instances on one database.
+
+/// The names of the groups the session's user is in, as the instance they call sees them.
+async fn groups_seen(client: &Http) -> Vec<String> {
+    let me = ok(client.call("current_user", json!({})).await, "current_user").json();
+    let memberships = me["memberships"].as_array().cloned().unwrap_or_default();
+    memberships.iter().filter_map(|m| m["group_name"].as_str().map(str::to_owned)).collect()
+}
+
+/// Asks `client` until it sees `expected`; fails with what it saw last after 10 s.
+async fn until_groups_seen(client: &Http, expected: &[&str], what: &str) -> Duration {
+    let asked = Instant::now();
+    loop {
+        let seen = groups_seen(client).await;
+        if seen == expected {
+            return asked.elapsed();
+        }
+        assert!(asked.elapsed() < Duration::from_secs(10), "{what}: still {seen:?}, not {expected:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Each instance keeps its users between requests. A change to a user's groups counts at
+/// once on the instance that made it and, within moments, on the other; so does a change
+/// made in the database by another process (`releasedesk create-group`, an operator).
+async fn a_change_to_a_users_groups_counts_on_every_instance(backend: Backend) {
+    let url = database_url(backend).await;
+    let a = ServerProcess::start(&url, true).await;
+    let b = ServerProcess::start(&url, true).await;
+    let lucia = a.login("lucia").await;
+    let admin = a.login("admin").await;
+    // Both instances have read Lucía with her group, and keep her.
+    for server in [&a, &b] {
+        for _ in 0..3 {
+            assert_eq!(groups_seen(&lucia.on(server)).await, ["Despliegue N2"]);
+        }
+    }
+
+    // Moved to Despliegue N1 by an administrator on A.
+    let page = ok(admin.call("admin_users", json!({ "search": "lucia" })).await, "admin_users").json();
+    let group = |name: &str| {
+        let groups = page["groups"].as_array().cloned().unwrap_or_default();
+        groups.iter().find(|g| g["name"] == name).and_then(|g| g["id"].as_i64()).expect("the group")
+    };
+    let user = page["users"].as_array().and_then(|users| users.iter().find(|u| u["username"] == "lucia").cloned());
+    let id = user.and_then(|user| user["id"].as_i64()).expect("lucia's id");
+    let draft =
+        json!({ "username": "lucia", "full_name": "Lucía Fernández", "email": "", "groups": [group("Despliegue N1")] });
+    ok(admin.call("admin_update_user", json!({ "id": id, "draft": draft })).await, "admin_update_user");
+    assert_eq!(groups_seen(&lucia.on(&a)).await, ["Despliegue N1"], "the next request on A");
+    let on_b = until_groups_seen(&lucia.on(&b), &["Despliegue N1"], "B after the change on A").await;
+
+    // Removed from every group in the database itself, by no server at all.
+    let pool = open_database_directly(backend, &url, false).await;
+    sqlx::query("DELETE FROM group_members WHERE user_id = $1").bind(id).execute(&pool).await.expect("leave");
+    let on_a = until_groups_seen(&lucia.on(&a), &[], "A after a change in the database").await;
+    let on_b_again = until_groups_seen(&lucia.on(&b), &[], "B after a change in the database").await;
+    pool.close().await;
+    eprintln!("{backend:?}: seen on B after {on_b:?}; after the database's change on A {on_a:?}, on B {on_b_again:?}");
+}
+
+on_both_databases!(a_change_to_a_users_groups_counts_on_every_instance);

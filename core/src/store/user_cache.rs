@@ -1,0 +1,190 @@
+//! The users as sessions and tokens read them ([`SessionRecord`]), kept in the process
+//! between requests: every request used to read its user with their groups and
+//! permissions afresh, one statement of the three or four most requests make.
+//!
+//! A change to a user, a group, a membership or a permission must count from the next
+//! request, on every server instance:
+//! - the command that made it, on this instance, forgets every user once it has committed
+//!   ([`Db::users_changed`]);
+//! - on PostgreSQL, triggers on those four tables send a `NOTIFY` that the database delivers
+//!   on commit to every instance ([`USERS_CHANNEL`], followed by `live::LiveHub`); while an
+//!   instance is not listening (before the first `LISTEN`, or after a lost connection) it
+//!   keeps nothing and reads every user afresh, since it would miss a change;
+//! - on SQLite, triggers count the changes in `user_changes`, which the instance reads every
+//!   250 ms with its live updates: a change made by another process (`releasedesk
+//!   create-group` on an existing group, a second server) counts within that time.
+//!
+//! A read that began before a change is never kept after it: each change starts a new
+//! generation, and a user read in an earlier one is dropped.
+
+use super::users::SessionRecord;
+use super::Db;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// The channel of the PostgreSQL triggers that tell of a change to the users.
+pub const USERS_CHANNEL: &str = "releasedesk_users";
+
+/// More users than this with a session in one instance's memory means something is odd
+/// (the users of a desk are its staff): the cache starts over rather than grow.
+const MOST_USERS: usize = 10_000;
+
+/// The kept users of one instance; see the module's documentation.
+#[derive(Debug)]
+pub struct UserCache {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// Whether the instance hears of every change; nothing is kept while it does not.
+    trusted: bool,
+    /// Counts the changes heard of: a read is kept only in the generation it began in.
+    generation: u64,
+    users: HashMap<i64, Option<SessionRecord>>,
+}
+
+/// What [`UserCache::lookup`] found.
+pub enum Lookup {
+    /// The user as kept (`None`: there is no active user of that id).
+    Kept(Option<SessionRecord>),
+    /// Not kept: read it, then offer it to [`UserCache::keep`] with this ticket.
+    Read(Ticket),
+}
+
+/// When a read of a user began.
+pub struct Ticket(u64);
+
+impl UserCache {
+    /// A cache that keeps users from the start (`trusted`) or only once
+    /// [`UserCache::listening`] says changes are heard of.
+    pub fn new(trusted: bool) -> UserCache {
+        UserCache { state: Mutex::new(State { trusted, generation: 0, users: HashMap::new() }) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock leaves plain data behind: still usable.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn lookup(&self, id: i64) -> Lookup {
+        let state = self.state();
+        match state.users.get(&id) {
+            Some(user) => Lookup::Kept(user.clone()),
+            None => Lookup::Read(Ticket(state.generation)),
+        }
+    }
+
+    /// Keeps what a read found, unless a change was heard of since it began.
+    pub fn keep(&self, id: i64, ticket: Ticket, user: &Option<SessionRecord>) {
+        let mut state = self.state();
+        if !state.trusted || state.generation != ticket.0 {
+            return;
+        }
+        if state.users.len() >= MOST_USERS {
+            state.users.clear();
+        }
+        state.users.insert(id, user.clone());
+    }
+
+    /// Forgets every user: something about users changed.
+    pub fn changed(&self) {
+        let mut state = self.state();
+        state.generation += 1;
+        state.users.clear();
+    }
+
+    /// Whether changes are heard of from now on (`true`: the instance listens again, and
+    /// what it kept before may be stale; `false`: it stopped hearing).
+    pub fn listening(&self, listening: bool) {
+        let mut state = self.state();
+        state.trusted = listening;
+        state.generation += 1;
+        state.users.clear();
+    }
+}
+
+impl Db {
+    pub(crate) fn user_cache(&self) -> &UserCache {
+        &self.users
+    }
+
+    /// Tells this instance's cache that users, groups, memberships or permissions changed
+    /// (after the change committed): from the next request on, they are read afresh.
+    pub fn users_changed(&self) {
+        self.users.changed();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::permissions::Actor;
+    use crate::domain::UserId;
+
+    fn record(name: &str) -> Option<SessionRecord> {
+        Some(SessionRecord {
+            actor: Actor { user: UserId(1), username: name.into(), full_name: name.into(), memberships: Vec::new() },
+            password_hash: String::new(),
+            must_change_password: false,
+            time_zone: None,
+            language: None,
+        })
+    }
+
+    fn kept(cache: &UserCache, id: i64) -> Option<String> {
+        match cache.lookup(id) {
+            Lookup::Kept(user) => Some(user.map_or_else(String::new, |user| user.actor.username)),
+            Lookup::Read(_) => None,
+        }
+    }
+
+    fn ticket(cache: &UserCache, id: i64) -> Ticket {
+        match cache.lookup(id) {
+            Lookup::Read(ticket) => ticket,
+            Lookup::Kept(_) => panic!("user {id} was kept"),
+        }
+    }
+
+    #[test]
+    fn a_user_is_kept_until_a_change_and_a_read_from_before_the_change_is_not_kept() {
+        let cache = UserCache::new(true);
+        let first = ticket(&cache, 1);
+        cache.keep(1, first, &record("ana"));
+        assert_eq!(kept(&cache, 1).as_deref(), Some("ana"));
+
+        cache.changed();
+        assert_eq!(kept(&cache, 1), None, "a change forgets the users");
+
+        // A read that began before a change committed may hold what the change replaced.
+        let before = ticket(&cache, 1);
+        cache.changed();
+        cache.keep(1, before, &record("stale"));
+        assert_eq!(kept(&cache, 1), None);
+
+        // No active user of that id is kept too, and forgotten the same way.
+        let missing = ticket(&cache, 2);
+        cache.keep(2, missing, &None);
+        assert_eq!(kept(&cache, 2).as_deref(), Some(""));
+    }
+
+    #[test]
+    fn nothing_is_kept_while_changes_are_not_heard_of() {
+        let cache = UserCache::new(false);
+        let read = ticket(&cache, 1);
+        cache.keep(1, read, &record("ana"));
+        assert_eq!(kept(&cache, 1), None, "kept before listening");
+
+        cache.listening(true);
+        let read = ticket(&cache, 1);
+        cache.keep(1, read, &record("ana"));
+        assert_eq!(kept(&cache, 1).as_deref(), Some("ana"));
+
+        // The connection that heard of changes is lost: what was kept may go stale.
+        let read = ticket(&cache, 3);
+        cache.listening(false);
+        assert_eq!(kept(&cache, 1), None);
+        cache.keep(3, read, &record("bruno"));
+        assert_eq!(kept(&cache, 3), None);
+    }
+}
