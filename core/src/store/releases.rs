@@ -8,6 +8,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
+use crate::store::user_cache::Lookup;
 use crate::store::{fold_for_search, parse_code, required, Db, NamedRow};
 use crate::Error;
 use sqlx::any::AnyRow;
@@ -283,7 +284,12 @@ pub struct Snapshot {
     pub useful_information: Option<String>,
 }
 
+/// The groups holding Ejecutar, by name; kept between requests ([`super::user_cache`]).
 pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> {
+    let ticket = match db.user_cache().lookup_execution_groups() {
+        Lookup::Kept(groups) => return Ok(groups),
+        Lookup::Read(ticket) => ticket,
+    };
     let groups: Vec<(i64, String)> = sqlx::query_as(
         "SELECT g.id, g.name FROM user_groups g
            JOIN group_permissions p ON p.group_id = g.id AND p.permission = 'execute'
@@ -291,7 +297,9 @@ pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> 
     )
     .fetch_all(&db.pool)
     .await?;
-    Ok(groups.into_iter().map(|(id, name)| GroupChoice { id: GroupId(id), name }).collect())
+    let groups: Vec<GroupChoice> = groups.into_iter().map(|(id, name)| GroupChoice { id: GroupId(id), name }).collect();
+    db.user_cache().keep_execution_groups(ticket, &groups);
+    Ok(groups)
 }
 
 /// What registration records of a release, checked: what its requester or a manager may

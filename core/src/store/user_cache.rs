@@ -1,6 +1,7 @@
-//! The users as sessions and tokens read them ([`SessionRecord`]), kept in the process
-//! between requests: every request used to read its user with their groups and
-//! permissions afresh, one statement of the three or four most requests make.
+//! The users as sessions and tokens read them ([`SessionRecord`]), and the groups that
+//! execute releases, kept in the process between requests: every request used to read its
+//! user with their groups and permissions afresh, one statement of the three to six most
+//! requests make, and every list page the groups its filter offers.
 //!
 //! A change to a user, a group, a membership or a permission must count from the next
 //! request, on every server instance:
@@ -19,6 +20,7 @@
 
 use super::users::SessionRecord;
 use super::Db;
+use crate::model::release::GroupChoice;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -42,13 +44,15 @@ struct State {
     /// Counts the changes heard of: a read is kept only in the generation it began in.
     generation: u64,
     users: HashMap<i64, Option<SessionRecord>>,
+    /// The groups holding Ejecutar, by name.
+    execution_groups: Option<Vec<GroupChoice>>,
 }
 
-/// What [`UserCache::lookup`] found.
-pub enum Lookup {
-    /// The user as kept (`None`: there is no active user of that id).
-    Kept(Option<SessionRecord>),
-    /// Not kept: read it, then offer it to [`UserCache::keep`] with this ticket.
+/// What a lookup found.
+pub enum Lookup<T> {
+    /// What was kept (for a user, `None`: there is no active user of that id).
+    Kept(T),
+    /// Not kept: read it, then offer it to be kept with this ticket.
     Read(Ticket),
 }
 
@@ -59,7 +63,7 @@ impl UserCache {
     /// A cache that keeps users from the start (`trusted`) or only once
     /// [`UserCache::listening`] says changes are heard of.
     pub fn new(trusted: bool) -> UserCache {
-        UserCache { state: Mutex::new(State { trusted, generation: 0, users: HashMap::new() }) }
+        UserCache { state: Mutex::new(State { trusted, generation: 0, users: HashMap::new(), execution_groups: None }) }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -67,7 +71,7 @@ impl UserCache {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn lookup(&self, id: i64) -> Lookup {
+    pub fn lookup(&self, id: i64) -> Lookup<Option<SessionRecord>> {
         let state = self.state();
         match state.users.get(&id) {
             Some(user) => Lookup::Kept(user.clone()),
@@ -77,21 +81,43 @@ impl UserCache {
 
     /// Keeps what a read found, unless a change was heard of since it began.
     pub fn keep(&self, id: i64, ticket: Ticket, user: &Option<SessionRecord>) {
-        let mut state = self.state();
-        if !state.trusted || state.generation != ticket.0 {
-            return;
+        if let Some(mut state) = self.current(ticket) {
+            if state.users.len() >= MOST_USERS {
+                state.users.clear();
+            }
+            state.users.insert(id, user.clone());
         }
-        if state.users.len() >= MOST_USERS {
-            state.users.clear();
+    }
+
+    pub fn lookup_execution_groups(&self) -> Lookup<Vec<GroupChoice>> {
+        let state = self.state();
+        match &state.execution_groups {
+            Some(groups) => Lookup::Kept(groups.clone()),
+            None => Lookup::Read(Ticket(state.generation)),
         }
-        state.users.insert(id, user.clone());
+    }
+
+    pub fn keep_execution_groups(&self, ticket: Ticket, groups: &[GroupChoice]) {
+        if let Some(mut state) = self.current(ticket) {
+            state.execution_groups = Some(groups.to_vec());
+        }
+    }
+
+    /// The state, if what a read that began at `ticket` found may be kept.
+    fn current(&self, ticket: Ticket) -> Option<std::sync::MutexGuard<'_, State>> {
+        let state = self.state();
+        (state.trusted && state.generation == ticket.0).then_some(state)
     }
 
     /// Forgets every user: something about users changed.
     pub fn changed(&self) {
-        let mut state = self.state();
+        self.forget(self.state());
+    }
+
+    fn forget(&self, mut state: std::sync::MutexGuard<'_, State>) {
         state.generation += 1;
         state.users.clear();
+        state.execution_groups = None;
     }
 
     /// Whether changes are heard of from now on (`true`: the instance listens again, and
@@ -99,8 +125,7 @@ impl UserCache {
     pub fn listening(&self, listening: bool) {
         let mut state = self.state();
         state.trusted = listening;
-        state.generation += 1;
-        state.users.clear();
+        self.forget(state);
     }
 }
 
@@ -166,6 +191,15 @@ mod tests {
         let missing = ticket(&cache, 2);
         cache.keep(2, missing, &None);
         assert_eq!(kept(&cache, 2).as_deref(), Some(""));
+
+        // The groups holding Ejecutar, likewise.
+        let Lookup::Read(read) = cache.lookup_execution_groups() else { panic!("groups kept before any read") };
+        let groups = [GroupChoice { id: crate::domain::GroupId(1), name: "Despliegue N1".into() }];
+        cache.keep_execution_groups(read, &groups);
+        assert!(matches!(cache.lookup_execution_groups(), Lookup::Kept(kept) if kept == groups));
+        cache.changed();
+        assert!(matches!(cache.lookup_execution_groups(), Lookup::Read(_)));
+        assert_eq!(kept(&cache, 2), None);
     }
 
     #[test]
