@@ -40,8 +40,12 @@ for (const lang of ['es', 'pt'] as const) {
       for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowDown'); // → Registrada → Aprobada
       await expect(page).toHaveURL(/status=approved/);
       await tabTo(page, page.getByLabel(l.scope, { exact: true }));
+      // The rows read below must be those of "Mis grupos": wait for their answer, not
+      // only for the rows of the previous filter to be live.
+      const groupsListed = page.waitForResponse((answer) => answer.url().includes('/api/list_releases'));
       await page.keyboard.press('ArrowDown'); // "Todas" → "Mis grupos"
       await expect(page).toHaveURL(/scope=groups/);
+      await groupsListed;
       await listLive(page);
       const number = (await page.getByRole('table').getByRole('rowheader').first().textContent())!.trim();
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: number, exact: true }) });
