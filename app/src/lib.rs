@@ -98,7 +98,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
                         <Route path=path!("releases/:id/print") view={Lazy::<PrintRoute>::new()} />
                         <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
-                        <Route path=path!("notifications") view=notifications::NotificationsPage />
+                        <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
                         // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
@@ -114,7 +114,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// A page whose code the browser downloads the first time it is opened (`cargo leptos
-/// build --split`): the list and the login page come with the app, the others after.
+/// build --split`): the list and the login page come with the app (and the header with its
+/// bell), the others after.
 macro_rules! lazy_page {
     ($route:ident, $page:path) => {
         struct $route;
@@ -137,6 +138,7 @@ lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
 lazy_page!(ReleaseRoute, release_form::ReleasePage);
 lazy_page!(PrintRoute, release_form::print::ReleasePrintPage);
 lazy_page!(PasswordRoute, auth::PasswordPage);
+lazy_page!(NotificationsRoute, notifications::NotificationsPage);
 lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
 lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);
 lazy_page!(CataloguesAdminRoute, admin::catalogues::CataloguesAdminPage);
