@@ -89,7 +89,7 @@ pub fn App() -> impl IntoView {
             <AppTitle />
             <Router>
                 <Routes fallback=layout::NotFound>
-                    <Route path=path!("/login") view=auth::LoginPage />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
                         <Route path=path!("releases") view=release_list::ReleaseListPage />
@@ -114,8 +114,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// A page whose code the browser downloads the first time it is opened (`cargo leptos
-/// build --split`): the list and the login page come with the app (and the header with its
-/// bell), the others after.
+/// build --split`): the list comes with the app (and the header with its bell), the others
+/// after; the login page too, since a user who has logged in once goes to the list.
 macro_rules! lazy_page {
     ($route:ident, $page:path) => {
         struct $route;
@@ -133,6 +133,7 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(LoginRoute, auth::LoginPage);
 lazy_page!(ChartsRoute, release_list::charts::ReleaseChartsPage);
 lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
 lazy_page!(ReleaseRoute, release_form::ReleasePage);
