@@ -159,8 +159,8 @@ fn AppTitle() -> impl IntoView {
     view! { <Title text=move || t_string!(i18n, app_name) /> }
 }
 
+/// What the browser runs once the wasm is loaded (exported by the `front` crate).
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     // Waits for the code of a lazily loaded page before hydrating it.
