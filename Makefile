@@ -137,7 +137,7 @@ build-release:
 lint:
 	cargo fmt --all --check
 	cargo clippy $(NATIVE) --all-targets -- -D warnings
-	cargo clippy --package=app --lib --no-default-features --features=hydrate --target=wasm32-unknown-unknown \
+	cargo clippy --package=app --package=front --lib --no-default-features --features=hydrate --target=wasm32-unknown-unknown \
 		--profile=wasm-release --target-dir=$(CARGO_TARGET_DIR)/front -- -D warnings
 
 run: build

@@ -27,14 +27,25 @@ pub async fn current_user() -> Result<Actor, AppError> {
     Ok(crate::session::session_user().await?.actor)
 }
 
-/// "Salir": ends the session on the server.
+/// "Salir": ends the session on the server. A plain form (it works before the wasm has loaded)
+/// whose submit the browser turns into the server call: `<ActionForm>` would read the form's
+/// fields with serde_qs, which only the login page needs, and it loads after the list.
 #[component]
 pub fn LogoutButton() -> impl IntoView {
+    use leptos::server_fn::ServerFn;
     let i18n = use_i18n();
     let logout = ServerAction::<Logout>::new();
     view! {
-        <ActionForm action=logout attr:class="inline-form">
+        <form
+            method="post"
+            action=Logout::url()
+            class="inline-form"
+            on:submit=move |event| {
+                event.prevent_default();
+                logout.dispatch(Logout {});
+            }
+        >
             <button type="submit" class="link-button">{t!(i18n, header.logout)}</button>
-        </ActionForm>
+        </form>
     }
 }

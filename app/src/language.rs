@@ -21,8 +21,27 @@ pub fn LanguageProvider(children: Children) -> impl IntoView {
     let cookie_options = CookieOptions::default().path("/").max_age(YEAR_MS);
     view! {
         <I18nContextProvider cookie_name=LANGUAGE_COOKIE cookie_options>
+            {keep_language_cookie()}
             {children()}
         </I18nContextProvider>
+    }
+}
+
+/// In the browser, writes the language cookie whenever the language changes (and once at the
+/// start, as leptos_i18n did). The server writes it through leptos_i18n's "cookie" feature; the
+/// wasm goes without that feature, which would bring a cookie parser, the `time` crate and a
+/// cross-tab channel into the first download (see the workspace's Cargo.toml).
+fn keep_language_cookie() {
+    #[cfg(feature = "hydrate")]
+    {
+        let i18n = use_i18n();
+        Effect::new(move |_| {
+            const YEAR_S: i64 = 365 * 24 * 60 * 60;
+            let locale = i18n.get_locale();
+            let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; Max-Age={YEAR_S}; SameSite=Lax", locale.as_str());
+            // Fails only where cookies are disabled: the choice then lasts until a reload.
+            let _ = web_sys::js_sys::Reflect::set(&document(), &"cookie".into(), &cookie.into());
+        });
     }
 }
 

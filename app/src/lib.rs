@@ -89,7 +89,7 @@ pub fn App() -> impl IntoView {
             <AppTitle />
             <Router>
                 <Routes fallback=layout::NotFound>
-                    <Route path=path!("/login") view=auth::LoginPage />
+                    <Route path=path!("/login") view={Lazy::<LoginRoute>::new()} />
                     <ParentRoute path=path!("") view=layout::Layout>
                         <Route path=path!("") view=|| view! { <Redirect path="/releases" /> } />
                         <Route path=path!("releases") view=release_list::ReleaseListPage />
@@ -98,7 +98,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("releases/:id") view={Lazy::<ReleaseRoute>::new()} />
                         <Route path=path!("releases/:id/print") view={Lazy::<PrintRoute>::new()} />
                         <Route path=path!("account") view={Lazy::<PasswordRoute>::new()} />
-                        <Route path=path!("notifications") view=notifications::NotificationsPage />
+                        <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} />
                         // Where the password page was before "Mi cuenta": old links still work.
                         <Route path=path!("account/password") view={Lazy::<PasswordRoute>::new()} />
                         <Route path=path!("admin/users") view={Lazy::<UsersAdminRoute>::new()} />
@@ -114,7 +114,8 @@ pub fn App() -> impl IntoView {
 }
 
 /// A page whose code the browser downloads the first time it is opened (`cargo leptos
-/// build --split`): the list and the login page come with the app, the others after.
+/// build --split`): the list comes with the app (and the header with its bell), the others
+/// after; the login page too, since a user who has logged in once goes to the list.
 macro_rules! lazy_page {
     ($route:ident, $page:path) => {
         struct $route;
@@ -132,11 +133,13 @@ macro_rules! lazy_page {
     };
 }
 
+lazy_page!(LoginRoute, auth::LoginPage);
 lazy_page!(ChartsRoute, release_list::charts::ReleaseChartsPage);
 lazy_page!(RegisterRoute, release_form::registration::RegisterPage);
 lazy_page!(ReleaseRoute, release_form::ReleasePage);
 lazy_page!(PrintRoute, release_form::print::ReleasePrintPage);
 lazy_page!(PasswordRoute, auth::PasswordPage);
+lazy_page!(NotificationsRoute, notifications::NotificationsPage);
 lazy_page!(UsersAdminRoute, admin::users::UsersAdminPage);
 lazy_page!(GroupsAdminRoute, admin::groups::GroupsAdminPage);
 lazy_page!(CataloguesAdminRoute, admin::catalogues::CataloguesAdminPage);
@@ -156,8 +159,8 @@ fn AppTitle() -> impl IntoView {
     view! { <Title text=move || t_string!(i18n, app_name) /> }
 }
 
+/// What the browser runs once the wasm is loaded (exported by the `front` crate).
 #[cfg(feature = "hydrate")]
-#[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     // Waits for the code of a lazily loaded page before hydrating it.
