@@ -4,7 +4,7 @@
 //! a time and sent as it is read; columns as the list's, in the language asked for and the
 //! user's time zone; what users typed can never run as a spreadsheet formula.
 
-use super::{delay_parts, query_from, EXPORT_PATH};
+use super::{column_labels, delay_parts, query_from, EXPORT_PATH};
 use crate::api::{text, Problem};
 use crate::i18n::*;
 use crate::language::{format_datetime, localized, priority_label, status_label};
@@ -94,21 +94,14 @@ async fn export(State(desk): State<Desk>, session: Session, Query(pairs): Query<
         .into_response()
 }
 
-/// The columns' names, as the list heads them.
+/// The columns' names, as the list heads them, with the title after the number.
 fn header(locale: Locale) -> [String; 11] {
-    [
-        td_string!(locale, list.number),
-        td_string!(locale, field.title),
-        td_string!(locale, list.requester),
-        td_string!(locale, list.created),
-        td_string!(locale, list.priority),
-        td_string!(locale, list.deadline),
-        td_string!(locale, list.delay),
-        td_string!(locale, list.status),
-        td_string!(locale, list.current_task),
-        td_string!(locale, list.executor_group),
-        td_string!(locale, list.responsible),
-    ]
+    let (labels, title) = (column_labels(locale), td_string!(locale, field.title));
+    std::array::from_fn(|column| match column {
+        0 => labels[0],
+        1 => title,
+        column => labels[column - 1],
+    })
     .map(str::to_owned)
 }
 

@@ -366,11 +366,11 @@ fn ReleaseRowView(row: ReleaseRow) -> impl IntoView {
     }
 }
 
-/// The labels of a row's fields when the rows are cards (under 640 px): one custom property
-/// per column (`--label-1` …), which the stylesheet shows before each cell. Set once on the
-/// table rather than on each of its 250 cells.
-fn card_labels(locale: Locale) -> String {
-    let labels = [
+/// The names of the list's columns that hold a release's fields, in their order (the
+/// title shares "Tarea actual"; "Acción" holds buttons): the cards' labels and, with the
+/// title, the CSV export's header.
+pub(crate) fn column_labels(locale: Locale) -> [&'static str; 10] {
+    [
         td_string!(locale, list.number),
         td_string!(locale, list.requester),
         td_string!(locale, list.created),
@@ -381,9 +381,16 @@ fn card_labels(locale: Locale) -> String {
         td_string!(locale, list.current_task),
         td_string!(locale, list.executor_group),
         td_string!(locale, list.responsible),
-    ];
+    ]
+}
+
+/// The labels of a row's fields when the rows are cards (under 640 px): one custom property
+/// per column (`--label-1` …), which the stylesheet shows before each cell. Set once on the
+/// table rather than on each of its 250 cells.
+fn card_labels(locale: Locale) -> String {
     // A CSS string: quotes and backslashes escaped (none of the labels has one today).
     let quoted = |label: &str| label.replace('\\', "\\\\").replace('"', "\\\"");
+    let labels = column_labels(locale);
     labels.iter().enumerate().map(|(i, label)| format!("--label-{}:\"{}\";", i + 1, quoted(label))).collect()
 }
 
