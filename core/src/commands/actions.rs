@@ -118,7 +118,7 @@ async fn delegate_once(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
         None => group_name,
     };
     let details = LogDetails::Delegated { text: target, to_group: Some(group), to_user: user };
-    append(&mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(release.state.status)
 }
@@ -141,7 +141,7 @@ async fn suspend_once(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
     claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), Position::Unchanged, now).await?;
     begin_suspension(&mut tx, id, release.state.status, now).await?;
     let details = LogDetails::Suspended { justification: reason.code, label: Some(reason.name), text: complement };
-    append(&mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(Status::Suspended)
 }
@@ -158,7 +158,7 @@ async fn reactivate_once(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
     claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     let status = resume_status(&mut tx, id).await?;
     end_suspension(&mut tx, id, now).await?;
-    append(&mut tx, &entry(&release, actor, now, LogDetails::Reactivated)).await?;
+    append(db, &mut tx, &entry(&release, actor, now, LogDetails::Reactivated)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -183,7 +183,7 @@ async fn reopen_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let task = insert_open_task(&mut tx, id, &step.code, group, now).await?;
     set_position(&mut tx, id, Some(&step.code), Some(task)).await?;
     let details = LogDetails::Reopened { text: reason, to_step: step.code.clone() };
-    append(&mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -206,7 +206,7 @@ async fn cancel_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
         end_suspension(&mut tx, id, now).await?;
     }
     close_open_tasks(&mut tx, id, actor.user, now).await?;
-    append(&mut tx, &entry(&release, actor, now, LogDetails::Cancelled { text: reason })).await?;
+    append(db, &mut tx, &entry(&release, actor, now, LogDetails::Cancelled { text: reason })).await?;
     tx.commit().await?;
     Ok(Status::Cancelled)
 }

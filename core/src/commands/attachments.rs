@@ -151,7 +151,7 @@ async fn insert_once(
         sha256: sha256.to_owned(),
         occurrence: upload.occurrence,
     };
-    append(&mut tx, &NewEntry::new(upload.release, actor.user, now, details)).await?;
+    append(&ctx.db, &mut tx, &NewEntry::new(upload.release, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -201,7 +201,7 @@ async fn remove_once(ctx: &Ctx, release: ReleaseId, id: i64) -> Result<Attachmen
         sha256: found.sha256.clone(),
         occurrence: found.occurrence,
     };
-    append(&mut tx, &NewEntry::new(release, actor.user, now, details)).await?;
+    append(&ctx.db, &mut tx, &NewEntry::new(release, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(found)
 }

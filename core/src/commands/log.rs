@@ -224,7 +224,7 @@ async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDr
     let mut entry = NewEntry::new(release, actor.user, now, details);
     entry.step = loaded.state.task.as_ref().map(|t| t.step.clone());
     entry.time_spent_minutes = Some(occurrence.minutes);
-    let id = append(&mut tx, &entry).await?;
+    let id = append(db, &mut tx, &entry).await?;
     tx.commit().await?;
     Ok(id)
 }

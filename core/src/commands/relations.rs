@@ -96,7 +96,7 @@ async fn link_once(ctx: &Ctx, command: &Link) -> Result<(), Error> {
         return Err(Refusal::AlreadyLinked.into());
     }
     let details = LogDetails::Linked { relation: Some(kind), item: item_label(kind, &target, &responsibility) };
-    append(&mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
+    append(db, &mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -118,7 +118,7 @@ async fn unlink_once(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
         return Err(Error::NotFound);
     }
     let details = LogDetails::Unlinked { relation: Some(kind), item: item_label(kind, &target, "") };
-    append(&mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
+    append(db, &mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -47,7 +47,7 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
     set_position(&mut tx, release, next.as_ref().map(|(step, _)| step.as_str()), next_task).await?;
     // After the next task: its group is told of the new work.
-    append(&mut tx, &registered).await?;
+    append(db, &mut tx, &registered).await?;
     tx.commit().await?;
     Ok(release)
 }
@@ -148,7 +148,7 @@ async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
-    append(&mut tx, &entry).await?;
+    append(db, &mut tx, &entry).await?;
     tx.commit().await?;
     Ok(Captured::Taken)
 }
@@ -188,7 +188,7 @@ async fn save_once(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Saved);
     entry.step = Some(task.step.clone());
-    append(&mut tx, &entry).await?;
+    append(db, &mut tx, &entry).await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -268,7 +268,7 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         entry.step = Some(advance.from_step.clone());
         entries.push(entry);
     }
-    append_all(&mut tx, &entries).await?;
+    append_all(db, &mut tx, &entries).await?;
     tx.commit().await?;
     let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })
@@ -418,7 +418,7 @@ async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Edited { changes });
     entry.step = release.state.task.as_ref().map(|t| t.step.clone());
-    append(&mut tx, &entry).await?;
+    append(db, &mut tx, &entry).await?;
     tx.commit().await?;
     Ok(version)
 }

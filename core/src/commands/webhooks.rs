@@ -65,6 +65,14 @@ fn generated_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Commits a change to the webhooks or their events, which this instance then reads afresh
+/// (the others hear of it through the database: `store::user_cache`).
+async fn committed(ctx: &Ctx, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<(), Error> {
+    tx.commit().await?;
+    ctx.db.webhooks_changed();
+    Ok(())
+}
+
 /// Registers a webhook, active; the answer carries its secret, shown once.
 pub async fn create_webhook(ctx: &Ctx, draft: &WebhookDraft) -> Result<CreatedWebhook, Error> {
     super::admin::authorize(ctx)?;
@@ -73,7 +81,7 @@ pub async fn create_webhook(ctx: &Ctx, draft: &WebhookDraft) -> Result<CreatedWe
     let secret = checked_secret(&draft.secret)?;
     let mut tx = ctx.db.begin_write().await?;
     let id = store::insert_webhook(&mut tx, &url, &secret, &events, ctx.actor.user, ctx.now).await?;
-    tx.commit().await?;
+    committed(ctx, tx).await?;
     let webhook = WebhookSummary { id, url, events, active: true, created_at: ctx.now, deliveries: Vec::new() };
     Ok(CreatedWebhook { webhook, secret })
 }
@@ -87,7 +95,7 @@ pub async fn set_events(ctx: &Ctx, id: i64, events: &[WebhookEvent]) -> Result<(
         return Err(Error::NotFound);
     }
     store::set_events(&mut tx, id, &events).await?;
-    tx.commit().await?;
+    committed(ctx, tx).await?;
     Ok(())
 }
 
@@ -99,7 +107,7 @@ pub async fn set_active(ctx: &Ctx, id: i64, active: bool) -> Result<(), Error> {
     if !store::set_active(&mut tx, id, active).await? {
         return Err(Error::NotFound);
     }
-    tx.commit().await?;
+    committed(ctx, tx).await?;
     Ok(())
 }
 
@@ -110,7 +118,7 @@ pub async fn delete_webhook(ctx: &Ctx, id: i64) -> Result<(), Error> {
     if !store::delete(&mut tx, id).await? {
         return Err(Error::NotFound);
     }
-    tx.commit().await?;
+    committed(ctx, tx).await?;
     Ok(())
 }
 

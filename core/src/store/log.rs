@@ -102,7 +102,7 @@ async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<Stri
 /// Appends an entry inside the caller's transaction, so it stands or falls with the action,
 /// queues its webhooks' deliveries (`store::webhooks::enqueue`) and writes its notifications
 /// (`store::notifications::record`); returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
-pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
+pub async fn append(db: &Db, conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
     static APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
     });
@@ -111,7 +111,7 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
     // The binding helper serves the batch insert too, so the new id is read from the row.
     let id: i64 = bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(&mut *conn).await?.try_get("id")?;
     // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
-    crate::store::webhooks::enqueue(conn, &[(id, entry)]).await?;
+    crate::store::webhooks::enqueue(db, conn, &[(id, entry)]).await?;
     // Its notifications (and their mail), likewise.
     crate::store::notifications::record(conn, &[(id, entry)]).await?;
     Ok(id)
@@ -119,7 +119,7 @@ pub async fn append(conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, s
 
 /// Appends several entries of one release in one statement, in order, inside the caller's
 /// transaction, and queues their webhooks' deliveries.
-pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
+pub async fn append_all(db: &Db, conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
     let Some(first) = entries.first() else { return Ok(()) };
     debug_assert!(entries.iter().all(|e| e.release == first.release), "one release's entries");
     let mut previous = chain_head(conn, first.release).await?;
@@ -145,7 +145,7 @@ pub async fn append_all(conn: &mut AnyConnection, entries: &[NewEntry]) -> Resul
     ids.sort_unstable();
     let appended: Vec<(i64, &NewEntry)> = ids.into_iter().zip(entries).collect();
     // The webhooks' deliveries of the entries, in their transaction: queued iff they commit.
-    crate::store::webhooks::enqueue(conn, &appended).await?;
+    crate::store::webhooks::enqueue(db, conn, &appended).await?;
     // Their notifications (and their mail), likewise.
     crate::store::notifications::record(conn, &appended).await
 }

@@ -8,8 +8,8 @@ use crate::model::notifications::{
     of_entry, Audience, MailPreferences, Notification, NotificationKind, NotificationPage,
 };
 use crate::store::log::{LogKind, NewEntry};
-use crate::store::{parse_code, Db};
-use sqlx::{AnyConnection, FromRow};
+use crate::store::{numbered, parse_code, Db};
+use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
 
 /// A notification to write: to whom, of what, on which release, caused by whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,39 +41,98 @@ async fn open_task(conn: &mut AnyConnection, release: ReleaseId) -> Result<Optio
         .await
 }
 
-/// Who `audience` is for the entry, as the transaction sees the release now.
-async fn audience(conn: &mut AnyConnection, entry: &NewEntry, audience: Audience) -> Result<Vec<i64>, sqlx::Error> {
+/// Whom an action on a release can tell, as its transaction sees the release after it:
+/// the requester, the open task's assignee, and, while no one holds the task, its group's
+/// active members. Read once per action, in one statement.
+#[derive(Debug, Default)]
+struct People {
+    requester: Option<i64>,
+    assignee: Option<i64>,
+    members: Vec<i64>,
+}
+
+impl People {
+    async fn read(conn: &mut AnyConnection, release: ReleaseId) -> Result<People, sqlx::Error> {
+        #[derive(FromRow)]
+        struct Row {
+            requester_id: i64,
+            assignee_id: Option<i64>,
+            member: Option<i64>,
+        }
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT r.requester_id, t.assignee_id, m.user_id AS member
+               FROM releases r
+               LEFT JOIN tasks t ON t.release_id = r.id AND t.finished_at IS NULL
+               LEFT JOIN (group_members m JOIN users u ON u.id = m.user_id AND u.active = 1)
+                      ON m.group_id = t.group_id AND t.assignee_id IS NULL
+              WHERE r.id = $1
+              ORDER BY m.user_id",
+        )
+        .bind(release.0)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(People {
+            requester: rows.first().map(|row| row.requester_id),
+            assignee: rows.first().and_then(|row| row.assignee_id),
+            members: rows.iter().filter_map(|row| row.member).collect(),
+        })
+    }
+
+    /// The open task's people: its assignee, or its group while no one holds it.
+    fn open_task(&self) -> Vec<i64> {
+        match self.assignee {
+            Some(assignee) => vec![assignee],
+            None => self.members.clone(),
+        }
+    }
+
+    /// The requester and whoever holds the open task.
+    fn stakeholders(&self) -> Vec<i64> {
+        self.requester.into_iter().chain(self.assignee).collect()
+    }
+}
+
+/// The release's [`People`], read on first need.
+async fn people_of<'a>(
+    conn: &mut AnyConnection,
+    people: &'a mut Option<People>,
+    release: ReleaseId,
+) -> Result<&'a People, sqlx::Error> {
+    Ok(match people {
+        Some(people) => people,
+        None => people.insert(People::read(conn, release).await?),
+    })
+}
+
+/// Who `audience` is for the entry; `people` are its release's, once read.
+async fn audience(
+    conn: &mut AnyConnection,
+    people: &mut Option<People>,
+    entry: &NewEntry,
+    audience: Audience,
+) -> Result<Vec<i64>, sqlx::Error> {
     Ok(match audience {
-        Audience::OpenTask => match open_task(conn, entry.release).await? {
-            Some((_, Some(assignee))) => vec![assignee],
-            Some((group, None)) => members(conn, group).await?,
-            None => Vec::new(),
-        },
+        Audience::OpenTask => people_of(conn, people, entry.release).await?.open_task(),
+        Audience::Stakeholders => people_of(conn, people, entry.release).await?.stakeholders(),
         Audience::Delegated => match &entry.details {
             crate::store::log::LogDetails::Delegated { to_user: Some(user), .. } => vec![user.0],
             crate::store::log::LogDetails::Delegated { to_group: Some(group), .. } => members(conn, group.0).await?,
             _ => Vec::new(),
         },
-        Audience::Stakeholders => {
-            let requester: Option<i64> = sqlx::query_scalar("SELECT requester_id FROM releases WHERE id = $1")
-                .bind(entry.release.0)
-                .fetch_optional(&mut *conn)
-                .await?;
-            let holder = open_task(conn, entry.release).await?.and_then(|(_, assignee)| assignee);
-            requester.into_iter().chain(holder).collect()
-        }
     })
 }
 
 /// Writes the notifications of the entries (`(id, entry)`, appended in this transaction,
-/// of one action): each user is told once of one action, never of their own.
+/// of one action on one release): each user is told once of one action, never of their own.
 pub async fn record(conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> Result<(), sqlx::Error> {
+    debug_assert!(entries.windows(2).all(|pair| pair[0].1.release == pair[1].1.release), "one release's entries");
     let batch: Vec<LogKind> = entries.iter().map(|(_, entry)| entry.details.kind()).collect();
+    let mut people = None;
     let mut told: Vec<i64> = Vec::new();
     let mut notifications = Vec::new();
     for (id, entry) in entries {
         for (kind, who) in of_entry(&entry.details, &batch) {
-            for user in audience(conn, entry, who).await? {
+            for user in audience(conn, &mut people, entry, who).await? {
                 if user == entry.user.0 || told.contains(&user) {
                     continue;
                 }
@@ -92,21 +151,25 @@ pub async fn record(conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> R
     insert(conn, &notifications).await
 }
 
-/// Inserts the notifications and queues their e-mail.
+/// Notifications per INSERT: six parameters each, well under every database's limit.
+const INSERTED_AT_ONCE: usize = 1_000;
+
+/// Inserts the notifications, a thousand per statement, and queues their e-mail.
 pub async fn insert(conn: &mut AnyConnection, notifications: &[NewNotification]) -> Result<(), sqlx::Error> {
-    for note in notifications {
-        sqlx::query(
-            "INSERT INTO notifications (user_id, release_id, kind, actor_id, log_entry_id, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(note.user.0)
-        .bind(note.release.0)
-        .bind(note.kind.code())
-        .bind(note.actor.map(|a| a.0))
-        .bind(note.log_entry)
-        .bind(note.at)
-        .execute(&mut *conn)
-        .await?;
+    for chunk in notifications.chunks(INSERTED_AT_ONCE) {
+        let mut sql = QueryBuilder::<Any>::new(
+            "INSERT INTO notifications (user_id, release_id, kind, actor_id, log_entry_id, created_at) ",
+        );
+        sql.push_values(chunk, |mut row, note| {
+            row.push_bind(note.user.0)
+                .push_bind(note.release.0)
+                .push_bind(note.kind.code())
+                .push_bind(note.actor.map(|a| a.0))
+                .push_bind(note.log_entry)
+                .push_bind(note.at);
+        });
+        let (sql, arguments) = numbered(&mut sql);
+        sqlx::query_with(&sql, arguments).execute(&mut *conn).await?;
     }
     crate::store::mail::queue(conn, notifications).await
 }

@@ -1,13 +1,14 @@
 //! The users as sessions and tokens read them ([`SessionRecord`]), and the groups that
 //! execute releases, kept in the process between requests: every request used to read its
 //! user with their groups and permissions afresh, one statement of the three to six most
-//! requests make, and every list page the groups its filter offers.
+//! requests make, and every list page the groups its filter offers. The active webhooks'
+//! events too, which every append to the execution log reads in the writer's turn.
 //!
-//! A change to a user, a group, a membership or a permission must count from the next
-//! request, on every server instance:
+//! A change to a user, a group, a membership or a permission (or a webhook) must count from
+//! the next request, on every server instance:
 //! - the command that made it, on this instance, forgets every user once it has committed
-//!   ([`Db::users_changed`]);
-//! - on PostgreSQL, triggers on those four tables send a `NOTIFY` that the database delivers
+//!   ([`Db::users_changed`], [`Db::webhooks_changed`]);
+//! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
 //!   on commit to every instance ([`USERS_CHANNEL`], followed by `live::LiveHub`); while an
 //!   instance is not listening (before the first `LISTEN`, or after a lost connection) it
 //!   keeps nothing and reads every user afresh, since it would miss a change;
@@ -21,6 +22,7 @@
 use super::users::SessionRecord;
 use super::Db;
 use crate::model::release::GroupChoice;
+use crate::model::webhooks::WebhookEvent;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -46,7 +48,12 @@ struct State {
     users: HashMap<i64, Option<SessionRecord>>,
     /// The groups holding Ejecutar, by name.
     execution_groups: Option<Vec<GroupChoice>>,
+    /// The active webhooks' events, `(webhook, event)`: read by every append to the log.
+    subscriptions: Option<Subscriptions>,
 }
+
+/// The active webhooks' events, `(webhook, event)`, by webhook.
+pub type Subscriptions = std::sync::Arc<[(i64, WebhookEvent)]>;
 
 /// What a lookup found.
 pub enum Lookup<T> {
@@ -63,7 +70,15 @@ impl UserCache {
     /// A cache that keeps users from the start (`trusted`) or only once
     /// [`UserCache::listening`] says changes are heard of.
     pub fn new(trusted: bool) -> UserCache {
-        UserCache { state: Mutex::new(State { trusted, generation: 0, users: HashMap::new(), execution_groups: None }) }
+        UserCache {
+            state: Mutex::new(State {
+                trusted,
+                generation: 0,
+                users: HashMap::new(),
+                execution_groups: None,
+                subscriptions: None,
+            }),
+        }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -103,6 +118,20 @@ impl UserCache {
         }
     }
 
+    pub fn lookup_subscriptions(&self) -> Lookup<Subscriptions> {
+        let state = self.state();
+        match &state.subscriptions {
+            Some(subscriptions) => Lookup::Kept(subscriptions.clone()),
+            None => Lookup::Read(Ticket(state.generation)),
+        }
+    }
+
+    pub fn keep_subscriptions(&self, ticket: Ticket, subscriptions: &Subscriptions) {
+        if let Some(mut state) = self.current(ticket) {
+            state.subscriptions = Some(subscriptions.clone());
+        }
+    }
+
     /// The state, if what a read that began at `ticket` found may be kept.
     fn current(&self, ticket: Ticket) -> Option<std::sync::MutexGuard<'_, State>> {
         let state = self.state();
@@ -118,6 +147,7 @@ impl UserCache {
         state.generation += 1;
         state.users.clear();
         state.execution_groups = None;
+        state.subscriptions = None;
     }
 
     /// Whether changes are heard of from now on (`true`: the instance listens again, and
@@ -137,6 +167,12 @@ impl Db {
     /// Tells this instance's cache that users, groups, memberships or permissions changed
     /// (after the change committed): from the next request on, they are read afresh.
     pub fn users_changed(&self) {
+        self.users.changed();
+    }
+
+    /// Tells this instance's cache that webhooks or their events changed (after the change
+    /// committed). They share the users' generation: a change is rare, and forgets both.
+    pub fn webhooks_changed(&self) {
         self.users.changed();
     }
 }

@@ -9,32 +9,51 @@ use crate::model::webhooks::{
     DeliveryStatus, DeliverySummary, PayloadUser, WebhookEvent, WebhookPayload, WebhookSummary,
 };
 use crate::store::log::NewEntry;
-use crate::store::{parse_code, Db};
-use sqlx::{AnyConnection, FromRow};
+use crate::store::user_cache::{Lookup, Subscriptions};
+use crate::store::{numbered, parse_code, Db};
+use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
 use std::collections::HashMap;
 
-/// Queues a delivery of each entry (`(id, entry)`, appended in this transaction) for every
-/// active webhook subscribed to its event. With no webhook, one query on a tiny table.
-pub async fn enqueue(conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> Result<(), sqlx::Error> {
+/// The active webhooks' events, kept by the instance between appends
+/// ([`super::user_cache`]): read from the database after a change only.
+async fn subscriptions(db: &Db, conn: &mut AnyConnection) -> Result<Subscriptions, sqlx::Error> {
     #[derive(FromRow)]
     struct Subscription {
         webhook_id: i64,
         event: String,
     }
-    let subscriptions: Vec<Subscription> = sqlx::query_as(
+    let ticket = match db.user_cache().lookup_subscriptions() {
+        Lookup::Kept(subscriptions) => return Ok(subscriptions),
+        Lookup::Read(ticket) => ticket,
+    };
+    let rows: Vec<Subscription> = sqlx::query_as(
         "SELECT e.webhook_id, e.event FROM webhook_events e JOIN webhooks w ON w.id = e.webhook_id
           WHERE w.active = 1 ORDER BY e.webhook_id",
     )
     .fetch_all(&mut *conn)
     .await?;
+    let subscriptions: Subscriptions = rows
+        .into_iter()
+        .map(|row| Ok((row.webhook_id, parse_code(&row.event, "webhook_events.event", WebhookEvent::from_code)?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    db.user_cache().keep_subscriptions(ticket, &subscriptions);
+    Ok(subscriptions)
+}
+
+/// Queues a delivery of each entry (`(id, entry)`, appended in this transaction) for every
+/// active webhook subscribed to its event. With no webhook, nothing to do once the instance
+/// knows it.
+pub async fn enqueue(db: &Db, conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> Result<(), sqlx::Error> {
+    let subscriptions = subscriptions(db, conn).await?;
     if subscriptions.is_empty() {
         return Ok(());
     }
+    let mut deliveries = Vec::new();
     let mut usernames: HashMap<i64, String> = HashMap::new();
     for (id, entry) in entries {
         let event = WebhookEvent::of(entry.details.kind());
         let webhooks: Vec<i64> =
-            subscriptions.iter().filter(|s| s.event == event.code()).map(|s| s.webhook_id).collect();
+            subscriptions.iter().filter(|(_, subscribed)| *subscribed == event).map(|(webhook, _)| *webhook).collect();
         if webhooks.is_empty() {
             continue;
         }
@@ -59,23 +78,26 @@ pub async fn enqueue(conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> 
             details: entry.details.clone(),
         };
         let body = serde_json::to_string(&payload).map_err(|error| sqlx::Error::Encode(Box::new(error)))?;
-        for webhook in webhooks {
-            sqlx::query(
-                "INSERT INTO webhook_deliveries
-                        (webhook_id, log_entry_id, release_id, event, payload, next_attempt_ms, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(webhook)
-            .bind(*id)
-            .bind(entry.release.0)
-            .bind(event.code())
-            .bind(&body)
-            .bind(entry.at.saturating_mul(1000))
-            .bind(entry.at)
-            .execute(&mut *conn)
-            .await?;
-        }
+        deliveries.extend(webhooks.into_iter().map(|webhook| (webhook, *id, entry, event, body.clone())));
     }
+    if deliveries.is_empty() {
+        return Ok(());
+    }
+    // One statement for the action's deliveries (a few per webhook).
+    let mut sql = QueryBuilder::<Any>::new(
+        "INSERT INTO webhook_deliveries (webhook_id, log_entry_id, release_id, event, payload, next_attempt_ms, created_at) ",
+    );
+    sql.push_values(deliveries, |mut row, (webhook, id, entry, event, body)| {
+        row.push_bind(webhook)
+            .push_bind(id)
+            .push_bind(entry.release.0)
+            .push_bind(event.code())
+            .push_bind(body)
+            .push_bind(entry.at.saturating_mul(1000))
+            .push_bind(entry.at);
+    });
+    let (sql, arguments) = numbered(&mut sql);
+    sqlx::query_with(&sql, arguments).execute(&mut *conn).await?;
     Ok(())
 }
 

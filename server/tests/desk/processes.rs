@@ -611,7 +611,8 @@ async fn until_groups_seen(client: &Http, expected: &[&str], what: &str) -> Dura
 
 /// Each instance keeps its users between requests. A change to a user's groups counts at
 /// once on the instance that made it and, within moments, on the other; so does a change
-/// made in the database by another process (`releasedesk create-group`, an operator).
+/// made in the database by another process (`releasedesk create-group`, an operator). And
+/// a webhook registered on one counts on the other within moments.
 async fn a_change_to_a_users_groups_counts_on_every_instance(backend: Backend) {
     let url = database_url(backend).await;
     let a = ServerProcess::start(&url, true).await;
@@ -644,8 +645,50 @@ async fn a_change_to_a_users_groups_counts_on_every_instance(backend: Backend) {
     sqlx::query("DELETE FROM group_members WHERE user_id = $1").bind(id).execute(&pool).await.expect("leave");
     let on_a = until_groups_seen(&lucia.on(&a), &[], "A after a change in the database").await;
     let on_b_again = until_groups_seen(&lucia.on(&b), &[], "B after a change in the database").await;
+
+    // The webhooks are kept too. B has queued an event while there was none; once a
+    // webhook is registered on A, B's events are queued for it within moments.
+    let gestor = b.login("gestor").await;
+    let first = register(&gestor, "Sin webhook").await;
+    assert_eq!(queued(&pool, first).await, 0, "no webhook yet");
+    let draft = json!({ "url": "http://127.0.0.1:9/hook", "secret": "", "events": ["registered"] });
+    ok(admin.call("admin_create_webhook", json!({ "draft": draft })).await, "admin_create_webhook");
+    let asked = Instant::now();
+    loop {
+        if queued(&pool, register(&gestor, "Con webhook").await).await == 1 {
+            break;
+        }
+        assert!(asked.elapsed() < Duration::from_secs(10), "B never queued an event for the new webhook");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let webhook_on_b = asked.elapsed();
+    assert_eq!(queued(&pool, register(&gestor, "Después").await).await, 1, "and every event after");
     pool.close().await;
-    eprintln!("{backend:?}: seen on B after {on_b:?}; after the database's change on A {on_a:?}, on B {on_b_again:?}");
+    eprintln!(
+        "{backend:?}: seen on B after {on_b:?}; after the database's change on A {on_a:?}, on B {on_b_again:?}; \
+         a webhook on B after {webhook_on_b:?}"
+    );
+}
+
+/// Registers a release through `client` (for Despliegue N1); its number.
+async fn register(client: &Http, title: &str) -> i64 {
+    let groups = ok(client.call("executor_groups", json!({})).await, "executor_groups").json();
+    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+    let registration = json!({ "registration": {
+        "title": title, "description": "Una versión", "executor_group": group,
+        "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
+        "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "1.0.0"
+    }});
+    ok(client.call("register_release", registration).await, "register_release").json().as_i64().expect("its number")
+}
+
+/// How many webhook deliveries the release's events queued.
+async fn queued(pool: &sqlx::AnyPool, release: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE release_id = $1")
+        .bind(release)
+        .fetch_one(pool)
+        .await
+        .expect("count the deliveries")
 }
 
 on_both_databases!(a_change_to_a_users_groups_counts_on_every_instance);
