@@ -148,6 +148,7 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .busy_timeout(std::time::Duration::from_secs(5));
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(crate::store::tests_before_acquire(db.backend))
                 .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await?;

@@ -149,6 +149,7 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
         AnyPoolOptions::new()
             .max_connections(connections)
             .min_connections(warm_connections(backend, connections))
+            .test_before_acquire(tests_before_acquire(backend))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
@@ -257,6 +258,17 @@ pub fn warm_connections(backend: Backend, connections: u32) -> u32 {
     match backend {
         Backend::Postgres => connections,
         Backend::Sqlite => 0,
+    }
+}
+
+/// Whether a pool checks a connection (a ping) each time it hands it out. A PostgreSQL
+/// connection can die idle (a restart, a network cut), and is tested; a SQLite connection
+/// is a file opened in this process and cannot, while the ping is one more hand-off to its
+/// thread on every statement's way (BENCHMARKS.md, *Found in the seventh pass*).
+pub fn tests_before_acquire(backend: Backend) -> bool {
+    match backend {
+        Backend::Postgres => true,
+        Backend::Sqlite => false,
     }
 }
 
