@@ -60,13 +60,15 @@ impl People {
             member: Option<i64>,
         }
         let rows: Vec<Row> = sqlx::query_as(
-            "SELECT r.requester_id, t.assignee_id, m.user_id AS member
+            // Left joins all the way (a member who is not active gives a row without a
+            // member): SQLite would otherwise build the whole join of members and users.
+            "SELECT r.requester_id, t.assignee_id, u.id AS member
                FROM releases r
                LEFT JOIN tasks t ON t.release_id = r.id AND t.finished_at IS NULL
-               LEFT JOIN (group_members m JOIN users u ON u.id = m.user_id AND u.active = 1)
-                      ON m.group_id = t.group_id AND t.assignee_id IS NULL
+               LEFT JOIN group_members m ON m.group_id = t.group_id AND t.assignee_id IS NULL
+               LEFT JOIN users u ON u.id = m.user_id AND u.active = 1
               WHERE r.id = $1
-              ORDER BY m.user_id",
+              ORDER BY u.id",
         )
         .bind(release.0)
         .fetch_all(&mut *conn)

@@ -113,10 +113,22 @@ async fn each_user_is_told_of_their_work_and_releases_never_of_their_own_actions
     for client in [&gestor, &ana, &joao, &lucia] {
         assert!(notes_on(client, id).await.is_empty());
     }
+    // A member of Despliegue N1 who was deactivated.
+    let admin = server.login("admin").await;
+    let former = json!({ "username": "antiguo", "full_name": "Antiguo Miembro", "email": "", "groups": [n1] });
+    admin.ok("admin_create_user", json!({ "draft": former })).await;
+    let former = user(&server.db, "antiguo").await;
+    admin.ok("admin_set_active", json!({ "id": former, "active": false })).await;
     approve(&gestor, id).await;
-    // The execution waits for Despliegue N1: both its members are told, nobody else.
+    // The execution waits for Despliegue N1: both its active members are told, nobody else.
     assert_eq!(kinds_on(&ana, id).await, ["new_work"]);
     assert_eq!(kinds_on(&joao, id).await, ["new_work"]);
+    let told: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1")
+        .bind(former)
+        .fetch_one(&server.db.pool)
+        .await
+        .expect("count");
+    assert_eq!(told, 0, "a deactivated member is not told");
     assert!(kinds_on(&lucia, id).await.is_empty(), "another group's work");
     assert!(kinds_on(&gestor, id).await.is_empty(), "his own advance of his own release");
 
