@@ -44,7 +44,7 @@ async fn open_task(conn: &mut AnyConnection, release: ReleaseId) -> Result<Optio
 /// Whom an action on a release can tell, as its transaction sees the release after it:
 /// the requester, the open task's assignee, and, while no one holds the task, its group's
 /// active members. Read once per action, in one statement.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct People {
     requester: Option<i64>,
     assignee: Option<i64>,
