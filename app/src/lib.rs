@@ -71,6 +71,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                <SplitLoaderPreload />
                 <MetaTags />
             </head>
             <body>
@@ -78,6 +79,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Fetches the wasm-split loader beside the main module. The main module imports it, and
+/// the browser finds that import only once the module has arrived: one more round trip
+/// before hydration can begin. Leptos adds this link only on pages that open a lazy route.
+#[component]
+fn SplitLoaderPreload() -> impl IntoView {
+    let loader = use_context::<leptos::WasmSplitManifest>()
+        .and_then(|manifest| manifest.0.try_with_value(|(pkg, _, loader)| format!("{pkg}/{loader}")));
+    loader.map(|href| view! { <link rel="modulepreload" href=href /> })
 }
 
 #[component]

@@ -19,10 +19,10 @@ pub const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024;
 
 /// The largest body a request to `path` may have; `None` for the routes that take an
-/// attachment, which count its bytes against the operator's limit themselves
-/// (`ATTACHMENT_MAX_BYTES`, see `attachments::routes`).
+/// attachment (the page's and the API's), which count its bytes against the operator's limit
+/// themselves (`ATTACHMENT_MAX_BYTES`, see `attachments::routes`).
 pub fn body_limit(path: &str) -> Option<usize> {
-    if is_attachment_upload(path) {
+    if is_attachment_upload(path) || crate::api::is_upload(path) {
         None
     } else if path == "/api/admin_import_catalogue" {
         Some(MAX_UPLOAD_BYTES)
@@ -259,6 +259,8 @@ mod tests {
         assert_eq!(body_limit("/api/attachments/12"), None);
         assert_eq!(body_limit("/api/attachments/12/3"), Some(MAX_REQUEST_BYTES));
         assert_eq!(body_limit("/api/attachments/"), Some(MAX_REQUEST_BYTES));
+        assert_eq!(body_limit("/api/v1/releases/12/attachments"), None);
+        assert_eq!(body_limit("/api/v1/releases/12/attachments/3"), Some(MAX_REQUEST_BYTES));
         assert_eq!(body_limit("/api/admin_import_catalogue"), Some(MAX_UPLOAD_BYTES));
         assert!(is_octet_stream(&headers(&[("content-type", "application/octet-stream")])));
         assert!(!is_octet_stream(&headers(&[("content-type", "text/plain")])));

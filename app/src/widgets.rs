@@ -1,6 +1,10 @@
-//! Small accessible building blocks shared by the features: a modal dialog and a menu
-//! button. They carry no text of their own; callers pass translated labels.
+//! Small accessible building blocks shared by the features: a modal dialog, a dialog that
+//! asks to confirm an action, and a menu button. They carry no text of their own but the
+//! confirmation's Confirm and Cancel; callers pass translated labels.
 
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::language::ErrorAlert;
 use leptos::html;
 use leptos::prelude::*;
 
@@ -34,6 +38,47 @@ pub fn Modal(
         >
             <Show when=move || open.get()>{children()}</Show>
         </dialog>
+    }
+}
+
+/// A [`Modal`] that asks whether to go on with an action: its title, its question, why the
+/// last attempt failed, and Confirm (which runs `on_confirm`) and Cancel.
+#[component]
+pub fn ConfirmDialog(
+    open: RwSignal<bool>,
+    /// The id of the dialog's heading.
+    title_id: &'static str,
+    #[prop(into)] title: ViewFn,
+    #[prop(into)] question: ViewFn,
+    failure: RwSignal<Option<AppError>>,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <Modal open labelled_by=title_id>
+            <h2 id=title_id>
+                {
+                    let title = title.clone();
+                    move || title.run()
+                }
+            </h2>
+            <p>
+                {
+                    let question = question.clone();
+                    move || question.run()
+                }
+            </p>
+            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
+            <div class="dialog-actions">
+                <button type="button" class="primary" disabled=move || pending.get() on:click=move |_| on_confirm.run(())>
+                    {t!(i18n, dialog.confirm)}
+                </button>
+                <button type="button" on:click=move |_| open.set(false)>
+                    {t!(i18n, dialog.cancel)}
+                </button>
+            </div>
+        </Modal>
     }
 }
 

@@ -5,7 +5,7 @@
 //! new rows.
 
 use crate::model::live::{LiveEvent, CHANNEL};
-use crate::store::user_cache::USERS_CHANNEL;
+use crate::store::kept::CHANGES_CHANNEL;
 use crate::store::{Backend, Db};
 use sqlx::FromRow;
 use std::future::Future;
@@ -81,19 +81,19 @@ impl LiveHub {
         let _ = self.sender.send(event);
     }
 
-    /// Follows the log's and the users' notifications on PostgreSQL. While it is not
-    /// connected, notifications are lost: the users are then read afresh on every request
-    /// ([`crate::store::user_cache`]) until it listens again.
+    /// Follows the log's notifications and the changes to what is kept, on PostgreSQL.
+    /// While it is not connected, notifications are lost: users, groups and webhooks are
+    /// then read afresh every time ([`crate::store::kept`]) until it listens again.
     async fn listen(&self, db: &Db) {
-        let users = db.user_cache();
+        let kept = db.kept();
         loop {
             match sqlx::postgres::PgListener::connect(&db.url).await {
-                Ok(mut listener) => match listener.listen_all([CHANNEL, USERS_CHANNEL]).await {
+                Ok(mut listener) => match listener.listen_all([CHANNEL, CHANGES_CHANNEL]).await {
                     Ok(()) => {
-                        users.listening(true);
+                        kept.listening(true);
                         loop {
                             match listener.try_recv().await {
-                                Ok(Some(note)) if note.channel() == USERS_CHANNEL => users.changed(),
+                                Ok(Some(note)) if note.channel() == CHANGES_CHANNEL => kept.changed(),
                                 Ok(Some(note)) => match serde_json::from_str(note.payload()) {
                                     Ok(event) => self.publish(event),
                                     Err(error) => tracing::warn!(%error, "unreadable live event"),
@@ -109,7 +109,7 @@ impl LiveHub {
                                 }
                             }
                         }
-                        users.listening(false);
+                        kept.listening(false);
                     }
                     Err(error) => tracing::warn!(%error, "cannot listen for live updates"),
                 },
@@ -132,7 +132,7 @@ impl LiveHub {
         let mut user_changes = None;
         loop {
             tokio::time::sleep(SQLITE_POLL).await;
-            user_changes = Self::count_user_changes(db, user_changes).await;
+            user_changes = Self::count_changes(db, user_changes).await;
             let rows = sqlx::query(
                 "SELECT id, release_id, user_id, kind FROM execution_log WHERE id > $1 ORDER BY id LIMIT 500",
             )
@@ -150,19 +150,20 @@ impl LiveHub {
         }
     }
 
-    /// Reads how many changes the users have seen (`user_changes`, counted by triggers),
-    /// given the count read last time (`None`: unknown). A different count is a change made
-    /// by another process: this instance forgets its users. While the count cannot be read,
-    /// the instance keeps none, since it would not see such a change.
-    async fn count_user_changes(db: &Db, last: Option<i64>) -> Option<i64> {
-        let users = db.user_cache();
+    /// Reads how many changes what is kept has seen (`user_changes`, counted by triggers on
+    /// users, groups and webhooks), given the count read last time (`None`: unknown). A
+    /// different count is a change made by another process: this instance forgets what it
+    /// keeps. While the count cannot be read, it keeps nothing, since it would not see such
+    /// a change.
+    async fn count_changes(db: &Db, last: Option<i64>) -> Option<i64> {
+        let kept = db.kept();
         match sqlx::query_scalar::<_, i64>("SELECT changes FROM user_changes WHERE id = 1").fetch_one(&db.pool).await {
             Ok(count) if last == Some(count) => last,
             Ok(count) => {
                 if last.is_some() {
-                    users.changed();
+                    kept.changed();
                 } else {
-                    users.listening(true);
+                    kept.listening(true);
                 }
                 Some(count)
             }
@@ -170,7 +171,7 @@ impl LiveHub {
                 if last.is_some() {
                     tracing::warn!(%error, "cannot read the count of changes to users");
                 }
-                users.listening(false);
+                kept.listening(false);
                 None
             }
         }

@@ -4,6 +4,7 @@
 use super::api::*;
 use super::catalogues::{catalogue_label, offered_label, shown_value};
 use super::group_names;
+use super::webhooks::event_label;
 use crate::domain::{GroupId, Permission};
 use crate::export::CsvExportButton;
 use crate::i18n::*;
@@ -22,6 +23,11 @@ pub fn kind_label(locale: Locale, kind: AdminChangeKind) -> &'static str {
         AdminChangeKind::GroupUpdated => td_string!(locale, admin.kind_group_updated),
         AdminChangeKind::ItemCreated => td_string!(locale, admin.kind_item_created),
         AdminChangeKind::ItemUpdated => td_string!(locale, admin.kind_item_updated),
+        AdminChangeKind::WebhookCreated => td_string!(locale, admin.kind_webhook_created),
+        AdminChangeKind::WebhookEventsChanged => td_string!(locale, admin.kind_webhook_events_changed),
+        AdminChangeKind::WebhookDeactivated => td_string!(locale, admin.kind_webhook_deactivated),
+        AdminChangeKind::WebhookReactivated => td_string!(locale, admin.kind_webhook_reactivated),
+        AdminChangeKind::WebhookDeleted => td_string!(locale, admin.kind_webhook_deleted),
     }
 }
 
@@ -39,6 +45,7 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
         td_string!(locale, admin.permissions),
     );
     let (zone, language) = (td_string!(locale, time_zone.field), td_string!(locale, time_zone.language));
+    let events = |list: &[WebhookEvent]| list.iter().map(|e| event_label(locale, *e)).collect::<Vec<_>>().join(", ");
     let language_name = |code: &Option<String>| {
         code.as_deref().map(|c| crate::language::catalogue_code_label(locale, c)).unwrap_or_default()
     };
@@ -84,9 +91,18 @@ pub fn change_detail(locale: Locale, change: &AdminChange, groups: &[GroupSummar
             let state = |active| offered_label(locale, active).to_owned();
             differ(td_string!(locale, admin.state), state(before.active), state(after.active));
         }
+        AdminChange::WebhookCreated { events: after, .. } => {
+            differ(td_string!(locale, webhooks.events), String::new(), events(after));
+        }
+        AdminChange::WebhookEventsChanged { before, after, .. } => {
+            differ(td_string!(locale, webhooks.events), events(before), events(after));
+        }
         AdminChange::UserDeactivated { .. }
         | AdminChange::UserReactivated { .. }
-        | AdminChange::PasswordReset { .. } => {}
+        | AdminChange::PasswordReset { .. }
+        | AdminChange::WebhookDeactivated { .. }
+        | AdminChange::WebhookReactivated { .. }
+        | AdminChange::WebhookDeleted { .. } => {}
     }
     parts.join("; ")
 }

@@ -8,7 +8,7 @@ use crate::domain::{GroupId, UserId};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::language::ErrorAlert;
-use crate::widgets::{open_while_some, Checkboxes, MenuButton, MenuEntry, Modal};
+use crate::widgets::{open_while_some, Checkboxes, ConfirmDialog, MenuButton, MenuEntry};
 use leptos::prelude::*;
 
 /// What the user form is open for.
@@ -91,7 +91,7 @@ pub fn UsersAdminPage() -> impl IntoView {
             <UserForm editing groups=Signal::derive(move || {
                 page.get().and_then(Result::ok).map(|page| page.groups).unwrap_or_default()
             }) changed issued />
-            <ConfirmDialog confirming changed issued />
+            <UserConfirmDialog confirming changed issued />
         </section>
     }
 }
@@ -362,7 +362,7 @@ fn UserForm(
 
 /// Asks before deactivating a user or resetting their password.
 #[component]
-fn ConfirmDialog(
+fn UserConfirmDialog(
     confirming: RwSignal<Option<Confirming>>,
     changed: Callback<()>,
     issued: RwSignal<Option<TemporaryPassword>>,
@@ -403,27 +403,18 @@ fn ConfirmDialog(
         _ => t_string!(i18n, admin.deactivate),
     };
     view! {
-        <Modal open labelled_by="user-confirm-title">
-            <h2 id="user-confirm-title">{title}</h2>
-            <p>{question}</p>
-            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || run.pending().get()
-                    on:click=move |_| {
-                        if let Some(asked) = confirming.get_untracked() {
-                            run.dispatch(asked);
-                        }
-                    }
-                >
-                    {t!(i18n, dialog.confirm)}
-                </button>
-                <button type="button" on:click=move |_| open.set(false)>
-                    {t!(i18n, dialog.cancel)}
-                </button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            open
+            title_id="user-confirm-title"
+            title
+            question
+            failure
+            pending=run.pending()
+            on_confirm=move |()| {
+                if let Some(asked) = confirming.get_untracked() {
+                    run.dispatch(asked);
+                }
+            }
+        />
     }
 }

@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::language::ErrorAlert;
 use crate::time_zone::use_zone;
-use crate::widgets::{open_while_some, Checkboxes, Modal};
+use crate::widgets::{open_while_some, Checkboxes, ConfirmDialog};
 use leptos::prelude::*;
 
 /// What the form is open for: a new webhook, or the events of one.
@@ -18,7 +18,7 @@ enum Editing {
 }
 
 /// The name of an event, as the page shows it.
-fn event_label(locale: Locale, event: WebhookEvent) -> &'static str {
+pub(super) fn event_label(locale: Locale, event: WebhookEvent) -> &'static str {
     match event {
         WebhookEvent::Registered => td_string!(locale, webhooks.event_registered),
         WebhookEvent::Captured => td_string!(locale, webhooks.event_captured),
@@ -362,27 +362,18 @@ fn DeleteDialog(deleting: RwSignal<Option<WebhookSummary>>, changed: Callback<()
     });
     let url = move || deleting.get().map(|w| w.url).unwrap_or_default();
     view! {
-        <Modal open labelled_by="webhook-delete-title">
-            <h2 id="webhook-delete-title">{t!(i18n, webhooks.delete)}</h2>
-            <p>{t!(i18n, webhooks.delete_question, url = url)}</p>
-            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || delete.pending().get()
-                    on:click=move |_| {
-                        if let Some(webhook) = deleting.get_untracked() {
-                            delete.dispatch(webhook.id);
-                        }
-                    }
-                >
-                    {t!(i18n, dialog.confirm)}
-                </button>
-                <button type="button" on:click=move |_| open.set(false)>
-                    {t!(i18n, dialog.cancel)}
-                </button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            open
+            title_id="webhook-delete-title"
+            title=move || t!(i18n, webhooks.delete)
+            question=move || t!(i18n, webhooks.delete_question, url = url)
+            failure
+            pending=delete.pending()
+            on_confirm=move |()| {
+                if let Some(webhook) = deleting.get_untracked() {
+                    delete.dispatch(webhook.id);
+                }
+            }
+        />
     }
 }

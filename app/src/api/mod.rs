@@ -12,11 +12,13 @@
 //! - Errors are `application/problem+json` (RFC 9457) with a stable `type` and a `detail`
 //!   translated by `Accept-Language` (es, pt; es when neither).
 
+mod attachments;
 mod catalogues;
 mod problem;
 mod releases;
 
 use crate::i18n::Locale;
+pub use attachments::is_upload;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
@@ -81,6 +83,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(desk: Desk, settings: ApiSetting
     Router::new()
         .route("/openapi.json", get(|| async { Json(openapi()) }))
         .merge(releases::routes())
+        .merge(attachments::routes())
         .merge(catalogues::routes())
         .fallback(|headers: HeaderMap| async move { Problem::no_route(locale_of(&headers)) })
         .method_not_allowed_fallback(|headers: HeaderMap| async move { Problem::no_method(locale_of(&headers)) })
@@ -250,6 +253,10 @@ pub struct ProblemDoc {
         releases::add_occurrence,
         releases::release_log,
         releases::executor_groups,
+        attachments::attachments,
+        attachments::attach,
+        attachments::attachment,
+        attachments::remove_attachment,
         catalogues::catalogue_items,
         catalogues::catalogue_item,
         catalogues::put_catalogue_item

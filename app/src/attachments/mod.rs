@@ -13,7 +13,7 @@ use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{megabytes, ErrorAlert};
 use crate::time_zone::use_zone;
-use crate::widgets::Modal;
+use crate::widgets::ConfirmDialog;
 use api::{list_attachments, remove_attachment, upload_path, AttachmentSummary, ReleaseAttachments};
 use leptos::prelude::*;
 
@@ -170,28 +170,21 @@ fn AttachmentList(
                     })
             }}
         </div>
-        <Modal open=confirm_open labelled_by="remove-attachment-title">
-            <h2 id="remove-attachment-title">{t!(i18n, attachments.remove_title)}</h2>
-            <p>
-                {t!(i18n, attachments.remove_question, name = move || to_remove.get().map(|(_, name)| name).unwrap_or_default())}
-            </p>
-            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || remove.pending().get()
-                    on:click=move |_| {
-                        if let Some((id, _)) = to_remove.get_untracked() {
-                            remove.dispatch(id);
-                        }
-                    }
-                >
-                    {t!(i18n, dialog.confirm)}
-                </button>
-                <button type="button" on:click=move |_| confirm_open.set(false)>{t!(i18n, dialog.cancel)}</button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            open=confirm_open
+            title_id="remove-attachment-title"
+            title=move || t!(i18n, attachments.remove_title)
+            question=move || {
+                t!(i18n, attachments.remove_question, name = move || to_remove.get().map(|(_, name)| name).unwrap_or_default())
+            }
+            failure
+            pending=remove.pending()
+            on_confirm=move |()| {
+                if let Some((id, _)) = to_remove.get_untracked() {
+                    remove.dispatch(id);
+                }
+            }
+        />
     }
 }
 

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::language::ErrorAlert;
 use crate::time_zone::use_zone;
-use crate::widgets::{open_while_some, Modal};
+use crate::widgets::{open_while_some, ConfirmDialog};
 use leptos::prelude::*;
 use releasedesk_core::model::tokens::{CreatedToken, TokenSummary, MAX_TOKEN_NAME_CHARS, OFFERED_EXPIRIES};
 
@@ -247,27 +247,18 @@ fn RevokeDialog(revoking: RwSignal<Option<TokenSummary>>, on_done: Callback<()>)
         revoking.get().map(|token| view! { {t!(i18n, tokens.revoke_confirm, name = move || token.name.clone())} })
     };
     view! {
-        <Modal open labelled_by="token-revoke-title">
-            <h2 id="token-revoke-title">{t!(i18n, tokens.revoke)}</h2>
-            <p>{question}</p>
-            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || run.pending().get()
-                    on:click=move |_| {
-                        if let Some(token) = revoking.get_untracked() {
-                            run.dispatch(token.id);
-                        }
-                    }
-                >
-                    {t!(i18n, dialog.confirm)}
-                </button>
-                <button type="button" on:click=move |_| open.set(false)>
-                    {t!(i18n, dialog.cancel)}
-                </button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            open
+            title_id="token-revoke-title"
+            title=move || t!(i18n, tokens.revoke)
+            question
+            failure
+            pending=run.pending()
+            on_confirm=move |()| {
+                if let Some(token) = revoking.get_untracked() {
+                    run.dispatch(token.id);
+                }
+            }
+        />
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::ReleaseId;
 use crate::error::{AppError, Error};
 use crate::i18n::*;
 use crate::language::{catalogue_code_label, ErrorAlert};
-use crate::widgets::Modal;
+use crate::widgets::{ConfirmDialog, Modal};
 use api::{
     knowledge_article, link_item, release_relations, search_catalogue, unlink_item, RelationKind, Relations,
     MAX_RESPONSIBILITY_CHARS,
@@ -457,28 +457,21 @@ fn RelationPanel(
                     })
             }}
         </Transition>
-        <Modal open=confirm_open labelled_by="unlink-title">
-            <h2 id="unlink-title">{t!(i18n, relations.unlink_title)}</h2>
-            <p>
-                {t!(i18n, relations.unlink_question, item = move || to_unlink.get().map(|(_, name)| name).unwrap_or_default())}
-            </p>
-            {move || failure.get().map(|error| view! { <ErrorAlert error /> })}
-            <div class="dialog-actions">
-                <button
-                    type="button"
-                    class="primary"
-                    disabled=move || unlink.pending().get()
-                    on:click=move |_| {
-                        if let Some((item, _)) = to_unlink.get_untracked() {
-                            unlink.dispatch(item);
-                        }
-                    }
-                >
-                    {t!(i18n, dialog.confirm)}
-                </button>
-                <button type="button" on:click=move |_| confirm_open.set(false)>{t!(i18n, dialog.cancel)}</button>
-            </div>
-        </Modal>
+        <ConfirmDialog
+            open=confirm_open
+            title_id="unlink-title"
+            title=move || t!(i18n, relations.unlink_title)
+            question=move || {
+                t!(i18n, relations.unlink_question, item = move || to_unlink.get().map(|(_, name)| name).unwrap_or_default())
+            }
+            failure
+            pending=unlink.pending()
+            on_confirm=move |()| {
+                if let Some((item, _)) = to_unlink.get_untracked() {
+                    unlink.dispatch(item);
+                }
+            }
+        />
         <Modal open=reader_open labelled_by="article-title" class="wide">
             <ArticleReader article=reading close=reader_open />
         </Modal>

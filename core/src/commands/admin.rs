@@ -109,7 +109,7 @@ pub(super) async fn finish(ctx: &Ctx, mut tx: Transaction<'static, Any>, change:
     store::append_change(&mut tx, ctx.actor.user, ctx.now, change).await?;
     tx.commit().await?;
     // Users, groups or permissions changed (or a catalogue: rare enough to forget them too).
-    ctx.db.users_changed();
+    ctx.db.configuration_changed();
     Ok(())
 }
 

@@ -1,11 +1,13 @@
 //! "Webhooks" (Administración): register a URL, its secret and its events; turn it off and
 //! on, change its events, delete it; list each one's newest deliveries and send one again.
-//! Each requires Administrar, as every administration command ([`super::admin::authorize`]).
+//! Each requires Administrar, as every administration command ([`super::admin::authorize`]),
+//! and each change goes into the administration log (never the secret).
 //! The deliveries themselves are queued by the execution log's appends and sent by the
 //! worker (`crate::webhooks`).
 
 use super::Ctx;
 use crate::domain::validation::{check_length, check_required, Field, FieldError, Problem};
+use crate::model::admin::AdminChange;
 use crate::model::webhooks::{
     CreatedWebhook, WebhookDraft, WebhookEvent, WebhookSummary, DELIVERIES_SHOWN, MAX_SECRET_CHARS, MAX_URL_CHARS,
     MIN_SECRET_CHARS,
@@ -65,14 +67,6 @@ fn generated_secret() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Commits a change to the webhooks or their events, which this instance then reads afresh
-/// (the others hear of it through the database: `store::user_cache`).
-async fn committed(ctx: &Ctx, tx: sqlx::Transaction<'static, sqlx::Any>) -> Result<(), Error> {
-    tx.commit().await?;
-    ctx.db.webhooks_changed();
-    Ok(())
-}
-
 /// Registers a webhook, active; the answer carries its secret, shown once.
 pub async fn create_webhook(ctx: &Ctx, draft: &WebhookDraft) -> Result<CreatedWebhook, Error> {
     super::admin::authorize(ctx)?;
@@ -81,7 +75,8 @@ pub async fn create_webhook(ctx: &Ctx, draft: &WebhookDraft) -> Result<CreatedWe
     let secret = checked_secret(&draft.secret)?;
     let mut tx = ctx.db.begin_write().await?;
     let id = store::insert_webhook(&mut tx, &url, &secret, &events, ctx.actor.user, ctx.now).await?;
-    committed(ctx, tx).await?;
+    let change = AdminChange::WebhookCreated { webhook: id, url: url.clone(), events: events.clone() };
+    super::admin::finish(ctx, tx, &change).await?;
     let webhook = WebhookSummary { id, url, events, active: true, created_at: ctx.now, deliveries: Vec::new() };
     Ok(CreatedWebhook { webhook, secret })
 }
@@ -91,12 +86,14 @@ pub async fn set_events(ctx: &Ctx, id: i64, events: &[WebhookEvent]) -> Result<(
     super::admin::authorize(ctx)?;
     let events = checked_events(events)?;
     let mut tx = ctx.db.begin_write().await?;
-    if !store::exists(&mut tx, id).await? {
-        return Err(Error::NotFound);
+    let before = store::registered(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    if before.events == events {
+        return Ok(());
     }
     store::set_events(&mut tx, id, &events).await?;
-    committed(ctx, tx).await?;
-    Ok(())
+    let change =
+        AdminChange::WebhookEventsChanged { webhook: id, url: before.url, before: before.events, after: events };
+    super::admin::finish(ctx, tx, &change).await
 }
 
 /// Turns the webhook off (no new deliveries are queued for it; those queued are still
@@ -104,22 +101,26 @@ pub async fn set_events(ctx: &Ctx, id: i64, events: &[WebhookEvent]) -> Result<(
 pub async fn set_active(ctx: &Ctx, id: i64, active: bool) -> Result<(), Error> {
     super::admin::authorize(ctx)?;
     let mut tx = ctx.db.begin_write().await?;
-    if !store::set_active(&mut tx, id, active).await? {
-        return Err(Error::NotFound);
+    let webhook = store::registered(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    if webhook.active == active {
+        return Ok(());
     }
-    committed(ctx, tx).await?;
-    Ok(())
+    store::set_active(&mut tx, id, active).await?;
+    let change = if active {
+        AdminChange::WebhookReactivated { webhook: id, url: webhook.url }
+    } else {
+        AdminChange::WebhookDeactivated { webhook: id, url: webhook.url }
+    };
+    super::admin::finish(ctx, tx, &change).await
 }
 
 /// Deletes the webhook and its deliveries, sent or not.
 pub async fn delete_webhook(ctx: &Ctx, id: i64) -> Result<(), Error> {
     super::admin::authorize(ctx)?;
     let mut tx = ctx.db.begin_write().await?;
-    if !store::delete(&mut tx, id).await? {
-        return Err(Error::NotFound);
-    }
-    committed(ctx, tx).await?;
-    Ok(())
+    let webhook = store::registered(&mut tx, id).await?.ok_or(Error::NotFound)?;
+    store::delete(&mut tx, id).await?;
+    super::admin::finish(ctx, tx, &AdminChange::WebhookDeleted { webhook: id, url: webhook.url }).await
 }
 
 /// "Reenviar": queues the delivery again, to be sent at once, with a fresh day of retries.

@@ -3,6 +3,7 @@
 
 use crate::domain::{code_enum, GroupId, Permission, UserId};
 use crate::model::catalogues::{Catalogue, CatalogueItem};
+use crate::model::webhooks::WebhookEvent;
 use serde::{Deserialize, Serialize};
 
 /// A user as the "Usuarios" page lists and edits them, and as the administration log keeps
@@ -118,6 +119,30 @@ pub enum AdminChange {
         before: CatalogueItem,
         after: CatalogueItem,
     },
+    /// A webhook is named by its URL; its secret is never logged.
+    WebhookCreated {
+        webhook: i64,
+        url: String,
+        events: Vec<WebhookEvent>,
+    },
+    WebhookEventsChanged {
+        webhook: i64,
+        url: String,
+        before: Vec<WebhookEvent>,
+        after: Vec<WebhookEvent>,
+    },
+    WebhookDeactivated {
+        webhook: i64,
+        url: String,
+    },
+    WebhookReactivated {
+        webhook: i64,
+        url: String,
+    },
+    WebhookDeleted {
+        webhook: i64,
+        url: String,
+    },
 }
 
 code_enum!(
@@ -132,6 +157,11 @@ code_enum!(
         GroupUpdated = "group_updated",
         ItemCreated = "item_created",
         ItemUpdated = "item_updated",
+        WebhookCreated = "webhook_created",
+        WebhookEventsChanged = "webhook_events_changed",
+        WebhookDeactivated = "webhook_deactivated",
+        WebhookReactivated = "webhook_reactivated",
+        WebhookDeleted = "webhook_deleted",
     }
 );
 
@@ -147,10 +177,16 @@ impl AdminChange {
             AdminChange::GroupUpdated { .. } => AdminChangeKind::GroupUpdated,
             AdminChange::ItemCreated { .. } => AdminChangeKind::ItemCreated,
             AdminChange::ItemUpdated { .. } => AdminChangeKind::ItemUpdated,
+            AdminChange::WebhookCreated { .. } => AdminChangeKind::WebhookCreated,
+            AdminChange::WebhookEventsChanged { .. } => AdminChangeKind::WebhookEventsChanged,
+            AdminChange::WebhookDeactivated { .. } => AdminChangeKind::WebhookDeactivated,
+            AdminChange::WebhookReactivated { .. } => AdminChangeKind::WebhookReactivated,
+            AdminChange::WebhookDeleted { .. } => AdminChangeKind::WebhookDeleted,
         }
     }
 
-    /// The user name or the group name the change is about.
+    /// The user name, the group name, the catalogue item's code or the webhook's URL the
+    /// change is about.
     pub fn subject(&self) -> &str {
         match self {
             AdminChange::UserCreated { after } | AdminChange::UserUpdated { after, .. } => &after.username,
@@ -159,6 +195,11 @@ impl AdminChange {
             | AdminChange::PasswordReset { username, .. } => username,
             AdminChange::GroupCreated { after } | AdminChange::GroupUpdated { after, .. } => &after.name,
             AdminChange::ItemCreated { after, .. } | AdminChange::ItemUpdated { after, .. } => &after.code,
+            AdminChange::WebhookCreated { url, .. }
+            | AdminChange::WebhookEventsChanged { url, .. }
+            | AdminChange::WebhookDeactivated { url, .. }
+            | AdminChange::WebhookReactivated { url, .. }
+            | AdminChange::WebhookDeleted { url, .. } => url,
         }
     }
 }

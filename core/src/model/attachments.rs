@@ -50,6 +50,7 @@ impl AttachmentSummary {
 /// The files of a release, those of its occurrences too, oldest first; whether the user may
 /// attach and remove; the largest file taken, in bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "server", derive(utoipa::ToSchema))]
 pub struct ReleaseAttachments {
     pub attachments: Vec<AttachmentSummary>,
     pub may_edit: bool,

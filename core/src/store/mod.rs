@@ -7,6 +7,7 @@ pub mod admin;
 pub mod attachments;
 pub mod catalogues;
 pub mod flows;
+pub mod kept;
 pub mod list;
 pub mod log;
 pub mod mail;
@@ -16,7 +17,6 @@ pub mod relations;
 pub mod releases;
 pub mod search;
 pub mod tokens;
-pub mod user_cache;
 pub mod users;
 pub mod webhooks;
 
@@ -53,8 +53,8 @@ pub struct Db {
     /// file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries) while
     /// holding a connection readers need. On PostgreSQL, the pool itself.
     writer: AnyPool,
-    /// The users as sessions read them, kept between requests ([`user_cache`]).
-    users: std::sync::Arc<user_cache::UserCache>,
+    /// What this instance keeps between requests: users, groups, webhooks ([`kept`]).
+    kept: std::sync::Arc<kept::Kept>,
 }
 
 impl Db {
@@ -180,8 +180,8 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                 migrate(backend, &pool).await?;
             }
             let writer = open(1).await.map_err(connect_error)?;
-            let users = std::sync::Arc::new(user_cache::UserCache::new(true));
-            Db { pool, backend, url: connect_url.clone(), writer, users }
+            let kept = std::sync::Arc::new(kept::Kept::new(true));
+            Db { pool, backend, url: connect_url.clone(), writer, kept }
         }
         Backend::Postgres => {
             let pool = open(16).await.map_err(connect_error)?;
@@ -191,8 +191,8 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                 Schema::AsIs => {}
             }
             // Kept only once the instance listens for the triggers' notifications.
-            let users = std::sync::Arc::new(user_cache::UserCache::new(false));
-            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, users }
+            let kept = std::sync::Arc::new(kept::Kept::new(false));
+            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, kept }
         }
     })
 }

@@ -8,7 +8,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
-use crate::store::user_cache::Lookup;
+use crate::store::kept::Lookup;
 use crate::store::{fold_for_search, parse_code, required, Db, NamedRow};
 use crate::Error;
 use sqlx::any::AnyRow;
@@ -284,9 +284,9 @@ pub struct Snapshot {
     pub useful_information: Option<String>,
 }
 
-/// The groups holding Ejecutar, by name; kept between requests ([`super::user_cache`]).
+/// The groups holding Ejecutar, by name; kept between requests ([`super::kept`]).
 pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> {
-    let ticket = match db.user_cache().lookup_execution_groups() {
+    let ticket = match db.kept().lookup_execution_groups() {
         Lookup::Kept(groups) => return Ok(groups),
         Lookup::Read(ticket) => ticket,
     };
@@ -298,7 +298,7 @@ pub async fn execution_groups(db: &Db) -> Result<Vec<GroupChoice>, sqlx::Error> 
     .fetch_all(&db.pool)
     .await?;
     let groups: Vec<GroupChoice> = groups.into_iter().map(|(id, name)| GroupChoice { id: GroupId(id), name }).collect();
-    db.user_cache().keep_execution_groups(ticket, &groups);
+    db.kept().keep_execution_groups(ticket, &groups);
     Ok(groups)
 }
 

@@ -2,7 +2,7 @@
 
 use crate::domain::permissions::{Actor, Membership};
 use crate::domain::{GroupId, Permission, UserId};
-use crate::store::user_cache::Lookup;
+use crate::store::kept::Lookup;
 use crate::store::{now, parse_code, required, Db};
 
 /// What the login check needs of a user.
@@ -51,14 +51,14 @@ pub struct SessionRecord {
 /// The active user `id` as a session needs them, in one statement: the session layer loads
 /// this once per request, and every server function reads the actor from there. A
 /// deactivated user is not found, so their sessions end at their next request.
-/// Kept between requests while nothing about users changes ([`super::user_cache`]).
+/// Kept between requests while nothing about users changes ([`super::kept`]).
 pub async fn session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>, sqlx::Error> {
-    let ticket = match db.users.lookup(id.0) {
+    let ticket = match db.kept.lookup(id.0) {
         Lookup::Kept(user) => return Ok(user),
         Lookup::Read(ticket) => ticket,
     };
     let user = read_session_user(db, id).await?;
-    db.users.keep(id.0, ticket, &user);
+    db.kept.keep(id.0, ticket, &user);
     Ok(user)
 }
 
@@ -121,7 +121,7 @@ async fn read_session_user(db: &Db, id: UserId) -> Result<Option<SessionRecord>,
 /// Stores the user's time zone (checked by the caller).
 pub async fn set_time_zone(db: &Db, id: UserId, zone: &str) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET time_zone = $1 WHERE id = $2").bind(zone).bind(id.0).execute(&db.pool).await?;
-    db.users_changed();
+    db.configuration_changed();
     Ok(())
 }
 
@@ -182,7 +182,7 @@ pub async fn create_user(
         }
     }
     tx.commit().await?;
-    db.users_changed();
+    db.configuration_changed();
     Ok(UserId(id))
 }
 
@@ -199,7 +199,7 @@ pub async fn set_password(db: &Db, user: UserId, password: &str) -> Result<(), s
         .bind(user.0)
         .execute(&db.pool)
         .await?;
-    db.users_changed();
+    db.configuration_changed();
     Ok(())
 }
 
@@ -221,7 +221,7 @@ pub async fn ensure_group(db: &Db, name: &str, permissions: &[Permission]) -> Re
         .execute(&db.pool)
         .await?;
     }
-    db.users_changed();
+    db.configuration_changed();
     Ok(GroupId(id))
 }
 

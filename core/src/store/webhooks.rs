@@ -8,21 +8,21 @@ use crate::domain::{ReleaseId, UserId};
 use crate::model::webhooks::{
     DeliveryStatus, DeliverySummary, PayloadUser, WebhookEvent, WebhookPayload, WebhookSummary,
 };
+use crate::store::kept::{Lookup, Subscriptions};
 use crate::store::log::NewEntry;
-use crate::store::user_cache::{Lookup, Subscriptions};
 use crate::store::{numbered, parse_code, Db};
 use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
 use std::collections::HashMap;
 
 /// The active webhooks' events, kept by the instance between appends
-/// ([`super::user_cache`]): read from the database after a change only.
+/// ([`super::kept`]): read from the database after a change only.
 async fn subscriptions(db: &Db, conn: &mut AnyConnection) -> Result<Subscriptions, sqlx::Error> {
     #[derive(FromRow)]
     struct Subscription {
         webhook_id: i64,
         event: String,
     }
-    let ticket = match db.user_cache().lookup_subscriptions() {
+    let ticket = match db.kept().lookup_subscriptions() {
         Lookup::Kept(subscriptions) => return Ok(subscriptions),
         Lookup::Read(ticket) => ticket,
     };
@@ -36,7 +36,7 @@ async fn subscriptions(db: &Db, conn: &mut AnyConnection) -> Result<Subscription
         .into_iter()
         .map(|row| Ok((row.webhook_id, parse_code(&row.event, "webhook_events.event", WebhookEvent::from_code)?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    db.user_cache().keep_subscriptions(ticket, &subscriptions);
+    db.kept().keep_subscriptions(ticket, &subscriptions);
     Ok(subscriptions)
 }
 
@@ -141,29 +141,55 @@ pub async fn set_events(conn: &mut AnyConnection, id: i64, events: &[WebhookEven
     Ok(())
 }
 
-/// Turns the webhook on or off; false when there is no such webhook.
-pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE webhooks SET active = $1 WHERE id = $2")
+/// Turns the webhook on or off.
+pub async fn set_active(conn: &mut AnyConnection, id: i64, active: bool) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE webhooks SET active = $1 WHERE id = $2")
         .bind(i64::from(active))
         .bind(id)
         .execute(&mut *conn)
         .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(())
 }
 
-/// Whether the webhook exists.
-pub async fn exists(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM webhooks WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
-    Ok(found.is_some())
+/// A webhook as its commands and the administration log name it: never its secret.
+#[derive(Debug)]
+pub struct Registered {
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    pub active: bool,
 }
 
-/// Deletes the webhook, its events and its deliveries; false when there is no such webhook.
-pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+/// The webhook `id`, if there is one.
+pub async fn registered(conn: &mut AnyConnection, id: i64) -> Result<Option<Registered>, sqlx::Error> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT url, active FROM webhooks WHERE id = $1").bind(id).fetch_optional(&mut *conn).await?;
+    let Some((url, active)) = row else { return Ok(None) };
+    Ok(Some(Registered { url, events: events_of(&mut *conn, id).await?, active: active != 0 }))
+}
+
+/// The webhook's events, in their order.
+async fn events_of<'c>(
+    executor: impl sqlx::Executor<'c, Database = sqlx::Any>,
+    id: i64,
+) -> Result<Vec<WebhookEvent>, sqlx::Error> {
+    let codes: Vec<String> = sqlx::query_scalar("SELECT event FROM webhook_events WHERE webhook_id = $1")
+        .bind(id)
+        .fetch_all(executor)
+        .await?;
+    let mut events = codes
+        .iter()
+        .map(|code| parse_code(code, "webhook_events.event", WebhookEvent::from_code))
+        .collect::<Result<Vec<_>, _>>()?;
+    events.sort();
+    Ok(events)
+}
+
+/// Deletes the webhook, its events and its deliveries.
+pub async fn delete(conn: &mut AnyConnection, id: i64) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM webhook_events WHERE webhook_id = $1").bind(id).execute(&mut *conn).await?;
-    let done = sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    Ok(done.rows_affected() == 1)
+    sqlx::query("DELETE FROM webhooks WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
 }
 
 #[derive(FromRow)]
@@ -209,16 +235,7 @@ pub async fn webhooks(db: &Db, shown: usize) -> Result<Vec<WebhookSummary>, sqlx
         sqlx::query_as("SELECT id, url, active, created_at FROM webhooks ORDER BY id").fetch_all(&db.pool).await?;
     let mut webhooks = Vec::with_capacity(rows.len());
     for row in rows {
-        let codes: Vec<String> =
-            sqlx::query_scalar("SELECT event FROM webhook_events WHERE webhook_id = $1 ORDER BY event")
-                .bind(row.id)
-                .fetch_all(&db.pool)
-                .await?;
-        let mut events = codes
-            .iter()
-            .map(|code| parse_code(code, "webhook_events.event", WebhookEvent::from_code))
-            .collect::<Result<Vec<_>, _>>()?;
-        events.sort();
+        let events = events_of(&db.pool, row.id).await?;
         let deliveries: Vec<DeliveryRow> = sqlx::query_as(
             "SELECT id, event, release_id, status, attempts, last_status_code, last_error, created_at, delivered_at
                FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",

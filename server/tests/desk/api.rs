@@ -118,7 +118,7 @@ async fn a_token_acts_as_its_user_with_their_current_groups(backend: Backend) {
 
     // Taken out of their groups, the token keeps nothing of what the groups gave. Changed in
     // the database, not through the desk: the server hears of it within moments (each
-    // instance keeps its users between requests, store::user_cache).
+    // instance keeps its users between requests, store::kept).
     sqlx::query("DELETE FROM group_members WHERE user_id = $1")
         .bind(user.actor.user.0)
         .execute(&server.db.pool)
@@ -182,12 +182,24 @@ pub(crate) struct Call<'a> {
     pub language: Option<&'a str>,
     pub if_match: Option<String>,
     pub body: Option<Value>,
+    /// A file's bytes as the body, `application/octet-stream`.
+    pub file: Option<Vec<u8>>,
 }
 
 impl<'a> Call<'a> {
     pub fn new(method: &'a str, path: impl Into<String>) -> Call<'a> {
         let path = path.into();
-        Call { method, path, token: None, who: "nobody", cookie: None, language: None, if_match: None, body: None }
+        Call {
+            method,
+            path,
+            token: None,
+            who: "nobody",
+            cookie: None,
+            language: None,
+            if_match: None,
+            body: None,
+            file: None,
+        }
     }
 
     /// With the token of `who`.
@@ -199,6 +211,10 @@ impl<'a> Call<'a> {
         Call { body: Some(body), ..self }
     }
 
+    pub fn file(self, bytes: &[u8]) -> Call<'a> {
+        Call { file: Some(bytes.to_vec()), ..self }
+    }
+
     pub fn if_match(self, version: &str) -> Call<'a> {
         Call { if_match: Some(version.to_owned()), ..self }
     }
@@ -207,7 +223,8 @@ impl<'a> Call<'a> {
     pub fn label(&self) -> String {
         let version = self.if_match.as_deref().map(|v| format!(", If-Match {v}")).unwrap_or_default();
         let body = self.body.as_ref().map(|b| format!(", {b}")).unwrap_or_default();
-        format!("by {}{version}{body}", self.who)
+        let file = self.file.as_ref().map(|f| format!(", a file of {} bytes", f.len())).unwrap_or_default();
+        format!("by {}{version}{body}{file}", self.who)
     }
 
     pub async fn send(self, server: &TestServer) -> support::Answer {
@@ -228,12 +245,16 @@ impl<'a> Call<'a> {
         if let Some(version) = self.if_match {
             builder = builder.header(header::IF_MATCH, version);
         }
-        let body = match self.body {
-            Some(body) => {
+        let body = match (self.body, self.file) {
+            (Some(body), _) => {
                 builder = builder.header(header::CONTENT_TYPE, "application/json");
                 Body::from(body.to_string())
             }
-            None => Body::empty(),
+            (None, Some(file)) => {
+                builder = builder.header(header::CONTENT_TYPE, "application/octet-stream");
+                Body::from(file)
+            }
+            (None, None) => Body::empty(),
         };
         server.anonymous().send(builder.body(body).expect("request")).await
     }

@@ -244,11 +244,7 @@ impl Demo {
 
     /// The arguments of `register_release`.
     fn registration(n1_group: i64) -> Value {
-        json!({ "registration": {
-            "title": "Actualización del portal", "description": "Nueva versión", "executor_group": n1_group,
-            "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
-            "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "2.0.0"
-        }})
+        support::registration("Actualización del portal", n1_group, 1_900_000_000, 1_900_086_400, "2.0.0")
     }
 
     /// A release in the state `needs` names: fresh, or the shared one of that state.
@@ -407,6 +403,10 @@ const ADMINISTRATION_CHANGES: &[&str] = &[
     "admin_create_item",
     "admin_update_item",
     "admin_import_catalogue",
+    "admin_create_webhook",
+    "admin_set_webhook_events",
+    "admin_set_webhook_active",
+    "admin_delete_webhook",
 ];
 
 /// How many entries the administration log holds, when `endpoint` is of the administration.

@@ -348,11 +348,8 @@ fn next(seed: &mut u64) -> usize {
 /// Returns how each kind of request was answered.
 async fn work(client: Http, manager: bool, groups: Vec<i64>, mut seed: u64, until: Instant) -> Vec<(String, u16)> {
     let mut answered = Vec::new();
-    let registration = json!({ "registration": {
-        "title": "Actualización concurrente", "description": "Carga", "executor_group": groups[0],
-        "release_type": "normal", "risk": "medium", "impact": 1, "urgency": 2,
-        "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "9.9.9"
-    }});
+    let registration =
+        support::registration("Actualización concurrente", groups[0], 1_900_000_000, 1_900_086_400, "9.9.9");
     while Instant::now() < until {
         let open = open_releases(&client).await;
         if manager && (open.len() < 8 || next(&mut seed).is_multiple_of(4)) {

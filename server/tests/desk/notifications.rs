@@ -56,11 +56,7 @@ async fn user(db: &Db, username: &str) -> i64 {
 
 /// Gestor registers a release for `group`, due at `planned_end`.
 async fn register(gestor: &impl Caller, group: i64, title: &str, planned_end: i64) -> i64 {
-    let registration = json!({ "registration": {
-        "title": title, "description": "Una versión que avisa", "executor_group": group,
-        "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
-        "planned_start": planned_end - 2 * DAY, "planned_end": planned_end, "version_label": "3.1.0"
-    }});
+    let registration = support::registration(title, group, planned_end - 2 * DAY, planned_end, "3.1.0");
     gestor.ok("register_release", registration).await.as_i64().expect("the new release's number")
 }
 

@@ -673,12 +673,10 @@ async fn a_change_to_a_users_groups_counts_on_every_instance(backend: Backend) {
 /// Registers a release through `client` (for Despliegue N1); its number.
 async fn register(client: &Http, title: &str) -> i64 {
     let groups = ok(client.call("executor_groups", json!({})).await, "executor_groups").json();
-    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
-    let registration = json!({ "registration": {
-        "title": title, "description": "Una versión", "executor_group": group,
-        "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
-        "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "1.0.0"
-    }});
+    let group =
+        groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").and_then(|g| g["id"].as_i64());
+    let registration =
+        support::registration(title, group.expect("Despliegue N1"), 1_900_000_000, 1_900_086_400, "1.0.0");
     ok(client.call("register_release", registration).await, "register_release").json().as_i64().expect("its number")
 }
 

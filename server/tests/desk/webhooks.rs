@@ -168,16 +168,14 @@ async fn subscribe(server: &ServerProcess, receiver: &Receiver) {
 /// writes go through the servers: a second writer process on SQLite could be refused.
 async fn register_and_capture(gestor: &Http, count: usize) -> Vec<i64> {
     let groups = call(gestor, "executor_groups", json!({})).await;
-    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+    let group =
+        groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").and_then(|g| g["id"].as_i64());
+    let group = group.expect("Despliegue N1");
     let now = releasedesk_core::store::now();
     let mut ids = Vec::new();
     for i in 0..count {
-        let registration = json!({ "registration": {
-            "title": format!("Webhook {i}"), "description": "Una versión avisada por webhook",
-            "executor_group": group.clone().expect("Despliegue N1"), "release_type": "normal", "risk": "low",
-            "impact": 2, "urgency": 2, "planned_start": now + 86_400, "planned_end": now + 2 * 86_400,
-            "version_label": format!("1.{i}.0")
-        }});
+        let registration =
+            support::registration(&format!("Webhook {i}"), group, now + 86_400, now + 2 * 86_400, &format!("1.{i}.0"));
         let id = call(gestor, "register_release", registration).await.as_i64().expect("the new release's number");
         call(gestor, "capture_task", json!({ "id": id })).await;
         ids.push(id);
@@ -374,13 +372,11 @@ async fn the_administration_refuses_bad_input_and_queues_only_what_a_webhook_ask
     assert_eq!(admin.call("admin_set_webhook_events", onto(json!(["registered"]))).await.status, StatusCode::OK);
     let gestor = server.login("gestor").await;
     let groups = gestor.call("executor_groups", json!({})).await.json();
-    let group = groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").map(|g| g["id"].clone());
+    let group =
+        groups.as_array().into_iter().flatten().find(|g| g["name"] == "Despliegue N1").and_then(|g| g["id"].as_i64());
+    let group = group.expect("Despliegue N1");
     let register = || {
-        let registration = json!({ "registration": {
-            "title": "Portal", "description": "Nueva versión", "executor_group": group.clone(),
-            "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
-            "planned_start": 1_900_000_000, "planned_end": 1_900_086_400, "version_label": "3.0.0"
-        }});
+        let registration = support::registration("Portal", group, 1_900_000_000, 1_900_086_400, "3.0.0");
         let gestor = gestor.clone();
         async move {
             let answer = gestor.call("register_release", registration).await;
@@ -408,6 +404,36 @@ async fn the_administration_refuses_bad_input_and_queues_only_what_a_webhook_ask
     let page = admin.get("/admin/webhooks", Some("pt")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains("Novo webhook"), "the page in Portuguese: {}", page.text);
+    // Each change is in the administration log, by URL, with the events before and after;
+    // turning on what is on changes nothing and is not logged; the secret is never there.
+    let on = json!({ "id": id, "active": true });
+    assert_eq!(admin.call("admin_set_webhook_active", on).await.status, StatusCode::OK);
+    assert_eq!(admin.call("admin_delete_webhook", json!({ "id": id })).await.status, StatusCode::OK);
+    let log = admin.call("admin_log", json!({ "kind": null })).await;
+    assert!(!log.text.contains(&secret), "the log never holds the secret");
+    let entries = log.json()["entries"].as_array().cloned().unwrap_or_default();
+    let mut logged: Vec<Value> = entries
+        .iter()
+        .map(|entry| &entry["change"])
+        .filter(|change| change["kind"].as_str().is_some_and(|kind| kind.starts_with("webhook_")))
+        .map(|change| json!([change["kind"], change["url"], change["before"], change["after"], change["events"]]))
+        .collect();
+    logged.reverse();
+    let url = "https://example.com/hook";
+    let events = |list: &[&str]| json!(list);
+    assert_eq!(
+        logged,
+        [
+            json!(["webhook_created", url, null, null, events(&["linked"])]),
+            json!(["webhook_events_changed", url, events(&["linked"]), events(&["registered"]), null]),
+            json!(["webhook_deactivated", url, null, null, null]),
+            json!(["webhook_reactivated", url, null, null, null]),
+            json!(["webhook_events_changed", url, events(&["registered"]), events(&["captured"]), null]),
+            json!(["webhook_deleted", url, null, null, null]),
+        ]
+    );
+    let deleted = admin.call("admin_delete_webhook", json!({ "id": id })).await;
+    assert_eq!(deleted.status, StatusCode::NOT_FOUND, "{deleted:?}");
 }
 
 on_both_databases!(the_administration_refuses_bad_input_and_queues_only_what_a_webhook_asks_for);

@@ -192,6 +192,16 @@ impl Client {
     }
 }
 
+/// The arguments of `register_release` for a normal, low-risk release of `group` that
+/// `version` delivers between `planned_start` and `planned_end`.
+pub fn registration(title: &str, group: i64, planned_start: i64, planned_end: i64, version: &str) -> Value {
+    json!({ "registration": {
+        "title": title, "description": "Una versión de prueba", "executor_group": group,
+        "release_type": "normal", "risk": "low", "impact": 2, "urgency": 2,
+        "planned_start": planned_start, "planned_end": planned_end, "version_label": version
+    }})
+}
+
 /// A release waiting at Execution for the client's group, which the client captures: its number.
 pub async fn captured_release(client: &Client) -> i64 {
     let page = client

@@ -1,23 +1,24 @@
-//! The users as sessions and tokens read them ([`SessionRecord`]), and the groups that
-//! execute releases, kept in the process between requests: every request used to read its
-//! user with their groups and permissions afresh, one statement of the three to six most
-//! requests make, and every list page the groups its filter offers. The active webhooks'
-//! events too, which every append to the execution log reads in the writer's turn.
+//! What each server instance keeps between requests, because nearly every request reads
+//! it and it rarely changes: the users as sessions and tokens read them ([`SessionRecord`]),
+//! the groups that execute releases (every list page offers them in its filter), and the
+//! active webhooks' events (every append to the execution log reads them in the writer's
+//! turn).
 //!
-//! A change to a user, a group, a membership or a permission (or a webhook) must count from
-//! the next request, on every server instance:
-//! - the command that made it, on this instance, forgets every user once it has committed
-//!   ([`Db::users_changed`], [`Db::webhooks_changed`]);
+//! A change to any of it (a user, a group, a membership, a permission, a webhook or its
+//! events) must count from the next request, on every server instance:
+//! - the command that made it, on this instance, forgets everything kept once it has
+//!   committed ([`Db::configuration_changed`]);
 //! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
-//!   on commit to every instance ([`USERS_CHANNEL`], followed by `live::LiveHub`); while an
-//!   instance is not listening (before the first `LISTEN`, or after a lost connection) it
-//!   keeps nothing and reads every user afresh, since it would miss a change;
+//!   on commit to every instance ([`CHANGES_CHANNEL`], followed by `live::LiveHub`); while
+//!   an instance is not listening (before the first `LISTEN`, or after a lost connection)
+//!   it keeps nothing and reads everything afresh, since it would miss a change;
 //! - on SQLite, triggers count the changes in `user_changes`, which the instance reads every
 //!   250 ms with its live updates: a change made by another process (`releasedesk
 //!   create-group` on an existing group, a second server) counts within that time.
 //!
 //! A read that began before a change is never kept after it: each change starts a new
-//! generation, and a user read in an earlier one is dropped.
+//! generation, and what was read in an earlier one is dropped. Changes are rare, so one
+//! change forgets everything kept.
 
 use super::users::SessionRecord;
 use super::Db;
@@ -26,16 +27,17 @@ use crate::model::webhooks::WebhookEvent;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-/// The channel of the PostgreSQL triggers that tell of a change to the users.
-pub const USERS_CHANNEL: &str = "releasedesk_users";
+/// The channel of the PostgreSQL triggers that tell of a change to what is kept. Its name
+/// is older than the webhooks' part: the migrations that send on it keep it.
+pub const CHANGES_CHANNEL: &str = "releasedesk_users";
 
 /// More users than this with a session in one instance's memory means something is odd
 /// (the users of a desk are its staff): the cache starts over rather than grow.
 const MOST_USERS: usize = 10_000;
 
-/// The kept users of one instance; see the module's documentation.
+/// What one instance keeps; see the module's documentation.
 #[derive(Debug)]
-pub struct UserCache {
+pub struct Kept {
     state: Mutex<State>,
 }
 
@@ -63,14 +65,14 @@ pub enum Lookup<T> {
     Read(Ticket),
 }
 
-/// When a read of a user began.
+/// When a read of something kept began.
 pub struct Ticket(u64);
 
-impl UserCache {
-    /// A cache that keeps users from the start (`trusted`) or only once
-    /// [`UserCache::listening`] says changes are heard of.
-    pub fn new(trusted: bool) -> UserCache {
-        UserCache {
+impl Kept {
+    /// A cache that keeps from the start (`trusted`) or only once
+    /// [`Kept::listening`] says changes are heard of.
+    pub fn new(trusted: bool) -> Kept {
+        Kept {
             state: Mutex::new(State {
                 trusted,
                 generation: 0,
@@ -138,7 +140,7 @@ impl UserCache {
         (state.trusted && state.generation == ticket.0).then_some(state)
     }
 
-    /// Forgets every user: something about users changed.
+    /// Forgets everything kept: something of it changed.
     pub fn changed(&self) {
         self.forget(self.state());
     }
@@ -160,20 +162,15 @@ impl UserCache {
 }
 
 impl Db {
-    pub(crate) fn user_cache(&self) -> &UserCache {
-        &self.users
+    pub(crate) fn kept(&self) -> &Kept {
+        &self.kept
     }
 
-    /// Tells this instance's cache that users, groups, memberships or permissions changed
-    /// (after the change committed): from the next request on, they are read afresh.
-    pub fn users_changed(&self) {
-        self.users.changed();
-    }
-
-    /// Tells this instance's cache that webhooks or their events changed (after the change
-    /// committed). They share the users' generation: a change is rare, and forgets both.
-    pub fn webhooks_changed(&self) {
-        self.users.changed();
+    /// Tells this instance that users, groups, memberships, permissions, webhooks or their
+    /// events changed (after the change committed): from the next request on, they are read
+    /// afresh.
+    pub fn configuration_changed(&self) {
+        self.kept.changed();
     }
 }
 
@@ -193,14 +190,14 @@ mod tests {
         })
     }
 
-    fn kept(cache: &UserCache, id: i64) -> Option<String> {
+    fn kept(cache: &Kept, id: i64) -> Option<String> {
         match cache.lookup(id) {
             Lookup::Kept(user) => Some(user.map_or_else(String::new, |user| user.actor.username)),
             Lookup::Read(_) => None,
         }
     }
 
-    fn ticket(cache: &UserCache, id: i64) -> Ticket {
+    fn ticket(cache: &Kept, id: i64) -> Ticket {
         match cache.lookup(id) {
             Lookup::Read(ticket) => ticket,
             Lookup::Kept(_) => panic!("user {id} was kept"),
@@ -209,7 +206,7 @@ mod tests {
 
     #[test]
     fn a_user_is_kept_until_a_change_and_a_read_from_before_the_change_is_not_kept() {
-        let cache = UserCache::new(true);
+        let cache = Kept::new(true);
         let first = ticket(&cache, 1);
         cache.keep(1, first, &record("ana"));
         assert_eq!(kept(&cache, 1).as_deref(), Some("ana"));
@@ -240,7 +237,7 @@ mod tests {
 
     #[test]
     fn nothing_is_kept_while_changes_are_not_heard_of() {
-        let cache = UserCache::new(false);
+        let cache = Kept::new(false);
         let read = ticket(&cache, 1);
         cache.keep(1, read, &record("ana"));
         assert_eq!(kept(&cache, 1), None, "kept before listening");
