@@ -18,7 +18,8 @@
 //!
 //! A read that began before a change is never kept after it: each change starts a new
 //! generation, and what was read in an earlier one is dropped. Changes are rare, so one
-//! change forgets everything kept.
+//! change forgets everything kept. (The migrations' comments name this module by its
+//! first name, `store/user_cache.rs`.)
 
 use super::users::SessionRecord;
 use super::Db;
