@@ -4,14 +4,14 @@
 //! its name in `name`; it is counted against `ATTACHMENT_MAX_BYTES` as it arrives.
 
 use super::{Api, Caller, OrProblem, Params, Problem, ProblemDoc};
-use crate::attachments::routes::{file_response, read_body};
+use crate::attachments::routes::{file_response, receive};
 use axum::body::Body as RawBody;
 use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use releasedesk_core::commands::attachments::{check_upload, download, list, remove, upload, Upload};
+use releasedesk_core::commands::attachments::{download, list, remove, Upload};
 use releasedesk_core::domain::ReleaseId;
 use releasedesk_core::model::attachments::{AttachmentSummary, ReleaseAttachments};
 use serde::{Deserialize, Serialize};
@@ -67,12 +67,8 @@ pub(super) async fn attach(
     headers: HeaderMap,
     body: RawBody,
 ) -> Result<Response, Problem> {
-    let (ctx, locale) = (&caller.ctx, caller.locale);
     let command = Upload { release: ReleaseId(number), occurrence: params.occurrence, name: params.name };
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-    check_upload(ctx, &command, declared).await.or_problem(locale)?;
-    let bytes = read_body(body, ctx.attachments.max_bytes).await.or_problem(locale)?;
-    let summary = upload(ctx, &command, &bytes).await.or_problem(locale)?;
+    let summary = receive(&caller.ctx, &command, &headers, body).await.or_problem(caller.locale)?;
     let mut answer = (StatusCode::CREATED, Json(&summary)).into_response();
     let location = format!("{}/releases/{number}/attachments/{}", super::BASE, summary.id);
     if let Ok(location) = HeaderValue::from_str(&location) {

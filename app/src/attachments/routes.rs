@@ -59,10 +59,7 @@ async fn upload_file(
         let ctx = caller(&desk, &session)?;
         let Query(params) = params.map_err(|rejection| Error::Request { message: rejection.body_text() })?;
         let command = Upload { release: ReleaseId(release), occurrence: params.occurrence, name: params.name };
-        let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
-        check_upload(&ctx, &command, declared).await?;
-        let bytes = read_body(body, ctx.attachments.max_bytes).await?;
-        upload(&ctx, &command, &bytes).await
+        receive(&ctx, &command, &headers, body).await
     };
     match answer.await {
         Ok(summary) => (StatusCode::CREATED, Json(summary)).into_response(),
@@ -70,8 +67,18 @@ async fn upload_file(
     }
 }
 
+/// Attaches the request's body as `command` says: refused before a byte is read when the
+/// command or the declared `Content-Length` can be, and as soon as the bytes pass the
+/// limit. The page's route and the API's both receive a file through this.
+pub async fn receive(ctx: &Ctx, command: &Upload, headers: &HeaderMap, body: Body) -> Result<AttachmentSummary, Error> {
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok());
+    check_upload(ctx, command, declared).await?;
+    let bytes = read_body(body, ctx.attachments.max_bytes).await?;
+    upload(ctx, command, &bytes).await
+}
+
 /// The body's bytes, refused as soon as they pass `max_bytes` (the rest is never read).
-pub async fn read_body(body: Body, max_bytes: u64) -> Result<Vec<u8>, Error> {
+async fn read_body(body: Body, max_bytes: u64) -> Result<Vec<u8>, Error> {
     use futures_util::StreamExt;
     let limit = usize::try_from(max_bytes).unwrap_or(usize::MAX);
     let mut stream = body.into_data_stream();
