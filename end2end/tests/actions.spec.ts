@@ -121,6 +121,33 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(cancelled.getByRole('button', { name: l.action })).toHaveCount(0);
     });
 
+    test('a menu opened while a search loads stays open when the search\'s rows arrive', async ({ page }) => {
+      await login(page, 'gestor', lang);
+      const number = await releaseOf(page, 'approved', 'Despliegue N1');
+      // The search's answer waits until the menu is open on the row the old list still shows.
+      let answer = () => {};
+      const held = new Promise<void>((resolve) => { answer = resolve; });
+      await page.route('**/api/list_releases', async (route) => { await held; await route.continue(); });
+      await page.getByRole('searchbox', { name: l.search }).fill(number);
+      await page.getByRole('searchbox', { name: l.search }).press('Enter');
+      await expect(page.locator('section.release-list')).toHaveAttribute('aria-busy', 'true');
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: number, exact: true }) });
+      await row.getByRole('button', { name: l.action }).click();
+      // The menu's first entry takes the focus.
+      const delegate = page.getByRole('menuitem', { name: l.delegate, exact: true });
+      await expect(delegate).toBeFocused();
+      answer();
+      await expect(page.locator('section.release-list')).toHaveAttribute('aria-busy', 'false');
+      await expect(page.getByRole('table').getByRole('rowheader')).toHaveText([number]);
+      // The row is the same one: its menu is still open, its entry still focused, and it answers.
+      await expect(delegate).toBeFocused();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByRole('dialog');
+      await expect(dialog).toBeVisible();
+      await dialog.getByRole('button', { name: l.dialogCancel, exact: true }).click();
+      await expect(dialog).toBeHidden();
+    });
+
     test('the Graphics view counts what the list counts for the same filter', async ({ page }) => {
       await login(page, 'gestor', lang);
       await page.goto('/releases?scope=all');

@@ -181,9 +181,8 @@ export async function showWaitingForMyGroups(page: Page, lang: Language) {
 /** The list row of release `number`, after searching it. */
 export async function rowOf(page: Page, lang: Language, number: string) {
   await search(page, lang, number);
-  // The list keeps its rows on screen while the search loads, and the release may be among
-  // them: a click there would open a menu or dialog that the search's rows then replace.
-  // A number finds one release: wait for the table to hold only it.
+  // The list keeps its rows on screen while the search loads. A number finds one release:
+  // wait for the table to hold only it, so that what follows acts on the search's answer.
   await expect(page.getByRole('table').getByRole('rowheader')).toHaveText([number]);
   const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: number, exact: true }) });
   await listLive(page);

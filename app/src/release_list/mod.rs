@@ -8,6 +8,7 @@ pub mod export;
 
 use crate::domain::flow::Access;
 use crate::domain::{GroupId, Permission, Status};
+use crate::error::AppError;
 use crate::i18n::*;
 use crate::language::{localized, priority_label, status_label, ErrorAlert};
 use crate::layout::{CurrentUser, FlashBanner};
@@ -198,14 +199,14 @@ pub fn ReleaseListPage() -> impl IntoView {
                     fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }
                     set_pending=loading.write_only()
                 >
-                    {move || {
-                        releases
-                            .get()
-                            .map(|result| match result {
-                                Ok(page) => view! { <ReleaseTable page query /> }.into_any(),
-                                Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                            })
-                    }}
+                    // The table stays from one page to the next, so a row still shown (and a menu
+                    // open on it) is kept when a search, a page or a live update arrives.
+                    <Show
+                        when=move || releases.with(|result| matches!(result, Some(Ok(_))))
+                        fallback=move || releases.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })
+                    >
+                        <ReleaseTable releases query />
+                    </Show>
                 </Transition>
             </ActionHost>
             <CaptureDialog target=capture_target on_captured=open_captured />
@@ -213,26 +214,86 @@ pub fn ReleaseListPage() -> impl IntoView {
     }
 }
 
+/// The rows of a page, each with a key that is kept while the row shows the same: the
+/// table keeps those rows (and what is open on them) when the next page arrives.
+type KeyedRows = Vec<(u64, ReleaseRow)>;
+
+fn keyed_rows(rows: &[ReleaseRow], previous: Option<&KeyedRows>) -> KeyedRows {
+    let previous = previous.map(Vec::as_slice).unwrap_or_default();
+    let mut next_key = previous.iter().map(|(key, _)| key + 1).max().unwrap_or(0);
+    rows.iter()
+        .map(|row| {
+            let kept = previous.iter().find(|(_, shown)| shows_same(shown, row)).map(|(key, _)| *key);
+            let key = kept.unwrap_or_else(|| {
+                next_key += 1;
+                next_key - 1
+            });
+            (key, row.clone())
+        })
+        .collect()
+}
+
+/// Whether the two rows look the same: the delay counts as it is shown, not to the second.
+fn shows_same(shown: &ReleaseRow, row: &ReleaseRow) -> bool {
+    shown_delay(shown.delay_seconds) == shown_delay(row.delay_seconds)
+        && *shown == ReleaseRow { delay_seconds: shown.delay_seconds, ..row.clone() }
+}
+
+/// What the pager says about the page shown, and the releases its links continue from.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct PagerState {
+    first: i64,
+    last: i64,
+    total: i64,
+    total_is_lower_bound: bool,
+    has_previous: bool,
+    has_next: bool,
+    newest: Option<i64>,
+    oldest: Option<i64>,
+}
+
+impl PagerState {
+    fn of(page: &ReleasePage) -> Self {
+        let before = page.page * page.page_size;
+        PagerState {
+            first: if page.rows.is_empty() { 0 } else { before + 1 },
+            last: before + page.rows.len() as i64,
+            total: page.total,
+            total_is_lower_bound: page.total_is_lower_bound,
+            has_previous: page.page > 0,
+            has_next: page.has_next,
+            newest: page.rows.first().map(|row| row.id.0),
+            oldest: page.rows.last().map(|row| row.id.0),
+        }
+    }
+}
+
 #[component]
-fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
+fn ReleaseTable(releases: Resource<Result<ReleasePage, AppError>>, query: Memo<ListQuery>) -> impl IntoView {
     let i18n = use_i18n();
-    let first = if page.rows.is_empty() { 0 } else { page.page * page.page_size + 1 };
-    let last = page.page * page.page_size + page.rows.len() as i64;
-    let total = page.total;
-    let total_is_lower_bound = page.total_is_lower_bound;
-    let has_previous = page.page > 0;
-    let has_next = page.has_next;
+    // From the last page loaded: the table is shown only while there is one.
+    let rows = Memo::new(move |previous: Option<&KeyedRows>| {
+        releases.with(|result| match result {
+            Some(Ok(page)) => keyed_rows(&page.rows, previous),
+            _ => previous.cloned().unwrap_or_default(),
+        })
+    });
+    let pager = Memo::new(move |previous: Option<&PagerState>| {
+        releases.with(|result| match result {
+            Some(Ok(page)) => PagerState::of(page),
+            _ => previous.copied().unwrap_or_default(),
+        })
+    });
+    let (first, last, total) = (move || pager.get().first, move || pager.get().last, move || pager.get().total);
     // The pager's links name the release they continue from: paging costs the same at any depth.
-    let newest_shown = page.rows.first().map(|row| row.id.0);
-    let oldest_shown = page.rows.last().map(|row| row.id.0);
     let previous_url = move || {
         let query = query.get();
         let page = (query.page - 1).max(0);
-        list_url(&ListQuery { page, after: None, before: newest_shown.filter(|_| page > 0), ..query })
+        list_url(&ListQuery { page, after: None, before: pager.get().newest.filter(|_| page > 0), ..query })
     };
-    let next_url =
-        move || list_url(&ListQuery { page: query.get().page + 1, after: oldest_shown, before: None, ..query.get() });
-    let empty = page.rows.is_empty();
+    let next_url = move || {
+        list_url(&ListQuery { page: query.get().page + 1, after: pager.get().oldest, before: None, ..query.get() })
+    };
     // The rows hydrate after the page around them: this marks when their buttons answer.
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
@@ -255,25 +316,29 @@ fn ReleaseTable(page: ReleasePage, query: Memo<ListQuery>) -> impl IntoView {
                         <th scope="col">{t!(i18n, list.action)}</th>
                     </tr>
                 </thead>
-                <tbody>{page.rows.into_iter().map(|row| view! { <ReleaseRowView row /> }).collect_view()}</tbody>
+                <tbody>
+                    <For each=move || rows.get() key=|(key, _)| *key let((_, row))>
+                        <ReleaseRowView row />
+                    </For>
+                </tbody>
             </table>
         </div>
-        <Show when=move || empty>
+        <Show when=move || rows.with(Vec::is_empty)>
             <p class="muted">{t!(i18n, list.empty)}</p>
         </Show>
         <nav class="pager" aria-label=move || t_string!(i18n, list.pages)>
             <span class="range" aria-live="polite">
                 <Show
-                    when=move || total_is_lower_bound
+                    when=move || pager.get().total_is_lower_bound
                     fallback=move || t!(i18n, list.range, first, last, total)
                 >
                     {t!(i18n, list.range_more, first, last, total)}
                 </Show>
             </span>
-            <Show when=move || has_previous>
+            <Show when=move || pager.get().has_previous>
                 <a class="button" href=previous_url rel="prev">{t!(i18n, list.previous)}</a>
             </Show>
-            <Show when=move || has_next>
+            <Show when=move || pager.get().has_next>
                 <a class="button" href=next_url rel="next">{t!(i18n, list.next)}</a>
             </Show>
         </nav>
@@ -415,11 +480,16 @@ pub fn delay_parts(seconds: i64) -> Option<(i64, i64, i64)> {
     (seconds > 0).then_some((seconds / 86_400, (seconds % 86_400) / 3_600, (seconds % 3_600) / 60))
 }
 
+/// The parts of a delay the list shows: days and hours, or hours and minutes under a day.
+fn shown_delay(seconds: i64) -> Option<(i64, i64, i64)> {
+    delay_parts(seconds).map(|(days, hours, minutes)| if days > 0 { (days, hours, 0) } else { (0, hours, minutes) })
+}
+
 /// "3 d 4 h" late, or "En plazo".
 #[component]
 pub fn Delay(seconds: i64) -> impl IntoView {
     let i18n = use_i18n();
-    match delay_parts(seconds) {
+    match shown_delay(seconds) {
         None => view! { <span>{t!(i18n, list.on_time)}</span> }.into_any(),
         Some((days, hours, _)) if days > 0 => {
             view! { <span>{t!(i18n, list.delay_days, days, hours)}</span> }.into_any()
@@ -727,5 +797,46 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
                     </a>
                 </div>
             </form>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ReleaseId;
+
+    fn row(id: i64, title: &str, delay_seconds: i64) -> ReleaseRow {
+        ReleaseRow {
+            id: ReleaseId(id),
+            title: title.to_owned(),
+            requester: "Ana".to_owned(),
+            created_at: 0,
+            priority: 3,
+            planned_end: 0,
+            delay_seconds,
+            status: Status::Approved,
+            current_task: None,
+            executor_group: "Despliegue N1".to_owned(),
+            responsible: None,
+            access: Access::Capture,
+            actions: Vec::new(),
+        }
+    }
+
+    fn keys(rows: &KeyedRows) -> Vec<u64> {
+        rows.iter().map(|(key, _)| *key).collect()
+    }
+
+    #[test]
+    fn a_row_keeps_its_key_while_it_shows_the_same() {
+        let first = keyed_rows(&[row(3, "a", 0), row(2, "b", 0), row(1, "c", 90_000)], None);
+        assert_eq!(keys(&first), [0, 1, 2]);
+        // A search that finds 2 again, a minute later: the day-long delay of 1 still shows alike.
+        let searched = keyed_rows(&[row(2, "b", 0), row(1, "c", 90_060)], Some(&first));
+        assert_eq!(keys(&searched), [1, 2]);
+        assert_eq!(searched[1].1.delay_seconds, 90_060, "the row shown is the new one");
+        // A row whose title changed, or whose delay shows otherwise, is new; so is one not shown before.
+        let changed = keyed_rows(&[row(2, "b2", 0), row(1, "c", 93_600), row(5, "e", 0)], Some(&searched));
+        assert_eq!(keys(&changed), [3, 4, 5]);
     }
 }
