@@ -45,6 +45,18 @@ pub async fn require_login_for_pages(session: Session, request: Request, next: N
     next.run(request).await
 }
 
+/// Extends the session of a logged-in user at their requests (see `keep_alive`): one
+/// write every few minutes, not one per request.
+pub async fn extend_sessions_in_use(session: Session, request: Request, next: Next) -> Response {
+    if session.user.is_some() {
+        if let Err(error) = releasedesk_core::auth::sessions::keep_alive(&session.session).await {
+            // The session goes on as it was; it ends at its time unless a later request extends it.
+            tracing::warn!(%error, "cannot extend the session");
+        }
+    }
+    next.run(request).await
+}
+
 /// The desk (database and flows) of this request, provided by the server when it builds
 /// the routes.
 pub fn use_desk() -> Result<Desk, AppError> {

@@ -36,6 +36,7 @@ pub async fn login(username: String, password: String) -> Result<(), AppError> {
     // attacker) must not keep that id either.
     session.session.cycle_id().await.map_err(|_| Error::Internal)?;
     session.login(&user).await.map_err(|_| Error::Internal)?;
+    releasedesk_core::auth::sessions::opened(&session.session).await.map_err(|_| Error::Internal)?;
     if let Some(language) = user.language.as_deref().filter(|code| matches!(*code, "es" | "pt")) {
         keep_language(language);
     }

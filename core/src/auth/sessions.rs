@@ -98,40 +98,63 @@ impl AuthnBackend for Users {
 
 pub type Session = AuthSession<Users>;
 
-/// The session store of whichever database the server runs on.
+/// The session store of whichever database the server runs on, with its pool for
+/// [`Sessions::save`].
 #[derive(Debug, Clone)]
 pub enum Sessions {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    Sqlite(SqliteStore, sqlx::SqlitePool),
+    Postgres(PostgresStore, sqlx::PgPool),
 }
 
 #[async_trait::async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            Sessions::Sqlite(s) => s.create(record).await,
-            Sessions::Postgres(s) => s.create(record).await,
+            Sessions::Sqlite(s, _) => s.create(record).await,
+            Sessions::Postgres(s, _) => s.create(record).await,
         }
     }
 
+    /// Writes back a session that exists, and only then. The stores' own `save` inserts a
+    /// session it does not find: a request that extends a session while another logs it
+    /// out would bring it back. tower-sessions saves only a session it loaded (a new one is
+    /// `create`d), so one deleted since stays deleted.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Sessions::Sqlite(s) => s.save(record).await,
-            Sessions::Postgres(s) => s.save(record).await,
-        }
+        let data = rmp_serde::to_vec(record).map_err(|error| session_store::Error::Encode(error.to_string()))?;
+        let written = match self {
+            Sessions::Sqlite(_, pool) => {
+                sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?")
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+            Sessions::Postgres(_, pool) => {
+                sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#)
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        written.map_err(|error| session_store::Error::Backend(error.to_string()))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            Sessions::Sqlite(s) => s.load(id).await,
-            Sessions::Postgres(s) => s.load(id).await,
+            Sessions::Sqlite(s, _) => s.load(id).await,
+            Sessions::Postgres(s, _) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Sessions::Sqlite(s) => s.delete(id).await,
-            Sessions::Postgres(s) => s.delete(id).await,
+            Sessions::Sqlite(s, _) => s.delete(id).await,
+            Sessions::Postgres(s, _) => s.delete(id).await,
         }
     }
 }
@@ -152,10 +175,10 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await?;
-            let store = SqliteStore::new(pool);
+            let store = SqliteStore::new(pool.clone());
             store.migrate().await?;
             keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
-            Sessions::Sqlite(store)
+            Sessions::Sqlite(store, pool)
         }
         DbBackend::Postgres => {
             let pool = sqlx::postgres::PgPoolOptions::new()
@@ -164,10 +187,10 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
                 .connect(&db.url)
                 .await?;
-            let store = PostgresStore::new(pool);
+            let store = PostgresStore::new(pool.clone());
             store.migrate().await?;
             keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
-            Sessions::Postgres(store)
+            Sessions::Postgres(store, pool)
         }
     };
     Ok(sessions)
@@ -206,8 +229,40 @@ pub fn auth_layer(db: &Db, store: Sessions) -> AuthManagerLayer<Users, Sessions>
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_secure(false)
-        .with_expiry(Expiry::OnInactivity(Duration::hours(12)));
+        .with_expiry(Expiry::OnInactivity(IDLE_LIMIT));
     AuthManagerLayerBuilder::new(Users::new(db.clone()), sessions).build()
+}
+
+/// A session not used for this long ends.
+pub const IDLE_LIMIT: Duration = Duration::hours(12);
+
+/// A session in use is written back, which moves its end to [`IDLE_LIMIT`] from then, at
+/// most this often: not on every request, which would be a write per page.
+pub const EXTEND_EVERY: Duration = Duration::minutes(5);
+
+/// When the session was last written back (Unix seconds), in its data.
+pub const EXTENDED_AT: &str = "releasedesk.extended_at";
+
+/// Marks a session just logged in as extended now, so that its first requests write nothing.
+pub async fn opened(session: &tower_sessions::Session) -> Result<(), tower_sessions::session::Error> {
+    session.insert(EXTENDED_AT, now()).await
+}
+
+/// Extends a logged-in session that is used: once [`EXTEND_EVERY`] has passed since it was
+/// last extended, tower-sessions writes it back after the request with a new end, and sends
+/// its cookie again with it. A user at work is not logged out in the middle of it.
+pub async fn keep_alive(session: &tower_sessions::Session) -> Result<(), tower_sessions::session::Error> {
+    let now = now();
+    let extended_at: Option<i64> = session.get(EXTENDED_AT).await?;
+    let due = extended_at.is_none_or(|at| !(now - EXTEND_EVERY.whole_seconds()..=now).contains(&at));
+    if due {
+        session.insert(EXTENDED_AT, now).await?;
+    }
+    Ok(())
+}
+
+fn now() -> i64 {
+    tower_sessions::cookie::time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl Sessions {

@@ -136,6 +136,53 @@ async fn logout_ends_the_session_on_the_server(backend: Backend) {
     assert_eq!(ana.call("current_user", json!({})).await.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A session in use is extended: not at every request, and once some minutes have passed,
+/// its end moves to 12 hours from then and its cookie goes out again. A write-back that
+/// comes after a logout (a request that extended the session while another logged it out)
+/// finds nothing to write: the session stays ended.
+async fn a_session_in_use_is_extended_and_one_logged_out_stays_ended(backend: Backend) {
+    use releasedesk_core::auth::sessions::{session_store, EXTENDED_AT, IDLE_LIMIT};
+    use tower_sessions::cookie::time::{Duration, OffsetDateTime};
+    use tower_sessions::SessionStore;
+
+    let server = demo_server(backend).await;
+    let store = session_store(&server.db).await.expect("the session store");
+    let ana = server.login("ana").await;
+    let cookie = ana.cookie.clone().expect("a session cookie");
+    let id = cookie.split_once('=').and_then(|(_, id)| id.parse().ok()).expect("the session id in the cookie");
+    let session_cookie = |answer: &support::Answer| {
+        let mut cookies = answer.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok());
+        cookies.find(|cookie| cookie.contains("_session=")).map(str::to_owned)
+    };
+
+    // Right after the login there is nothing to extend: no write, no cookie.
+    let answer = ana.call("current_user", json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(session_cookie(&answer), None, "a request right after the login writes nothing");
+
+    // Eleven hours on, as the stored session says: an hour left, extended at the login.
+    let start = OffsetDateTime::now_utc();
+    let mut record = store.load(&id).await.expect("read the session").expect("the session exists");
+    record.expiry_date = start + Duration::hours(1);
+    record.data.insert(EXTENDED_AT.to_owned(), json!(start.unix_timestamp() - 11 * 3_600));
+    store.save(&record).await.expect("rewind the session");
+
+    let answer = ana.call("current_user", json!({})).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    let sent = session_cookie(&answer).expect("the extended session's cookie goes out again");
+    assert!(sent.contains(&format!("Max-Age={}", IDLE_LIMIT.whole_seconds())), "{sent}");
+    let extended = store.load(&id).await.expect("read the session").expect("the session exists");
+    assert!(extended.expiry_date >= start + IDLE_LIMIT, "its end moved 12 h on: {:?}", extended.expiry_date);
+    let again = ana.call("current_user", json!({})).await;
+    assert_eq!(session_cookie(&again), None, "once extended, the next request writes nothing");
+
+    let logout = ana.post_form("logout", "").await;
+    assert!(logout.status.is_success() || logout.status.is_redirection(), "{logout:?}");
+    store.save(&extended).await.expect("a write-back that finds no session is no error");
+    assert!(store.load(&id).await.expect("read the session").is_none(), "the logged-out session stays ended");
+    assert_eq!(ana.call("current_user", json!({})).await.status, StatusCode::UNAUTHORIZED);
+}
+
 async fn a_password_change_ends_every_session_of_the_user(backend: Backend) {
     let server = demo_server(backend).await;
     let (laptop, phone) = (server.login("joao").await, server.login("joao").await);
@@ -165,5 +212,6 @@ on_both_databases!(
     requests_from_other_sites_change_nothing,
     password_guessing_is_slowed_without_telling_who_exists,
     logout_ends_the_session_on_the_server,
+    a_session_in_use_is_extended_and_one_logged_out_stays_ended,
     a_password_change_ends_every_session_of_the_user,
 );
