@@ -16,29 +16,30 @@ NEW=${2:?the binary after it}
 PAIRS=${AB_PAIRS:-5}
 PAGE=${AB_PATH:-/releases}
 SECONDS_PER_RUN=${AB_SECONDS:-6}
-PORT=3998
-BASE=http://127.0.0.1:$PORT
 DB=target/bench/ab.db
+WORK=$(mktemp -d /tmp/releasedesk-ab.XXXXXX)
+SERVER_PID=
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+
 mkdir -p target/bench
 [[ -f $DB ]] || DATABASE_URL=$DB RUST_LOG=error "$NEW" seed-bench --releases "${AB_RELEASES:-100000}" >/dev/null
-JAR=$(mktemp)
-SERVER_PID=
-trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; rm -f "$JAR"' EXIT
 
 measure() {
-  local bin=$1 cookie out
-  DATABASE_URL=$DB LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:$PORT LEPTOS_OUTPUT_NAME=releasedesk \
-    LEPTOS_SITE_PKG_DIR=pkg LEPTOS_ENV=PROD SECURE_COOKIES=false RUST_LOG=error "$bin" serve >/dev/null 2>&1 &
+  local bin=$1 port base cookie out
+  port=$(free_port)
+  base=http://127.0.0.1:$port
+  DATABASE_URL=$DB LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  until curl -sf -o /dev/null "$BASE/login"; do sleep 0.2; done
-  curl -s -c "$JAR" -o /dev/null -d "username=ana&password=demo1234" "$BASE/api/login"
-  cookie=$(awk '$6 == "releasedesk_session" { print $6 "=" $7 }' "$JAR")
-  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$BASE$PAGE") == 200 ]] || {
+  wait_until_serving "$base"
+  cookie=$(session_cookie "$base" ana)
+  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$PAGE") == 200 ]] || {
     echo "$PAGE did not answer 200 to $bin" >&2
     return 1
   }
-  wrk -t 2 -c 32 -d 2s -H "Cookie: $cookie" "$BASE$PAGE" >/dev/null
-  out=$(wrk -t 2 -c 32 -d "${SECONDS_PER_RUN}s" --latency -H "Cookie: $cookie" "$BASE$PAGE")
+  wrk -t 2 -c 32 -d 2s -H "Cookie: $cookie" "$base$PAGE" >/dev/null
+  out=$(wrk -t 2 -c 32 -d "${SECONDS_PER_RUN}s" --latency -H "Cookie: $cookie" "$base$PAGE")
   printf '%s\t%s pages/s\tp99 %s\n' "$bin" "$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
     "$(awk '$1 == "99%" { print $2 }' <<<"$out")"
   kill "$SERVER_PID"

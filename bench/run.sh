@@ -22,6 +22,9 @@ chmod 755 "$WORK"
 mkdir -p "$OUT"
 SERVER_PID= PG_DATA=
 
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
 log() { printf '\n== %s\n' "$*" >&2; }
 
 cleanup() {
@@ -31,9 +34,6 @@ cleanup() {
   PG_DATA=
 }
 trap 'cleanup; rm -rf "$WORK"' EXIT
-
-# Node is there for the browser tests already; python3 may not be.
-free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
 # initdb and pg_ctl refuse root: as root, run them as the postgres user.
 as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -50,22 +50,6 @@ start_postgres() {
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c max_connections=200" >/dev/null
   as_postgres "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres releasedesk
   echo "postgres://postgres@127.0.0.1:$port/releasedesk"
-}
-
-wait_until_serving() {
-  for _ in $(seq 1 300); do
-    curl -fso /dev/null "$1/login" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server stopped; see $WORK/server.log" >&2; cat "$WORK/server.log" >&2; return 1; }
-    sleep 0.1
-  done
-  echo "the server did not answer at $1" >&2
-  return 1
-}
-
-session_cookie() {
-  curl -fsS -o /dev/null -D - -H 'Content-Type: application/x-www-form-urlencoded' \
-    --data "username=$2&password=demo1234" "$1/api/login" \
-    | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
 }
 
 # The server's resident memory now, in MB: run.sh notes it after each phase, so that the

@@ -223,10 +223,12 @@ fn keyed_rows(rows: &[ReleaseRow], previous: Option<&KeyedRows>) -> KeyedRows {
     let mut next_key = previous.iter().map(|(key, _)| key + 1).max().unwrap_or(0);
     rows.iter()
         .map(|row| {
-            let kept = previous.iter().find(|(_, shown)| shows_same(shown, row)).map(|(key, _)| *key);
+            let shown = previous.iter().find(|(_, shown)| shown.id == row.id);
+            let kept = shown.filter(|(_, shown)| shows_same(shown, row)).map(|(key, _)| *key);
             let key = kept.unwrap_or_else(|| {
+                let key = next_key;
                 next_key += 1;
-                next_key - 1
+                key
             });
             (key, row.clone())
         })

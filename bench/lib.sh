@@ -1,0 +1,23 @@
+# What bench/run.sh and bench/ab.sh share: sourced, from the repository's root. The server
+# they start is SERVER_PID, its output $WORK/server.log.
+
+# A free TCP port on loopback. Node is there for the browser tests already; python3 may not be.
+free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+
+# Waits until the server at $1 answers, or says why not.
+wait_until_serving() {
+  for _ in $(seq 1 300); do
+    curl -fso /dev/null "$1/login" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server stopped; see $WORK/server.log" >&2; cat "$WORK/server.log" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "the server did not answer at $1" >&2
+  return 1
+}
+
+# The session cookie of user $2 (the demo password) at $1, as `name=value`.
+session_cookie() {
+  curl -fsS -o /dev/null -D - -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "username=$2&password=demo1234" "$1/api/login" \
+    | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
+}
