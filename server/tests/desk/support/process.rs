@@ -272,6 +272,15 @@ impl Http {
         Ok(reply)
     }
 
+    /// Posts the logout form.
+    pub async fn logout(&self) -> Result<Reply, reqwest::Error> {
+        let builder = self
+            .request(reqwest::Method::POST, "/api/logout")
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(ACCEPT, "application/json");
+        Self::send(builder).await
+    }
+
     /// Opens the live-event stream, `GET /api/events`; its body never ends by itself.
     pub async fn events(&self) -> Result<EventStream, reqwest::Error> {
         // Its own client: the stream outlives any whole-request timeout.
