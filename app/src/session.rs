@@ -30,28 +30,25 @@ fn is_public(path: &str) -> bool {
 pub const PASSWORD_PAGE: &str = "/account";
 pub const TEMPORARY_PASSWORD_PAGE: &str = "/account?temporary=true";
 
-/// Sends an anonymous visitor of any page but the login page to log in, and a user whose
-/// password is temporary to the password page. Server functions are not redirected: each
-/// refuses such a caller itself (401, 403).
-pub async fn require_login_for_pages(session: Session, request: Request, next: Next) -> Response {
+/// What the session of every request asks before the request goes on:
+/// - an anonymous visitor of any page but the login page is sent to log in, and a user
+///   whose password is temporary to the password page. Server functions are not
+///   redirected: each refuses such a caller itself (401, 403);
+/// - a logged-in user's session is extended at their requests (see `keep_alive`): one write
+///   every few minutes, not one per request.
+pub async fn require_login_and_extend_sessions(session: Session, request: Request, next: Next) -> Response {
     let path = request.uri().path();
     match &session.user {
         None if !is_public(path) => return Redirect::to("/login").into_response(),
         Some(user) if user.must_change_password && !is_public(path) && path != PASSWORD_PAGE => {
             return Redirect::to(TEMPORARY_PASSWORD_PAGE).into_response()
         }
-        _ => {}
-    }
-    next.run(request).await
-}
-
-/// Extends the session of a logged-in user at their requests (see `keep_alive`): one
-/// write every few minutes, not one per request.
-pub async fn extend_sessions_in_use(session: Session, request: Request, next: Next) -> Response {
-    if session.user.is_some() {
-        if let Err(error) = releasedesk_core::auth::sessions::keep_alive(&session.session).await {
-            // The session goes on as it was; it ends at its time unless a later request extends it.
-            tracing::warn!(%error, "cannot extend the session");
+        None => {}
+        Some(_) => {
+            if let Err(error) = releasedesk_core::auth::sessions::keep_alive(&session.session).await {
+                // The session goes on as it was; it ends at its time unless a later request extends it.
+                tracing::warn!(%error, "cannot extend the session");
+            }
         }
     }
     next.run(request).await

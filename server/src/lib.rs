@@ -1,7 +1,7 @@
 //! How the server is put together, shared by the binary and the tests: open the
 //! database, then build the routes with the session layer around them.
 
-use app::auth::session::{auth_layer, extend_sessions_in_use, require_login_for_pages, session_store};
+use app::auth::session::{auth_layer, require_login_and_extend_sessions, session_store};
 pub use app::transport::Transport;
 use app::{security, shell, App};
 use axum::http::{header, HeaderName, HeaderValue};
@@ -87,8 +87,7 @@ pub async fn router_with(
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .layer(axum::middleware::from_fn(rendering::finish_page_renders))
         .layer(axum::middleware::from_fn(app::error::status_from_error))
-        .layer(axum::middleware::from_fn(require_login_for_pages))
-        .layer(axum::middleware::from_fn(extend_sessions_in_use))
+        .layer(axum::middleware::from_fn(require_login_and_extend_sessions))
         .layer(auth)
         .layer(axum::middleware::from_fn(guard_transport))
         .layer(axum::middleware::from_fn(security::limit_bodies))
