@@ -2,13 +2,10 @@
 //! in the same database as everything else (SQLite or PostgreSQL, chosen at run time).
 
 use crate::domain::permissions::Actor;
-use crate::store::kept::{Kept, Lookup};
 use crate::store::users as db;
 use crate::store::{Backend as DbBackend, Db};
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
-use std::sync::Arc;
-use tower_sessions::cookie::time::{Duration, OffsetDateTime};
-use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::{time::Duration, SameSite};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
 use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
@@ -101,48 +98,20 @@ impl AuthnBackend for Users {
 
 pub type Session = AuthSession<Users>;
 
-/// The sessions, in the database the server runs on, and kept by this instance between
-/// requests (`store::kept`): a logged-in user's request finds its session in memory. A
-/// session ended anywhere (a logout, an expiry deleted) is forgotten by every instance: on
-/// this one at once, on the others as soon as the database tells them (the trigger made by
-/// [`session_store`]).
-#[derive(Debug, Clone)]
-pub struct Sessions {
-    store: Store,
-    kept: Arc<Kept>,
-}
-
 /// The session store of whichever database the server runs on, with its pool for
 /// [`Sessions::save`].
 #[derive(Debug, Clone)]
-enum Store {
+pub enum Sessions {
     Sqlite(SqliteStore, sqlx::SqlitePool),
     Postgres(PostgresStore, sqlx::PgPool),
-}
-
-/// Runs `$body` with the session table's pool and name, on either database; the statement
-/// is written with `$n` parameters, which both read.
-macro_rules! on_table {
-    ($store:expr, |$pool:ident, $table:ident| $body:expr) => {
-        match $store {
-            Store::Sqlite(_, $pool) => {
-                let $table = "tower_sessions";
-                $body
-            }
-            Store::Postgres(_, $pool) => {
-                let $table = r#""tower_sessions"."session""#;
-                $body
-            }
-        }
-    };
 }
 
 #[async_trait::async_trait]
 impl SessionStore for Sessions {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match &self.store {
-            Store::Sqlite(s, _) => s.create(record).await,
-            Store::Postgres(s, _) => s.create(record).await,
+        match self {
+            Sessions::Sqlite(s, _) => s.create(record).await,
+            Sessions::Postgres(s, _) => s.create(record).await,
         }
     }
 
@@ -152,64 +121,48 @@ impl SessionStore for Sessions {
     /// `create`d), so one deleted since stays deleted.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = rmp_serde::to_vec(record).map_err(|error| session_store::Error::Encode(error.to_string()))?;
-        let ticket = self.kept.session_ticket();
-        let written = on_table!(&self.store, |pool, table| {
-            sqlx::query(&format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3"))
-                .bind(data)
-                .bind(record.expiry_date)
-                .bind(record.id.to_string())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        });
-        if written.map_err(backend_error)? > 0 {
-            self.kept.keep_session(ticket, record);
-        }
-        Ok(())
+        let written = match self {
+            Sessions::Sqlite(_, pool) => {
+                sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?")
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+            Sessions::Postgres(_, pool) => {
+                sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#)
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        written.map_err(|error| session_store::Error::Backend(error.to_string()))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let ticket = match self.kept.lookup_session(*id, OffsetDateTime::now_utc()) {
-            Lookup::Kept(record) => return Ok(Some(record)),
-            Lookup::Read(ticket) => ticket,
-        };
-        let record = match &self.store {
-            Store::Sqlite(s, _) => s.load(id).await?,
-            Store::Postgres(s, _) => s.load(id).await?,
-        };
-        if let Some(record) = &record {
-            self.kept.keep_session(ticket, record);
+        match self {
+            Sessions::Sqlite(s, _) => s.load(id).await,
+            Sessions::Postgres(s, _) => s.load(id).await,
         }
-        Ok(record)
     }
 
-    /// Deletes the session; if there was one, every instance forgets what it kept (a login
-    /// deletes the id its visitor had before, which is seldom a stored session).
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let deleted = on_table!(&self.store, |pool, table| {
-            sqlx::query(&format!("DELETE FROM {table} WHERE id = $1"))
-                .bind(id.to_string())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        });
-        if deleted.map_err(backend_error)? > 0 {
-            // After the delete, so that no read from before it is kept after it.
-            self.kept.changed();
+        match self {
+            Sessions::Sqlite(s, _) => s.delete(id).await,
+            Sessions::Postgres(s, _) => s.delete(id).await,
         }
-        Ok(())
     }
 }
 
-fn backend_error(error: sqlx::Error) -> session_store::Error {
-    session_store::Error::Backend(error.to_string())
-}
-
-/// Opens the session store beside the application's pool, creates its table and the
-/// trigger that tells every instance of a session ended, and starts the task that deletes
-/// expired sessions.
+/// Opens the session store beside the application's pool, creates its table, and starts
+/// the task that deletes expired sessions.
 pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
-    let store = match db.backend {
+    let sessions = match db.backend {
         DbBackend::Sqlite => {
             use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
             use std::str::FromStr;
@@ -224,16 +177,8 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .await?;
             let store = SqliteStore::new(pool.clone());
             store.migrate().await?;
-            // Counted like a change of users (migration `user_changes`), which every
-            // instance reads with its live updates.
-            sqlx::query(
-                "CREATE TRIGGER IF NOT EXISTS tower_sessions_delete_counted AFTER DELETE ON tower_sessions
-                 BEGIN UPDATE user_changes SET changes = changes + 1; END",
-            )
-            .execute(&pool)
-            .await?;
             keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
-            Store::Sqlite(store, pool)
+            Sessions::Sqlite(store, pool)
         }
         DbBackend::Postgres => {
             let pool = sqlx::postgres::PgPoolOptions::new()
@@ -244,23 +189,11 @@ pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
                 .await?;
             let store = PostgresStore::new(pool.clone());
             store.migrate().await?;
-            // Notified like a change of users (migration `user_changes`), on the channel
-            // every instance listens to; for each row, so that a delete that finds no
-            // session (every login deletes its visitor's id) tells nobody. The server's role
-            // owns this table: it made it.
-            for trigger in [
-                r#"CREATE OR REPLACE TRIGGER sessions_ended AFTER DELETE ON "tower_sessions"."session"
-                   FOR EACH ROW EXECUTE FUNCTION notify_users_changed()"#,
-                r#"CREATE OR REPLACE TRIGGER sessions_truncated AFTER TRUNCATE ON "tower_sessions"."session"
-                   FOR EACH STATEMENT EXECUTE FUNCTION notify_users_changed()"#,
-            ] {
-                sqlx::query(trigger).execute(&pool).await?;
-            }
             keep_deleting_expired(store.clone(), EXPIRED_SESSIONS_EVERY);
-            Store::Postgres(store, pool)
+            Sessions::Postgres(store, pool)
         }
     };
-    Ok(Sessions { store, kept: db.shared_kept() })
+    Ok(sessions)
 }
 
 /// The session cookie's name. Over HTTPS the browser holds it as `__Host-releasedesk_session`
@@ -329,7 +262,7 @@ pub async fn keep_alive(session: &tower_sessions::Session) -> Result<(), tower_s
 }
 
 fn now() -> i64 {
-    OffsetDateTime::now_utc().unix_timestamp()
+    tower_sessions::cookie::time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
 impl Sessions {

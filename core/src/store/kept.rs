@@ -1,11 +1,11 @@
 //! What each server instance keeps between requests, because nearly every request reads
-//! it and it rarely changes: the sessions (every request of a logged-in user loads its
-//! own), the users as sessions and tokens read them ([`SessionRecord`]), the groups that
-//! execute releases (every list page offers them in its filter), and the active webhooks'
-//! events (every append to the execution log reads them in the writer's turn).
+//! it and it rarely changes: the users as sessions and tokens read them ([`SessionRecord`]),
+//! the groups that execute releases (every list page offers them in its filter), and the
+//! active webhooks' events (every append to the execution log reads them in the writer's
+//! turn).
 //!
 //! A change to any of it (a user, a group, a membership, a permission, a webhook or its
-//! events, a session ended) must count from the next request, on every server instance:
+//! events) must count from the next request, on every server instance:
 //! - the command that made it, on this instance, forgets everything kept once it has
 //!   committed ([`Db::configuration_changed`]);
 //! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
@@ -18,12 +18,7 @@
 //!
 //! A read that began before a change is never kept after it: each change starts a new
 //! generation, and what was read in an earlier one is dropped. Changes are rare, so one
-//! change forgets everything kept.
-//!
-//! A session is kept as it was last read or written by this instance. Only its end (and
-//! when it was last extended) changes while it lasts, and another instance that extends it
-//! tells nobody: a kept session whose kept end has passed is read again
-//! (`auth::sessions::Sessions`). (The migrations' comments name this module by its
+//! change forgets everything kept. (The migrations' comments name this module by its
 //! first name, `store/user_cache.rs`.)
 
 use super::users::SessionRecord;
@@ -32,8 +27,6 @@ use crate::model::release::GroupChoice;
 use crate::model::webhooks::WebhookEvent;
 use std::collections::HashMap;
 use std::sync::Mutex;
-use tower_sessions::cookie::time::OffsetDateTime;
-use tower_sessions::session::{Id, Record};
 
 /// The channel of the PostgreSQL triggers that tell of a change to what is kept. Its name
 /// is older than the webhooks' part: the migrations that send on it keep it.
@@ -42,9 +35,6 @@ pub const CHANGES_CHANNEL: &str = "releasedesk_users";
 /// More users than this with a session in one instance's memory means something is odd
 /// (the users of a desk are its staff): the cache starts over rather than grow.
 const MOST_USERS: usize = 10_000;
-
-/// Likewise for the sessions: a few per user.
-const MOST_SESSIONS: usize = 50_000;
 
 /// What one instance keeps; see the module's documentation.
 #[derive(Debug)]
@@ -59,8 +49,6 @@ struct State {
     /// Counts the changes heard of: a read is kept only in the generation it began in.
     generation: u64,
     users: HashMap<i64, Option<SessionRecord>>,
-    /// The sessions, as last read or written here.
-    sessions: HashMap<Id, Record>,
     /// The groups holding Ejecutar, by name.
     execution_groups: Option<Vec<GroupChoice>>,
     /// The active webhooks' events, `(webhook, event)`: read by every append to the log.
@@ -90,7 +78,6 @@ impl Kept {
                 trusted,
                 generation: 0,
                 users: HashMap::new(),
-                sessions: HashMap::new(),
                 execution_groups: None,
                 subscriptions: None,
             }),
@@ -117,30 +104,6 @@ impl Kept {
                 state.users.clear();
             }
             state.users.insert(id, user.clone());
-        }
-    }
-
-    /// The session `id` as kept, unless its kept end has passed at `now`.
-    pub fn lookup_session(&self, id: Id, now: OffsetDateTime) -> Lookup<Record> {
-        let state = self.state();
-        match state.sessions.get(&id) {
-            Some(record) if record.expiry_date > now => Lookup::Kept(record.clone()),
-            _ => Lookup::Read(Ticket(state.generation)),
-        }
-    }
-
-    /// Before a session is written: the ticket to keep it with once written.
-    pub fn session_ticket(&self) -> Ticket {
-        Ticket(self.state().generation)
-    }
-
-    /// Keeps a session as read or written, unless a change was heard of since that began.
-    pub fn keep_session(&self, ticket: Ticket, record: &Record) {
-        if let Some(mut state) = self.current(ticket) {
-            if state.sessions.len() >= MOST_SESSIONS {
-                state.sessions.clear();
-            }
-            state.sessions.insert(record.id, record.clone());
         }
     }
 
@@ -186,7 +149,6 @@ impl Kept {
     fn forget(&self, mut state: std::sync::MutexGuard<'_, State>) {
         state.generation += 1;
         state.users.clear();
-        state.sessions.clear();
         state.execution_groups = None;
         state.subscriptions = None;
     }
@@ -206,15 +168,10 @@ impl Db {
     }
 
     /// Tells this instance that users, groups, memberships, permissions, webhooks or their
-    /// events changed, or a session ended (after the change committed): from the next
-    /// request on, they are read afresh.
+    /// events changed (after the change committed): from the next request on, they are read
+    /// afresh.
     pub fn configuration_changed(&self) {
         self.kept.changed();
-    }
-
-    /// What this instance keeps, shared with its session store.
-    pub(crate) fn shared_kept(&self) -> std::sync::Arc<Kept> {
-        self.kept.clone()
     }
 }
 
@@ -297,25 +254,5 @@ mod tests {
         assert_eq!(kept(&cache, 1), None);
         cache.keep(3, read, &record("bruno"));
         assert_eq!(kept(&cache, 3), None);
-    }
-
-    #[test]
-    fn a_session_is_kept_until_its_kept_end_or_a_change() {
-        let cache = Kept::new(true);
-        let now = OffsetDateTime::now_utc();
-        let session = Record { id: Id(7), data: HashMap::new(), expiry_date: now + std::time::Duration::from_secs(60) };
-        let is_kept = |at| matches!(cache.lookup_session(Id(7), at), Lookup::Kept(kept) if kept == session);
-
-        let Lookup::Read(read) = cache.lookup_session(Id(7), now) else { panic!("kept before any read") };
-        cache.keep_session(read, &session);
-        assert!(is_kept(now));
-        assert!(!is_kept(now + std::time::Duration::from_secs(61)), "past its kept end, it is read again");
-
-        // Ended elsewhere while a write-back was under way: the write-back is not kept.
-        let written = cache.session_ticket();
-        cache.changed();
-        assert!(!is_kept(now), "a change forgets the sessions");
-        cache.keep_session(written, &session);
-        assert!(!is_kept(now));
     }
 }

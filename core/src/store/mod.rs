@@ -53,7 +53,7 @@ pub struct Db {
     /// file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries) while
     /// holding a connection readers need. On PostgreSQL, the pool itself.
     writer: AnyPool,
-    /// What this instance keeps between requests: sessions, users, groups, webhooks ([`kept`]).
+    /// What this instance keeps between requests: users, groups, webhooks ([`kept`]).
     kept: std::sync::Arc<kept::Kept>,
 }
 
