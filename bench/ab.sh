@@ -1,47 +1,93 @@
 #!/usr/bin/env bash
-# A/B of one page rendered on the server: two release binaries serve the same seeded SQLite
-# database in turn, and wrk measures each, alternating, so that the machine's drift falls on
-# both. For a change whose cost is smaller than the spread between `make bench` runs.
+# A/B of two release binaries: they serve the same seeded SQLite database in turn, and wrk
+# measures each, alternating, so that the machine's drift falls on both. For a change whose
+# cost is smaller than the spread between `make bench` runs.
 #
 #   bench/ab.sh OLD_BIN NEW_BIN
 #
-# Settings (environment): AB_PAIRS (5), AB_PATH (/releases), AB_RELEASES (100000),
-# AB_SECONDS per run (6, after a 2 s warm-up). The database is seeded once, in
-# target/bench/ab.db, and kept for the next comparison. Prints one line per run.
+# Settings (environment):
+#   AB_WORK      page (default): one page rendered on the server, AB_PATH (/releases);
+#                advances: "Guardar y avanzar flujo" on releases ana holds, as `make bench`
+#   AB_PAIRS     how many pairs of runs (5)
+#   AB_RELEASES  the database's size (100000)
+#   AB_SECONDS   per run (6), after a 2 s warm-up
+# The database is seeded once per size, in target/bench/ab-RELEASES.db (what the seed reports
+# beside it, in ab-RELEASES.json), and kept for the next comparison; each run serves a fresh copy of it, so that
+# the advances of one run leave nothing to the next. Prints one line per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OLD=${1:?the binary before the change}
 NEW=${2:?the binary after it}
+WORK_KIND=${AB_WORK:-page}
 PAIRS=${AB_PAIRS:-5}
 PAGE=${AB_PATH:-/releases}
 SECONDS_PER_RUN=${AB_SECONDS:-6}
-DB=target/bench/ab.db
+RELEASES=${AB_RELEASES:-100000}
+DB=target/bench/ab-$RELEASES.db
+SEEDED=target/bench/ab-$RELEASES.json
 WORK=$(mktemp -d /tmp/releasedesk-ab.XXXXXX)
 SERVER_PID=
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+case $WORK_KIND in
+  page | advances) ;;
+  *) echo "AB_WORK is page or advances, not $WORK_KIND" >&2; exit 2 ;;
+esac
 
 mkdir -p target/bench
-[[ -f $DB ]] || DATABASE_URL=$DB RUST_LOG=error "$NEW" seed-bench --releases "${AB_RELEASES:-100000}" >/dev/null
+if [[ ! -f $DB || ! -f $SEEDED ]]; then
+  rm -f "$DB" "$DB-wal" "$DB-shm"
+  DATABASE_URL=$DB RUST_LOG=error "$NEW" seed-bench --releases "$RELEASES" >"$SEEDED.new"
+  mv "$SEEDED.new" "$SEEDED"
+fi
+# The advances: the releases ana holds, a third of them (at most 2,000) for the warm-up and
+# the rest for the run (each release is advanced once).
+export BENCH_DIR=$PWD/bench BENCH_THREADS=2 BENCH_CATEGORY
+BENCH_CATEGORY=$(jq .solution_category "$SEEDED")
+jq -r '.held_by_ana[]' "$SEEDED" >"$WORK/held-ids"
+WARM_UP=$(($(wc -l <"$WORK/held-ids") / 3))
+WARM_UP=$((WARM_UP < 2000 ? WARM_UP : 2000))
+head -n "$WARM_UP" "$WORK/held-ids" >"$WORK/warm-up-ids"
+tail -n "+$((WARM_UP + 1))" "$WORK/held-ids" >"$WORK/run-ids"
+
+# wrk on the server at $1 with the session cookie $2, for $3 seconds; the JSON line of
+# bench/wrk/report.lua.
+load() {
+  local base=$1 cookie=$2 seconds=$3 ids=$4
+  case $WORK_KIND in
+    page) BENCH_COOKIE=$cookie wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/get.lua "$base$PAGE" ;;
+    advances)
+      BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$ids \
+        wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/advance.lua "$base/api/advance_release" ;;
+  esac | grep '^{'
+}
 
 measure() {
   local bin=$1 port base cookie out
+  rm -f "$WORK"/run.db*
+  cp "$DB" "$WORK/run.db"
+  for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
   port=$(free_port)
   base=http://127.0.0.1:$port
-  DATABASE_URL=$DB LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
+  DATABASE_URL=$WORK/run.db LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   wait_until_serving "$base"
   cookie=$(session_cookie "$base" ana)
-  [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$PAGE") == 200 ]] || {
+  if [[ $WORK_KIND == page ]] &&
+    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$PAGE") != 200 ]]; then
     echo "$PAGE did not answer 200 to $bin" >&2
     return 1
-  }
-  wrk -t 2 -c 32 -d 2s -H "Cookie: $cookie" "$base$PAGE" >/dev/null
-  out=$(wrk -t 2 -c 32 -d "${SECONDS_PER_RUN}s" --latency -H "Cookie: $cookie" "$base$PAGE")
-  printf '%s\t%s pages/s\tp99 %s\n' "$bin" "$(awk '/Requests\/sec/ { print $2 }' <<<"$out")" \
-    "$(awk '$1 == "99%" { print $2 }' <<<"$out")"
+  fi
+  load "$base" "$cookie" 2 "$WORK/warm-up-ids" >/dev/null
+  out=$(load "$base" "$cookie" "$SECONDS_PER_RUN" "$WORK/run-ids")
+  if [[ $(jq '.requests - .non_2xx' <<<"$out") -eq 0 ]]; then
+    echo "no request of the run succeeded on $bin: $out" >&2
+    return 1
+  fi
+  printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
+    "$([[ $WORK_KIND == page ]] && echo pages || echo advances)" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
