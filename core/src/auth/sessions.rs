@@ -121,25 +121,21 @@ impl SessionStore for Sessions {
     /// `create`d), so one deleted since stays deleted.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = rmp_serde::to_vec(record).map_err(|error| session_store::Error::Encode(error.to_string()))?;
+        // One statement for both: sqlx reads `$n` parameters on SQLite too.
+        macro_rules! update_in {
+            ($pool:expr, $table:literal) => {
+                sqlx::query(concat!("UPDATE ", $table, " SET data = $1, expiry_date = $2 WHERE id = $3"))
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute($pool)
+                    .await
+                    .map(|_| ())
+            };
+        }
         let written = match self {
-            Sessions::Sqlite(_, pool) => {
-                sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?")
-                    .bind(data)
-                    .bind(record.expiry_date)
-                    .bind(record.id.to_string())
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
-            Sessions::Postgres(_, pool) => {
-                sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#)
-                    .bind(data)
-                    .bind(record.expiry_date)
-                    .bind(record.id.to_string())
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
+            Sessions::Sqlite(_, pool) => update_in!(pool, "tower_sessions"),
+            Sessions::Postgres(_, pool) => update_in!(pool, r#""tower_sessions"."session""#),
         };
         written.map_err(|error| session_store::Error::Backend(error.to_string()))
     }
