@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# A/B of two release binaries: they serve the same seeded SQLite database in turn, and wrk
-# measures each, alternating, so that the machine's drift falls on both. For a change whose
-# cost is smaller than the spread between `make bench` runs.
+# A/B of two release binaries: they serve the same seeded database in turn (SQLite, or the
+# PostgreSQL one AB_DATABASE_URL names), and wrk measures each, alternating, so that the
+# machine's drift falls on both. For a change whose cost is smaller than the spread between
+# `make bench` runs.
 #
 #   bench/ab.sh OLD_BIN NEW_BIN
 #
 # Settings (environment):
 #   AB_WORK      page (default): one page rendered on the server, AB_PATH (/releases);
+#                search: the list's server function searching title words, as `make bench`;
 #                advances: "Guardar y avanzar flujo" on releases ana holds, as `make bench`
 #   AB_PAIRS     how many pairs of runs (5)
 #   AB_RELEASES  the database's size (100000)
 #   AB_SECONDS   per run (6), after a 2 s warm-up
+#   AB_DATABASE_URL  a PostgreSQL database `releasedesk seed-bench` filled, served by both
+#                binaries in place of the SQLite copy: for page and search, which only read
 # The database is seeded once per size, in target/bench/ab-RELEASES.db (what the seed reports
 # beside it, in ab-RELEASES.json), and kept for the next comparison; each run serves a fresh copy of it, so that
 # the advances of one run leave nothing to the next. Prints one line per run.
@@ -32,12 +36,17 @@ SERVER_PID=
 source bench/lib.sh
 trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 case $WORK_KIND in
-  page | advances) ;;
-  *) echo "AB_WORK is page or advances, not $WORK_KIND" >&2; exit 2 ;;
+  page | search | advances) ;;
+  *) echo "AB_WORK is page, search or advances, not $WORK_KIND" >&2; exit 2 ;;
 esac
+SERVED=${AB_DATABASE_URL:-}
+if [[ -n $SERVED && $WORK_KIND == advances ]]; then
+  echo "AB_DATABASE_URL serves reads only: advances need a fresh copy of the database per run" >&2
+  exit 2
+fi
 
 mkdir -p target/bench
-if [[ ! -f $DB || ! -f $SEEDED ]]; then
+if [[ -z $SERVED ]] && [[ ! -f $DB || ! -f $SEEDED ]]; then
   rm -f "$DB" "$DB-wal" "$DB-shm"
   DATABASE_URL=$DB RUST_LOG=error "$NEW" seed-bench --releases "$RELEASES" >"$SEEDED.new"
   mv "$SEEDED.new" "$SEEDED"
@@ -45,8 +54,12 @@ fi
 # The advances: the releases ana holds, a third of them (at most 2,000) for the warm-up and
 # the rest for the run (each release is advanced once).
 export BENCH_DIR=$PWD/bench BENCH_THREADS=2 BENCH_CATEGORY
-BENCH_CATEGORY=$(jq .solution_category "$SEEDED")
-jq -r '.held_by_ana[]' "$SEEDED" >"$WORK/held-ids"
+if [[ $WORK_KIND == advances ]]; then
+  BENCH_CATEGORY=$(jq .solution_category "$SEEDED")
+  jq -r '.held_by_ana[]' "$SEEDED" >"$WORK/held-ids"
+else
+  : >"$WORK/held-ids"
+fi
 WARM_UP=$(($(wc -l <"$WORK/held-ids") / 3))
 WARM_UP=$((WARM_UP < 2000 ? WARM_UP : 2000))
 head -n "$WARM_UP" "$WORK/held-ids" >"$WORK/warm-up-ids"
@@ -58,6 +71,7 @@ load() {
   local base=$1 cookie=$2 seconds=$3 ids=$4
   case $WORK_KIND in
     page) BENCH_COOKIE=$cookie wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/get.lua "$base$PAGE" ;;
+    search) BENCH_COOKIE=$cookie wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/search.lua "$base/api/list_releases" ;;
     advances)
       BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$ids \
         wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/advance.lua "$base/api/advance_release" ;;
@@ -65,13 +79,16 @@ load() {
 }
 
 measure() {
-  local bin=$1 port base cookie out
-  rm -f "$WORK"/run.db*
-  cp "$DB" "$WORK/run.db"
-  for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
+  local bin=$1 port base cookie out served=$SERVED
+  if [[ -z $served ]]; then
+    rm -f "$WORK"/run.db*
+    cp "$DB" "$WORK/run.db"
+    for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
+    served=$WORK/run.db
+  fi
   port=$(free_port)
   base=http://127.0.0.1:$port
-  DATABASE_URL=$WORK/run.db LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
+  DATABASE_URL=$served LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   wait_until_serving "$base"
   cookie=$(session_cookie "$base" ana)
@@ -87,7 +104,7 @@ measure() {
     return 1
   fi
   printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
-    "$([[ $WORK_KIND == page ]] && echo pages || echo advances)" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
+    "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=

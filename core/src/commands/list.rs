@@ -29,8 +29,11 @@ async fn filter(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<stor
 pub async fn list(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<ReleasePage, Error> {
     let db = &ctx.db;
     let filter = filter(ctx, query, zone).await?;
-    let counted = store::count(db, &filter).await?;
     let page = store::page(db, &filter, query).await?;
+    let counted = match page.matches {
+        Some(matches) => matches,
+        None => store::count(db, &filter).await?,
+    };
     Ok(ReleasePage {
         rows: rows(ctx, page.rows).await?,
         total: counted.min(COUNT_LIMIT),

@@ -135,6 +135,14 @@ async fn title_words_find_what_the_titles_say(backend: Backend) {
         let title = row["title"].as_str().unwrap_or_default();
         assert!(title.contains("Migración") && title.contains("Nómina"), "{title}");
     }
+    // PostgreSQL counts a search's matches in its first page's statement: a page after a
+    // cursor, or past the last match, counts them on its own, to the same total.
+    let newest = ids(&found)[0];
+    let after = json!({ "search": "Migración nómina", "status": null, "scope": "all", "page": 1, "after": newest });
+    assert_eq!(list(&ana, after).await["total"], expected);
+    let past_the_end =
+        list(&ana, json!({ "search": "Migración nómina", "status": null, "scope": "all", "page": 400 })).await;
+    assert_eq!((past_the_end["total"].clone(), ids(&past_the_end)), (json!(expected), vec![]));
     // A word's start is enough; a word in no title finds nothing.
     let prefix = list(&ana, json!({ "search": "migr nomi", "status": null, "scope": "all", "page": 0 })).await;
     assert_eq!(prefix["total"], expected);
