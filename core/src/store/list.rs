@@ -613,10 +613,8 @@ fn push_window(sql: &mut QueryBuilder<'static, Any>, filter: &Filter, window: &W
                 None => (filter.clone(), offset),
             };
             narrow.from = POSTGRES_SEARCH_ALONE;
-            let (counted, counting) = match filter.page_counts(window) {
-                true => (", s.matches", ", COUNT(*) OVER () AS matches"),
-                false => ("", ""),
-            };
+            let (counted, counting) =
+                if filter.page_counts(window) { (", s.matches", ", COUNT(*) OVER () AS matches") } else { ("", "") };
             sql.push(format_args!("SELECT r.*{counted} FROM (SELECT s.id{counting} FROM ")).push(narrow.from);
             narrow.push_where(sql);
             sql.push(format_args!(" ORDER BY s.id + 0 {direction} LIMIT {limit} OFFSET ")).push_bind(offset);
