@@ -15,9 +15,10 @@
 #   AB_SECONDS   per run (6), after a 2 s warm-up
 #   AB_DATABASE_URL  a PostgreSQL database `releasedesk seed-bench` filled, served by both
 #                binaries in place of the SQLite copy: for page and search, which only read
-# The database is seeded once per size, in target/bench/ab-RELEASES.db (what the seed reports
-# beside it, in ab-RELEASES.json), and kept for the next comparison; each run serves a fresh copy of it, so that
-# the advances of one run leave nothing to the next. Prints one line per run.
+# Without AB_DATABASE_URL, the SQLite database is seeded once per size, in
+# target/bench/ab-RELEASES.db (what the seed reports beside it, in ab-RELEASES.json), and kept
+# for the next comparison; each run serves a fresh copy of it, so that the advances of one run
+# leave nothing to the next. Prints one line per run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,25 +58,22 @@ export BENCH_DIR=$PWD/bench BENCH_THREADS=2 BENCH_CATEGORY
 if [[ $WORK_KIND == advances ]]; then
   BENCH_CATEGORY=$(jq .solution_category "$SEEDED")
   jq -r '.held_by_ana[]' "$SEEDED" >"$WORK/held-ids"
-else
-  : >"$WORK/held-ids"
+  WARM_UP=$(($(wc -l <"$WORK/held-ids") / 3))
+  WARM_UP=$((WARM_UP < 2000 ? WARM_UP : 2000))
+  head -n "$WARM_UP" "$WORK/held-ids" >"$WORK/warm-up-ids"
+  tail -n "+$((WARM_UP + 1))" "$WORK/held-ids" >"$WORK/run-ids"
 fi
-WARM_UP=$(($(wc -l <"$WORK/held-ids") / 3))
-WARM_UP=$((WARM_UP < 2000 ? WARM_UP : 2000))
-head -n "$WARM_UP" "$WORK/held-ids" >"$WORK/warm-up-ids"
-tail -n "+$((WARM_UP + 1))" "$WORK/held-ids" >"$WORK/run-ids"
 
-# wrk on the server at $1 with the session cookie $2, for $3 seconds; the JSON line of
-# bench/wrk/report.lua.
+# `wrk_json` (bench/lib.sh) on the server at $1 with the session cookie $2, for $3 seconds;
+# advances take the releases listed in the file $4.
 load() {
   local base=$1 cookie=$2 seconds=$3 ids=$4
   case $WORK_KIND in
-    page) BENCH_COOKIE=$cookie wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/get.lua "$base$PAGE" ;;
-    search) BENCH_COOKIE=$cookie wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/search.lua "$base/api/list_releases" ;;
+    page) BENCH_COOKIE=$cookie wrk_json get.lua "$base$PAGE" "$seconds" 32 ;;
+    search) BENCH_COOKIE=$cookie wrk_json search.lua "$base/api/list_releases" "$seconds" 32 ;;
     advances)
-      BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$ids \
-        wrk -t 2 -c 32 -d "${seconds}s" -s bench/wrk/advance.lua "$base/api/advance_release" ;;
-  esac | grep '^{'
+      BENCH_COOKIE=$cookie BENCH_ADVANCE_IDS=$ids wrk_json advance.lua "$base/api/advance_release" "$seconds" 32 ;;
+  esac
 }
 
 measure() {
@@ -92,11 +90,6 @@ measure() {
   SERVER_PID=$!
   wait_until_serving "$base"
   cookie=$(session_cookie "$base" ana)
-  if [[ $WORK_KIND == page ]] &&
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $cookie" "$base$PAGE") != 200 ]]; then
-    echo "$PAGE did not answer 200 to $bin" >&2
-    return 1
-  fi
   load "$base" "$cookie" 2 "$WORK/warm-up-ids" >/dev/null
   out=$(load "$base" "$cookie" "$SECONDS_PER_RUN" "$WORK/run-ids")
   if [[ $(jq '.requests - .non_2xx' <<<"$out") -eq 0 ]]; then

@@ -21,3 +21,17 @@ session_cookie() {
     --data "username=$2&password=demo1234" "$1/api/login" \
     | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
 }
+
+# wrk at $4 connections for $3 seconds with the report script bench/wrk/$1 on $2; prints its
+# JSON line. wrk counts a redirect as a success, so a page (get.lua) is first checked to answer
+# 200 to the same request. BENCH_THREADS, BENCH_COOKIE and what the script reads come from the
+# environment.
+wrk_json() {
+  local script=$1 url=$2 seconds=$3 connections=$4 status
+  if [[ $script == get.lua ]]; then
+    status=$(curl -s -o /dev/null -w '%{http_code}' ${BENCH_COOKIE:+-H "Cookie: $BENCH_COOKIE"} "$url")
+    [[ $status == 200 ]] || { echo "$url answered $status, not 200" >&2; return 1; }
+  fi
+  wrk -t "$BENCH_THREADS" -c "$connections" -d "${seconds}s" --timeout 10s -s "bench/wrk/$script" "$url" \
+    | grep '^{'
+}

@@ -57,18 +57,8 @@ start_postgres() {
 rss_now() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
 phase_rss() { echo "\"$1\": $(rss_now)" >>"$WORK/rss-phases"; }
 
-# wrk with the shared report script; prints its JSON line. wrk counts a redirect as a
-# success, so a page is first checked to answer 200 to the same request.
-measure() {
-  local script=$1 url=$2 connections=$3
-  if [[ $script == get.lua ]]; then
-    local status
-    status=$(curl -s -o /dev/null -w '%{http_code}' ${BENCH_COOKIE:+-H "Cookie: $BENCH_COOKIE"} "$url")
-    [[ $status == 200 ]] || { echo "$url answered $status, not 200" >&2; return 1; }
-  fi
-  wrk -t "$BENCH_THREADS" -c "$connections" -d "${SECONDS_PER_RUN}s" --timeout 10s -s "bench/wrk/$script" "$url" \
-    | grep '^{'
-}
+# One run of `wrk_json` (bench/lib.sh) for the run's length.
+measure() { wrk_json "$1" "$2" "$SECONDS_PER_RUN" "$3"; }
 
 bench_database() {
   local database=$1 url base port seeded cookie
@@ -110,7 +100,7 @@ bench_database() {
   log "$database: static asset (the stylesheet)"
   BENCH_COOKIE= measure get.lua "$base/pkg/releasedesk.css" "$CONNECTIONS" >"$WORK/static.json"
   log "$database: list page (server-rendered), first and page $deep_page"
-  BENCH_SECONDS=1 measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
+  measure get.lua "$base/releases" "$CONNECTIONS" >/dev/null  # warm-up
   measure get.lua "$base/releases" "$CONNECTIONS" >"$WORK/list.json"
   measure get.lua "$base/releases?page=$deep_page&after=$deep_after" "$CONNECTIONS" >"$WORK/deep.json"
   # Sorted by priority (five values: the most ties), after a cursor half-way down the numbers.
