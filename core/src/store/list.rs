@@ -508,9 +508,14 @@ pub struct Page {
     /// The page's number: the first when a page back went past the top.
     pub page: i64,
     pub has_next: bool,
-    /// How many releases the filter selects, when the page's statement counted them: then
-    /// `count` need not run.
-    pub matches: Option<i64>,
+}
+
+impl Page {
+    /// How many releases the filter selects, when the page's statement counted them (each
+    /// row carries it): then `count` need not run.
+    pub fn matches(&self) -> Option<i64> {
+        self.rows.first().and_then(|row| row.matches)
+    }
 }
 
 /// The page of the releases the filter selects that `query`'s page number and cursor name.
@@ -529,8 +534,7 @@ pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, s
         Window::Forward { .. } => beyond,
         Window::Backward { .. } => true,
     };
-    let matches = rows.first().and_then(|row| row.matches);
-    Ok(Page { rows, page, has_next, matches })
+    Ok(Page { rows, page, has_next })
 }
 
 /// The column a sort reads, bare and as the filtered releases `r` hold it. Each has an
