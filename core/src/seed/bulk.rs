@@ -9,8 +9,10 @@
 //! tasks `task_base + 4(i-1) + 1..=4` (register, authorization, execution, review).
 
 use crate::commands::Desk;
+use crate::model::list::DUE_SOON_SECONDS;
 use crate::seed::demo::{self, CHANGE_MANAGEMENT, EXECUTORS_N1, EXECUTORS_N2, SYSTEMS};
 use crate::store::list::remember_all_title_words;
+use crate::store::notifications::mark_reached_as_reminded;
 use crate::store::users::{group_id_by_name, user_by_username};
 use crate::store::{fold_for_search, now, Backend, Db};
 
@@ -200,6 +202,9 @@ pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
     if db.backend == Backend::Sqlite {
         remember_all_title_words(&mut tx).await?;
     }
+    // The history's deadlines passed while nobody served it: a desk in service would have
+    // reminded each as it came due, so the scheduler finds nothing left to tell.
+    mark_reached_as_reminded(&mut tx, now, DUE_SOON_SECONDS).await?;
     tx.commit().await?;
     if db.backend == Backend::Postgres {
         for table in ["releases", "tasks", "execution_log"] {

@@ -176,25 +176,55 @@ pub async fn insert(conn: &mut AnyConnection, notifications: &[NewNotification])
     crate::store::mail::queue(conn, notifications).await
 }
 
-/// Which deadline threshold a running release has reached at `now`, and has not been
-/// reminded of: `(release, threshold)`.
-pub async fn due_reminders(db: &Db, now: i64, due_soon_seconds: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
-    // Only releases whose clock runs (not suspended, not waiting for review, not
-    // finished): their deadline is the planned end moved by the time that no longer counts.
-    sqlx::query_as(
-        "SELECT id, threshold FROM (
+/// The running releases whose deadline comes before `$2`, with the threshold each has
+/// reached at `$1` (now), less those already reminded of it; `$columns` chooses among `id`,
+/// `threshold` and the parameters. Only releases whose clock runs (not suspended, not
+/// waiting for review, not finished): their deadline is the planned end moved by the time
+/// that no longer counts.
+macro_rules! unreminded {
+    ($columns:literal) => {
+        concat!(
+            "SELECT ",
+            $columns,
+            " FROM (
                 SELECT r.id, CASE WHEN r.planned_end + r.suspended_seconds <= $1 THEN 'overdue'
                                   ELSE 'due_soon' END AS threshold
                   FROM releases r
                  WHERE r.status NOT IN ('closed', 'cancelled', 'suspended') AND r.clock_stopped_at IS NULL
                    AND r.suspended_since IS NULL AND r.planned_end + r.suspended_seconds < $2) due
-          WHERE NOT EXISTS (SELECT 1 FROM deadline_reminders d WHERE d.release_id = due.id AND d.threshold = due.threshold)
-          ORDER BY id",
-    )
+          WHERE NOT EXISTS (SELECT 1 FROM deadline_reminders d WHERE d.release_id = due.id AND d.threshold = due.threshold)"
+        )
+    };
+}
+
+/// Which deadline threshold a running release has reached at `now`, and has not been
+/// reminded of: `(release, threshold)`.
+pub async fn due_reminders(db: &Db, now: i64, due_soon_seconds: i64) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(concat!(unreminded!("id, threshold"), " ORDER BY id"))
+        .bind(now)
+        .bind(now.saturating_add(due_soon_seconds))
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Records every threshold reached at `now` as reminded, telling no one: for a history
+/// loaded in bulk (`seed::bulk`), whose reminders a desk in service would have given as
+/// each came due. Without it the scheduler's first round would tell every group of every
+/// late release at once, hundreds of thousands of notifications at a million releases.
+pub async fn mark_reached_as_reminded(
+    conn: &mut AnyConnection,
+    now: i64,
+    due_soon_seconds: i64,
+) -> Result<u64, sqlx::Error> {
+    let marked = sqlx::query(concat!(
+        "INSERT INTO deadline_reminders (release_id, threshold, created_at) ",
+        unreminded!("id, threshold, $1")
+    ))
     .bind(now)
     .bind(now.saturating_add(due_soon_seconds))
-    .fetch_all(&db.pool)
-    .await
+    .execute(conn)
+    .await?;
+    Ok(marked.rows_affected())
 }
 
 /// Reminds the release's groups of its `threshold` once: false when it was done already

@@ -6,6 +6,7 @@ use crate::support;
 
 use app::release_list::api::{COUNT_LIMIT, PAGE_SIZE};
 use axum::http::{header, StatusCode};
+use releasedesk_core::commands::notifications::remind_deadlines;
 use serde_json::{json, Value};
 use sqlx::Row;
 use support::{seeded_server, Backend, Client};
@@ -50,6 +51,16 @@ async fn generated_releases_are_coherent_and_can_be_worked_on(backend: Backend) 
     .await;
     assert_eq!(closed_without_closure, 0);
     assert!(count(db, "SELECT COUNT(*) AS n FROM execution_log").await > 2 * seeded.releases);
+
+    // Many generated releases are late, and were reminded of it as a desk in service would
+    // have: the scheduler's first round tells no one (it told every group member of each,
+    // tens of thousands of notifications in the benchmark's first minutes).
+    let late = count(db, "SELECT COUNT(*) AS n FROM deadline_reminders WHERE threshold = 'overdue'").await;
+    assert!(late > 100, "{late} late releases");
+    let notified = count(db, "SELECT COUNT(*) AS n FROM notifications").await;
+    let reminded = remind_deadlines(&server.desk, releasedesk_core::store::now()).await.expect("remind");
+    assert_eq!(reminded, 0, "reminders given for the seeded history");
+    assert_eq!(count(db, "SELECT COUNT(*) AS n FROM notifications").await, notified);
 
     // The benchmark's stream of advances: ana saves and advances a generated release.
     let ana = server.login("ana").await;
