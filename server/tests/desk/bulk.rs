@@ -53,8 +53,8 @@ async fn generated_releases_are_coherent_and_can_be_worked_on(backend: Backend) 
     assert!(count(db, "SELECT COUNT(*) AS n FROM execution_log").await > 2 * seeded.releases);
 
     // Many generated releases are late, and were reminded of it as a desk in service would
-    // have: the scheduler's first round tells no one (it told every group member of each,
-    // tens of thousands of notifications in the benchmark's first minutes).
+    // have: the scheduler's first round tells no one (it told every member of each one's
+    // group, millions of notifications in the benchmark's first minutes).
     let late = count(db, "SELECT COUNT(*) AS n FROM deadline_reminders WHERE threshold = 'overdue'").await;
     assert!(late > 100, "{late} late releases");
     let notified = count(db, "SELECT COUNT(*) AS n FROM notifications").await;
