@@ -215,8 +215,8 @@ pub async fn mark_reached_as_reminded(
     conn: &mut AnyConnection,
     now: i64,
     due_soon_seconds: i64,
-) -> Result<u64, sqlx::Error> {
-    let marked = sqlx::query(concat!(
+) -> Result<(), sqlx::Error> {
+    sqlx::query(concat!(
         "INSERT INTO deadline_reminders (release_id, threshold, created_at) ",
         unreminded!("id, threshold, $1")
     ))
@@ -224,7 +224,7 @@ pub async fn mark_reached_as_reminded(
     .bind(now.saturating_add(due_soon_seconds))
     .execute(conn)
     .await?;
-    Ok(marked.rows_affected())
+    Ok(())
 }
 
 /// Reminds the release's groups of its `threshold` once: false when it was done already
