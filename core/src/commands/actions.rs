@@ -107,7 +107,7 @@ async fn delegate_once(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
         flow.step(&task.step).is_some_and(|s| matches!(s.executor, Executor::ReleaseGroup));
 
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
+    let (lock, _) = claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     hand_over_task(&mut tx, task.id, group, user, now).await?;
     if step_follows_release_group {
         // Later visits of the release group's steps (a send-back) go to the new group too.
@@ -118,7 +118,7 @@ async fn delegate_once(ctx: &Ctx, command: &Delegate) -> Result<Status, Error> {
         None => group_name,
     };
     let details = LogDetails::Delegated { text: target, to_group: Some(group), to_user: user };
-    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, lock, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(release.state.status)
 }
@@ -138,10 +138,12 @@ async fn suspend_once(ctx: &Ctx, command: &Suspend) -> Result<Status, Error> {
     let reason =
         active_suspension_reason(db, justification).await?.ok_or_else(|| out_of_range(Field::Justification))?;
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), Position::Unchanged, now).await?;
+    let (lock, _) =
+        claim_version(&mut tx, id, release.state.row_version, Some(Status::Suspended), Position::Unchanged, now)
+            .await?;
     begin_suspension(&mut tx, id, release.state.status, now).await?;
     let details = LogDetails::Suspended { justification: reason.code, label: Some(reason.name), text: complement };
-    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, lock, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(Status::Suspended)
 }
@@ -155,10 +157,10 @@ async fn reactivate_once(ctx: &Ctx, id: ReleaseId) -> Result<Status, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
     let (release, _) = authorize(db, flows, actor, id, ReleaseAction::Reactivate).await?;
     let mut tx = db.begin_write().await?;
-    claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
+    let (lock, _) = claim_version(&mut tx, id, release.state.row_version, None, Position::Unchanged, now).await?;
     let status = resume_status(&mut tx, id).await?;
     end_suspension(&mut tx, id, now).await?;
-    append(db, &mut tx, &entry(&release, actor, now, LogDetails::Reactivated)).await?;
+    append(db, &mut tx, lock, &entry(&release, actor, now, LogDetails::Reactivated)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -179,11 +181,12 @@ async fn reopen_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let mut tx = db.begin_write().await?;
     // The release first: a second reopen sent meanwhile fails its claim here, before it
     // would wait for, then violate, the first one's open task.
-    claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await?;
+    let (lock, _) =
+        claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await?;
     let task = insert_open_task(&mut tx, id, &step.code, group, now).await?;
     set_position(&mut tx, id, Some(&step.code), Some(task)).await?;
     let details = LogDetails::Reopened { text: reason, to_step: step.code.clone() };
-    append(db, &mut tx, &entry(&release, actor, now, details)).await?;
+    append(db, &mut tx, lock, &entry(&release, actor, now, details)).await?;
     tx.commit().await?;
     Ok(status)
 }
@@ -201,12 +204,12 @@ async fn cancel_once(ctx: &Ctx, command: &Justified) -> Result<Status, Error> {
     let reason = check_reason(Field::Reason, reason)?;
     let mut tx = db.begin_write().await?;
     let ended = Position::Moved { step: None, task: None };
-    claim_version(&mut tx, id, release.state.row_version, Some(Status::Cancelled), ended, now).await?;
+    let (lock, _) = claim_version(&mut tx, id, release.state.row_version, Some(Status::Cancelled), ended, now).await?;
     if release.state.status == Status::Suspended {
         end_suspension(&mut tx, id, now).await?;
     }
     close_open_tasks(&mut tx, id, actor.user, now).await?;
-    append(db, &mut tx, &entry(&release, actor, now, LogDetails::Cancelled { text: reason })).await?;
+    append(db, &mut tx, lock, &entry(&release, actor, now, LogDetails::Cancelled { text: reason })).await?;
     tx.commit().await?;
     Ok(Status::Cancelled)
 }

@@ -131,7 +131,7 @@ async fn insert_once(
     let size = i64::try_from(bytes.len()).map_err(|_| Error::FileTooLarge { max_bytes: ctx.attachments.max_bytes })?;
     let mut tx = ctx.db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
-    crate::store::releases::lock(&mut tx, upload.release).await?;
+    let lock = crate::store::releases::lock(&mut tx, upload.release).await?;
     let new = NewAttachment {
         release: upload.release,
         occurrence: upload.occurrence,
@@ -151,7 +151,7 @@ async fn insert_once(
         sha256: sha256.to_owned(),
         occurrence: upload.occurrence,
     };
-    append(&ctx.db, &mut tx, &NewEntry::new(upload.release, actor.user, now, details)).await?;
+    append(&ctx.db, &mut tx, lock, &NewEntry::new(upload.release, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -191,7 +191,7 @@ pub async fn remove(ctx: &Ctx, release: ReleaseId, id: i64) -> Result<(), Error>
 async fn remove_once(ctx: &Ctx, release: ReleaseId, id: i64) -> Result<AttachmentSummary, Error> {
     let (actor, now) = (&ctx.actor, ctx.now);
     let mut tx = ctx.db.begin_write().await?;
-    crate::store::releases::lock(&mut tx, release).await?;
+    let lock = crate::store::releases::lock(&mut tx, release).await?;
     let found = stored::find(&mut tx, release, id).await?.ok_or(Error::NotFound)?;
     if !stored::delete(&mut tx, release, id).await? {
         return Err(Error::NotFound);
@@ -201,7 +201,7 @@ async fn remove_once(ctx: &Ctx, release: ReleaseId, id: i64) -> Result<Attachmen
         sha256: found.sha256.clone(),
         occurrence: found.occurrence,
     };
-    append(&ctx.db, &mut tx, &NewEntry::new(release, actor.user, now, details)).await?;
+    append(&ctx.db, &mut tx, lock, &NewEntry::new(release, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(found)
 }

@@ -207,7 +207,7 @@ async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDr
     let occurrence = draft.check()?;
     let mut tx = db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
-    crate::store::releases::lock(&mut tx, release).await?;
+    let lock = crate::store::releases::lock(&mut tx, release).await?;
     let category_name =
         offered_name(&mut tx, Catalogue::OccurrenceCategories, &occurrence.category, Field::OccurrenceCategory).await?;
     let origin_name =
@@ -224,7 +224,7 @@ async fn add_occurrence_once(ctx: &Ctx, release: ReleaseId, draft: &OccurrenceDr
     let mut entry = NewEntry::new(release, actor.user, now, details);
     entry.step = loaded.state.task.as_ref().map(|t| t.step.clone());
     entry.time_spent_minutes = Some(occurrence.minutes);
-    let id = append(db, &mut tx, &entry).await?;
+    let id = append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
     Ok(id)
 }

@@ -91,12 +91,12 @@ async fn link_once(ctx: &Ctx, command: &Link) -> Result<(), Error> {
     }
     let mut tx = db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
-    crate::store::releases::lock(&mut tx, id).await?;
+    let lock = crate::store::releases::lock(&mut tx, id).await?;
     if !insert_link(&mut tx, id, kind, item_id, &responsibility, actor.user, now).await? {
         return Err(Refusal::AlreadyLinked.into());
     }
     let details = LogDetails::Linked { relation: Some(kind), item: item_label(kind, &target, &responsibility) };
-    append(db, &mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
+    append(db, &mut tx, lock, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -113,12 +113,12 @@ async fn unlink_once(ctx: &Ctx, command: &Unlink) -> Result<(), Error> {
     let target = item(db, kind, item_id, false).await?.ok_or(Error::NotFound)?;
     let mut tx = db.begin_write().await?;
     // The release first: the lock order of every write (`releases::lock`).
-    crate::store::releases::lock(&mut tx, id).await?;
+    let lock = crate::store::releases::lock(&mut tx, id).await?;
     if !delete_link(&mut tx, id, kind, item_id).await? {
         return Err(Error::NotFound);
     }
     let details = LogDetails::Unlinked { relation: Some(kind), item: item_label(kind, &target, "") };
-    append(db, &mut tx, &NewEntry::new(id, actor.user, now, details)).await?;
+    append(db, &mut tx, lock, &NewEntry::new(id, actor.user, now, details)).await?;
     tx.commit().await?;
     Ok(())
 }

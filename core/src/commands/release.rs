@@ -38,7 +38,8 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
 
     let mut tx = db.begin_write().await?;
     let placed = Placed { status: transition.status, flow: flow.id, step: &start.code, requester: actor.user, at: now };
-    let release = insert_release(&mut tx, new, &placed).await?;
+    let lock = insert_release(&mut tx, new, &placed).await?;
+    let release = lock.release();
     remember_title_words(&mut tx, db.backend, &new.data.title).await?;
     insert_done_task(&mut tx, release, &start.code, start_group, actor.user, outcome, now).await?;
     let mut registered =
@@ -47,7 +48,7 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     let next_task = insert_next_task(&mut tx, release, next.as_ref(), now).await?;
     set_position(&mut tx, release, next.as_ref().map(|(step, _)| step.as_str()), next_task).await?;
     // After the next task: its group is told of the new work.
-    append(db, &mut tx, &registered).await?;
+    append(db, &mut tx, lock, &registered).await?;
     tx.commit().await?;
     Ok(release)
 }
@@ -135,7 +136,7 @@ async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
             None => Err(stale),
         };
     }
-    claimed?;
+    let (lock, _) = claimed?;
     if !take_task(&mut tx, task.id, actor.user, now).await? {
         // Every write to the task claims the release first, so this is only a safeguard.
         let holder = task_holder(&mut tx, task.id).await?;
@@ -148,7 +149,7 @@ async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
-    append(db, &mut tx, &entry).await?;
+    append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
     Ok(Captured::Taken)
 }
@@ -182,13 +183,13 @@ async fn save_once(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
     closure.check_for_save()?;
     check_category(db, closure).await?;
     let mut tx = db.begin_write().await?;
-    let version = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
+    let (lock, version) = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
     if has_closure {
         write_closure(&mut tx, id, closure, actor, now, None).await?;
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Saved);
     entry.step = Some(task.step.clone());
-    append(db, &mut tx, &entry).await?;
+    append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
     Ok(version)
 }
@@ -237,7 +238,8 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     let mut tx = db.begin_write().await?;
     // The release first (the lock order of every write): of concurrent advances only one
     // claims the version read; then its task, then the next one.
-    claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
+    let (lock, _) =
+        claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
     let finished = finish_task(&mut tx, advance.finished_task, actor.user, &advance.outcome, now).await?;
     if !finished {
         return Err(stale_version(&mut tx, id, expected_version).await);
@@ -268,7 +270,7 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         entry.step = Some(advance.from_step.clone());
         entries.push(entry);
     }
-    append_all(db, &mut tx, &entries).await?;
+    append_all(db, &mut tx, lock, &entries).await?;
     tx.commit().await?;
     let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })
@@ -405,7 +407,7 @@ async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result
     check_may_edit(release.state.status, release.requester, actor)?;
     let after = checked_data(data)?;
     let mut tx = db.begin_write().await?;
-    let version = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
+    let (lock, version) = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
     let before = registered_data(&mut tx, id).await?.ok_or(Error::NotFound)?;
     let changes = registered_changes(&before, &after);
     if changes.is_empty() {
@@ -418,7 +420,7 @@ async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Edited { changes });
     entry.step = release.state.task.as_ref().map(|t| t.step.clone());
-    append(db, &mut tx, &entry).await?;
+    append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
     Ok(version)
 }

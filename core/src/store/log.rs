@@ -8,6 +8,7 @@
 
 pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
+use crate::store::releases::Locked;
 use crate::store::{values_rows, AnyQuery, Db, NamedRow};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -88,9 +89,14 @@ pub fn link_hash(previous: &str, entry: &Linked) -> String {
 
 /// The hash of the release's latest entry, which the next one chains onto ("" when it has
 /// none, or when it was written before the chain started). Read under the release's write
-/// lock, so two transactions never chain onto the same entry.
-async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<String, sqlx::Error> {
-    crate::store::releases::lock(conn, release).await?;
+/// lock, so two transactions never chain onto the same entry; `entries`, the ones about to
+/// be chained, must all be of the locked release.
+async fn chain_head(conn: &mut AnyConnection, lock: Locked, entries: &[NewEntry]) -> Result<String, sqlx::Error> {
+    let release = lock.release();
+    if let Some(other) = entries.iter().find(|e| e.release != release) {
+        let (other, locked) = (other.release.0, release.0);
+        return Err(sqlx::Error::InvalidArgument(format!("an entry of release {other} under the lock of {locked}")));
+    }
     let head: Option<Option<String>> =
         sqlx::query_scalar("SELECT chain_hash FROM execution_log WHERE release_id = $1 ORDER BY id DESC LIMIT 1")
             .bind(release.0)
@@ -99,15 +105,16 @@ async fn chain_head(conn: &mut AnyConnection, release: ReleaseId) -> Result<Stri
     Ok(head.flatten().unwrap_or_default())
 }
 
-/// Appends an entry inside the caller's transaction, so it stands or falls with the action,
-/// queues its webhooks' deliveries (`store::webhooks::enqueue`) and writes its notifications
-/// (`store::notifications::record`); returns the entry's id. On PostgreSQL a trigger tells every instance once it commits.
-pub async fn append(db: &Db, conn: &mut AnyConnection, entry: &NewEntry) -> Result<i64, sqlx::Error> {
+/// Appends an entry of the locked release inside the caller's transaction, so it stands or
+/// falls with the action, queues its webhooks' deliveries (`store::webhooks::enqueue`) and
+/// writes its notifications (`store::notifications::record`); returns the entry's id. On
+/// PostgreSQL a trigger tells every instance once it commits.
+pub async fn append(db: &Db, conn: &mut AnyConnection, lock: Locked, entry: &NewEntry) -> Result<i64, sqlx::Error> {
     static APPEND_ONE: LazyLock<String> = LazyLock::new(|| {
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
     });
     let linked = Linked::of(entry);
-    let hash = link_hash(&chain_head(conn, entry.release).await?, &linked);
+    let hash = link_hash(&chain_head(conn, lock, std::slice::from_ref(entry)).await?, &linked);
     // The binding helper serves the batch insert too, so the new id is read from the row.
     let id: i64 = bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(&mut *conn).await?.try_get("id")?;
     // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
@@ -117,12 +124,18 @@ pub async fn append(db: &Db, conn: &mut AnyConnection, entry: &NewEntry) -> Resu
     Ok(id)
 }
 
-/// Appends several entries of one release in one statement, in order, inside the caller's
-/// transaction, and queues their webhooks' deliveries.
-pub async fn append_all(db: &Db, conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), sqlx::Error> {
-    let Some(first) = entries.first() else { return Ok(()) };
-    debug_assert!(entries.iter().all(|e| e.release == first.release), "one release's entries");
-    let mut previous = chain_head(conn, first.release).await?;
+/// Appends several entries of the locked release in one statement, in order, inside the
+/// caller's transaction, and queues their webhooks' deliveries.
+pub async fn append_all(
+    db: &Db,
+    conn: &mut AnyConnection,
+    lock: Locked,
+    entries: &[NewEntry],
+) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let mut previous = chain_head(conn, lock, entries).await?;
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let linked = Linked::of(entry);

@@ -152,18 +152,31 @@ pub async fn insert_open_task(
     .await
 }
 
+/// The proof that the caller's transaction holds a release's write lock: the log's append
+/// asks for it before it reads the chain's head, so two transactions never chain onto the
+/// same entry. Only this module makes one: [`lock`], [`claim_version`] and
+/// [`insert_release`] (no other transaction sees a release before its insert commits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct Locked(ReleaseId);
+
+impl Locked {
+    /// The release whose lock is held.
+    pub fn release(self) -> ReleaseId {
+        self.0
+    }
+}
+
 /// Takes the release's write lock in the caller's transaction. Every write locks in one
 /// order, so that two of them never wait for each other: the release first, then its
 /// tasks, then the rest (closures, links, the log). Writes that claim a version take the
-/// lock with the claim ([`claim_version`]); links and occurrences take it here, and the
-/// log's append takes it again (a no-op then) before it reads the chain's head. On SQLite
-/// the one writer connection already holds the whole database.
-pub async fn lock(conn: &mut AnyConnection, id: ReleaseId) -> Result<(), sqlx::Error> {
-    if conn.backend_name() == "SQLite" {
-        return Ok(());
+/// lock with the claim ([`claim_version`]); links, occurrences and attachments take it
+/// here. On SQLite the one writer connection already holds the whole database.
+pub async fn lock(conn: &mut AnyConnection, id: ReleaseId) -> Result<Locked, sqlx::Error> {
+    if conn.backend_name() != "SQLite" {
+        sqlx::query("SELECT id FROM releases WHERE id = $1 FOR NO KEY UPDATE").bind(id.0).fetch_optional(conn).await?;
     }
-    sqlx::query("SELECT id FROM releases WHERE id = $1 FOR NO KEY UPDATE").bind(id.0).fetch_optional(conn).await?;
-    Ok(())
+    Ok(Locked(id))
 }
 
 /// Where a write leaves the release in its flow.
@@ -178,6 +191,7 @@ pub enum Position<'a> {
 /// Takes the write lock and checks, in the same statement, that nobody changed the
 /// release since `expected_version`; the answer names the current version otherwise.
 /// The same statement sets the status, when given, and the release's new position.
+/// Answers the lock and the release's new version.
 pub async fn claim_version(
     tx: &mut AnyConnection,
     id: ReleaseId,
@@ -185,7 +199,7 @@ pub async fn claim_version(
     status: Option<Status>,
     position: Position<'_>,
     now: i64,
-) -> Result<i64, Error> {
+) -> Result<(Locked, i64), Error> {
     // The version, the time, the status when given, and the deadline clock ($5,
     // `Status::stops_clock`): a status that stops it records when; one that runs it again
     // adds the time it stood still to the paused seconds. `$moves` sets the position.
@@ -217,7 +231,7 @@ pub async fn claim_version(
     if query.execute(&mut *tx).await?.rows_affected() == 0 {
         return Err(stale_version(tx, id, expected_version).await);
     }
-    Ok(expected_version + 1)
+    Ok((Locked(id), expected_version + 1))
 }
 
 /// The refusal of a write that found the release changed, naming its current version.
@@ -384,12 +398,13 @@ pub struct Placed<'a> {
     pub at: i64,
 }
 
-/// Inserts a new release; returns its number.
+/// Inserts a new release; answers the lock on it, which names its number: until the
+/// caller's transaction commits, no other one sees the release.
 pub async fn insert_release(
     conn: &mut AnyConnection,
     new: &NewRelease,
     placed: &Placed<'_>,
-) -> Result<ReleaseId, sqlx::Error> {
+) -> Result<Locked, sqlx::Error> {
     let insert = sqlx::query_scalar(
         "INSERT INTO releases (title, description, search_text, release_type, risk, impact, urgency, priority,
                                planned_start, planned_end, version_label, requester_id, executor_group_id,
@@ -406,7 +421,7 @@ pub async fn insert_release(
         .bind(placed.at)
         .fetch_one(&mut *conn)
         .await?;
-    Ok(ReleaseId(id))
+    Ok(Locked(ReleaseId(id)))
 }
 
 /// Records a step that `user` completed at once (registration completes the start step).

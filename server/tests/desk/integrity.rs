@@ -397,7 +397,8 @@ async fn delegations_cancellations_captures_and_advances_at_once_never_deadlock(
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(MIXED_WRITES_SECONDS);
-    let server = ServerProcess::start(&support::postgres::fresh_database().await, true).await;
+    let url = support::postgres::fresh_database().await;
+    let server = ServerProcess::start(&url, true).await;
     let gestor = server.login("gestor").await;
     let some_release = open_releases(&gestor).await[0];
     let groups = vec![
@@ -425,4 +426,6 @@ async fn delegations_cancellations_captures_and_advances_at_once_never_deadlock(
     let log = server.output();
     assert!(!log.to_lowercase().contains("deadlock"), "the server's log: {log}");
     assert!(!log.contains("database error"), "the server's log: {log}");
+    // Every write chained its entries onto the one before, in one line per release.
+    assert_intact(&verify_log(&url, &[]));
 }
