@@ -14,7 +14,12 @@
 #   AB_RELEASES  the database's size (100000)
 #   AB_SECONDS   per run (6), after a 2 s warm-up
 #   AB_DATABASE_URL  a PostgreSQL database `releasedesk seed-bench` filled, served by both
-#                binaries in place of the SQLite copy: for page and search, which only read
+#                binaries in place of the SQLite copy. Page and search read it in place; the
+#                advances write, so each of their runs serves a fresh copy of it, made on its
+#                cluster (`CREATE DATABASE … TEMPLATE`, with psql and a role that may create
+#                databases) and dropped after the run
+#   AB_SEEDED    with AB_DATABASE_URL and advances: the JSON `seed-bench` printed when it filled
+#                that database (the releases ana holds)
 # Without AB_DATABASE_URL, the SQLite database is seeded once per size, in
 # target/bench/ab-RELEASES.db (what the seed reports beside it, in ab-RELEASES.json), and kept
 # for the next comparison; each run serves a fresh copy of it, so that the advances of one run
@@ -41,9 +46,12 @@ case $WORK_KIND in
   *) echo "AB_WORK is page, search or advances, not $WORK_KIND" >&2; exit 2 ;;
 esac
 SERVED=${AB_DATABASE_URL:-}
-if [[ -n $SERVED && $WORK_KIND == advances ]]; then
-  echo "AB_DATABASE_URL serves reads only: advances need a fresh copy of the database per run" >&2
-  exit 2
+if [[ -n $SERVED ]]; then
+  SEEDED=${AB_SEEDED:-}
+  if [[ $WORK_KIND == advances && ! -f $SEEDED ]]; then
+    echo "advances on AB_DATABASE_URL need AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
+    exit 2
+  fi
 fi
 
 mkdir -p target/bench
@@ -76,13 +84,22 @@ load() {
   esac
 }
 
+# `psql` on the maintenance database of the cluster that holds the database at $SERVED.
+on_cluster() { PGOPTIONS="-c client_min_messages=warning" psql -qX "${SERVED%/*}/postgres" "$@" >&2; }
+
 measure() {
-  local bin=$1 port base cookie out served=$SERVED
+  local bin=$1 port base cookie out served=$SERVED copy=
   if [[ -z $served ]]; then
     rm -f "$WORK"/run.db*
     cp "$DB" "$WORK/run.db"
     for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
     served=$WORK/run.db
+  elif [[ $WORK_KIND == advances ]]; then
+    local name=${SERVED##*/}
+    name=${name%%\?*}
+    copy=${name}_ab
+    on_cluster -c "DROP DATABASE IF EXISTS $copy" -c "CREATE DATABASE $copy TEMPLATE $name"
+    served=${SERVED%/*}/$copy
   fi
   port=$(free_port)
   base=http://127.0.0.1:$port
@@ -101,6 +118,7 @@ measure() {
   kill "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=
+  [[ -z $copy ]] || on_cluster -c "DROP DATABASE $copy"
 }
 
 for _ in $(seq "$PAIRS"); do
