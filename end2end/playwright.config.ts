@@ -16,7 +16,8 @@ export default defineConfig({
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [['list']],
+  // The list as it runs; at the end of a failed run, why each test failed (failures.ts).
+  reporter: [['list'], ['./failures.ts']],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     locale: 'es-ES',

@@ -1,0 +1,53 @@
+import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import { existsSync, readFileSync } from 'node:fs';
+import { SERVER_LOG, type LogLine } from './tests/server-log';
+
+/** Lines of an error message shown per failure, and server log lines shown in all. */
+const ERROR_LINES = 8;
+const LOG_LINES = 30;
+/** An answer this slow (ms) is shown beside the warnings. */
+const SLOW_MS = 1000;
+
+// eslint-disable-next-line no-control-regex
+const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+
+/**
+ * The last thing a failed run prints: each failure's first lines and the server's warnings
+ * and errors. CI shows the end of a run's output, where the list reporter's own summary
+ * names the failed tests but not why they failed.
+ */
+export default class FailureSummary implements Reporter {
+  private failures: string[] = [];
+
+  onTestEnd(test: TestCase, result: TestResult) {
+    if (result.status === test.expectedStatus || result.status === 'skipped') {
+      return;
+    }
+    const where = `${test.location.file.split('/').slice(-2).join('/')}:${test.location.line}`;
+    const errors = result.errors.map((error) =>
+      plain(error.message ?? error.value ?? '').split('\n').slice(0, ERROR_LINES).join('\n'),
+    );
+    this.failures.push(`${test.titlePath().filter(Boolean).join(' › ')} (${where}, ${result.status})\n${errors.join('\n')}`);
+  }
+
+  onEnd(_: FullResult) {
+    if (this.failures.length === 0) {
+      return;
+    }
+    console.log('\n== Why the browser tests failed');
+    for (const failure of this.failures) {
+      console.log(`\n${failure}`);
+    }
+    const log = existsSync(SERVER_LOG) ? readFileSync(SERVER_LOG, 'utf8').split('\n') : [];
+    const notable = log.filter((line) => {
+      try {
+        const { level, fields } = JSON.parse(line) as LogLine & { fields: { ms?: number } };
+        return level !== 'INFO' || (fields.status ?? 0) >= 500 || (fields.ms ?? 0) >= SLOW_MS;
+      } catch {
+        return false;
+      }
+    });
+    const shown = notable.slice(-LOG_LINES).join('\n') || '(none)';
+    console.log(`\n== The server's last warnings, errors and slow answers (${SERVER_LOG})\n${shown}`);
+  }
+}
