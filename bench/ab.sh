@@ -16,8 +16,8 @@
 #   AB_DATABASE_URL  a PostgreSQL database `releasedesk seed-bench` filled, served by both
 #                binaries in place of the SQLite copy. Page and search read it in place; the
 #                advances write, so each of their runs serves a fresh copy of it, made on its
-#                cluster (`CREATE DATABASE … TEMPLATE`, with psql and a role that may create
-#                databases) and dropped after the run
+#                cluster (`CREATE DATABASE … TEMPLATE` with psql, as a role that may create
+#                databases and owns that one, or a superuser) and dropped after the run
 #   AB_SEEDED    with AB_DATABASE_URL and advances: the JSON `seed-bench` printed when it filled
 #                that database (the releases ana holds)
 # Without AB_DATABASE_URL, the SQLite database is seeded once per size, in
@@ -25,6 +25,8 @@
 # for the next comparison; each run serves a fresh copy of it, so that the advances of one run
 # leave nothing to the next. Prints one line per run.
 set -euo pipefail
+# A relative AB_SEEDED is the caller's, from where they ran this.
+[[ -z ${AB_SEEDED:-} ]] || AB_SEEDED=$(realpath -m -- "$AB_SEEDED")
 cd "$(dirname "$0")/.."
 
 OLD=${1:?the binary before the change}
@@ -37,16 +39,28 @@ RELEASES=${AB_RELEASES:-100000}
 DB=target/bench/ab-$RELEASES.db
 SEEDED=target/bench/ab-$RELEASES.json
 WORK=$(mktemp -d /tmp/releasedesk-ab.XXXXXX)
-SERVER_PID=
+SERVER_PID= COPY_MADE=
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+stop_server() {
+  [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+  SERVER_PID=
+}
+# An interrupted run leaves no server and no copy of the PostgreSQL database behind.
+trap 'stop_server; [[ -z $COPY_MADE ]] || drop_copy; rm -rf "$WORK"' EXIT
 case $WORK_KIND in
   page | search | advances) ;;
   *) echo "AB_WORK is page, search or advances, not $WORK_KIND" >&2; exit 2 ;;
 esac
 SERVED=${AB_DATABASE_URL:-}
 if [[ -n $SERVED ]]; then
+  # postgres://…/NAME?OPTIONS: the cluster, the database's name, and the options every
+  # connection keeps.
+  SERVED_BASE=${SERVED%%\?*}
+  SERVED_OPTIONS=${SERVED#"$SERVED_BASE"}
+  SERVED_NAME=${SERVED_BASE##*/}
+  CLUSTER=${SERVED_BASE%/*}
+  COPY=${SERVED_NAME}_ab
   SEEDED=${AB_SEEDED:-}
   if [[ $WORK_KIND == advances && ! -f $SEEDED ]]; then
     echo "advances on AB_DATABASE_URL need AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
@@ -85,21 +99,23 @@ load() {
 }
 
 # `psql` on the maintenance database of the cluster that holds the database at $SERVED.
-on_cluster() { PGOPTIONS="-c client_min_messages=warning" psql -qX "${SERVED%/*}/postgres" "$@" >&2; }
+on_cluster() {
+  PGOPTIONS="-c client_min_messages=warning" psql -qX -v ON_ERROR_STOP=1 "$CLUSTER/postgres$SERVED_OPTIONS" "$@" >&2
+}
+drop_copy() { on_cluster -c "DROP DATABASE IF EXISTS \"$COPY\" WITH (FORCE)" && COPY_MADE=; }
 
 measure() {
-  local bin=$1 port base cookie out served=$SERVED copy=
+  local bin=$1 port base cookie out served=$SERVED
   if [[ -z $served ]]; then
     rm -f "$WORK"/run.db*
     cp "$DB" "$WORK/run.db"
     for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
     served=$WORK/run.db
   elif [[ $WORK_KIND == advances ]]; then
-    local name=${SERVED##*/}
-    name=${name%%\?*}
-    copy=${name}_ab
-    on_cluster -c "DROP DATABASE IF EXISTS $copy" -c "CREATE DATABASE $copy TEMPLATE $name"
-    served=${SERVED%/*}/$copy
+    drop_copy
+    COPY_MADE=1
+    on_cluster -c "CREATE DATABASE \"$COPY\" TEMPLATE \"$SERVED_NAME\""
+    served=$CLUSTER/$COPY$SERVED_OPTIONS
   fi
   port=$(free_port)
   base=http://127.0.0.1:$port
@@ -115,10 +131,8 @@ measure() {
   fi
   printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
     "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
-  kill "$SERVER_PID"
-  wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
-  [[ -z $copy ]] || on_cluster -c "DROP DATABASE $copy"
+  stop_server
+  [[ -z $COPY_MADE ]] || drop_copy
 }
 
 for _ in $(seq "$PAIRS"); do

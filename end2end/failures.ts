@@ -1,4 +1,4 @@
-import type { FullResult, Reporter, TestCase, TestResult } from '@playwright/test/reporter';
+import type { FullResult, Reporter, TestCase, TestError, TestResult } from '@playwright/test/reporter';
 import { existsSync, readFileSync } from 'node:fs';
 import { SERVER_LOG, type LogLine } from './tests/server-log';
 
@@ -10,6 +10,8 @@ const SLOW_MS = 1000;
 
 // eslint-disable-next-line no-control-regex
 const plain = (text: string) => text.replace(/\u001b\[[0-9;]*m/g, '');
+const firstLines = (error: TestError) =>
+  plain(error.message ?? error.value ?? '').split('\n').slice(0, ERROR_LINES).join('\n');
 
 /**
  * The last thing a failed run prints: each failure's first lines and the server's warnings
@@ -24,14 +26,17 @@ export default class FailureSummary implements Reporter {
       return;
     }
     const where = `${test.location.file.split('/').slice(-2).join('/')}:${test.location.line}`;
-    const errors = result.errors.map((error) =>
-      plain(error.message ?? error.value ?? '').split('\n').slice(0, ERROR_LINES).join('\n'),
-    );
-    this.failures.push(`${test.titlePath().filter(Boolean).join(' › ')} (${where}, ${result.status})\n${errors.join('\n')}`);
+    const errors = result.errors.map(firstLines).join('\n');
+    this.failures.push(`${test.titlePath().filter(Boolean).join(' › ')} (${where}, ${result.status})\n${errors}`);
   }
 
-  onEnd(_: FullResult) {
-    if (this.failures.length === 0) {
+  /** An error outside any test: the server that did not start, a test file that did not load. */
+  onError(error: TestError) {
+    this.failures.push(`outside the tests\n${firstLines(error)}`);
+  }
+
+  onEnd(result: FullResult) {
+    if (this.failures.length === 0 && result.status === 'passed') {
       return;
     }
     console.log('\n== Why the browser tests failed');
@@ -44,7 +49,8 @@ export default class FailureSummary implements Reporter {
         const { level, fields } = JSON.parse(line) as LogLine & { fields: { ms?: number } };
         return level !== 'INFO' || (fields.status ?? 0) >= 500 || (fields.ms ?? 0) >= SLOW_MS;
       } catch {
-        return false;
+        // Not JSON: what the server printed outside its log (a panic, its start or its end).
+        return line.trim() !== '';
       }
     });
     const shown = notable.slice(-LOG_LINES).join('\n') || '(none)';

@@ -155,14 +155,15 @@ pub async fn insert_open_task(
 /// The proof that the caller's transaction holds a release's write lock: the log's append
 /// asks for it before it reads the chain's head, so two transactions never chain onto the
 /// same entry. Only this module makes one: [`lock`], [`claim_version`] and
-/// [`insert_release`] (no other transaction sees a release before its insert commits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// [`insert_release`] (no other transaction sees a release before its insert commits). It
+/// holds for the transaction it was taken in, and is passed on only within it.
+#[derive(Debug, PartialEq, Eq)]
 #[must_use]
 pub struct Locked(ReleaseId);
 
 impl Locked {
     /// The release whose lock is held.
-    pub fn release(self) -> ReleaseId {
+    pub fn release(&self) -> ReleaseId {
         self.0
     }
 }
@@ -172,9 +173,14 @@ impl Locked {
 /// tasks, then the rest (closures, links, the log). Writes that claim a version take the
 /// lock with the claim ([`claim_version`]); links, occurrences and attachments take it
 /// here. On SQLite the one writer connection already holds the whole database.
+/// A release that does not exist gives no lock (`RowNotFound`) on PostgreSQL.
 pub async fn lock(conn: &mut AnyConnection, id: ReleaseId) -> Result<Locked, sqlx::Error> {
     if conn.backend_name() != "SQLite" {
-        sqlx::query("SELECT id FROM releases WHERE id = $1 FOR NO KEY UPDATE").bind(id.0).fetch_optional(conn).await?;
+        sqlx::query("SELECT id FROM releases WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(id.0)
+            .fetch_optional(conn)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
     }
     Ok(Locked(id))
 }

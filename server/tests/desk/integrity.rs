@@ -344,7 +344,8 @@ fn next(seed: &mut u64) -> usize {
 }
 
 /// One worker: until `until`, picks one of the open releases and does what the user may do
-/// with it now (capture, advance, delegate, cancel; the manager also registers new ones).
+/// with it now (capture, advance, record an occurrence, delegate, cancel; the manager also
+/// registers new ones).
 /// Returns how each kind of request was answered.
 async fn work(client: Http, manager: bool, groups: Vec<i64>, mut seed: u64, until: Instant) -> Vec<(String, u16)> {
     let mut answered = Vec::new();
@@ -368,6 +369,12 @@ async fn work(client: Http, manager: bool, groups: Vec<i64>, mut seed: u64, unti
             ("delegate", "delegate_task", json!({ "id": release, "group": group, "user": null }))
         } else if view["access"]["access"] == "capture" {
             ("capture", "capture_task", json!({ "id": release }))
+        } else if roll >= 8 && view["access"]["access"] == "execute" {
+            // A manual occurrence: a write that takes the release's lock without a version.
+            let occurrence = json!({ "category": "execution", "origin": "phone", "minutes": 5,
+                                     "description": "Seguimiento", "occurrence": "Sin novedad",
+                                     "user_information": "Sin impacto" });
+            ("occurrence", "add_occurrence", json!({ "id": release, "occurrence": occurrence }))
         } else if view["access"]["access"] == "execute" {
             let needs_closure = view["step"]["needs_closure"] == true;
             let decision = if needs_closure { Value::Null } else { view["step"]["outcomes"][0]["code"].clone() };
@@ -420,7 +427,7 @@ async fn delegations_cancellations_captures_and_advances_at_once_never_deadlock(
     }
     let failures: Vec<_> = counts.iter().filter(|((_, status), _)| *status >= 500).collect();
     assert!(failures.is_empty(), "server errors: {failures:?}");
-    for kind in ["capture", "advance", "delegate", "cancel"] {
+    for kind in ["capture", "advance", "delegate", "cancel", "occurrence"] {
         assert!(counts.contains_key(&(kind.to_owned(), 200)), "no {kind} succeeded: {counts:?}");
     }
     let log = server.output();
