@@ -42,10 +42,6 @@ WORK=$(mktemp -d /tmp/releasedesk-ab.XXXXXX)
 SERVER_PID= COPY_MADE=
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
-stop_server() {
-  [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-  SERVER_PID=
-}
 # An interrupted run leaves no server and no copy of the PostgreSQL database behind.
 trap 'stop_server; [[ -z $COPY_MADE ]] || drop_copy; rm -rf "$WORK"' EXIT
 case $WORK_KIND in

@@ -4,6 +4,12 @@
 # A free TCP port on loopback. Node is there for the browser tests already; python3 may not be.
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 
+# Stops the server, if one runs, and waits for it to end.
+stop_server() {
+  [[ -z $SERVER_PID ]] || { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
+  SERVER_PID=
+}
+
 # Waits until the server at $1 answers, or says why not.
 wait_until_serving() {
   for _ in $(seq 1 300); do

@@ -28,8 +28,7 @@ source bench/lib.sh
 log() { printf '\n== %s\n' "$*" >&2; }
 
 cleanup() {
-  [[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null || true
-  SERVER_PID=
+  stop_server
   if [[ -n $PG_DATA ]]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
   PG_DATA=
 }
