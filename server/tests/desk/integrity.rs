@@ -371,10 +371,7 @@ async fn work(client: Http, manager: bool, groups: Vec<i64>, mut seed: u64, unti
             ("capture", "capture_task", json!({ "id": release }))
         } else if roll >= 8 && view["access"]["access"] == "execute" {
             // A manual occurrence: a write that takes the release's lock without a version.
-            let occurrence = json!({ "category": "execution", "origin": "phone", "minutes": 5,
-                                     "description": "Seguimiento", "occurrence": "Sin novedad",
-                                     "user_information": "Sin impacto" });
-            ("occurrence", "add_occurrence", json!({ "id": release, "occurrence": occurrence }))
+            ("occurrence", "add_occurrence", json!({ "id": release, "occurrence": support::occurrence() }))
         } else if view["access"]["access"] == "execute" {
             let needs_closure = view["step"]["needs_closure"] == true;
             let decision = if needs_closure { Value::Null } else { view["step"]["outcomes"][0]["code"].clone() };

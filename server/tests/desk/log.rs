@@ -9,7 +9,7 @@ use axum::http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{demo_server, Backend, Client};
+use support::{demo_server, occurrence, Backend, Client};
 use tower::ServiceExt;
 
 /// A free release waiting at Execution for Despliegue N1.
@@ -23,17 +23,6 @@ async fn waiting_n1(client: &Client) -> i64 {
         .and_then(|rows| rows.iter().find(|r| r["executor_group"] == "Despliegue N1" && r["responsible"].is_null()))
         .and_then(|r| r["id"].as_i64())
         .expect("a free release of Despliegue N1")
-}
-
-fn occurrence() -> Value {
-    json!({
-        "category": "execution",
-        "origin": "phone",
-        "minutes": 25,
-        "description": "Llamada al proveedor",
-        "occurrence": "=HYPERLINK(\"http://x\") confirmó la ventana",
-        "user_information": "La liberación sigue en plazo.",
-    })
 }
 
 async fn an_advance_lists_what_it_changed(backend: Backend) {

@@ -202,6 +202,19 @@ pub fn registration(title: &str, group: i64, planned_start: i64, planned_end: i6
     }})
 }
 
+/// A valid manual occurrence, the `occurrence` of `add_occurrence`; its text starts like a
+/// spreadsheet formula, which the CSV export must defuse.
+pub fn occurrence() -> Value {
+    json!({
+        "category": "execution",
+        "origin": "phone",
+        "minutes": 25,
+        "description": "Llamada al proveedor",
+        "occurrence": "=HYPERLINK(\"http://x\") confirmó la ventana",
+        "user_information": "La liberación sigue en plazo.",
+    })
+}
+
 /// A release waiting at Execution for the client's group, which the client captures: its number.
 pub async fn captured_release(client: &Client) -> i64 {
     let page = client
