@@ -64,7 +64,7 @@ SITE_INPUTS_HASH = { \
 	git rev-parse --git-dir >/dev/null 2>&1 || date +%s%N; \
 	git ls-files -z --cached --others --exclude-standard -- . ':!server/src' ':!server/tests' \
 		':!end2end' ':!bench' ':!.ci' ':!*.md' | LC_ALL=C sort -zu | xargs -0 -r sha256sum -- 2>&1 || true; \
-	rustc -vV; cargo leptos --version; wasm-bindgen --version; wasm-opt --version; \
+	rustc -vV; cargo leptos --version; wasm-bindgen --version; wasm-opt --version; node --version; \
 	cat $(HOME)/.cargo/config.toml 2>/dev/null || true; \
 	env | grep -E '^(LEPTOS_|RUSTFLAGS=|CARGO_ENCODED_RUSTFLAGS=|CARGO_BUILD_|CARGO_PROFILE_|CARGO_TARGET_WASM32)' \
 		| grep -v '^LEPTOS_SITE_ADDR=' | LC_ALL=C sort || true; \
@@ -108,6 +108,8 @@ test-tools: tools
 
 ## Release build. `--split` puts the pages opened after the list (a release, the charts,
 ## registration, password) in wasm chunks that the browser loads when it first opens them.
+## Then the site's files are compressed once (brotli and gzip, front/precompress.mjs): the server
+## sends a browser the smallest variant it accepts.
 build: tools
 	@$(MAKE) --no-print-directory build-release
 
@@ -124,6 +126,7 @@ build-release:
 	else \
 		rm -f $(SITE_CACHE)/inputs.sha256; \
 		(set -x; cargo leptos build --release --split $(LEPTOS_BIN_ARGS)); \
+		node front/precompress.mjs $(LEPTOS_SITE_ROOT); \
 		rm -rf $(SITE_CACHE); mkdir -p $(SITE_CACHE); cp -a $(LEPTOS_SITE_ROOT) $(SITE_CACHE)/site; \
 		$(SITE_MANIFEST) > $(SITE_CACHE)/site.sha256; \
 		if [ "$$inputs" = "$$($(SITE_INPUTS_HASH))" ]; then echo "$$inputs" > $(SITE_CACHE)/inputs.sha256; \

@@ -124,6 +124,8 @@ bench_database() {
   phase_rss capture
   log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs)"
   node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"
+  log "$database: the same over a 20 Mbit/s link with 40 ms round trips"
+  LINK=20/40 node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration-link.json"
   phase_rss hydration
   log "$database: save and advance flow"
   BENCH_CATEGORY=$(echo "$seeded" | jq .solution_category) measure advance.lua "$base/api/advance_release" "$CONNECTIONS" >"$WORK/advance.json"
@@ -137,13 +139,17 @@ bench_database() {
   for chunk in target/site/pkg/*.wasm; do
     [ "$chunk" = "$wasm" ] || lazy_gzip=$((lazy_gzip + $(gzip -9c "$chunk" | wc -c)))
   done
+  # What the server sends of it to a browser that accepts brotli and gzip, as Chromium does.
+  local wasm_sent
+  wasm_sent=$(curl -fsS -H 'Accept-Encoding: br, gzip' -o /dev/null -w '%{size_download}' "$base/pkg/releasedesk.wasm")
   jq -n \
     --argjson static "$(cat "$WORK/static.json")" --argjson list "$(cat "$WORK/list.json")" \
     --argjson deep "$(cat "$WORK/deep.json")" --argjson search "$(cat "$WORK/search.json")" \
     --argjson advance "$(cat "$WORK/advance.json")" --argjson capture "$(cat "$WORK/capture.json")" \
-    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson seeded "$(echo "$seeded" | jq "{releases}")" \
+    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson hydration_link "$(cat "$WORK/hydration-link.json")" \
+    --argjson seeded "$(echo "$seeded" | jq "{releases}")" \
     --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
-    --argjson wasm_lazy_gzip "$lazy_gzip" --argjson sorted "$(cat "$WORK/sorted.json")" \
+    --argjson wasm_lazy_gzip "$lazy_gzip" --argjson wasm_sent "$wasm_sent" --argjson sorted "$(cat "$WORK/sorted.json")" \
     --argjson export "$export_stats" --argjson export_rows "$export_rows" --argjson export_before "$export_before" \
     --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
     --argjson rss_phases "{$(paste -sd, "$WORK/rss-phases")}" \
@@ -157,8 +163,10 @@ bench_database() {
       search_p50_ms: $search.p50_ms, search_p99_ms: $search.p99_ms, search_rps: $search.rps,
       advance_per_s: $advance.ok_per_s,
       capture_winners: $capture.winners, capture_refused: $capture.refused, capture_p99_ms: $capture.p99_ms,
-      wasm_bytes: $wasm_bytes, wasm_gzip_bytes: $wasm_gzip, wasm_lazy_pages_gzip_bytes: $wasm_lazy_gzip,
-      page_hydrated_ms: $hydration.median_ms,
+      wasm_bytes: $wasm_bytes, wasm_gzip_bytes: $wasm_gzip, wasm_sent_bytes: $wasm_sent,
+      wasm_lazy_pages_gzip_bytes: $wasm_lazy_gzip,
+      page_hydrated_ms: $hydration.median_ms, page_bytes: $hydration.bytes,
+      page_hydrated_20mbit_ms: $hydration_link.median_ms,
       rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10), rss_mb_after: $rss_phases,
       releases: $seeded.releases, seed_seconds: $seed_seconds,
       errors: ([$static, $list, $deep, $sorted, $search] | map(.non_2xx + .socket_errors) | add),

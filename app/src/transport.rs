@@ -67,6 +67,14 @@ pub async fn guard(transport: Transport, mut request: Request, next: Next) -> Re
     }
     if user_data {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else {
+        // A static file keeps its name from one version to the next: the browser asks again
+        // each time (an unchanged file answers 304), so after an upgrade no one runs the
+        // previous version's code against the new server.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        // Sent brotli- or gzip-compressed to a browser that accepts it (front/precompress.mjs):
+        // a cache between keeps one copy per encoding.
+        headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
     }
     response
 }

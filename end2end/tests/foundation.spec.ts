@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, type Response } from '@playwright/test';
 import { LABELS, login, openReleaseListFromMenu, search, hydrated, text, format, pattern } from './helpers';
 
 /** The list's range, "first–last de total", in Spanish. */
@@ -66,4 +66,24 @@ test('an anonymous visitor of the list is sent to log in', async ({ page }) => {
   await page.goto('/releases');
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByLabel(LABELS.es.password, { exact: true })).toBeVisible();
+});
+
+test('the app\'s files reach the browser compressed, and are checked again at each visit', async ({ page }) => {
+  const files = new Map<string, Response>();
+  page.on('response', (response) => {
+    const path = new URL(response.url()).pathname;
+    if (path.startsWith('/pkg/releasedesk.')) files.set(path, response);
+  });
+  await login(page, 'ana', 'es');
+  for (const path of ['/pkg/releasedesk.wasm', '/pkg/releasedesk.js', '/pkg/releasedesk.css']) {
+    const response = files.get(path);
+    expect(response, `${path} was downloaded`).toBeDefined();
+    const headers = await response!.allHeaders();
+    expect(headers['content-encoding'], path).toMatch(/^(br|gzip)$/);
+    expect(headers['vary'], path).toContain('accept-encoding');
+    // Their names stay the same from one version to the next: never used unchecked.
+    expect(headers['cache-control'], path).toBe('no-cache');
+    const { responseBodySize } = await response!.request().sizes();
+    expect(responseBodySize, path).toBeLessThan((await response!.body()).length / 2);
+  }
 });
