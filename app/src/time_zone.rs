@@ -128,7 +128,6 @@ pub fn TimeZoneProposal() -> impl IntoView {
     let i18n = use_i18n();
     let resource = use_context::<UserZone>();
     let browser = RwSignal::new(None::<String>);
-    Effect::new(move |_| browser.set(browser_time_zone()));
     let save = Action::new(move |name: &String| set_my_time_zone(name.clone()));
     Effect::new(move |_| {
         if let (Some(Ok(_)), Some(resource)) = (save.value().get(), resource) {
@@ -136,6 +135,19 @@ pub fn TimeZoneProposal() -> impl IntoView {
         }
     });
     let in_force = move || resource.and_then(|r| r.get()).and_then(Result::ok).filter(|mine| !mine.chosen);
+    // The browser's first `Intl` call loads its zone data (about 40 ms of a cold load): made
+    // only for a user without a zone of their own, once the page is idle, so the page is
+    // interactive before it.
+    Effect::new(move |asked: Option<bool>| {
+        let asked = asked.unwrap_or(false);
+        if asked || in_force().is_none() {
+            return asked;
+        }
+        request_idle_callback(move || {
+            browser.try_set(browser_time_zone());
+        });
+        true
+    });
     let proposed = move || {
         let current = in_force()?.zone.name;
         browser.get().filter(|zone| *zone != current && !(is_utc(zone) && is_utc(&current)))
