@@ -22,9 +22,7 @@ pub fn Modal(
     Effect::new(move |_| {
         let Some(element) = dialog.get() else { return };
         if open.get() {
-            if !element.open() {
-                let _ = element.show_modal();
-            }
+            show_once_in_document(element, open);
         } else if element.open() {
             element.close();
         }
@@ -38,6 +36,19 @@ pub fn Modal(
         >
             <Show when=move || open.get()>{children()}</Show>
         </dialog>
+    }
+}
+
+/// Shows `element` as a modal dialog, from the next frame on if it is not in the document
+/// yet (a dialog whose code loaded lazily is built before it is placed), while `open` holds.
+fn show_once_in_document(element: web_sys::HtmlDialogElement, open: RwSignal<bool>) {
+    if open.try_get_untracked() != Some(true) || element.open() {
+        return;
+    }
+    if element.is_connected() {
+        let _ = element.show_modal();
+    } else {
+        request_animation_frame(move || show_once_in_document(element, open));
     }
 }
 

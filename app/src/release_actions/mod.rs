@@ -12,6 +12,7 @@ use crate::i18n::*;
 use crate::language::{localized, status_label, ErrorAlert};
 use crate::widgets::{MenuButton, MenuEntry, Modal};
 use api::{action_choices, ActionOptions};
+use leptos::lazy;
 use leptos::prelude::*;
 
 pub fn action_label(locale: Locale, action: ReleaseAction) -> &'static str {
@@ -84,6 +85,9 @@ fn required(field: Field) -> AppError {
     AppError::from(Error::Invalid(FieldError { field, problem: Problem::Required }))
 }
 
+/// The last action taken: on which release, which, and the status it left.
+type Done = RwSignal<Option<(ReleaseId, ReleaseAction, Status)>>;
+
 /// The page's action dialog, and the confirmation of the last action taken. Provides the
 /// [`ActionTarget`] that [`ActionMenu`]s below it set; `on_done` runs after an action.
 #[component]
@@ -91,9 +95,43 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
     let i18n = use_i18n();
     let target: ActionTarget = RwSignal::new(None);
     provide_context(target);
-    let open = RwSignal::new(false);
+    let done: Done = RwSignal::new(None);
+    // The dialog's code comes when a user first picks an action (see `action_dialog`).
+    let wanted =
+        Memo::new(move |before: Option<&bool>| before.copied().unwrap_or(false) || target.with(Option::is_some));
+    view! {
+        <div role="status" aria-live="polite">
+            {move || {
+                done.get()
+                    .map(|(id, action, status)| {
+                        let number = id.0;
+                        let action = move || action_label(i18n.get_locale(), action);
+                        let status = move || status_label(i18n.get_locale(), status);
+                        view! { <p class="flash success">{t!(i18n, action.done, number, action, status)}</p> }
+                    })
+            }}
+        </div>
+        {children()}
+        <Show when=move || wanted.get()>
+            <Suspense>{move || Suspend::new(action_dialog(target, done, on_done))}</Suspense>
+        </Show>
+    }
+}
+
+/// The dialog, in a wasm chunk of its own (`cargo leptos build --split`): its fields, the
+/// options it loads and the actions' calls are not part of the list's first download.
+#[lazy]
+fn action_dialog(target: ActionTarget, done: Done, on_done: Callback<ReleaseId>) -> AnyView {
+    view! { <ActionDialog target done on_done /> }.into_any()
+}
+
+/// Asks what the picked action needs, sends it, and reports it in `done`.
+#[component]
+fn ActionDialog(target: ActionTarget, done: Done, on_done: Callback<ReleaseId>) -> impl IntoView {
+    let i18n = use_i18n();
+    // Made when the first action is picked: open from the start.
+    let open = RwSignal::new(target.with_untracked(Option::is_some));
     let failure = RwSignal::new(None::<AppError>);
-    let done = RwSignal::new(None::<(ReleaseId, ReleaseAction, Status)>);
     // The fields, kept here so a failed attempt keeps what was typed.
     let group = RwSignal::new(String::new());
     let user = RwSignal::new(String::new());
@@ -157,18 +195,6 @@ pub fn ActionHost(on_done: Callback<ReleaseId>, children: Children) -> impl Into
     let number = move || number_id().0;
     let action = move || target.with(|t| t.map(|(_, a)| a));
     view! {
-        <div role="status" aria-live="polite">
-            {move || {
-                done.get()
-                    .map(|(id, action, status)| {
-                        let number = id.0;
-                        let action = move || action_label(i18n.get_locale(), action);
-                        let status = move || status_label(i18n.get_locale(), status);
-                        view! { <p class="flash success">{t!(i18n, action.done, number, action, status)}</p> }
-                    })
-            }}
-        </div>
-        {children()}
         <Modal open labelled_by="action-title">
             <form novalidate on:submit=confirm>
                 <h2 id="action-title">
