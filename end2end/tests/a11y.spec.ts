@@ -144,6 +144,11 @@ for (const lang of ['es', 'pt'] as const) {
       await page.setViewportSize({ width: 375, height: 740 });
       await login(page, 'ana', lang);
       await listLive(page);
+      // Each row is a card that names its fields, in the page's language.
+      const requester = await page.evaluate(
+        () => getComputedStyle(document.querySelector('table.releases tbody tr > :nth-child(2)')!, '::before').content,
+      );
+      expect(requester).toBe(`"${text(lang, 'list.requester')}"`);
       // Nothing but the table itself scrolls sideways.
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);

@@ -299,9 +299,23 @@ fn ReleaseTable(releases: Resource<Result<ReleasePage, AppError>>, query: Memo<L
     // The rows hydrate after the page around them: this marks when their buttons answer.
     let live = RwSignal::new(false);
     Effect::new(move |_| live.set(true));
+    // Under 640 px each row is a card, each field under its column's name: one custom property
+    // per column (`--label-1` …) that the stylesheet shows before each cell, set once on the
+    // table rather than on its 250 cells, and from the browser, since the
+    // Content-Security-Policy refuses a style attribute written in the page.
+    let table = NodeRef::<leptos::html::Table>::new();
+    Effect::new(move |_| {
+        let locale = i18n.get_locale();
+        if let Some(table) = table.get() {
+            let style = web_sys::HtmlElement::style(&table);
+            for (i, label) in column_labels(locale).iter().enumerate() {
+                let _ = style.set_property(&format!("--label-{}", i + 1), &css_string(label));
+            }
+        }
+    });
     view! {
         <div class="table-wrap" data-live=move || live.get().then_some("true")>
-            <table class="releases" style=move || card_labels(i18n.get_locale())>
+            <table class="releases" node_ref=table>
                 <caption class="visually-hidden">{t!(i18n, list.caption)}</caption>
                 <thead>
                     <tr>
@@ -451,14 +465,9 @@ pub(crate) fn column_labels(locale: Locale) -> [&'static str; 10] {
     ]
 }
 
-/// The labels of a row's fields when the rows are cards (under 640 px): one custom property
-/// per column (`--label-1` …), which the stylesheet shows before each cell. Set once on the
-/// table rather than on each of its 250 cells.
-fn card_labels(locale: Locale) -> String {
-    // A CSS string: quotes and backslashes escaped (none of the labels has one today).
-    let quoted = |label: &str| label.replace('\\', "\\\\").replace('"', "\\\"");
-    let labels = column_labels(locale);
-    labels.iter().enumerate().map(|(i, label)| format!("--label-{}:\"{}\";", i + 1, quoted(label))).collect()
+/// `text` as a CSS string, quoted, its quotes and backslashes escaped.
+fn css_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// "Prioridad, orden ascendente": an entry of the "Ordenar por" choice.
@@ -806,6 +815,12 @@ pub fn ListFilters(query: Memo<ListQuery>, path: &'static str, on_refresh: Callb
 mod tests {
     use super::*;
     use crate::domain::ReleaseId;
+
+    #[test]
+    fn a_label_becomes_a_css_string() {
+        assert_eq!(css_string("Número"), r#""Número""#);
+        assert_eq!(css_string(r#"a "b" \c"#), r#""a \"b\" \\c""#);
+    }
 
     fn row(id: i64, title: &str, delay_seconds: i64) -> ReleaseRow {
         ReleaseRow {
