@@ -122,10 +122,8 @@ bench_database() {
   node bench/capture.mjs "$base" "$(echo "$seeded" | jq .capture_target)" bench \
     "$(echo "$seeded" | jq .bench_users)" demo1234 >"$WORK/capture.json"
   phase_rss capture
-  log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs)"
-  node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"
-  log "$database: the same over a 20 Mbit/s link with 40 ms round trips"
-  LINK=20/40 node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration-link.json"
+  log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs), over loopback and over a 20 Mbit/s link with 40 ms round trips"
+  LINKS="loopback 20/40" node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"
   phase_rss hydration
   log "$database: save and advance flow"
   BENCH_CATEGORY=$(echo "$seeded" | jq .solution_category) measure advance.lua "$base/api/advance_release" "$CONNECTIONS" >"$WORK/advance.json"
@@ -146,12 +144,13 @@ bench_database() {
     --argjson static "$(cat "$WORK/static.json")" --argjson list "$(cat "$WORK/list.json")" \
     --argjson deep "$(cat "$WORK/deep.json")" --argjson search "$(cat "$WORK/search.json")" \
     --argjson advance "$(cat "$WORK/advance.json")" --argjson capture "$(cat "$WORK/capture.json")" \
-    --argjson hydration "$(cat "$WORK/hydration.json")" --argjson hydration_link "$(cat "$WORK/hydration-link.json")" \
+    --argjson hydration "$(jq .loopback "$WORK/hydration.json")" --argjson hydration_link "$(jq '."20/40"' "$WORK/hydration.json")" \
     --argjson seeded "$(echo "$seeded" | jq "{releases}")" \
     --argjson wasm_bytes "$(stat -c %s "$wasm")" --argjson wasm_gzip "$(gzip -9c "$wasm" | wc -c)" \
     --argjson wasm_lazy_gzip "$lazy_gzip" --argjson wasm_sent "$wasm_sent" --argjson sorted "$(cat "$WORK/sorted.json")" \
     --argjson export "$export_stats" --argjson export_rows "$export_rows" --argjson export_before "$export_before" \
     --argjson rss_kb "$rss_kb" --argjson seed_seconds "$seed_seconds" \
+    --argjson panics "$(grep -c 'panicked' "$WORK/server.log" || true)" \
     --argjson rss_phases "{$(paste -sd, "$WORK/rss-phases")}" \
     '{
       static_rps: $static.rps,
@@ -170,6 +169,7 @@ bench_database() {
       rss_peak_mb: (($rss_kb / 1024) * 10 | round / 10), rss_mb_after: $rss_phases,
       releases: $seeded.releases, seed_seconds: $seed_seconds,
       errors: ([$static, $list, $deep, $sorted, $search] | map(.non_2xx + .socket_errors) | add),
+      server_panics: $panics,
       errors_by_phase: {static: $static, list: $list, deep: $deep, sorted: $sorted, search: $search, advance: $advance}
         | map_values({non_2xx, socket_errors})
     }' >"$WORK/result-$database.json"

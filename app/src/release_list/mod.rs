@@ -195,9 +195,9 @@ pub fn ReleaseListPage() -> impl IntoView {
             <ViewTabs query current=ListView::Management />
             <ListFilters query path=LIST_PATH on_refresh=Callback::new(move |_| releases.refetch()) />
             <ActionHost on_done=Callback::new(move |_| releases.refetch())>
-                <Transition
+                <PendingTransition
                     fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }
-                    set_pending=loading.write_only()
+                    pending=loading
                 >
                     // The table stays from one page to the next, so a row still shown (and a menu
                     // open on it) is kept when a search, a page or a live update arrives.
@@ -207,10 +207,27 @@ pub fn ReleaseListPage() -> impl IntoView {
                     >
                         <ReleaseTable releases query />
                     </Show>
-                </Transition>
+                </PendingTransition>
             </ActionHost>
             <CaptureDialog target=capture_target on_captured=open_captured />
         </section>
+    }
+}
+
+/// A `Transition` that sets `pending` while the browser loads the next page.
+///
+/// The server renders a page once and has nothing to report. There, Leptos's `set_pending`
+/// would run an effect in a task of its own that reads the `Transition`'s set of tasks,
+/// while the data's task writes it from another thread: `reactive_graph` 0.2 reads a signal
+/// with `try_read`, takes a lock held elsewhere for a disposed signal, and panics
+/// (BENCHMARKS.md, *The fifteenth pass*).
+#[component]
+fn PendingTransition(#[prop(into)] fallback: ViewFn, pending: RwSignal<bool>, children: ChildrenFn) -> impl IntoView {
+    let fallback = move || fallback.run();
+    if cfg!(feature = "hydrate") {
+        view! { <Transition fallback set_pending=pending.write_only()>{children()}</Transition> }.into_any()
+    } else {
+        view! { <Transition fallback>{children()}</Transition> }.into_any()
     }
 }
 
