@@ -224,11 +224,14 @@ pub fn ReleaseListPage() -> impl IntoView {
 #[component]
 fn PendingTransition(#[prop(into)] fallback: ViewFn, pending: RwSignal<bool>, children: ChildrenFn) -> impl IntoView {
     let fallback = move || fallback.run();
-    if cfg!(feature = "hydrate") {
-        view! { <Transition fallback set_pending=pending.write_only()>{children()}</Transition> }.into_any()
-    } else {
-        view! { <Transition fallback>{children()}</Transition> }.into_any()
-    }
+    #[cfg(feature = "hydrate")]
+    let transition = view! { <Transition fallback set_pending=pending.write_only()>{children()}</Transition> };
+    #[cfg(not(feature = "hydrate"))]
+    let transition = {
+        let _ = pending;
+        view! { <Transition fallback>{children()}</Transition> }
+    };
+    transition
 }
 
 /// The rows of a page, each with a key that is kept while the row shows the same: the
