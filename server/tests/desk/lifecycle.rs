@@ -405,3 +405,41 @@ async fn resolved(path: &str, ids: &[i64]) -> BTreeSet<i64> {
     let ids: BTreeSet<i64> = ids.iter().copied().collect();
     rows.iter().map(|row| row.get::<i64, _>(0)).filter(|id| ids.contains(id)).collect()
 }
+
+// ---------------------------------------------------------------------------------------
+// Many browsers asking for the site's files at once.
+
+/// The threads of process `pid`, as Linux counts them.
+fn threads_of(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/task")).map(Iterator::count).unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_file_requests_is_served_by_a_bounded_set_of_threads() {
+    const BROWSERS: usize = 200;
+    // The server's blocking pool (`BLOCKING_THREADS` in `main.rs`): each file read runs there.
+    const BLOCKING_THREADS: usize = 16;
+    let server = ServerProcess::start(&database_url(Backend::Sqlite).await, false).await;
+    let before = threads_of(server.pid());
+    assert!(before > 0, "cannot count the server's threads");
+    let client = reqwest::Client::builder().timeout(support::process::REQUEST_TIMEOUT).build().expect("a client");
+    let url = format!("{}/favicon.svg", server.base);
+    // One connection each, all at once, as the first visits of many browsers.
+    let answers = futures_util::future::join_all((0..BROWSERS).map(|_| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let answer = client.get(&url).send().await.expect("the file is answered");
+            (answer.status(), answer.text().await.unwrap_or_default())
+        }
+    }))
+    .await;
+    for (status, body) in &answers {
+        assert_eq!(status.as_u16(), 200);
+        assert!(body.starts_with("<svg"), "{body}");
+    }
+    let after = threads_of(server.pid());
+    assert!(
+        after <= before + BLOCKING_THREADS,
+        "{BROWSERS} file requests took the server from {before} to {after} threads"
+    );
+}
