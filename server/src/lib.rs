@@ -21,6 +21,13 @@ pub mod webhooks;
 
 use shutdown::Shutdown;
 
+/// Threads for blocking work beside the async ones: file reads (the site's files, attachments)
+/// and password hashes (at most one per core, `auth::hashing`). Tokio's default, 512, starts a
+/// thread for each file read in flight: 200 browsers asking for one file at once started 228.
+/// A read from the page cache takes microseconds, so a burst queues for these instead
+/// (BENCHMARKS.md, *The fifteenth pass*).
+pub const BLOCKING_THREADS: usize = 16;
+
 /// Opens (creating and migrating) the database and stores the repository's flow.
 pub async fn open_database(database_url: &str) -> Result<Desk, String> {
     Desk::open(database_url).await.map_err(|e| e.to_string())

@@ -113,18 +113,11 @@ enum ApiTokenCommand {
     },
 }
 
-/// Threads for blocking work beside the async ones: file reads (the site's files, attachments)
-/// and password hashes (at most one per core, `auth::hashing`). Tokio's default, 512, starts a
-/// thread for each file read in flight: 200 browsers asking for one file at once started 228.
-/// A read from the page cache takes microseconds, so a burst queues for these instead
-/// (BENCHMARKS.md, *The fifteenth pass*).
-const BLOCKING_THREADS: usize = 16;
-
 fn main() -> ExitCode {
     server::observe::init_logging();
     memory::configure();
     let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(BLOCKING_THREADS).build();
+        tokio::runtime::Builder::new_multi_thread().enable_all().max_blocking_threads(server::BLOCKING_THREADS).build();
     match runtime {
         Ok(runtime) => runtime.block_on(run()),
         Err(error) => {

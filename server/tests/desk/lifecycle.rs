@@ -422,9 +422,6 @@ fn tokio_threads_of(pid: u32) -> usize {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_of_file_requests_is_served_by_a_bounded_set_of_threads() {
     const BROWSERS: usize = 200;
-    // The server's blocking pool (`BLOCKING_THREADS` in `main.rs`), where each file read runs,
-    // beside one async worker per core.
-    const BLOCKING_THREADS: usize = 16;
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let server = ServerProcess::start(&database_url(Backend::Sqlite).await, false).await;
     assert!(tokio_threads_of(server.pid()) > 0, "cannot count the server's threads");
@@ -443,9 +440,10 @@ async fn a_burst_of_file_requests_is_served_by_a_bounded_set_of_threads() {
         assert_eq!(status.as_u16(), 200);
         assert!(body.starts_with("<svg"), "{body}");
     }
+    // One async worker per core, and the blocking pool where each file read runs.
     let threads = tokio_threads_of(server.pid());
     assert!(
-        threads <= cores + BLOCKING_THREADS,
+        threads <= cores + server::BLOCKING_THREADS,
         "{BROWSERS} file requests left the server with {threads} tokio threads on {cores} cores"
     );
 }
