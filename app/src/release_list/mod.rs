@@ -222,16 +222,20 @@ pub fn ReleaseListPage() -> impl IntoView {
 /// with `try_read`, takes a lock held elsewhere for a disposed signal, and panics
 /// (BENCHMARKS.md, *The fifteenth pass*).
 #[component]
-fn PendingTransition(#[prop(into)] fallback: ViewFn, pending: RwSignal<bool>, children: ChildrenFn) -> impl IntoView {
-    let fallback = move || fallback.run();
+fn PendingTransition<C>(
+    #[prop(into)] fallback: ViewFnOnce,
+    pending: RwSignal<bool>,
+    children: TypedChildren<C>,
+) -> impl IntoView
+where
+    C: IntoView + Send + 'static,
+{
+    let props = TransitionProps::builder().fallback(fallback).children(children);
     #[cfg(feature = "hydrate")]
-    let transition = view! { <Transition fallback set_pending=pending.write_only()>{children()}</Transition> };
+    let props = props.set_pending(pending.write_only());
     #[cfg(not(feature = "hydrate"))]
-    let transition = {
-        let _ = pending;
-        view! { <Transition fallback>{children()}</Transition> }
-    };
-    transition
+    let _ = pending;
+    Transition(props.build())
 }
 
 /// The rows of a page, each with a key that is kept while the row shows the same: the
