@@ -21,7 +21,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use releasedesk_core::store::Db;
+use releasedesk_core::store::{Backend, Db};
 use std::sync::Arc;
 use std::time::Instant;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -310,6 +310,7 @@ struct Metrics {
     streams: Gauge,
     pool: Family<PoolLabels, Gauge>,
     pool_max: Gauge,
+    sqlite_memory: Gauge,
 }
 
 impl Metrics {
@@ -325,6 +326,7 @@ impl Metrics {
             streams: Gauge::default(),
             pool: Family::default(),
             pool_max: Gauge::default(),
+            sqlite_memory: Gauge::default(),
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -359,6 +361,13 @@ impl Metrics {
             "Most connections the database pool opens",
             metrics.pool_max.clone(),
         );
+        if metrics.db.backend == Backend::Sqlite {
+            registry.register(
+                "sqlite_memory_bytes",
+                "Memory SQLite holds now: its connections' page caches, prepared statements and sorts",
+                metrics.sqlite_memory.clone(),
+            );
+        }
         metrics
     }
 
@@ -367,10 +376,17 @@ impl Metrics {
         self.pool.get_or_create(&PoolLabels { state: "in_use" }).set((size - idle).max(0));
         self.pool.get_or_create(&PoolLabels { state: "idle" }).set(idle);
         self.pool_max.set(i64::from(self.db.pool.options().get_max_connections()));
+        self.sqlite_memory.set(sqlite_memory_used());
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
+}
+
+/// The bytes SQLite has allocated and not freed, over all its connections.
+fn sqlite_memory_used() -> i64 {
+    // SAFETY: reads SQLite's own counter, which it keeps under its memory mutex.
+    unsafe { libsqlite3_sys::sqlite3_memory_used() }
 }
 
 #[derive(Clone)]

@@ -162,9 +162,10 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                         sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                         // Each connection's page cache copies pages the OS caches already;
-                        // 1 MiB instead of SQLite's 2 keeps nine connections' share of the
-                        // server's memory small (BENCHMARKS.md, *Memory*).
-                        sqlx::query("PRAGMA cache_size = -1024").execute(&mut *conn).await?;
+                        // 512 KiB instead of SQLite's 2 MiB keeps nine connections' share of
+                        // the server's memory small, at no cost the bench can tell
+                        // (BENCHMARKS.md, *Memory* and *The sixteenth pass*).
+                        sqlx::query("PRAGMA cache_size = -512").execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
