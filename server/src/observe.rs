@@ -310,11 +310,13 @@ struct Metrics {
     streams: Gauge,
     pool: Family<PoolLabels, Gauge>,
     pool_max: Gauge,
-    sqlite_memory: Gauge,
+    /// On SQLite only: what it holds.
+    sqlite_memory: Option<Gauge>,
 }
 
 impl Metrics {
     fn new(db: Db) -> Metrics {
+        let sqlite_memory = (db.backend == Backend::Sqlite).then(Gauge::default);
         let mut metrics = Metrics {
             registry: Registry::with_prefix("releasedesk"),
             db,
@@ -326,7 +328,7 @@ impl Metrics {
             streams: Gauge::default(),
             pool: Family::default(),
             pool_max: Gauge::default(),
-            sqlite_memory: Gauge::default(),
+            sqlite_memory,
         };
         let registry = &mut metrics.registry;
         registry.register(
@@ -361,11 +363,11 @@ impl Metrics {
             "Most connections the database pool opens",
             metrics.pool_max.clone(),
         );
-        if metrics.db.backend == Backend::Sqlite {
+        if let Some(gauge) = &metrics.sqlite_memory {
             registry.register(
                 "sqlite_memory_bytes",
                 "Memory SQLite holds now: its connections' page caches, prepared statements and sorts",
-                metrics.sqlite_memory.clone(),
+                gauge.clone(),
             );
         }
         metrics
@@ -376,7 +378,9 @@ impl Metrics {
         self.pool.get_or_create(&PoolLabels { state: "in_use" }).set((size - idle).max(0));
         self.pool.get_or_create(&PoolLabels { state: "idle" }).set(idle);
         self.pool_max.set(i64::from(self.db.pool.options().get_max_connections()));
-        self.sqlite_memory.set(sqlite_memory_used());
+        if let Some(gauge) = &self.sqlite_memory {
+            gauge.set(sqlite_memory_used());
+        }
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
