@@ -160,16 +160,19 @@ impl SessionStore for Sessions {
 pub async fn session_store(db: &Db) -> Result<Sessions, sqlx::Error> {
     let sessions = match db.backend {
         DbBackend::Sqlite => {
-            use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
-            use std::str::FromStr;
-            let options = SqliteConnectOptions::from_str(&db.url)?
-                .journal_mode(SqliteJournalMode::Wal)
-                .busy_timeout(std::time::Duration::from_secs(5));
-            let pool = SqlitePoolOptions::new()
+            let pool = sqlx::sqlite::SqlitePoolOptions::new()
                 .max_connections(4)
                 .test_before_acquire(crate::store::tests_before_acquire(db.backend))
                 .acquire_timeout(crate::store::ACQUIRE_TIMEOUT)
-                .connect_with(options)
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        for setting in crate::store::SQLITE_SETTINGS {
+                            sqlx::query(setting).execute(&mut *conn).await?;
+                        }
+                        Ok(())
+                    })
+                })
+                .connect(&db.url)
                 .await?;
             let store = SqliteStore::new(pool.clone());
             store.migrate().await?;

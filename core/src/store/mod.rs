@@ -93,6 +93,21 @@ pub enum SetupError {
     Flow { file: String, reason: String },
 }
 
+/// What every SQLite connection of the server is set to, the desk's and the session store's:
+/// WAL lets readers run beside the writer; FULL sync makes an acknowledged write durable; the
+/// busy timeout queues writers from elsewhere (the other pool, another process) instead of
+/// failing them. Each connection's page cache copies pages the OS caches already: 512 KiB
+/// instead of SQLite's 2 MiB keeps the connections' share of the server's memory small (the
+/// desk's nine, the sessions' four), at no cost the bench can tell (BENCHMARKS.md, *Memory*
+/// and *The sixteenth pass*).
+pub(crate) const SQLITE_SETTINGS: [&str; 5] = [
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = FULL",
+    "PRAGMA busy_timeout = 5000",
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA cache_size = -512",
+];
+
 /// How long a request waits for a database connection before it is told the database is
 /// unavailable (503), rather than hanging while the database is down.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -154,18 +169,9 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the writer; FULL sync makes an
-                        // acknowledged write durable; the busy timeout queues writers from
-                        // elsewhere (the session store, another process) instead of failing them.
-                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA busy_timeout = 5000").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
-                        // Each connection's page cache copies pages the OS caches already;
-                        // 512 KiB instead of SQLite's 2 MiB keeps nine connections' share of
-                        // the server's memory small, at no cost the bench can tell
-                        // (BENCHMARKS.md, *Memory* and *The sixteenth pass*).
-                        sqlx::query("PRAGMA cache_size = -512").execute(&mut *conn).await?;
+                        for setting in SQLITE_SETTINGS {
+                            sqlx::query(setting).execute(&mut *conn).await?;
+                        }
                     }
                     Ok(())
                 })
