@@ -482,6 +482,18 @@ mod tests {
         assert_eq!(redact("sqlite://data/releasedesk.db"), "sqlite://data/releasedesk.db");
     }
 
+    /// `.cargo/config.toml` builds SQLite without STAT4: with its samples, SQLite compiles a
+    /// statement again each time its bound values change.
+    #[tokio::test]
+    async fn sqlite_is_built_without_stat4() {
+        let pool = sqlx::SqlitePool::connect("sqlite::memory:").await.expect("an in-memory SQLite database");
+        let stat4: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_STAT4')")
+            .fetch_one(&pool)
+            .await
+            .expect("SQLite's compile options");
+        assert_eq!(stat4, 0, "SQLite was built with STAT4: LIBSQLITE3_FLAGS in .cargo/config.toml no longer applies");
+    }
+
     #[test]
     fn sqlite_paths_become_creating_urls() {
         assert_eq!(sqlite_url("data/releasedesk.db"), "sqlite://data/releasedesk.db?mode=rwc");
