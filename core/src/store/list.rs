@@ -85,6 +85,32 @@ impl Filter {
         }
     }
 
+    /// Whether one plan serves the filter's statements whatever their values ([`Db::reads`]):
+    /// words, a status, the late ones. Not a date range, a
+    /// requester, groups or priorities: how many releases those select decides between
+    /// walking the numbers and reading their own index. On PostgreSQL, a plan made for any
+    /// range read every release of a range that holds them all: 78–124 ms a page against
+    /// 9–10 ms at 100,000 releases (BENCHMARKS.md, the seventeenth pass).
+    fn plans_alike(&self) -> bool {
+        self.conditions.iter().all(|condition| {
+            matches!(
+                condition,
+                Condition::Number(_)
+                    | Condition::Match(_)
+                    | Condition::TsQuery(_)
+                    | Condition::Status(_)
+                    | Condition::LateAt(_)
+            )
+        })
+    }
+
+    /// [`Filter::plans_alike`] for the page `window` starts: not after a cursor in another
+    /// order than the number, which compares a range of that column.
+    fn page_plans_alike(&self, window: &Window) -> bool {
+        self.plans_alike()
+            && (self.sort.column == SortColumn::Number || matches!(window, Window::Forward { after: None, .. }))
+    }
+
     /// Whether the filter is a word search and nothing else.
     fn words_alone(&self) -> bool {
         matches!(self.conditions.as_slice(), [Condition::Match(_) | Condition::TsQuery(_)])
@@ -258,7 +284,8 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
     }
     let mut sql = title_words_sql(&words);
     let (sql, arguments) = numbered(&mut sql);
-    let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
+    // A range of one index, whatever the words.
+    let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(db.reads(true)).await?;
     for row in rows {
         vocabulary.entry(row.typed).or_default().push(row.word);
     }
@@ -426,7 +453,7 @@ fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabula
 pub async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
     let mut sql = count_sql(filter);
     let (sql, arguments) = numbered(&mut sql);
-    sqlx::query_scalar_with(&sql, arguments).fetch_one(&db.pool).await
+    sqlx::query_scalar_with(&sql, arguments).fetch_one(db.reads(filter.plans_alike())).await
 }
 
 fn count_sql(filter: &Filter) -> QueryBuilder<'static, Any> {
@@ -656,7 +683,8 @@ async fn page_rows(
 ) -> Result<(Vec<ListedRelease>, bool), sqlx::Error> {
     let mut sql = page_sql(filter, window, size);
     let (sql, arguments) = numbered(&mut sql);
-    let mut rows: Vec<ListedRelease> = sqlx::query_as_with(&sql, arguments).fetch_all(&db.pool).await?;
+    let mut rows: Vec<ListedRelease> =
+        sqlx::query_as_with(&sql, arguments).fetch_all(db.reads(filter.page_plans_alike(window))).await?;
     let beyond = rows.len() as i64 > size;
     rows.truncate(usize::try_from(size).unwrap_or(0));
     if matches!(window, Window::Backward { .. }) {
@@ -990,6 +1018,38 @@ mod tests {
         }
         let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         assert!(!sqlite.page_counts(&Window::of(&words)), "FTS5 stops at the page: counting would read every match");
+    }
+
+    #[test]
+    fn only_filters_whose_plan_no_value_changes_share_one_plan() {
+        let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d);
+        let alike = |query: ListQuery| {
+            filter_for(&query, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new()).plans_alike()
+        };
+        let words = ListQuery { search: "migr erp".into(), status: Some(Status::InExecution), ..Default::default() };
+        assert!(alike(ListQuery::default()));
+        assert!(alike(ListQuery { late_only: true, ..words.clone() }));
+        assert!(!alike(ListQuery {
+            registered: crate::model::list::DateRange { from: day(2), to: None },
+            ..words.clone()
+        }));
+        assert!(!alike(ListQuery {
+            due: crate::model::list::DateRange { from: None, to: day(3) },
+            ..Default::default()
+        }));
+        assert!(!alike(ListQuery { priorities: vec![1], ..Default::default() }));
+        assert!(!alike(ListQuery { scope: Scope::Mine, ..Default::default() }));
+        let by_due = |after| {
+            let sort = Sort { column: SortColumn::Deadline, descending: true };
+            let query = ListQuery { sort, after, ..Default::default() };
+            let filter = filter_for(&query, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
+            filter.page_plans_alike(&Window::of(&query))
+        };
+        assert!(by_due(None));
+        assert!(!by_due(Some(90)), "a page after a cursor in another order compares a range of that column");
+        let by_number = ListQuery { after: Some(90), ..Default::default() };
+        assert!(filter_for(&by_number, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new())
+            .page_plans_alike(&Window::of(&by_number)));
     }
 
     #[test]

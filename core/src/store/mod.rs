@@ -55,9 +55,26 @@ pub struct Db {
     writer: AnyPool,
     /// What this instance keeps between requests: users, groups, webhooks ([`kept`]).
     kept: std::sync::Arc<kept::Kept>,
+    /// Where reads run whose best plan no bound value changes ([`Db::reads`]). PostgreSQL
+    /// plans a prepared statement again for each run's values while it finds that plan
+    /// cheaper than one for any values: the list's search and plain pages spent more of
+    /// their time planned than run. This pool's connections keep one plan per statement
+    /// (`plan_cache_mode = force_generic_plan`); opened as they are needed. On SQLite, the
+    /// pool itself.
+    planned_once: AnyPool,
 }
 
 impl Db {
+    /// The pool for a read: `plans_alike` when one plan serves the statement whatever its
+    /// values (see `planned_once`).
+    pub fn reads(&self, plans_alike: bool) -> &AnyPool {
+        if plans_alike {
+            &self.planned_once
+        } else {
+            &self.pool
+        }
+    }
+
     /// Begins a transaction that will write.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         self.writer.begin().await
@@ -160,38 +177,41 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             let _ = std::fs::create_dir_all(dir);
         }
     }
-    let open = |connections: u32| {
+    let open = |connections: u32, warm: u32, settings: &'static [&'static str]| {
         AnyPoolOptions::new()
             .max_connections(connections)
-            .min_connections(warm_connections(backend, connections))
+            .min_connections(warm)
             .test_before_acquire(tests_before_acquire(backend))
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        for setting in SQLITE_SETTINGS {
-                            sqlx::query(setting).execute(&mut *conn).await?;
-                        }
+                    for setting in settings {
+                        sqlx::query(setting).execute(&mut *conn).await?;
                     }
                     Ok(())
                 })
             })
             .connect(&connect_url)
     };
+    let settings: &[&str] = match backend {
+        Backend::Sqlite => &SQLITE_SETTINGS,
+        Backend::Postgres => &[],
+    };
+    let desk = |connections: u32| open(connections, warm_connections(backend, connections), settings);
     let connect_error = |source| SetupError::Connect { url: redact(url), source };
     Ok(match backend {
         // A few readers in WAL mode are all SQLite can use, and one writer.
         Backend::Sqlite => {
-            let pool = open(8).await.map_err(connect_error)?;
+            let pool = desk(8).await.map_err(connect_error)?;
             if !matches!(schema, Schema::AsIs) {
                 migrate(backend, &pool).await?;
             }
-            let writer = open(1).await.map_err(connect_error)?;
+            let writer = desk(1).await.map_err(connect_error)?;
             let kept = std::sync::Arc::new(kept::Kept::new(true));
-            Db { pool, backend, url: connect_url.clone(), writer, kept }
+            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer, kept, planned_once: pool }
         }
         Backend::Postgres => {
-            let pool = open(16).await.map_err(connect_error)?;
+            let pool = desk(16).await.map_err(connect_error)?;
             match schema {
                 Schema::Migrate => migrate(backend, &pool).await?,
                 Schema::MigrateAsOwner(owner_url) => set_up_as_owner(owner_url, &pool).await?,
@@ -199,7 +219,9 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             }
             // Kept only once the instance listens for the triggers' notifications.
             let kept = std::sync::Arc::new(kept::Kept::new(false));
-            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, kept }
+            let planned_once =
+                open(8, 0, &["SET plan_cache_mode = force_generic_plan"]).await.map_err(connect_error)?;
+            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, kept, planned_once }
         }
     })
 }
