@@ -86,11 +86,11 @@ impl Filter {
     }
 
     /// Whether one plan serves the filter's statements whatever their values ([`Db::reads`]):
-    /// words, a status, the late ones. Not a date range, a
-    /// requester, groups or priorities: how many releases those select decides between
-    /// walking the numbers and reading their own index. On PostgreSQL, a plan made for any
-    /// range read every release of a range that holds them all: 78–124 ms a page against
-    /// 9–10 ms at 100,000 releases (BENCHMARKS.md, the seventeenth pass).
+    /// words, a status, the late ones. Not a date range, a requester, groups or priorities:
+    /// how many releases those select decides between walking the numbers and reading their
+    /// own index. On PostgreSQL, a plan made for any range read every release of a range
+    /// that holds them all: 78–124 ms a page against 9–10 ms at 100,000 releases
+    /// (BENCHMARKS.md, the seventeenth pass).
     fn plans_alike(&self) -> bool {
         self.conditions.iter().all(|condition| {
             matches!(
