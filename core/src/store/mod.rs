@@ -177,7 +177,7 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             let _ = std::fs::create_dir_all(dir);
         }
     }
-    let open = |connections: u32, warm: u32, settings: &'static [&'static str]| {
+    let options = |connections: u32, warm: u32, settings: &'static [&'static str]| {
         AnyPoolOptions::new()
             .max_connections(connections)
             .min_connections(warm)
@@ -191,13 +191,13 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
                     Ok(())
                 })
             })
-            .connect(&connect_url)
     };
     let settings: &[&str] = match backend {
         Backend::Sqlite => &SQLITE_SETTINGS,
         Backend::Postgres => &[],
     };
-    let desk = |connections: u32| open(connections, warm_connections(backend, connections), settings);
+    let desk =
+        |connections: u32| options(connections, warm_connections(backend, connections), settings).connect(&connect_url);
     let connect_error = |source| SetupError::Connect { url: redact(url), source };
     Ok(match backend {
         // A few readers in WAL mode are all SQLite can use, and one writer.
@@ -219,8 +219,9 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             }
             // Kept only once the instance listens for the triggers' notifications.
             let kept = std::sync::Arc::new(kept::Kept::new(false));
-            let planned_once =
-                open(8, 0, &["SET plan_cache_mode = force_generic_plan"]).await.map_err(connect_error)?;
+            let planned_once = options(8, 0, &["SET plan_cache_mode = force_generic_plan"])
+                .connect_lazy(&connect_url)
+                .map_err(connect_error)?;
             Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, kept, planned_once }
         }
     })
