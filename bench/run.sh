@@ -162,6 +162,7 @@ bench_database() {
       search_p50_ms: $search.p50_ms, search_p99_ms: $search.p99_ms, search_rps: $search.rps,
       advance_per_s: $advance.ok_per_s,
       capture_winners: $capture.winners, capture_refused: $capture.refused, capture_p99_ms: $capture.p99_ms,
+      capture_floor_p99_ms: $capture.floor_p99_ms,
       wasm_bytes: $wasm_bytes, wasm_gzip_bytes: $wasm_gzip, wasm_sent_bytes: $wasm_sent,
       wasm_lazy_pages_gzip_bytes: $wasm_lazy_gzip,
       page_hydrated_ms: $hydration.median_ms, page_bytes: $hydration.bytes,
