@@ -355,12 +355,12 @@ impl Metrics {
         registry.register("event_streams_open", "Live event streams open now", metrics.streams.clone());
         registry.register(
             "db_pool_connections",
-            "Connections of the database pool, in use or idle",
+            "Connections of the desk's database pools (not the session store's), in use or idle",
             metrics.pool.clone(),
         );
         registry.register(
             "db_pool_max_connections",
-            "Most connections the database pool opens",
+            "Most connections the desk's database pools open",
             metrics.pool_max.clone(),
         );
         if let Some(gauge) = &metrics.sqlite_memory {
@@ -374,10 +374,12 @@ impl Metrics {
     }
 
     fn encode(&self) -> Result<String, std::fmt::Error> {
-        let (size, idle) = (i64::from(self.db.pool.size()), self.db.pool.num_idle() as i64);
+        let pools = self.db.pools();
+        let size: i64 = pools.iter().map(|pool| i64::from(pool.size())).sum();
+        let idle: i64 = pools.iter().map(|pool| pool.num_idle() as i64).sum();
         self.pool.get_or_create(&PoolLabels { state: "in_use" }).set((size - idle).max(0));
         self.pool.get_or_create(&PoolLabels { state: "idle" }).set(idle);
-        self.pool_max.set(i64::from(self.db.pool.options().get_max_connections()));
+        self.pool_max.set(pools.iter().map(|pool| i64::from(pool.options().get_max_connections())).sum());
         if let Some(gauge) = &self.sqlite_memory {
             gauge.set(sqlite_memory_used());
         }

@@ -75,6 +75,15 @@ impl Db {
         }
     }
 
+    /// Each pool this instance keeps on the database once: the desk's, and SQLite's writer
+    /// or PostgreSQL's `planned_once` (the session store's are its own).
+    pub fn pools(&self) -> [&AnyPool; 2] {
+        match self.backend {
+            Backend::Sqlite => [&self.pool, &self.writer],
+            Backend::Postgres => [&self.pool, &self.planned_once],
+        }
+    }
+
     /// Begins a transaction that will write.
     pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
         self.writer.begin().await
