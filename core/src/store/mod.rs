@@ -219,8 +219,12 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             let kept = std::sync::Arc::new(kept::Kept::new(true));
             Db { pool: pool.clone(), backend, url: connect_url.clone(), writer, kept, planned_once: pool }
         }
+        // As many as SQLite's readers: PostgreSQL's backends share the machine's cores with
+        // the server, and more of them only queue for those (16 made a burst of captures a
+        // fifth slower and searches and advances no faster: BENCHMARKS.md, *The eighteenth
+        // pass*).
         Backend::Postgres => {
-            let pool = desk(16).await.map_err(connect_error)?;
+            let pool = desk(8).await.map_err(connect_error)?;
             match schema {
                 Schema::Migrate => migrate(backend, &pool).await?,
                 Schema::MigrateAsOwner(owner_url) => set_up_as_owner(owner_url, &pool).await?,
