@@ -217,6 +217,7 @@ async fn serve(database_url: &str, settings: Settings) -> Result<(), String> {
         tracing::info!("notifications go by e-mail too (SMTP_URL)");
     }
     server::webhooks::spawn_reminders(desk.clone(), shutdown.clone())?;
+    server::webhooks::spawn_title_index_merge(desk.db.clone(), shutdown.clone());
     let app = router_with(desk, options, transport, observe, shutdown.clone()).await?;
     // Without TCP_NODELAY a response written in two parts (headers, then body) waits for the
     // client's delayed acknowledgement: 40 ms on every page and file.

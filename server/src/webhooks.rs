@@ -1,6 +1,7 @@
 //! The server's background jobs: the webhooks' delivery worker
-//! (`releasedesk_core::webhooks`), the mail worker (`releasedesk_core::mail`) and the
-//! deadline scheduler (`commands::notifications::remind_deadlines`). Each runs every poll,
+//! (`releasedesk_core::webhooks`), the mail worker (`releasedesk_core::mail`), the
+//! deadline scheduler (`commands::notifications::remind_deadlines`) and, on SQLite, the
+//! daily merge of the titles' search index (`store::title_index`). Each runs every poll,
 //! step after step while a step finds work, each step a job step that a graceful shutdown
 //! lets finish; once stopping begins none starts. What a SIGKILL cuts off is taken up again:
 //! a delivery or mail when its lease ends, a reminder at the next step (given only once).
@@ -12,18 +13,21 @@ use releasedesk_core::webhooks::{Settings, Worker};
 use std::future::Future;
 use std::time::Duration;
 
-/// Runs `step` every `poll`, again at once while it answers that it did something.
-fn spawn_job<F, Fut>(what: &'static str, poll: Duration, shutdown: Shutdown, step: F)
+/// Runs `step` after `first`, then every `poll`, again at once while it answers that it
+/// did something.
+fn spawn_job<F, Fut>(what: &'static str, first: Duration, poll: Duration, shutdown: Shutdown, step: F)
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: Future<Output = Result<usize, releasedesk_core::Error>> + Send,
 {
     tokio::spawn(async move {
+        let mut wait = first;
         loop {
             tokio::select! {
                 _ = shutdown.stopping() => break,
-                () = tokio::time::sleep(poll) => {}
+                () = tokio::time::sleep(wait) => {}
             }
+            wait = poll;
             while !shutdown.is_stopping() {
                 match shutdown.job_step(step()).await {
                     Ok(0) => break,
@@ -42,7 +46,7 @@ where
 pub fn spawn(db: Db, settings: Settings, shutdown: Shutdown) -> Result<(), String> {
     let worker = Worker::new(db, settings)?;
     let poll = worker.settings().poll;
-    spawn_job("deliver the webhooks' events", poll, shutdown, move || {
+    spawn_job("deliver the webhooks' events", poll, poll, shutdown, move || {
         let worker = worker.clone();
         async move { worker.deliver_due().await }
     });
@@ -56,7 +60,7 @@ pub fn spawn_mail(db: Db, public_url: String, shutdown: Shutdown) -> Result<bool
     let worker = mail::Worker::new(db, settings)?;
     mail::start_queueing(mail::Queueing { public_url });
     let poll = worker.poll();
-    spawn_job("send the notifications' mail", poll, shutdown, move || {
+    spawn_job("send the notifications' mail", poll, poll, shutdown, move || {
         let worker = worker.clone();
         async move { worker.send_due().await }
     });
@@ -68,7 +72,8 @@ pub fn spawn_mail(db: Db, public_url: String, shutdown: Shutdown) -> Result<bool
 /// first).
 pub fn spawn_reminders(desk: Desk, shutdown: Shutdown) -> Result<(), String> {
     let poll = releasedesk_core::outbox::env_number("DEADLINE_POLL_MS")?.unwrap_or(60_000).max(10);
-    spawn_job("remind of deadlines", Duration::from_millis(poll), shutdown, move || {
+    let poll = Duration::from_millis(poll);
+    spawn_job("remind of deadlines", poll, poll, shutdown, move || {
         let desk = desk.clone();
         async move {
             use releasedesk_core::commands::notifications::{queue_digests, remind_deadlines};
@@ -82,4 +87,17 @@ pub fn spawn_reminders(desk: Desk, shutdown: Shutdown) -> Result<(), String> {
         }
     });
     Ok(())
+}
+
+/// On SQLite, merges the titles' search index into one segment a minute after start-up and
+/// then once a day, a step at a time ([`releasedesk_core::store::title_index`]).
+pub fn spawn_title_index_merge(db: Db, shutdown: Shutdown) {
+    if db.backend != releasedesk_core::store::Backend::Sqlite {
+        return;
+    }
+    const DAY: Duration = Duration::from_secs(86_400);
+    spawn_job("merge the titles' search index", Duration::from_secs(60), DAY, shutdown, move || {
+        let db = db.clone();
+        async move { Ok(usize::from(releasedesk_core::store::title_index::merge_step(&db).await?)) }
+    });
 }

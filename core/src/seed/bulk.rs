@@ -206,6 +206,8 @@ pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
     // reminded each as it came due, so the scheduler finds nothing left to tell.
     mark_reached_as_reminded(&mut tx, now, DUE_SOON_SECONDS).await?;
     tx.commit().await?;
+    // As the server's daily merge would leave the titles' index of a desk in service.
+    crate::store::title_index::merge(db).await?;
     if db.backend == Backend::Postgres {
         for table in ["releases", "tasks", "execution_log"] {
             sqlx::query(&format!(

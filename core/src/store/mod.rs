@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod relations;
 pub mod releases;
 pub mod search;
+pub mod title_index;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

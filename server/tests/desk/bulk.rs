@@ -159,6 +159,31 @@ async fn title_words_find_what_the_titles_say(backend: Backend) {
     assert_eq!(prefix["total"], expected);
     let nothing = list(&ana, json!({ "search": "zzz", "status": null, "scope": "all", "page": 0 })).await;
     assert_eq!(nothing["total"], 0);
+
+    // The bulk load leaves SQLite's index of titles in one segment, as the server's daily
+    // merge does; each registration adds one, and the merge finds the same releases after.
+    use releasedesk_core::store::{title_index, users::group_id_by_name};
+    let sqlite = backend == Backend::Sqlite;
+    assert_eq!(title_index::segments(&server.db).await.expect("segments"), i64::from(sqlite));
+    let gestor = server.login("gestor").await;
+    let n1 = group_id_by_name(&server.db, releasedesk_core::seed::demo::EXECUTORS_N1).await.expect("group");
+    let n1 = n1.expect("Despliegue N1").0;
+    for version in ["1", "2", "3"] {
+        let registration = support::registration("Migración de la nómina", n1, 1_900_000_000, 1_900_086_400, version);
+        let registered = gestor.call("register_release", registration).await;
+        assert_eq!(registered.status, StatusCode::OK, "{}", registered.text);
+    }
+    let segments = title_index::segments(&server.db).await.expect("segments");
+    assert!(!sqlite || segments > 1, "{segments} segments after three registrations");
+    let search = json!({ "search": "Migración nómina", "status": null, "scope": "all", "page": 0 });
+    let before = list(&ana, search.clone()).await;
+    assert_eq!(before["total"], expected + 3);
+    assert_eq!(title_index::merge_step(&server.db).await.expect("a step"), sqlite, "work to do on SQLite only");
+    title_index::merge(&server.db).await.expect("merged");
+    assert_eq!(title_index::segments(&server.db).await.expect("segments"), i64::from(sqlite));
+    assert!(!title_index::merge_step(&server.db).await.expect("a step"), "nothing left to merge");
+    let after = list(&ana, search).await;
+    assert_eq!((&after["total"], ids(&after)), (&before["total"], ids(&before)));
 }
 
 async fn counting_stops_at_the_limit(backend: Backend) {
