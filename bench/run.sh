@@ -20,7 +20,7 @@ OUT=target/bench
 WORK=$(mktemp -d /tmp/releasedesk-bench.XXXXXX)
 chmod 755 "$WORK"
 mkdir -p "$OUT"
-SERVER_PID= PG_DATA=
+SERVER_PID= PG_DATA= DATABASE=
 
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
@@ -32,7 +32,9 @@ cleanup() {
   if [[ -n $PG_DATA ]]; then as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate stop >/dev/null 2>&1 || true; fi
   PG_DATA=
 }
-trap 'cleanup; rm -rf "$WORK"' EXIT
+# What the server said (warnings, errors, panics) stays beside the report, a failed run's too.
+keep_log() { [[ -z $DATABASE || ! -f $WORK/server.log ]] || cp "$WORK/server.log" "$OUT/server-$DATABASE.log"; }
+trap 'cleanup; keep_log; rm -rf "$WORK"' EXIT
 
 # initdb and pg_ctl refuse root: as root, run them as the postgres user.
 as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
@@ -62,6 +64,8 @@ measure() { wrk_json "$1" "$2" "$SECONDS_PER_RUN" "$3"; }
 bench_database() {
   local database=$1 url base port seeded cookie
   cleanup
+  DATABASE=$database
+  rm -f "$WORK/server.log"
   case $database in
     sqlite) url=$WORK/releasedesk-bench.db ;;
     # start_postgres runs in a subshell: the cluster to stop is named here, in this one.
@@ -174,8 +178,7 @@ bench_database() {
       errors_by_phase: {static: $static, list: $list, deep: $deep, sorted: $sorted, search: $search, advance: $advance}
         | map_values({non_2xx, socket_errors})
     }' >"$WORK/result-$database.json"
-  # What the server said (warnings and errors) stays beside the report.
-  cp "$WORK/server.log" "$OUT/server-$database.log"
+  keep_log
   cleanup
 }
 
