@@ -63,7 +63,7 @@ pub async fn export_batch(
     after: Option<i64>,
 ) -> Result<(Vec<ReleaseRow>, bool), Error> {
     let db = &ctx.db;
-    let filter = filter(ctx, query, zone).await?;
+    let filter = filter(ctx, query, zone).await?.uncounted();
     let batch = ListQuery { page: 0, after, before: None, page_size: EXPORT_BATCH, ..query.clone() };
     let page = store::page(db, &filter, &batch).await?;
     Ok((rows(ctx, page.rows).await?, page.has_next))

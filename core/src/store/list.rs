@@ -20,6 +20,10 @@ pub struct Filter {
     number: &'static str,
     conditions: Vec<Condition>,
     sort: Sort,
+    backend: Backend,
+    /// Whether whoever reads the pages shows how many releases match (the list does, its
+    /// export does not): see [`Filter::page_carries_count`].
+    counted: bool,
 }
 
 /// One condition of a filter, with the value it binds.
@@ -128,6 +132,19 @@ impl Filter {
     /// most of its cost at a million releases.
     fn page_counts(&self, window: &Window) -> bool {
         self.narrow_search() && matches!(window, Window::Forward { after: None, .. })
+    }
+
+    /// Whether the statement of a page also carries the capped count ([`count`]), as a
+    /// subquery of its own that SQLite runs once: one statement less per page, each a
+    /// hand-off to a connection's thread and back. Not on PostgreSQL, where the count and
+    /// the page are planned apart ([`Filter::plans_alike`]).
+    fn page_carries_count(&self) -> bool {
+        self.counted && self.backend == Backend::Sqlite
+    }
+
+    /// The same releases, read by someone who does not show how many they are.
+    pub fn uncounted(self) -> Filter {
+        Filter { counted: false, ..self }
     }
 
     /// Pushes ` WHERE ` and the conditions, each binding its value; nothing without any.
@@ -401,7 +418,8 @@ pub async fn filter(db: &Db, query: &ListQuery, asking: &Asking<'_>) -> Result<F
 
 fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabulary: &Vocabulary) -> Filter {
     let (actor, now) = (asking.actor, asking.now);
-    let mut filter = Filter { from: RELEASES, number: "r.id", conditions: vec![], sort: query.sort };
+    let mut filter =
+        Filter { from: RELEASES, number: "r.id", conditions: vec![], sort: query.sort, backend, counted: true };
     if let Some(number) = search_number(query.search.trim()) {
         filter.conditions.push(Condition::Number(number));
     } else {
@@ -457,11 +475,17 @@ pub async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
 }
 
 fn count_sql(filter: &Filter) -> QueryBuilder<'static, Any> {
-    let mut sql = QueryBuilder::new("SELECT COUNT(*) AS total FROM (SELECT 1 FROM ");
-    sql.push(filter.count_from());
-    filter.push_where(&mut sql);
-    sql.push(format_args!(" LIMIT {}) matches", COUNT_LIMIT + 1));
+    let mut sql = QueryBuilder::new("");
+    push_count(&mut sql, filter);
     sql
+}
+
+/// Pushes the statement of [`count`].
+fn push_count(sql: &mut QueryBuilder<'_, Any>, filter: &Filter) {
+    sql.push("SELECT COUNT(*) AS total FROM (SELECT 1 FROM ");
+    sql.push(filter.count_from());
+    filter.push_where(sql);
+    sql.push(format_args!(" LIMIT {}) matches", COUNT_LIMIT + 1));
 }
 
 /// Where a page starts, and so which way the rows are read.
@@ -504,7 +528,7 @@ pub struct ListedRelease {
     #[sqlx(flatten)]
     pub task: OpenTaskRow,
     /// How many releases the filter selects, when the page's statement counted them
-    /// (`Filter::page_counts`).
+    /// (`Filter::page_counts`, `Filter::page_carries_count`).
     #[sqlx(default)]
     pub matches: Option<i64>,
 }
@@ -587,6 +611,10 @@ fn page_sql(filter: &Filter, window: &Window, size: i64) -> QueryBuilder<'static
     );
     if filter.page_counts(window) {
         sql.push(", r.matches");
+    } else if filter.page_carries_count() {
+        sql.push(", (");
+        push_count(&mut sql, filter);
+        sql.push(") AS matches");
     }
     sql.push("\n           FROM (");
     let direction = push_window(&mut sql, filter, window, size);
@@ -1018,6 +1046,35 @@ mod tests {
         }
         let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         assert!(!sqlite.page_counts(&Window::of(&words)), "FTS5 stops at the page: counting would read every match");
+    }
+
+    #[test]
+    fn a_page_on_sqlite_carries_its_capped_count_unless_nobody_shows_it() {
+        let words = ListQuery { search: "erp".into(), ..Default::default() };
+        let statement = |filter: &Filter, query: &ListQuery| {
+            let mut sql = page_sql(filter, &Window::of(query), query.page_size);
+            let (sql, arguments) = numbered(&mut sql);
+            (sql.split_whitespace().collect::<Vec<_>>().join(" "), bound_values(&arguments))
+        };
+        let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
+        let (sql, values) = statement(&sqlite, &words);
+        assert!(
+            sql.contains(
+                "t.assignee_id, (SELECT COUNT(*) AS total FROM (SELECT 1 FROM release_search s \
+                 WHERE release_search MATCH $1 LIMIT 1001) matches) AS matches FROM ("
+            ),
+            "{sql}"
+        );
+        assert_eq!(values, [text("\"erp\"*"), text("\"erp\"*"), "BigInt(0)".into()]);
+        // After a cursor the count is still the filter's, not the cursor's.
+        let next = ListQuery { page: 1, after: Some(90), ..words.clone() };
+        let (sql, _) = statement(&sqlite, &next);
+        assert!(sql.contains("MATCH $1 LIMIT 1001) matches) AS matches"), "{sql}");
+        assert!(sql.contains("MATCH $2 AND s.rowid < $3"), "{sql}");
+        // The export shows no count; PostgreSQL plans the count apart.
+        assert!(!statement(&sqlite.clone().uncounted(), &words).0.contains("COUNT"));
+        let postgres = filter_for(&next, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
+        assert!(!statement(&postgres, &next).0.contains("COUNT"));
     }
 
     #[test]
