@@ -1,7 +1,7 @@
 //! The server's background jobs: the webhooks' delivery worker
 //! (`releasedesk_core::webhooks`), the mail worker (`releasedesk_core::mail`), the
-//! deadline scheduler (`commands::notifications::remind_deadlines`) and, on SQLite, the
-//! daily merge of the titles' search index (`store::title_index`). Each runs every poll,
+//! deadline scheduler (`commands::notifications::remind_deadlines`) and the daily merge
+//! of SQLite's titles' search index (`store::title_index`). Each runs every poll,
 //! step after step while a step finds work, each step a job step that a graceful shutdown
 //! lets finish; once stopping begins none starts. What a SIGKILL cuts off is taken up again:
 //! a delivery or mail when its lease ends, a reminder at the next step (given only once).
@@ -89,12 +89,10 @@ pub fn spawn_reminders(desk: Desk, shutdown: Shutdown) -> Result<(), String> {
     Ok(())
 }
 
-/// On SQLite, merges the titles' search index into one segment a minute after start-up and
-/// then once a day, a step at a time ([`releasedesk_core::store::title_index`]).
+/// Merges the titles' search index into one segment a minute after start-up and then once
+/// a day, a step at a time ([`releasedesk_core::store::title_index`]; on PostgreSQL a
+/// step finds nothing to merge).
 pub fn spawn_title_index_merge(db: Db, shutdown: Shutdown) {
-    if db.backend != releasedesk_core::store::Backend::Sqlite {
-        return;
-    }
     const DAY: Duration = Duration::from_secs(86_400);
     spawn_job("merge the titles' search index", Duration::from_secs(60), DAY, shutdown, move || {
         let db = db.clone();

@@ -30,7 +30,7 @@ pub async fn list(ctx: &Ctx, query: &ListQuery, zone: &ZoneOffsets) -> Result<Re
     let db = &ctx.db;
     let filter = filter(ctx, query, zone).await?;
     let page = store::page(db, &filter, query).await?;
-    let counted = match page.matches() {
+    let counted = match page.matches {
         Some(matches) => matches,
         None => store::count(db, &filter).await?,
     };

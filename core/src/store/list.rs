@@ -469,15 +469,10 @@ fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabula
 /// How many releases the filter selects, counting no further than `COUNT_LIMIT + 1`:
 /// beyond that the pager says "more than".
 pub async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
-    let mut sql = count_sql(filter);
-    let (sql, arguments) = numbered(&mut sql);
-    sqlx::query_scalar_with(&sql, arguments).fetch_one(db.reads(filter.plans_alike())).await
-}
-
-fn count_sql(filter: &Filter) -> QueryBuilder<'static, Any> {
     let mut sql = QueryBuilder::new("");
     push_count(&mut sql, filter);
-    sql
+    let (sql, arguments) = numbered(&mut sql);
+    sqlx::query_scalar_with(&sql, arguments).fetch_one(db.reads(filter.plans_alike())).await
 }
 
 /// Pushes the statement of [`count`].
@@ -559,14 +554,9 @@ pub struct Page {
     /// The page's number: the first when a page back went past the top.
     pub page: i64,
     pub has_next: bool,
-}
-
-impl Page {
-    /// How many releases the filter selects, when the page's statement counted them (each
-    /// row carries it): then `count` need not run.
-    pub fn matches(&self) -> Option<i64> {
-        self.rows.first().and_then(|row| row.matches)
-    }
+    /// How many releases the filter selects, when that is known without [`count`]: the
+    /// page's statement counted them (each row carries it), or the first page is empty.
+    pub matches: Option<i64>,
 }
 
 /// The page of the releases the filter selects that `query`'s page number and cursor name.
@@ -585,7 +575,11 @@ pub async fn page(db: &Db, filter: &Filter, query: &ListQuery) -> Result<Page, s
         Window::Forward { .. } => beyond,
         Window::Backward { .. } => true,
     };
-    Ok(Page { rows, page, has_next })
+    let matches = match rows.first() {
+        Some(row) => row.matches,
+        None => matches!(window, Window::Forward { after: None, offset: 0 }).then_some(0),
+    };
+    Ok(Page { rows, page, has_next, matches })
 }
 
 /// The column a sort reads, bare and as the filtered releases `r` hold it. Each has an
