@@ -16,7 +16,7 @@ use crate::model::admin::{
 };
 use crate::store::admin as store;
 use crate::Error;
-use sqlx::{Any, AnyConnection, Transaction};
+use sqlx::AnyConnection;
 
 /// Refuses (403) an actor none of whose groups holds Administrar.
 pub fn authorize(ctx: &Ctx) -> Result<(), Error> {
@@ -102,7 +102,7 @@ async fn hash_off_thread(password: &str) -> Result<String, Error> {
 /// Ends a change: refuses it when no active user would hold Administrar any more (the last
 /// administrator leaving their group, deactivating themselves, or their group losing the
 /// permission), else logs it and commits. Counted inside the transaction, after the write.
-pub(super) async fn finish(ctx: &Ctx, mut tx: Transaction<'static, Any>, change: &AdminChange) -> Result<(), Error> {
+pub(super) async fn finish(ctx: &Ctx, mut tx: crate::store::WriteTx, change: &AdminChange) -> Result<(), Error> {
     if store::active_administrators(&mut tx).await? == 0 {
         return Err(Refusal::LastAdministrator.into());
     }

@@ -20,10 +20,13 @@ pub mod title_index;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;
+mod writer;
+
+pub use writer::WriteTx;
 
 use crate::domain::Localized;
 use sqlx::any::{AnyArguments, AnyPoolOptions};
-use sqlx::{Any, AnyPool, Execute, QueryBuilder, Transaction};
+use sqlx::{Any, AnyPool, Execute, QueryBuilder};
 use std::time::Duration;
 
 /// Which database the URL names.
@@ -49,11 +52,12 @@ pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
     pub url: String,
-    /// Where write transactions run. SQLite takes one writer at a time: its writers queue
-    /// for this one connection and are handed it at once, instead of polling for the
-    /// file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries) while
-    /// holding a connection readers need. On PostgreSQL, the pool itself.
-    writer: AnyPool,
+    /// Where write transactions run ([`writer`]). SQLite takes one writer at a time: its
+    /// writers queue for one connection and are handed it at once, instead of polling for
+    /// the file's lock in SQLite's busy handler (which sleeps up to 100 ms between tries)
+    /// while holding a connection readers need, and share its commits. On PostgreSQL, the
+    /// pool itself.
+    writer: writer::Writer,
     /// What this instance keeps between requests: users, groups, webhooks ([`kept`]).
     kept: std::sync::Arc<kept::Kept>,
     /// Where reads run whose best plan no bound value changes ([`Db::reads`]). PostgreSQL
@@ -80,14 +84,19 @@ impl Db {
     /// or PostgreSQL's `planned_once` (the session store's are its own).
     pub fn pools(&self) -> [&AnyPool; 2] {
         match self.backend {
-            Backend::Sqlite => [&self.pool, &self.writer],
+            Backend::Sqlite => [&self.pool, self.writer.pool()],
             Backend::Postgres => [&self.pool, &self.planned_once],
         }
     }
 
-    /// Begins a transaction that will write.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    /// Begins a transaction that will write (see [`writer`] for SQLite's shared commits).
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
         self.writer.begin().await
+    }
+
+    #[cfg(test)]
+    fn writer_queued(&self) -> usize {
+        self.writer.queued()
     }
 
     /// Whether the database answers a trivial statement.
@@ -216,7 +225,7 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             if !matches!(schema, Schema::AsIs) {
                 migrate(backend, &pool).await?;
             }
-            let writer = desk(1).await.map_err(connect_error)?;
+            let writer = writer::Writer::shared(desk(1).await.map_err(connect_error)?);
             let kept = std::sync::Arc::new(kept::Kept::new(true));
             Db { pool: pool.clone(), backend, url: connect_url.clone(), writer, kept, planned_once: pool }
         }
@@ -236,7 +245,14 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             let planned_once = options(8, 0, &["SET plan_cache_mode = force_generic_plan"])
                 .connect_lazy(&connect_url)
                 .map_err(connect_error)?;
-            Db { pool: pool.clone(), backend, url: connect_url.clone(), writer: pool, kept, planned_once }
+            Db {
+                pool: pool.clone(),
+                backend,
+                url: connect_url.clone(),
+                writer: writer::Writer::Pool(pool),
+                kept,
+                planned_once,
+            }
         }
     })
 }

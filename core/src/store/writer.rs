@@ -1,0 +1,435 @@
+//! Where write transactions run ([`Db::begin_write`](super::Db::begin_write)).
+//!
+//! On PostgreSQL each command writes in a transaction of its own from the pool.
+//!
+//! SQLite takes one writer at a time, and a commit waits for the disk (`synchronous = FULL`:
+//! an answered save survives a power cut). Commands that queue for the writer therefore
+//! share commits (group commit): the first begins a transaction, each writes in a savepoint
+//! of it (its *turn*), and the last of those that queued meanwhile commits for all, at most
+//! [`MOST_PER_COMMIT`]. Every command still answers only once its writes are committed:
+//! [`WriteTx::commit`] returns after the shared commit, with its outcome. A command that
+//! ends without committing (an error, a dropped request) has its savepoint rolled back and
+//! takes nothing of the others' with it.
+//!
+//! Nobody is left waiting for a commit that no one makes: a turn that ends without
+//! committing, and a command that stops queueing, hand the open transaction to whoever
+//! queues next, or commit it when nobody does.
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+
+/// The most commands one SQLite commit takes: bounds how long the first of them waits.
+const MOST_PER_COMMIT: usize = 64;
+
+/// Where write transactions run: PostgreSQL's pool, or SQLite's one writing connection.
+#[derive(Debug, Clone)]
+pub(super) enum Writer {
+    Pool(AnyPool),
+    Shared(Arc<Shared>),
+}
+
+impl Writer {
+    /// SQLite's writer over `pool`, its one connection.
+    pub(super) fn shared(pool: AnyPool) -> Writer {
+        Writer::Shared(Arc::new(Shared {
+            pool,
+            state: Arc::new(Mutex::new(State::default())),
+            queued: AtomicUsize::new(0),
+        }))
+    }
+
+    pub(super) fn pool(&self) -> &AnyPool {
+        match self {
+            Writer::Pool(pool) => pool,
+            Writer::Shared(shared) => &shared.pool,
+        }
+    }
+
+    /// Commands queued for SQLite's writer (tests).
+    #[cfg(test)]
+    pub(super) fn queued(&self) -> usize {
+        match self {
+            Writer::Pool(_) => 0,
+            Writer::Shared(shared) => shared.queued.load(Ordering::Acquire),
+        }
+    }
+
+    pub(super) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
+        Ok(WriteTx(match self {
+            Writer::Pool(pool) => Inner::Own(pool.begin().await?),
+            Writer::Shared(shared) => Inner::Turn(Turn::begin(shared).await?),
+        }))
+    }
+}
+
+/// SQLite's writing connection and the transaction its commands share.
+#[derive(Debug)]
+pub(super) struct Shared {
+    pool: AnyPool,
+    state: Arc<Mutex<State>>,
+    /// Commands queued for the writer: while there are any, a turn leaves the transaction
+    /// open for them.
+    queued: AtomicUsize,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The connection, held while a transaction is open.
+    conn: Option<PoolConnection<Any>>,
+    open: Option<Batch>,
+    /// A turn ended without committing: its savepoint is rolled back before anything else.
+    unfinished: bool,
+}
+
+/// The open transaction: how many turns it holds, and where they learn how it ended.
+#[derive(Debug)]
+struct Batch {
+    turns: usize,
+    outcome: watch::Sender<Option<Outcome>>,
+}
+
+/// How a shared commit ended, for each of its commands.
+type Outcome = Result<(), String>;
+
+/// A command's write transaction; it derefs to the connection to write on.
+pub struct WriteTx(Inner);
+
+enum Inner {
+    Own(Transaction<'static, Any>),
+    Turn(Turn),
+}
+
+impl std::fmt::Debug for WriteTx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            Inner::Own(_) => "WriteTx(own)",
+            Inner::Turn(_) => "WriteTx(turn)",
+        })
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        match &self.0 {
+            Inner::Own(tx) => tx,
+            Inner::Turn(turn) => turn.conn(),
+        }
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        match &mut self.0 {
+            Inner::Own(tx) => tx,
+            Inner::Turn(turn) => turn.conn_mut(),
+        }
+    }
+}
+
+impl WriteTx {
+    /// Commits the command's writes; on SQLite, returns once the commit they share is done.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self.0 {
+            Inner::Own(tx) => tx.commit().await,
+            Inner::Turn(turn) => turn.commit().await,
+        }
+    }
+
+    /// Undoes the command's writes; on SQLite, the others' in the shared transaction stay.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self.0 {
+            Inner::Own(tx) => tx.rollback().await,
+            Inner::Turn(turn) => turn.rollback().await,
+        }
+    }
+}
+
+/// A command's savepoint in SQLite's shared transaction; holds the writer until it ends.
+struct Turn {
+    shared: Arc<Shared>,
+    /// Both present until the turn ends (`commit`, or `drop`).
+    held: Option<(OwnedMutexGuard<State>, PoolConnection<Any>)>,
+}
+
+const HELD: &str = "a turn holds the writer until it ends";
+
+impl Turn {
+    async fn begin(shared: &Arc<Shared>) -> Result<Turn, sqlx::Error> {
+        let queued = Queued::new(shared);
+        let mut state = tokio::time::timeout(super::ACQUIRE_TIMEOUT, shared.state.clone().lock_owned())
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)?;
+        queued.arrived();
+        let mut conn = match state.conn.take() {
+            Some(conn) => conn,
+            None => shared.pool.acquire().await?,
+        };
+        if let Err(error) = settle(&mut state, &mut conn).await {
+            fail(&mut state, conn, &error).await;
+            return Err(error);
+        }
+        if state.open.is_none() {
+            execute(&mut conn, "BEGIN IMMEDIATE").await?;
+            state.open = Some(Batch { turns: 0, outcome: watch::Sender::new(None) });
+        }
+        if let Err(error) = execute(&mut conn, "SAVEPOINT turn").await {
+            fail(&mut state, conn, &error).await;
+            return Err(error);
+        }
+        Ok(Turn { shared: shared.clone(), held: Some((state, conn)) })
+    }
+
+    fn conn(&self) -> &AnyConnection {
+        self.held.as_ref().map(|(_, conn)| &**conn).expect(HELD)
+    }
+
+    fn conn_mut(&mut self) -> &mut AnyConnection {
+        self.held.as_mut().map(|(_, conn)| &mut **conn).expect(HELD)
+    }
+
+    async fn commit(mut self) -> Result<(), sqlx::Error> {
+        let (mut state, mut conn) = self.held.take().expect(HELD);
+        if let Err(error) = execute(&mut conn, "RELEASE turn").await {
+            fail(&mut state, conn, &error).await;
+            return Err(error);
+        }
+        let Some(batch) = state.open.as_mut() else {
+            return Err(sqlx::Error::Protocol("the shared transaction ended during a turn".into()));
+        };
+        batch.turns += 1;
+        if batch.turns >= MOST_PER_COMMIT || self.shared.queued.load(Ordering::Acquire) == 0 {
+            return finish(&mut state, conn).await;
+        }
+        // The next command in the queue writes in the same transaction; one of those after
+        // it commits.
+        let mut outcome = batch.outcome.subscribe();
+        state.conn = Some(conn);
+        drop(state);
+        let ended = outcome.wait_for(Option::is_some).await;
+        match ended.as_deref() {
+            Ok(Some(Ok(()))) => Ok(()),
+            Ok(Some(Err(error))) => Err(sqlx::Error::Protocol(error.clone())),
+            Ok(None) | Err(_) => Err(sqlx::Error::Protocol("the shared transaction ended uncommitted".into())),
+        }
+    }
+}
+
+impl Turn {
+    async fn rollback(mut self) -> Result<(), sqlx::Error> {
+        let (mut state, mut conn) = self.held.take().expect(HELD);
+        state.unfinished = true;
+        if let Err(error) = settle(&mut state, &mut conn).await {
+            fail(&mut state, conn, &error).await;
+            return Err(error);
+        }
+        carry_on(&self.shared, &mut state, conn).await;
+        Ok(())
+    }
+}
+
+impl Drop for Turn {
+    /// A turn that ends without committing: its savepoint is rolled back by whoever comes
+    /// next, and the transaction committed for the others if nobody does.
+    fn drop(&mut self) {
+        if let Some((mut state, conn)) = self.held.take() {
+            state.unfinished = true;
+            state.conn = Some(conn);
+            hand_on(self.shared.clone(), Some(state));
+        }
+    }
+}
+
+/// Counts a command queued for the writer until it has it; one that stops queueing (its
+/// request dropped, or tired of waiting) may leave an open transaction to nobody.
+struct Queued<'a> {
+    shared: &'a Arc<Shared>,
+    waiting: bool,
+}
+
+impl<'a> Queued<'a> {
+    fn new(shared: &'a Arc<Shared>) -> Queued<'a> {
+        shared.queued.fetch_add(1, Ordering::AcqRel);
+        Queued { shared, waiting: true }
+    }
+
+    fn arrived(mut self) {
+        self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+        self.waiting = false;
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.shared.queued.fetch_sub(1, Ordering::AcqRel);
+            hand_on(self.shared.clone(), None);
+        }
+    }
+}
+
+/// Sees to an open transaction that its last turn may have left to nobody: rolls back an
+/// unfinished turn, then commits unless a command is queued to carry on.
+fn hand_on(shared: Arc<Shared>, state: Option<OwnedMutexGuard<State>>) {
+    // Without a runtime (the server stopping), the connection closes with the transaction
+    // and SQLite rolls it back; nobody is left to wait for it.
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
+        let mut state = match state {
+            Some(state) => state,
+            None => shared.state.clone().lock_owned().await,
+        };
+        let Some(mut conn) = state.conn.take() else { return };
+        if let Err(error) = settle(&mut state, &mut conn).await {
+            fail(&mut state, conn, &error).await;
+            return;
+        }
+        carry_on(&shared, &mut state, conn).await;
+    });
+}
+
+/// After a turn that wrote nothing of its own: leaves the open transaction to the next
+/// command queued, or commits it for the turns before when there is none.
+async fn carry_on(shared: &Shared, state: &mut State, conn: PoolConnection<Any>) {
+    if shared.queued.load(Ordering::Acquire) > 0 {
+        state.conn = Some(conn);
+    } else if let Err(error) = finish(state, conn).await {
+        tracing::warn!(%error, "cannot commit the writes of the commands that shared a commit");
+    }
+}
+
+async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(statement).execute(conn).await.map(|_| ())
+}
+
+/// Rolls back the savepoint of a turn that ended without committing.
+async fn settle(state: &mut State, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    if std::mem::take(&mut state.unfinished) {
+        execute(conn, "ROLLBACK TO turn").await?;
+        execute(conn, "RELEASE turn").await?;
+    }
+    Ok(())
+}
+
+/// Commits the open transaction and tells its turns; the connection goes back to its pool.
+async fn finish(state: &mut State, mut conn: PoolConnection<Any>) -> Result<(), sqlx::Error> {
+    if state.open.is_none() {
+        return Ok(());
+    }
+    let committed = execute(&mut conn, "COMMIT").await;
+    if committed.is_err() {
+        // Whatever SQLite kept of the transaction goes; the turns learn of the failure.
+        roll_back(&mut conn).await;
+    }
+    if let Some(batch) = state.open.take() {
+        batch.outcome.send_replace(Some(committed.as_ref().map(|_| ()).map_err(ToString::to_string)));
+    }
+    committed
+}
+
+/// Gives up the open transaction after an error that may have broken it: rolls it back
+/// and tells its turns.
+async fn fail(state: &mut State, mut conn: PoolConnection<Any>, error: &sqlx::Error) {
+    state.unfinished = false;
+    if let Some(batch) = state.open.take() {
+        roll_back(&mut conn).await;
+        batch.outcome.send_replace(Some(Err(error.to_string())));
+    }
+}
+
+/// Rolls the open transaction back; a connection that cannot is closed rather than
+/// handed on with a transaction in it.
+async fn roll_back(conn: &mut PoolConnection<Any>) {
+    if execute(conn, "ROLLBACK").await.is_err() {
+        conn.close_on_drop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Db;
+
+    /// A fresh SQLite desk in a file of its own, with a table `t` to write to.
+    async fn desk(name: &str) -> Db {
+        let dir = std::env::temp_dir().join(format!("releasedesk-writer-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.join("desk.db").display());
+        let db = crate::store::connect(&url).await.expect("a SQLite desk");
+        sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&db.pool).await.expect("a table");
+        db
+    }
+
+    async fn written(db: &Db) -> Vec<i64> {
+        sqlx::query_scalar("SELECT x FROM t ORDER BY x").fetch_all(&db.pool).await.expect("the rows")
+    }
+
+    async fn insert(tx: &mut super::WriteTx, x: i64) {
+        sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut **tx).await.expect("an insert");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn commands_at_once_keep_exactly_the_writes_they_committed() {
+        let db = desk("at-once").await;
+        let commands = (0..48).map(|x| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut tx = db.begin_write().await.expect("a turn");
+                insert(&mut tx, x).await;
+                match x % 3 {
+                    0 => tx.commit().await.map(|()| Some(x)),
+                    1 => tx.rollback().await.map(|()| None),
+                    _ => Ok(None), // dropped: as a command that returns an error
+                }
+            })
+        });
+        let mut committed = Vec::new();
+        for command in commands.collect::<Vec<_>>() {
+            if let Some(x) = command.await.expect("the command ran").expect("its commit") {
+                committed.push(x);
+            }
+        }
+        committed.sort_unstable();
+        assert_eq!(committed.len(), 16);
+        assert_eq!(written(&db).await, committed);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_turn_dropped_after_others_left_the_commit_to_it_still_commits_theirs() {
+        let db = desk("dropped").await;
+        let mut first = db.begin_write().await.expect("a turn");
+        insert(&mut first, 1).await;
+        // The second queues while the first writes, takes its turn once the first ends it,
+        // writes, and is then dropped (its request gone) before it commits.
+        let (took, turn_taken) = tokio::sync::oneshot::channel();
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await.expect("a turn");
+                insert(&mut tx, 2).await;
+                let _ = took.send(());
+                std::future::pending::<()>().await;
+                drop(tx);
+            }
+        });
+        while db.writer_queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+        // The second is queued: the first leaves the transaction open for it.
+        let committing = tokio::spawn(first.commit());
+        turn_taken.await.expect("the second took its turn");
+        assert!(!committing.is_finished(), "the first answered before its writes were committed");
+        second.abort();
+        committing.await.expect("the first ran").expect("the first's writes committed");
+        assert_eq!(written(&db).await, vec![1]);
+        // The writer serves the next command as before.
+        let mut third = db.begin_write().await.expect("a turn");
+        insert(&mut third, 3).await;
+        third.commit().await.expect("a commit");
+        assert_eq!(written(&db).await, vec![1, 3]);
+    }
+}
