@@ -4,12 +4,14 @@
 //!
 //! SQLite takes one writer at a time, and a commit waits for the disk (`synchronous = FULL`:
 //! an answered save survives a power cut). Commands that queue for the writer therefore
-//! share commits (group commit): the first begins a transaction, each writes in a savepoint
-//! of it (its *turn*), and the last of those that queued meanwhile commits for all, at most
-//! [`MOST_PER_COMMIT`]. Every command still answers only once its writes are committed:
+//! share commits (group commit): the first begins a transaction and writes in it, each
+//! after it in a savepoint of it (their *turns*), and the last of those that queued
+//! meanwhile commits for all, at most [`MOST_PER_COMMIT`]. A turn that commits releases
+//! nothing (the savepoints end with the transaction): a command costs the writer one
+//! statement besides its own (`BEGIN IMMEDIATE` or `SAVEPOINT`) where it cost two. Every command still answers only once its writes are committed:
 //! [`WriteTx::commit`] returns after the shared commit, with its outcome. A command that
-//! ends without committing (an error, a dropped request) has its savepoint rolled back and
-//! takes nothing of the others' with it.
+//! ends without committing (an error, a dropped request) has its writes undone and takes
+//! nothing of the others' with it.
 //!
 //! Nobody is left waiting for a commit that no one makes: a turn that ends without
 //! committing, and a command that stops queueing, hand the open transaction to whoever
@@ -80,8 +82,16 @@ struct State {
     /// The connection, held while a transaction is open.
     conn: Option<PoolConnection<Any>>,
     open: Option<Batch>,
-    /// A turn ended without committing: its savepoint is rolled back before anything else.
-    unfinished: bool,
+    /// A turn ended without committing: its writes are undone before anything else.
+    unfinished: Option<Undo>,
+}
+
+/// How a turn's writes are undone: the first of a transaction rolls it back whole (nobody
+/// else wrote in it yet), the others roll back to their savepoint.
+#[derive(Debug, Clone, Copy)]
+enum Undo {
+    Transaction,
+    Savepoint,
 }
 
 /// The open transaction: how many turns it holds, and where they learn how it ended.
@@ -149,11 +159,12 @@ impl WriteTx {
     }
 }
 
-/// A command's savepoint in SQLite's shared transaction; holds the writer until it ends.
+/// A command's part of SQLite's shared transaction; holds the writer until it ends.
 struct Turn {
     shared: Arc<Shared>,
     /// Both present until the turn ends (`commit`, or `drop`).
     held: Option<(OwnedMutexGuard<State>, PoolConnection<Any>)>,
+    undo: Undo,
 }
 
 const HELD: &str = "a turn holds the writer until it ends";
@@ -173,15 +184,18 @@ impl Turn {
             fail(&mut state, conn, &error).await;
             return Err(error);
         }
-        if state.open.is_none() {
+        let undo = if state.open.is_none() {
             execute(&mut conn, "BEGIN IMMEDIATE").await?;
             state.open = Some(Batch { turns: 0, outcome: watch::Sender::new(None) });
-        }
-        if let Err(error) = execute(&mut conn, "SAVEPOINT turn").await {
-            fail(&mut state, conn, &error).await;
-            return Err(error);
-        }
-        Ok(Turn { shared: shared.clone(), held: Some((state, conn)) })
+            Undo::Transaction
+        } else {
+            if let Err(error) = execute(&mut conn, "SAVEPOINT turn").await {
+                fail(&mut state, conn, &error).await;
+                return Err(error);
+            }
+            Undo::Savepoint
+        };
+        Ok(Turn { shared: shared.clone(), held: Some((state, conn)), undo })
     }
 
     fn conn(&self) -> &AnyConnection {
@@ -193,11 +207,7 @@ impl Turn {
     }
 
     async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let (mut state, mut conn) = self.held.take().expect(HELD);
-        if let Err(error) = execute(&mut conn, "RELEASE turn").await {
-            fail(&mut state, conn, &error).await;
-            return Err(error);
-        }
+        let (mut state, conn) = self.held.take().expect(HELD);
         let Some(batch) = state.open.as_mut() else {
             return Err(sqlx::Error::Protocol("the shared transaction ended during a turn".into()));
         };
@@ -222,7 +232,7 @@ impl Turn {
 impl Turn {
     async fn rollback(mut self) -> Result<(), sqlx::Error> {
         let (mut state, mut conn) = self.held.take().expect(HELD);
-        state.unfinished = true;
+        state.unfinished = Some(self.undo);
         if let Err(error) = settle(&mut state, &mut conn).await {
             fail(&mut state, conn, &error).await;
             return Err(error);
@@ -233,11 +243,11 @@ impl Turn {
 }
 
 impl Drop for Turn {
-    /// A turn that ends without committing: its savepoint is rolled back by whoever comes
-    /// next, and the transaction committed for the others if nobody does.
+    /// A turn that ends without committing: its writes are undone by whoever comes next,
+    /// and the transaction committed for the others if nobody does.
     fn drop(&mut self) {
         if let Some((mut state, conn)) = self.held.take() {
-            state.unfinished = true;
+            state.unfinished = Some(self.undo);
             state.conn = Some(conn);
             hand_on(self.shared.clone(), Some(state));
         }
@@ -306,11 +316,18 @@ async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::
     sqlx::query(statement).execute(conn).await.map(|_| ())
 }
 
-/// Rolls back the savepoint of a turn that ended without committing.
+/// Undoes the writes of a turn that ended without committing. A savepoint rolled back to
+/// stays until the transaction ends; the next turn's, of the same name, is the one a
+/// `ROLLBACK TO` then finds.
 async fn settle(state: &mut State, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    if std::mem::take(&mut state.unfinished) {
-        execute(conn, "ROLLBACK TO turn").await?;
-        execute(conn, "RELEASE turn").await?;
+    match state.unfinished.take() {
+        None => {}
+        Some(Undo::Savepoint) => execute(conn, "ROLLBACK TO turn").await?,
+        Some(Undo::Transaction) => {
+            execute(conn, "ROLLBACK").await?;
+            // It held no other turn: nobody waits for its outcome.
+            state.open = None;
+        }
     }
     Ok(())
 }
@@ -334,7 +351,7 @@ async fn finish(state: &mut State, mut conn: PoolConnection<Any>) -> Result<(), 
 /// Gives up the open transaction after an error that may have broken it: rolls it back
 /// and tells its turns.
 async fn fail(state: &mut State, mut conn: PoolConnection<Any>, error: &sqlx::Error) {
-    state.unfinished = false;
+    state.unfinished = None;
     if let Some(batch) = state.open.take() {
         roll_back(&mut conn).await;
         batch.outcome.send_replace(Some(Err(error.to_string())));
