@@ -6,16 +6,19 @@
 //! an answered save survives a power cut). Commands that queue for the writer therefore
 //! share commits (group commit): the first begins a transaction and writes in it, each
 //! after it in a savepoint of it (their *turns*), and the last of those that queued
-//! meanwhile commits for all, at most [`MOST_PER_COMMIT`]. A turn that commits releases
-//! nothing (the savepoints end with the transaction): a command costs the writer one
-//! statement besides its own (`BEGIN IMMEDIATE` or `SAVEPOINT`) where it cost two. Every command still answers only once its writes are committed:
+//! meanwhile commits for all, at most [`MOST_PER_COMMIT`]. A command alone costs the writer
+//! `BEGIN IMMEDIATE` and `COMMIT` as before; one in a shared transaction `SAVEPOINT` and
+//! `RELEASE` instead, which wait for no disk. (A savepoint left unreleased until the commit
+//! makes every later write keep its pages' old contents for it: advances ran a third
+//! slower so, BENCHMARKS.md, *The twentieth pass*.) Every command still answers only once its writes are committed:
 //! [`WriteTx::commit`] returns after the shared commit, with its outcome. A command that
 //! ends without committing (an error, a dropped request) has its writes undone and takes
 //! nothing of the others' with it.
 //!
 //! Nobody is left waiting for a commit that no one makes: a turn that ends without
 //! committing, and a command that stops queueing, hand the open transaction to whoever
-//! queues next, or commit it when nobody does.
+//! queues next, or commit it when nobody does. A turn's start and end run in tasks of their
+//! own, which a dropped request does not stop halfway ([`uncancelled`]).
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
@@ -62,7 +65,7 @@ impl Writer {
     pub(super) async fn begin(&self) -> Result<WriteTx, sqlx::Error> {
         Ok(WriteTx(match self {
             Writer::Pool(pool) => Inner::Own(pool.begin().await?),
-            Writer::Shared(shared) => Inner::Turn(Turn::begin(shared).await?),
+            Writer::Shared(shared) => Inner::Turn(uncancelled(Turn::begin(shared.clone())).await?),
         }))
     }
 }
@@ -146,7 +149,7 @@ impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.0 {
             Inner::Own(tx) => tx.commit().await,
-            Inner::Turn(turn) => turn.commit().await,
+            Inner::Turn(turn) => uncancelled(turn.commit()).await,
         }
     }
 
@@ -154,7 +157,7 @@ impl WriteTx {
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self.0 {
             Inner::Own(tx) => tx.rollback().await,
-            Inner::Turn(turn) => turn.rollback().await,
+            Inner::Turn(turn) => uncancelled(turn.rollback()).await,
         }
     }
 }
@@ -170,8 +173,8 @@ struct Turn {
 const HELD: &str = "a turn holds the writer until it ends";
 
 impl Turn {
-    async fn begin(shared: &Arc<Shared>) -> Result<Turn, sqlx::Error> {
-        let queued = Queued::new(shared);
+    async fn begin(shared: Arc<Shared>) -> Result<Turn, sqlx::Error> {
+        let queued = Queued::new(&shared);
         let mut state = tokio::time::timeout(super::ACQUIRE_TIMEOUT, shared.state.clone().lock_owned())
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
@@ -195,7 +198,7 @@ impl Turn {
             }
             Undo::Savepoint
         };
-        Ok(Turn { shared: shared.clone(), held: Some((state, conn)), undo })
+        Ok(Turn { shared, held: Some((state, conn)), undo })
     }
 
     fn conn(&self) -> &AnyConnection {
@@ -207,7 +210,13 @@ impl Turn {
     }
 
     async fn commit(mut self) -> Result<(), sqlx::Error> {
-        let (mut state, conn) = self.held.take().expect(HELD);
+        let (mut state, mut conn) = self.held.take().expect(HELD);
+        if matches!(self.undo, Undo::Savepoint) {
+            if let Err(error) = execute(&mut conn, "RELEASE turn").await {
+                fail(&mut state, conn, &error).await;
+                return Err(error);
+            }
+        }
         let Some(batch) = state.open.as_mut() else {
             return Err(sqlx::Error::Protocol("the shared transaction ended during a turn".into()));
         };
@@ -312,17 +321,28 @@ async fn carry_on(shared: &Shared, state: &mut State, conn: PoolConnection<Any>)
     }
 }
 
+/// Runs the writer's own steps (a turn's start and end) in a task of their own: a request
+/// dropped while one runs (its client gone) must not stop it between a statement and the
+/// record of what that statement did. Whatever the task gives back when nobody awaits it
+/// any more is dropped: a turn nobody took ends as a dropped one.
+async fn uncancelled<T: Send + 'static>(
+    step: impl std::future::Future<Output = Result<T, sqlx::Error>> + Send + 'static,
+) -> Result<T, sqlx::Error> {
+    tokio::spawn(step).await.map_err(|error| sqlx::Error::Protocol(format!("the writer's step failed: {error}")))?
+}
+
 async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
     sqlx::query(statement).execute(conn).await.map(|_| ())
 }
 
-/// Undoes the writes of a turn that ended without committing. A savepoint rolled back to
-/// stays until the transaction ends; the next turn's, of the same name, is the one a
-/// `ROLLBACK TO` then finds.
+/// Undoes the writes of a turn that ended without committing.
 async fn settle(state: &mut State, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     match state.unfinished.take() {
         None => {}
-        Some(Undo::Savepoint) => execute(conn, "ROLLBACK TO turn").await?,
+        Some(Undo::Savepoint) => {
+            execute(conn, "ROLLBACK TO turn").await?;
+            execute(conn, "RELEASE turn").await?;
+        }
         Some(Undo::Transaction) => {
             execute(conn, "ROLLBACK").await?;
             // It held no other turn: nobody waits for its outcome.
