@@ -10,10 +10,12 @@
 //! `BEGIN IMMEDIATE` and `COMMIT` as before; one in a shared transaction `SAVEPOINT` and
 //! `RELEASE` instead, which wait for no disk. (A savepoint left unreleased until the commit
 //! makes every later write keep its pages' old contents for it: advances ran a third
-//! slower so, BENCHMARKS.md, *The twentieth pass*.) Every command still answers only once its writes are committed:
-//! [`WriteTx::commit`] returns after the shared commit, with its outcome. A command that
-//! ends without committing (an error, a dropped request) has its writes undone and takes
-//! nothing of the others' with it.
+//! slower so, BENCHMARKS.md, *The twentieth pass*.)
+//!
+//! Every command still answers only once its writes are committed: [`WriteTx::commit`]
+//! returns after the shared commit, with its outcome. A command that ends without
+//! committing (an error, a dropped request) has its writes undone and takes nothing of the
+//! others' with it.
 //!
 //! Nobody is left waiting for a commit that no one makes: a turn that ends without
 //! committing, and a command that stops queueing, hand the open transaction to whoever
