@@ -94,11 +94,6 @@ impl Db {
         self.writer.begin().await
     }
 
-    #[cfg(test)]
-    fn writer_queued(&self) -> usize {
-        self.writer.queued()
-    }
-
     /// Whether the database answers a trivial statement.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())

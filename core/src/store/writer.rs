@@ -181,24 +181,17 @@ impl Turn {
             .await
             .map_err(|_| sqlx::Error::PoolTimedOut)?;
         queued.arrived();
-        let mut conn = match state.conn.take() {
+        let conn = match state.conn.take() {
             Some(conn) => conn,
             None => shared.pool.acquire().await?,
         };
-        if let Err(error) = settle(&mut state, &mut conn).await {
-            fail(&mut state, conn, &error).await;
-            return Err(error);
-        }
-        let undo = if state.open.is_none() {
-            execute(&mut conn, "BEGIN IMMEDIATE").await?;
+        let conn = settle(&mut state, conn).await?;
+        let (conn, undo) = if state.open.is_none() {
+            let conn = step(&mut state, conn, "BEGIN IMMEDIATE").await?;
             state.open = Some(Batch { turns: 0, outcome: watch::Sender::new(None) });
-            Undo::Transaction
+            (conn, Undo::Transaction)
         } else {
-            if let Err(error) = execute(&mut conn, "SAVEPOINT turn").await {
-                fail(&mut state, conn, &error).await;
-                return Err(error);
-            }
-            Undo::Savepoint
+            (step(&mut state, conn, "SAVEPOINT turn").await?, Undo::Savepoint)
         };
         Ok(Turn { shared, held: Some((state, conn)), undo })
     }
@@ -214,10 +207,7 @@ impl Turn {
     async fn commit(mut self) -> Result<(), sqlx::Error> {
         let (mut state, mut conn) = self.held.take().expect(HELD);
         if matches!(self.undo, Undo::Savepoint) {
-            if let Err(error) = execute(&mut conn, "RELEASE turn").await {
-                fail(&mut state, conn, &error).await;
-                return Err(error);
-            }
+            conn = step(&mut state, conn, "RELEASE turn").await?;
         }
         let Some(batch) = state.open.as_mut() else {
             return Err(sqlx::Error::Protocol("the shared transaction ended during a turn".into()));
@@ -238,16 +228,11 @@ impl Turn {
             Ok(None) | Err(_) => Err(sqlx::Error::Protocol("the shared transaction ended uncommitted".into())),
         }
     }
-}
 
-impl Turn {
     async fn rollback(mut self) -> Result<(), sqlx::Error> {
-        let (mut state, mut conn) = self.held.take().expect(HELD);
+        let (mut state, conn) = self.held.take().expect(HELD);
         state.unfinished = Some(self.undo);
-        if let Err(error) = settle(&mut state, &mut conn).await {
-            fail(&mut state, conn, &error).await;
-            return Err(error);
-        }
+        let conn = settle(&mut state, conn).await?;
         carry_on(&self.shared, &mut state, conn).await;
         Ok(())
     }
@@ -304,12 +289,11 @@ fn hand_on(shared: Arc<Shared>, state: Option<OwnedMutexGuard<State>>) {
             Some(state) => state,
             None => shared.state.clone().lock_owned().await,
         };
-        let Some(mut conn) = state.conn.take() else { return };
-        if let Err(error) = settle(&mut state, &mut conn).await {
-            fail(&mut state, conn, &error).await;
-            return;
+        let Some(conn) = state.conn.take() else { return };
+        // A failure has rolled the transaction back and told its turns.
+        if let Ok(conn) = settle(&mut state, conn).await {
+            carry_on(&shared, &mut state, conn).await;
         }
-        carry_on(&shared, &mut state, conn).await;
     });
 }
 
@@ -337,21 +321,37 @@ async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::
     sqlx::query(statement).execute(conn).await.map(|_| ())
 }
 
-/// Undoes the writes of a turn that ended without committing.
-async fn settle(state: &mut State, conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
-    match state.unfinished.take() {
-        None => {}
-        Some(Undo::Savepoint) => {
-            execute(conn, "ROLLBACK TO turn").await?;
-            execute(conn, "RELEASE turn").await?;
-        }
-        Some(Undo::Transaction) => {
-            execute(conn, "ROLLBACK").await?;
-            // It held no other turn: nobody waits for its outcome.
-            state.open = None;
+/// Runs one of the writer's own statements; one that fails gives up the open transaction
+/// ([`fail`]), since SQLite may have ended it.
+async fn step(
+    state: &mut State,
+    mut conn: PoolConnection<Any>,
+    statement: &str,
+) -> Result<PoolConnection<Any>, sqlx::Error> {
+    match execute(&mut conn, statement).await {
+        Ok(()) => Ok(conn),
+        Err(error) => {
+            fail(state, conn, &error).await;
+            Err(error)
         }
     }
-    Ok(())
+}
+
+/// Undoes the writes of a turn that ended without committing.
+async fn settle(state: &mut State, conn: PoolConnection<Any>) -> Result<PoolConnection<Any>, sqlx::Error> {
+    match state.unfinished.take() {
+        None => Ok(conn),
+        Some(Undo::Savepoint) => {
+            let conn = step(state, conn, "ROLLBACK TO turn").await?;
+            step(state, conn, "RELEASE turn").await
+        }
+        Some(Undo::Transaction) => {
+            let conn = step(state, conn, "ROLLBACK").await?;
+            // It held no other turn: nobody waits for its outcome.
+            state.open = None;
+            Ok(conn)
+        }
+    }
 }
 
 /// Commits the open transaction and tells its turns; the connection goes back to its pool.
@@ -455,7 +455,7 @@ mod tests {
                 drop(tx);
             }
         });
-        while db.writer_queued() == 0 {
+        while db.writer.queued() == 0 {
             tokio::task::yield_now().await;
         }
         // The second is queued: the first leaves the transaction open for it.
