@@ -9,20 +9,24 @@
 # Settings (environment):
 #   AB_WORK      page (default): one page rendered on the server, AB_PATH (/releases);
 #                search: the list's server function searching title words, as `make bench`;
-#                advances: "Guardar y avanzar flujo" on releases ana holds, as `make bench`
+#                advances: "Guardar y avanzar flujo" on releases ana holds, as `make bench`;
+#                capture: 200 people capture the same task at once, as `make bench`
+#                (bench/capture.mjs); prints its p50 and p99 and the static burst's (the
+#                floor) beside them
 #   AB_PAIRS     how many pairs of runs (5)
 #   AB_RELEASES  the database's size (100000)
 #   AB_SECONDS   per run (6), after a 2 s warm-up
 #   AB_DATABASE_URL  a PostgreSQL database `releasedesk seed-bench` filled, served by both
 #                binaries in place of the SQLite copy. Page and search read it in place; the
-#                advances write, so each of their runs serves a fresh copy of it, made on its
-#                cluster (`CREATE DATABASE … TEMPLATE` with psql, as a role that may create
-#                databases and owns that one, or a superuser) and dropped after the run
-#   AB_SEEDED    with AB_DATABASE_URL and advances: the JSON `seed-bench` printed when it filled
-#                that database (the releases ana holds)
+#                advances and captures write, so each of their runs serves a fresh copy of
+#                it, made on its cluster (`CREATE DATABASE … TEMPLATE` with psql, as a role
+#                that may create databases and owns that one, or a superuser) and dropped
+#                after the run
+#   AB_SEEDED    with AB_DATABASE_URL, for advances and capture: the JSON `seed-bench` printed
+#                when it filled that database (the releases ana holds, the task to capture)
 # Without AB_DATABASE_URL, the SQLite database is seeded once per size, in
 # target/bench/ab-RELEASES.db (what the seed reports beside it, in ab-RELEASES.json), and kept
-# for the next comparison; each run serves a fresh copy of it, so that the advances of one run
+# for the next comparison; each run serves a fresh copy of it, so that the writes of one run
 # leave nothing to the next. Prints one line per run.
 set -euo pipefail
 # A relative AB_SEEDED is the caller's, from where they ran this.
@@ -45,8 +49,8 @@ source bench/lib.sh
 # An interrupted run leaves no server and no copy of the PostgreSQL database behind.
 trap 'stop_server; [[ -z $COPY_MADE ]] || drop_copy; rm -rf "$WORK"' EXIT
 case $WORK_KIND in
-  page | search | advances) ;;
-  *) echo "AB_WORK is page, search or advances, not $WORK_KIND" >&2; exit 2 ;;
+  page | search | advances | capture) ;;
+  *) echo "AB_WORK is page, search, advances or capture, not $WORK_KIND" >&2; exit 2 ;;
 esac
 SERVED=${AB_DATABASE_URL:-}
 if [[ -n $SERVED ]]; then
@@ -58,8 +62,8 @@ if [[ -n $SERVED ]]; then
   CLUSTER=${SERVED_BASE%/*}
   COPY=${SERVED_NAME}_ab
   SEEDED=${AB_SEEDED:-}
-  if [[ $WORK_KIND == advances && ! -f $SEEDED ]]; then
-    echo "advances on AB_DATABASE_URL need AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
+  if [[ $WORK_KIND =~ ^(advances|capture)$ && ! -f $SEEDED ]]; then
+    echo "$WORK_KIND on AB_DATABASE_URL needs AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
     exit 2
   fi
 fi
@@ -100,14 +104,40 @@ on_cluster() {
 }
 drop_copy() { on_cluster -c "DROP DATABASE IF EXISTS \"$COPY\" WITH (FORCE)" && COPY_MADE=; }
 
+# The burst of captures on the server at $2, the binary $1 serving it.
+burst() {
+  local bin=$1 base=$2 out
+  out=$(node bench/capture.mjs "$base" "$(jq .capture_target "$SEEDED")" bench "$(jq .bench_users "$SEEDED")" demo1234)
+  if [[ $(jq .winners <<<"$out") -ne 1 ]]; then
+    echo "not one winner on $bin: $out" >&2
+    return 1
+  fi
+  printf '%s\tcapture p50 %s ms\tp99 %s ms\tfloor p50 %s ms\tp99 %s ms\n' "$bin" "$(jq .p50_ms <<<"$out")" \
+    "$(jq .p99_ms <<<"$out")" "$(jq .floor_p50_ms <<<"$out")" "$(jq .floor_p99_ms <<<"$out")"
+}
+
+# The rate of $WORK_KIND's requests on the server at $2, the binary $1 serving it.
+rate() {
+  local bin=$1 base=$2 cookie out
+  cookie=$(session_cookie "$base" ana)
+  load "$base" "$cookie" 2 "$WORK/warm-up-ids" >/dev/null
+  out=$(load "$base" "$cookie" "$SECONDS_PER_RUN" "$WORK/run-ids")
+  if [[ $(jq '.requests - .non_2xx' <<<"$out") -eq 0 ]]; then
+    echo "no request of the run succeeded on $bin: $out" >&2
+    return 1
+  fi
+  printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
+    "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
+}
+
 measure() {
-  local bin=$1 port base cookie out served=$SERVED
+  local bin=$1 port base served=$SERVED
   if [[ -z $served ]]; then
     rm -f "$WORK"/run.db*
     cp "$DB" "$WORK/run.db"
     for journal in wal shm; do [[ ! -f $DB-$journal ]] || cp "$DB-$journal" "$WORK/run.db-$journal"; done
     served=$WORK/run.db
-  elif [[ $WORK_KIND == advances ]]; then
+  elif [[ $WORK_KIND =~ ^(advances|capture)$ ]]; then
     drop_copy
     COPY_MADE=1
     on_cluster -c "CREATE DATABASE \"$COPY\" TEMPLATE \"$SERVED_NAME\""
@@ -118,15 +148,7 @@ measure() {
   DATABASE_URL=$served LEPTOS_SITE_ADDR=127.0.0.1:$port RUST_LOG=error "$bin" serve >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   wait_until_serving "$base"
-  cookie=$(session_cookie "$base" ana)
-  load "$base" "$cookie" 2 "$WORK/warm-up-ids" >/dev/null
-  out=$(load "$base" "$cookie" "$SECONDS_PER_RUN" "$WORK/run-ids")
-  if [[ $(jq '.requests - .non_2xx' <<<"$out") -eq 0 ]]; then
-    echo "no request of the run succeeded on $bin: $out" >&2
-    return 1
-  fi
-  printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
-    "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
+  if [[ $WORK_KIND == capture ]]; then burst "$bin" "$base"; else rate "$bin" "$base"; fi
   stop_server
   [[ -z $COPY_MADE ]] || drop_copy
 }

@@ -17,10 +17,15 @@
 //! committing (an error, a dropped request) has its writes undone and takes nothing of the
 //! others' with it.
 //!
+//! A turn that ends without committing (most often a refusal: of 200 people capturing one
+//! task, 199 are refused) ends the shared transaction too, committing the turns before it.
+//! Keeping it open for the next refused one would keep the winner's commit, and with it the
+//! refusal that reading it gives everyone after, waiting behind every refused turn.
+//!
 //! Nobody is left waiting for a commit that no one makes: a turn that ends without
-//! committing, and a command that stops queueing, hand the open transaction to whoever
-//! queues next, or commit it when nobody does. A turn's start and end run in tasks of their
-//! own, which a dropped request does not stop halfway ([`uncancelled`]).
+//! committing, and a command that stops queueing, commit the open transaction. A turn's
+//! start and end run in tasks of their own, which a dropped request does not stop halfway
+//! ([`uncancelled`]).
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Transaction};
@@ -233,14 +238,14 @@ impl Turn {
         let (mut state, conn) = self.held.take().expect(HELD);
         state.unfinished = Some(self.undo);
         let conn = settle(&mut state, conn).await?;
-        carry_on(&self.shared, &mut state, conn).await;
+        commit_for_others(&mut state, conn).await;
         Ok(())
     }
 }
 
 impl Drop for Turn {
-    /// A turn that ends without committing: its writes are undone by whoever comes next,
-    /// and the transaction committed for the others if nobody does.
+    /// A turn that ends without committing: its writes are undone, and the transaction
+    /// committed for the turns before it.
     fn drop(&mut self) {
         if let Some((mut state, conn)) = self.held.take() {
             state.unfinished = Some(self.undo);
@@ -279,7 +284,8 @@ impl Drop for Queued<'_> {
 }
 
 /// Sees to an open transaction that its last turn may have left to nobody: rolls back an
-/// unfinished turn, then commits unless a command is queued to carry on.
+/// unfinished turn, then commits for the turns before it, unless the next turn has already
+/// taken the writer (and ends the transaction itself).
 fn hand_on(shared: Arc<Shared>, state: Option<OwnedMutexGuard<State>>) {
     // Without a runtime (the server stopping), the connection closes with the transaction
     // and SQLite rolls it back; nobody is left to wait for it.
@@ -292,17 +298,15 @@ fn hand_on(shared: Arc<Shared>, state: Option<OwnedMutexGuard<State>>) {
         let Some(conn) = state.conn.take() else { return };
         // A failure has rolled the transaction back and told its turns.
         if let Ok(conn) = settle(&mut state, conn).await {
-            carry_on(&shared, &mut state, conn).await;
+            commit_for_others(&mut state, conn).await;
         }
     });
 }
 
-/// After a turn that wrote nothing of its own: leaves the open transaction to the next
-/// command queued, or commits it for the turns before when there is none.
-async fn carry_on(shared: &Shared, state: &mut State, conn: PoolConnection<Any>) {
-    if shared.queued.load(Ordering::Acquire) > 0 {
-        state.conn = Some(conn);
-    } else if let Err(error) = finish(state, conn).await {
+/// After a turn that wrote nothing of its own: commits the open transaction for the turns
+/// before it, which wait for it.
+async fn commit_for_others(state: &mut State, conn: PoolConnection<Any>) {
+    if let Err(error) = finish(state, conn).await {
         tracing::warn!(%error, "cannot commit the writes of the commands that shared a commit");
     }
 }
@@ -469,6 +473,59 @@ mod tests {
         let mut third = db.begin_write().await.expect("a turn");
         insert(&mut third, 3).await;
         third.commit().await.expect("a commit");
+        assert_eq!(written(&db).await, vec![1, 3]);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_turn_rolled_back_commits_the_turns_before_it_without_waiting_for_the_next() {
+        let db = desk("refused").await;
+        let mut first = db.begin_write().await.expect("a turn");
+        insert(&mut first, 1).await;
+        // The second (a refused capture) writes and rolls back when told.
+        let (second_took, second_turn) = tokio::sync::oneshot::channel();
+        let (refuse, refused) = tokio::sync::oneshot::channel::<()>();
+        let second = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await.expect("a turn");
+                insert(&mut tx, 2).await;
+                let _ = second_took.send(());
+                let _ = refused.await;
+                tx.rollback().await.expect("a rollback");
+            }
+        });
+        while db.writer.queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+        let committing = tokio::spawn(first.commit());
+        second_turn.await.expect("the second took its turn");
+        // The third queues behind the second and holds its turn until told to commit.
+        let (third_took, third_turn) = tokio::sync::oneshot::channel();
+        let (go, went) = tokio::sync::oneshot::channel::<()>();
+        let third = tokio::spawn({
+            let db = db.clone();
+            async move {
+                let mut tx = db.begin_write().await.expect("a turn");
+                insert(&mut tx, 3).await;
+                let _ = third_took.send(());
+                let _ = went.await;
+                tx.commit().await.expect("a commit");
+            }
+        });
+        while db.writer.queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+        let _ = refuse.send(());
+        second.await.expect("the second ran");
+        third_turn.await.expect("the third took its turn");
+        // The first's writes are committed while the third still writes.
+        tokio::time::timeout(std::time::Duration::from_secs(30), committing)
+            .await
+            .expect("the first answered before the third ended its turn")
+            .expect("the first ran")
+            .expect("the first's writes committed");
+        let _ = go.send(());
+        third.await.expect("the third ran");
         assert_eq!(written(&db).await, vec![1, 3]);
     }
 }
