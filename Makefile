@@ -181,7 +181,7 @@ bench: bench-tools
 ## The benchmark's code, run once on a tiny database so that it cannot rot; no figure is checked.
 test-bench: bench-tools
 	SERVER_BIN=$(SERVER_BIN) BENCH_RELEASES=500 BENCH_SECONDS=1 BENCH_HYDRATION_RUNS=1 bench/run.sh
-	for work in page search advances; do \
+	for work in page search advances capture; do \
 		AB_WORK=$$work AB_RELEASES=500 AB_PAIRS=1 AB_SECONDS=1 bench/ab.sh $(SERVER_BIN) $(SERVER_BIN) || exit 1; \
 	done
 
