@@ -19,8 +19,9 @@
 //!
 //! A turn that ends without committing (most often a refusal: of 200 people capturing one
 //! task, 199 are refused) ends the shared transaction too, committing the turns before it.
-//! Keeping it open for the next refused one would keep the winner's commit, and with it the
-//! refusal that reading it gives everyone after, waiting behind every refused turn.
+//! Handed on to the next refused one instead, it kept the winner's commit waiting behind
+//! every refused turn, and more of the 200 read the task still free and came to the writer
+//! to be refused (BENCHMARKS.md, *The twenty-first pass*).
 //!
 //! Nobody is left waiting for a commit that no one makes: a turn that ends without
 //! committing, and a command that stops queueing, commit the open transaction. A turn's
