@@ -396,6 +396,7 @@ async fn roll_back(conn: &mut PoolConnection<Any>) {
 #[cfg(test)]
 mod tests {
     use crate::store::Db;
+    use tokio::sync::oneshot;
 
     /// A fresh SQLite desk in a file of its own, with a table `t` to write to.
     async fn desk(name: &str) -> Db {
@@ -414,6 +415,34 @@ mod tests {
 
     async fn insert(tx: &mut super::WriteTx, x: i64) {
         sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut **tx).await.expect("an insert");
+    }
+
+    enum End {
+        Commit,
+        RollBack,
+    }
+
+    /// A command that takes its turn, writes `x`, says so on the receiver, and ends its
+    /// turn as `end` says once the sender tells it to.
+    fn told_when_to_end(
+        db: &Db,
+        x: i64,
+        end: End,
+    ) -> (tokio::task::JoinHandle<()>, oneshot::Receiver<()>, oneshot::Sender<()>) {
+        let (took, turn_taken) = oneshot::channel();
+        let (tell, told) = oneshot::channel();
+        let db = db.clone();
+        let command = tokio::spawn(async move {
+            let mut tx = db.begin_write().await.expect("a turn");
+            insert(&mut tx, x).await;
+            let _ = took.send(());
+            let _ = told.await;
+            match end {
+                End::Commit => tx.commit().await.expect("a commit"),
+                End::RollBack => tx.rollback().await.expect("a rollback"),
+            }
+        });
+        (command, turn_taken, tell)
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -448,18 +477,8 @@ mod tests {
         let mut first = db.begin_write().await.expect("a turn");
         insert(&mut first, 1).await;
         // The second queues while the first writes, takes its turn once the first ends it,
-        // writes, and is then dropped (its request gone) before it commits.
-        let (took, turn_taken) = tokio::sync::oneshot::channel();
-        let second = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.begin_write().await.expect("a turn");
-                insert(&mut tx, 2).await;
-                let _ = took.send(());
-                std::future::pending::<()>().await;
-                drop(tx);
-            }
-        });
+        // writes, and is then dropped (its request gone) before it is told to commit.
+        let (second, turn_taken, _never_told) = told_when_to_end(&db, 2, End::Commit);
         while db.writer.queued() == 0 {
             tokio::task::yield_now().await;
         }
@@ -483,36 +502,14 @@ mod tests {
         let mut first = db.begin_write().await.expect("a turn");
         insert(&mut first, 1).await;
         // The second (a refused capture) writes and rolls back when told.
-        let (second_took, second_turn) = tokio::sync::oneshot::channel();
-        let (refuse, refused) = tokio::sync::oneshot::channel::<()>();
-        let second = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.begin_write().await.expect("a turn");
-                insert(&mut tx, 2).await;
-                let _ = second_took.send(());
-                let _ = refused.await;
-                tx.rollback().await.expect("a rollback");
-            }
-        });
+        let (second, second_turn, refuse) = told_when_to_end(&db, 2, End::RollBack);
         while db.writer.queued() == 0 {
             tokio::task::yield_now().await;
         }
         let committing = tokio::spawn(first.commit());
         second_turn.await.expect("the second took its turn");
         // The third queues behind the second and holds its turn until told to commit.
-        let (third_took, third_turn) = tokio::sync::oneshot::channel();
-        let (go, went) = tokio::sync::oneshot::channel::<()>();
-        let third = tokio::spawn({
-            let db = db.clone();
-            async move {
-                let mut tx = db.begin_write().await.expect("a turn");
-                insert(&mut tx, 3).await;
-                let _ = third_took.send(());
-                let _ = went.await;
-                tx.commit().await.expect("a commit");
-            }
-        });
+        let (third, third_turn, go) = told_when_to_end(&db, 3, End::Commit);
         while db.writer.queued() == 0 {
             tokio::task::yield_now().await;
         }
@@ -522,7 +519,7 @@ mod tests {
         // The first's writes are committed while the third still writes.
         tokio::time::timeout(std::time::Duration::from_secs(30), committing)
             .await
-            .expect("the first answered before the third ended its turn")
+            .expect("the first's commit waited for the third's turn")
             .expect("the first ran")
             .expect("the first's writes committed");
         let _ = go.send(());
