@@ -107,7 +107,7 @@ drop_copy() { on_cluster -c "DROP DATABASE IF EXISTS \"$COPY\" WITH (FORCE)" && 
 # The burst of captures on the server at $2, the binary $1 serving it.
 burst() {
   local bin=$1 base=$2 out
-  out=$(node bench/capture.mjs "$base" "$(jq .capture_target "$SEEDED")" bench "$(jq .bench_users "$SEEDED")" demo1234)
+  out=$(capture_burst "$base" "$(cat "$SEEDED")")
   if [[ $(jq .winners <<<"$out") -ne 1 ]]; then
     echo "not one winner on $bin: $out" >&2
     return 1

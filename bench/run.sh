@@ -123,8 +123,7 @@ bench_database() {
   measure search.lua "$base/api/list_releases" "$CONNECTIONS" >"$WORK/search.json"
   phase_rss search
   log "$database: 200 simultaneous captures of one task"
-  node bench/capture.mjs "$base" "$(echo "$seeded" | jq .capture_target)" bench \
-    "$(echo "$seeded" | jq .bench_users)" demo1234 >"$WORK/capture.json"
+  capture_burst "$base" "$seeded" >"$WORK/capture.json"
   phase_rss capture
   log "$database: cold page load to interactive in Chromium ($HYDRATION_RUNS runs), over loopback and over a 20 Mbit/s link with 40 ms round trips"
   LINKS="loopback 20/40" node bench/hydration.mjs "$base" ana demo1234 "$HYDRATION_RUNS" >"$WORK/hydration.json"

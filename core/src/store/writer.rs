@@ -417,6 +417,13 @@ mod tests {
         sqlx::query("INSERT INTO t (x) VALUES ($1)").bind(x).execute(&mut **tx).await.expect("an insert");
     }
 
+    /// Returns once a command waits for the writer.
+    async fn until_one_queues(db: &Db) {
+        while db.writer.queued() == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+
     enum End {
         Commit,
         RollBack,
@@ -479,9 +486,7 @@ mod tests {
         // The second queues while the first writes, takes its turn once the first ends it,
         // writes, and is then dropped (its request gone) before it is told to commit.
         let (second, turn_taken, _never_told) = told_when_to_end(&db, 2, End::Commit);
-        while db.writer.queued() == 0 {
-            tokio::task::yield_now().await;
-        }
+        until_one_queues(&db).await;
         // The second is queued: the first leaves the transaction open for it.
         let committing = tokio::spawn(first.commit());
         turn_taken.await.expect("the second took its turn");
@@ -503,16 +508,12 @@ mod tests {
         insert(&mut first, 1).await;
         // The second (a refused capture) writes and rolls back when told.
         let (second, second_turn, refuse) = told_when_to_end(&db, 2, End::RollBack);
-        while db.writer.queued() == 0 {
-            tokio::task::yield_now().await;
-        }
+        until_one_queues(&db).await;
         let committing = tokio::spawn(first.commit());
         second_turn.await.expect("the second took its turn");
         // The third queues behind the second and holds its turn until told to commit.
         let (third, third_turn, go) = told_when_to_end(&db, 3, End::Commit);
-        while db.writer.queued() == 0 {
-            tokio::task::yield_now().await;
-        }
+        until_one_queues(&db).await;
         let _ = refuse.send(());
         second.await.expect("the second ran");
         third_turn.await.expect("the third took its turn");
