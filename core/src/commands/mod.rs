@@ -6,6 +6,7 @@ pub mod account;
 pub mod actions;
 pub mod admin;
 pub mod attachments;
+mod capture_turns;
 pub mod catalogues;
 pub mod flow;
 pub mod list;
@@ -35,6 +36,8 @@ pub struct Desk {
     pub default_time_zone: Arc<ZoneOffsets>,
     /// Where attachments go and how large they may be (`ATTACHMENT_MAX_BYTES`, `ATTACHMENTS_DIR`).
     pub attachments: Arc<attachments::Settings>,
+    /// This instance's captures of one release take turns ([`capture_turns`]).
+    capture_turns: Arc<capture_turns::CaptureTurns>,
 }
 
 impl Desk {
@@ -49,6 +52,7 @@ impl Desk {
             release_flow,
             default_time_zone: Arc::new(ZoneOffsets::utc()),
             attachments: Arc::new(attachments::Settings::default()),
+            capture_turns: Default::default(),
         })
     }
 

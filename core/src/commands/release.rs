@@ -121,37 +121,46 @@ async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
         Capture::Take { status } => status,
     };
     let task = release.state.task.as_ref().ok_or(Error::Internal)?;
+    let version = release.state.row_version;
 
+    // Read free: this instance's captures of the release take turns, and one that lost to
+    // the capture before it is told so without writing (capture_turns.rs).
+    let mut turn = ctx.capture_turns.take(id).await;
+    if let Some(holder) = turn.lost_to(version) {
+        return held_by(holder, actor);
+    }
     let mut tx = db.begin_write().await?;
     // The release first (the lock order of every write): it must still be as read, so a
     // suspension, delegation or cancellation that committed in between refuses the capture.
-    let claimed = claim_version(&mut tx, id, release.state.row_version, Some(status), Position::Unchanged, now).await;
+    let claimed = claim_version(&mut tx, id, version, Some(status), Position::Unchanged, now).await;
     if let Err(stale @ Error::Refused { refusal: flow::Refusal::StaleVersion { .. } }) = claimed {
         // A capture that won the race changed the version too: then say who holds the task.
         let holder = task_holder(&mut tx, task.id).await?;
         tx.rollback().await?;
-        return match holder {
-            Some(holder) if holder.user == actor.user => Ok(Captured::AlreadyYours),
-            Some(holder) => Err(flow::Refusal::HeldByOther { holder: holder.name }.into()),
-            None => Err(stale),
-        };
+        return holder.map_or(Err(stale), |holder| held_by(holder, actor));
     }
     let (lock, _) = claimed?;
     if !take_task(&mut tx, task.id, actor.user, now).await? {
         // Every write to the task claims the release first, so this is only a safeguard.
         let holder = task_holder(&mut tx, task.id).await?;
         tx.rollback().await?;
-        return match holder {
-            Some(holder) if holder.user == actor.user => Ok(Captured::AlreadyYours),
-            Some(holder) => Err(flow::Refusal::HeldByOther { holder: holder.name }.into()),
-            None => Err(flow::Refusal::FlowEnded.into()),
-        };
+        return holder.map_or(Err(flow::Refusal::FlowEnded.into()), |holder| held_by(holder, actor));
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
     append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
+    turn.won(version, flow::Holder { user: actor.user, name: actor.full_name.clone() });
     Ok(Captured::Taken)
+}
+
+/// The answer to a capture that found the task held by `holder`.
+fn held_by(holder: flow::Holder, actor: &Actor) -> Result<Captured, Error> {
+    if holder.user == actor.user {
+        Ok(Captured::AlreadyYours)
+    } else {
+        Err(flow::Refusal::HeldByOther { holder: holder.name }.into())
+    }
 }
 
 /// A solution category must be one still offered.

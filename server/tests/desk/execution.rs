@@ -221,22 +221,23 @@ async fn fifty_concurrent_captures_have_exactly_one_winner(backend: Backend) {
     }
     let captured_before = log_kinds(&ana, id.0).await.iter().filter(|k| *k == "captured").count();
     let attempts = actors.into_iter().map(|actor| {
-        let ctx = server.desk.acting(actor);
-        tokio::spawn(async move { capture(&ctx, id).await })
+        let (name, ctx) = (actor.full_name.clone(), server.desk.acting(actor));
+        (name, tokio::spawn(async move { capture(&ctx, id).await }))
     });
-    let mut winners = 0;
-    let mut told_who = 0;
-    for attempt in attempts.collect::<Vec<_>>() {
+    let mut winners = Vec::new();
+    let mut told = Vec::new();
+    for (name, attempt) in attempts.collect::<Vec<_>>() {
         match attempt.await.expect("the attempt ran") {
-            Ok(Captured::Taken) => winners += 1,
+            Ok(Captured::Taken) => winners.push(name),
             Err(releasedesk_core::Error::Refused {
-                refusal: releasedesk_core::domain::flow::Refusal::HeldByOther { .. },
-            }) => told_who += 1,
+                refusal: releasedesk_core::domain::flow::Refusal::HeldByOther { holder },
+            }) => told.push(holder),
             other => panic!("unexpected answer {other:?}"),
         }
     }
-    assert_eq!(winners, 1);
-    assert_eq!(told_who, 49);
+    assert_eq!(winners.len(), 1, "one winner: {winners:?}");
+    assert_eq!(told.len(), 49);
+    assert!(told.iter().all(|holder| *holder == winners[0]), "every other is told the winner's name: {told:?}");
     let captured_after = log_kinds(&ana, id.0).await.iter().filter(|k| *k == "captured").count();
     assert_eq!(captured_after - captured_before, 1, "one capture, one log entry");
 }
