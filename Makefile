@@ -43,11 +43,14 @@ NATIVE := --release --no-default-features --package=releasedesk-core --package=a
 LEPTOS_BIN_ARGS := $(addprefix --bin-cargo-args=,--package=releasedesk-core --package=app \
 	--features=$(NATIVE_FEATURES) --examples)
 
-# cargo-leptos's own release profile (fat LTO, one codegen unit) makes its install the longest
+# cargo-leptos's own release profile (fat LTO, one codegen unit) made its install the longest
 # step of a cold `make test`; here it starts cargo, wasm-bindgen and wasm-opt, and splits and
-# minifies a few megabytes. OpenSSL (for `cargo leptos new` only) from the system, not built.
+# minifies a few megabytes. Unoptimised, it installed in 313 s against 690 s at opt-level 1 (on
+# one machine, the same hour), and its own part of a build (splitting the wasm, minifying the
+# JS) took a few seconds more: BENCHMARKS.md, *The twenty-second pass*. OpenSSL (for
+# `cargo leptos new` only) from the system, not built.
 CARGO_LEPTOS_INSTALL_ENV := CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-	CARGO_PROFILE_RELEASE_OPT_LEVEL=1
+	CARGO_PROFILE_RELEASE_OPT_LEVEL=0
 
 SERVER_BIN := $(CARGO_TARGET_DIR)/release/releasedesk
 APT_UPDATED := $(HOME)/.cache/releasedesk/apt-updated
@@ -71,7 +74,8 @@ SITE_INPUTS_HASH = { \
 	} 2>&1 | sha256sum | cut -d' ' -f1
 SITE_MANIFEST = (cd $(SITE_CACHE)/site && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum --)
 
-.PHONY: help run build build-release lint test test-rust openapi test-e2e test-bench tools test-tools bench-tools bench clean
+.PHONY: help run build build-release lint lint-native lint-wasm test test-rust openapi test-e2e test-bench tools test-tools compile-tools \
+	cargo-leptos wasm-bindgen downloads test-packages apt-install bench-tools bench clean
 
 help:
 	@echo "make run    build and serve ReleaseDesk with demo data on http://$(LEPTOS_SITE_ADDR)"
@@ -79,32 +83,50 @@ help:
 	@echo "make bench  measure throughput, latency, bundle size and memory (BENCH_RELEASES=100000)"
 
 ## Build tools: the wasm target, cargo-leptos, wasm-bindgen-cli and an offline wasm-opt.
-## mold first, so that the installs link with it. wasm-bindgen-cli without TLS (ring, rustls),
-## which only its test runner could use: the build runs `wasm-bindgen` alone.
-tools:
+## mold and OpenSSL's headers first, which the installs compile with; then the installs
+## (compiling: cargo-leptos beside wasm-bindgen-cli, so that one's serial tail leaves no core
+## idle) at the same time as what only downloads: the project's crates, wasm-opt.
+tools: compile-tools
+	@$(MAKE) --no-print-directory -j3 cargo-leptos wasm-bindgen downloads
+
+## Test tools: the same, and Chromium, PostgreSQL's binaries and the browser tests' npm
+## packages downloaded and installed meanwhile.
+test-tools: compile-tools
+	@$(MAKE) --no-print-directory -j4 cargo-leptos wasm-bindgen downloads test-packages
+
+compile-tools:
 	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@# The server (its webhooks' HTTPS, core/Cargo.toml) and cargo-leptos link the system's OpenSSL.
 	@pkg-config --exists openssl 2>/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="libssl-dev pkg-config" || true
+
+cargo-leptos:
 	@cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)" || { \
 		if pkg-config --exists openssl 2>/dev/null; then export OPENSSL_NO_VENDOR=1; fi; \
 		$(MOLD_LINK) $(CARGO_LEPTOS_INSTALL_ENV) cargo install cargo-leptos --locked --version $(CARGO_LEPTOS_VERSION); }
+
+## Without TLS (ring, rustls), which only its test runner could use: the build runs
+## `wasm-bindgen` alone.
+wasm-bindgen:
 	@wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)" \
 		|| $(MOLD_LINK) cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) \
 			--no-default-features --bin wasm-bindgen
+
+downloads:
 	@wasm-opt --version 2>/dev/null | grep -q "version $(BINARYEN_VERSION)" \
 		|| npm install --global --no-fund --no-audit binaryen@$(BINARYEN_VERSION)
+	@cargo fetch --locked --quiet --target="$$(rustc -vV | sed -n "s/^host: //p")" \
+		--target=wasm32-unknown-unknown
+
+test-packages:
+	@command -v chromium >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="chromium chromium-driver"
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PACKAGES=postgresql
+	@cd end2end && { [ -d node_modules/@playwright/test ] && [ -d node_modules/@axe-core/playwright ] || npm ci --no-fund --no-audit; }
 
 ## Debian packages, installed once: `make apt-install PACKAGES="a b"`.
 apt-install:
 	@if [ ! -f $(APT_UPDATED) ]; then mkdir -p $(dir $(APT_UPDATED)); apt-get update -qq && touch $(APT_UPDATED); fi
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PACKAGES) >/dev/null
-
-## Test tools: Chromium, PostgreSQL binaries, the browser-test npm packages.
-test-tools: tools
-	@command -v chromium >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES="chromium chromium-driver"
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || $(MAKE) --no-print-directory apt-install PACKAGES=postgresql
-	@cd end2end && { [ -d node_modules/@playwright/test ] && [ -d node_modules/@axe-core/playwright ] || npm ci --no-fund --no-audit; }
 
 ## Release build. `--split` puts the pages opened after the list (a release, the charts,
 ## registration, password) in wasm chunks that the browser loads when it first opens them.
@@ -133,13 +155,19 @@ build-release:
 		else echo "Inputs changed during the build: the next build rebuilds the site"; fi; \
 	fi
 
-## Formatting, then clippy on the native crates as the tests build them and on the wasm. In
-## release and in cargo-leptos's target directory and profile, clippy reuses the builds' build
-## scripts and proc macros, and adds one check of the dependencies. rust-toolchain.toml brings
-## clippy, rustfmt and the wasm target.
+## Formatting, then clippy on the native crates as the tests build them and on the wasm, both
+## at once (each one's last crates leave a core idle); each one's messages shown when it ends.
+## In release and in cargo-leptos's target directory and profile, clippy reuses the builds'
+## build scripts and proc macros, and adds one check of the dependencies. rust-toolchain.toml
+## brings clippy, rustfmt and the wasm target.
 lint:
 	cargo fmt --all --check
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint-native lint-wasm
+
+lint-native:
 	cargo clippy $(NATIVE) --all-targets -- -D warnings
+
+lint-wasm:
 	cargo clippy --package=app --package=front --lib --no-default-features --features=hydrate --target=wasm32-unknown-unknown \
 		--profile=wasm-release --target-dir=$(CARGO_TARGET_DIR)/front -- -D warnings
 
