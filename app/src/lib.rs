@@ -160,20 +160,22 @@ lazy_page!(WebhooksAdminRoute, admin::webhooks::WebhooksAdminPage);
 #[component]
 fn AppTitle() -> impl IntoView {
     let i18n = use_i18n();
-    // Effects run only in the browser, after hydration: mark the page interactive so
-    // tests (and people's scripts) know when clicks reach the app.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! { <Title text=move || t_string!(i18n, app_name) /> }
 }
 
 /// What the browser runs once the wasm is loaded (exported by the `front` crate).
+/// `leptos::mount::hydrate_lazy`, which waits for the code of a lazily loaded page before
+/// hydrating it, and then marks the page interactive (`body[data-hydrated]`) so that tests
+/// (and people's scripts) know when clicks reach the app. An effect marked it before: effects
+/// run while hydration waits for that code, so a click on a lazily loaded page (a catalogue
+/// chosen on Administración > Catálogos) could come before its handler and be lost.
 #[cfg(feature = "hydrate")]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    // Waits for the code of a lazily loaded page before hydrating it.
-    leptos::mount::hydrate_lazy(App);
+    _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let Some(body) = document().body() else { return };
+        leptos::mount::hydrate_from_async(body.clone(), App).await.forget();
+        let _ = body.set_attribute("data-hydrated", "true");
+    });
 }
