@@ -93,7 +93,7 @@ mod tests {
     #[tokio::test]
     async fn the_next_turn_waits_for_the_one_before() {
         let turns = Arc::new(CaptureTurns::default());
-        let first = turns.take(ReleaseId(7)).await;
+        let mut first = turns.take(ReleaseId(7)).await;
         let waiting = tokio::spawn({
             let turns = turns.clone();
             async move { turns.take(ReleaseId(7)).await.lost_to(3) }
@@ -101,7 +101,6 @@ mod tests {
         let another = tokio::time::timeout(std::time::Duration::from_secs(30), turns.take(ReleaseId(8))).await;
         assert!(another.is_ok(), "another release does not wait");
         drop(another);
-        let mut first = first;
         first.won(3, ana());
         drop(first);
         let learned = tokio::time::timeout(std::time::Duration::from_secs(30), waiting)
