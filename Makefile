@@ -86,13 +86,14 @@ help:
 ## mold and OpenSSL's headers first, which the installs compile with; then the installs
 ## (compiling: cargo-leptos beside wasm-bindgen-cli, so that one's serial tail leaves no core
 ## idle) at the same time as what only downloads: the project's crates, wasm-opt.
+BUILD_TOOLS := cargo-leptos wasm-bindgen downloads
 tools: compile-tools
-	@$(MAKE) --no-print-directory -j3 cargo-leptos wasm-bindgen downloads
+	@$(MAKE) --no-print-directory -j $(BUILD_TOOLS)
 
 ## Test tools: the same, and Chromium, PostgreSQL's binaries and the browser tests' npm
 ## packages downloaded and installed meanwhile.
 test-tools: compile-tools
-	@$(MAKE) --no-print-directory -j4 cargo-leptos wasm-bindgen downloads test-packages
+	@$(MAKE) --no-print-directory -j $(BUILD_TOOLS) test-packages
 
 compile-tools:
 	@command -v mold >/dev/null || $(MAKE) --no-print-directory apt-install PACKAGES=mold || true

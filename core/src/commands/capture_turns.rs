@@ -21,7 +21,7 @@ use tokio::sync::{Mutex, MutexGuard};
 const STRIPES: usize = 64;
 
 /// A capture this instance made: the release, the version it claimed, who holds the task.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Won {
     release: ReleaseId,
     version: i64,
