@@ -5,70 +5,142 @@
 //! (`crate::mail::Worker`) claims due mail with a lease ([`claim`]), as the webhooks' worker.
 
 use crate::mail::{render, Language};
-use crate::store::notifications::NewNotification;
-use crate::store::Db;
-use sqlx::{AnyConnection, FromRow};
+use crate::store::notifications::{NewNotification, PreferencesRow};
+use crate::store::{numbered, Db};
+use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
+use std::collections::HashMap;
 
-/// Queues the mail of the notifications for the recipients who want them one by one.
+/// Queues the mail of the notifications (of one action, or one reminder) for the recipients
+/// who want them. One statement reads the recipients who chose any mail; only when one of
+/// them wants these, the release's title and the actor's name are read, and one statement
+/// inserts the mails. The notifications of a whole group cost the writer's turn a statement,
+/// not four per member.
 pub async fn queue(conn: &mut AnyConnection, notifications: &[NewNotification]) -> Result<(), sqlx::Error> {
     let Some(queueing) = crate::mail::queueing() else { return Ok(()) };
+    let recipients = recipients(conn, notifications).await?;
+    let mut names = Names::default();
+    let mut mails = Vec::new();
     for note in notifications {
-        #[derive(FromRow)]
-        struct Recipient {
-            email: String,
-            language: Option<String>,
-        }
-        let recipient: Option<Recipient> =
-            sqlx::query_as("SELECT email, language FROM users WHERE id = $1 AND active = 1")
-                .bind(note.user.0)
-                .fetch_optional(&mut *conn)
-                .await?;
-        let Some(recipient) = recipient.filter(|r| !r.email.trim().is_empty()) else { continue };
-        let preferences = crate::store::notifications::preferences(conn, note.user).await?;
+        let Some(recipient) = recipients.get(&note.user.0) else { continue };
+        let preferences = recipient.preferences.preferences();
         if preferences.digest || !preferences.wants(note.kind.topic()) {
             continue;
         }
-        let title: String = sqlx::query_scalar("SELECT title FROM releases WHERE id = $1")
-            .bind(note.release.0)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or_default();
-        let actor: Option<String> = match note.actor {
-            Some(actor) => {
-                sqlx::query_scalar("SELECT full_name FROM users WHERE id = $1")
-                    .bind(actor.0)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            }
+        let title = names.title(conn, note.release.0).await?;
+        let actor = match note.actor {
+            Some(actor) => names.full_name(conn, actor.0).await?,
             None => None,
         };
         let language = Language::of(recipient.language.as_deref());
         let (subject, body) = render(language, note.kind, note.release, &title, actor.as_deref(), &queueing.public_url);
-        insert(conn, note.user.0, recipient.email.trim(), &subject, &body, note.at).await?;
+        mails.push(Queued { user: note.user.0, recipient: recipient.email.trim(), subject, body, at: note.at });
     }
-    Ok(())
+    insert(conn, &mails).await
 }
 
-async fn insert(
+/// A recipient of mail: an active user with an address who chose some mail.
+#[derive(FromRow)]
+struct Recipient {
+    id: i64,
+    email: String,
+    language: Option<String>,
+    #[sqlx(flatten)]
+    preferences: PreferencesRow,
+}
+
+/// Users per statement: one parameter each, well under every database's limit.
+const READ_AT_ONCE: usize = 1_000;
+
+/// The notified users who may receive mail, with their choices, by id.
+async fn recipients(
     conn: &mut AnyConnection,
+    notifications: &[NewNotification],
+) -> Result<HashMap<i64, Recipient>, sqlx::Error> {
+    let mut users: Vec<i64> = notifications.iter().map(|note| note.user.0).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut recipients = HashMap::new();
+    for chunk in users.chunks(READ_AT_ONCE) {
+        let mut sql = QueryBuilder::<Any>::new(
+            "SELECT u.id, u.email, u.language, p.new_work, p.my_releases, p.deadlines, p.digest
+               FROM users u JOIN mail_preferences p ON p.user_id = u.id
+              WHERE u.active = 1 AND u.id IN (",
+        );
+        let mut ids = sql.separated(", ");
+        for user in chunk {
+            ids.push_bind(*user);
+        }
+        sql.push(")");
+        let (sql, arguments) = numbered(&mut sql);
+        let rows: Vec<Recipient> = sqlx::query_as_with(&sql, arguments).fetch_all(&mut *conn).await?;
+        recipients.extend(rows.into_iter().filter(|r| !r.email.trim().is_empty()).map(|r| (r.id, r)));
+    }
+    Ok(recipients)
+}
+
+/// The titles and names the mails show, each read once.
+#[derive(Default)]
+struct Names {
+    titles: Vec<(i64, String)>,
+    full_names: Vec<(i64, Option<String>)>,
+}
+
+impl Names {
+    async fn title(&mut self, conn: &mut AnyConnection, release: i64) -> Result<String, sqlx::Error> {
+        if let Some((_, title)) = self.titles.iter().find(|(id, _)| *id == release) {
+            return Ok(title.clone());
+        }
+        let title: String = sqlx::query_scalar("SELECT title FROM releases WHERE id = $1")
+            .bind(release)
+            .fetch_optional(&mut *conn)
+            .await?
+            .unwrap_or_default();
+        self.titles.push((release, title.clone()));
+        Ok(title)
+    }
+
+    async fn full_name(&mut self, conn: &mut AnyConnection, user: i64) -> Result<Option<String>, sqlx::Error> {
+        if let Some((_, name)) = self.full_names.iter().find(|(id, _)| *id == user) {
+            return Ok(name.clone());
+        }
+        let name: Option<String> = sqlx::query_scalar("SELECT full_name FROM users WHERE id = $1")
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+        self.full_names.push((user, name.clone()));
+        Ok(name)
+    }
+}
+
+/// A mail to insert into the outbox.
+struct Queued<'a> {
     user: i64,
-    recipient: &str,
-    subject: &str,
-    body: &str,
+    recipient: &'a str,
+    subject: String,
+    body: String,
+    /// Unix seconds: when its notification was made.
     at: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO mail_outbox (user_id, recipient, subject, body, next_attempt_ms, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(user)
-    .bind(recipient)
-    .bind(subject)
-    .bind(body)
-    .bind(at.saturating_mul(1000))
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+}
+
+/// Mails per INSERT: six parameters each, well under every database's limit.
+const INSERTED_AT_ONCE: usize = 1_000;
+
+async fn insert(conn: &mut AnyConnection, mails: &[Queued<'_>]) -> Result<(), sqlx::Error> {
+    for chunk in mails.chunks(INSERTED_AT_ONCE) {
+        let mut sql = QueryBuilder::<Any>::new(
+            "INSERT INTO mail_outbox (user_id, recipient, subject, body, next_attempt_ms, created_at) ",
+        );
+        sql.push_values(chunk, |mut row, mail| {
+            row.push_bind(mail.user)
+                .push_bind(mail.recipient)
+                .push_bind(mail.subject.as_str())
+                .push_bind(mail.body.as_str())
+                .push_bind(mail.at.saturating_mul(1000))
+                .push_bind(mail.at);
+        });
+        let (sql, arguments) = numbered(&mut sql);
+        sqlx::query_with(&sql, arguments).execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -187,7 +259,7 @@ pub async fn queue_digest(
             .collect();
     if !items.is_empty() {
         let (subject, body) = crate::mail::render_digest(Language::of(language.as_deref()), &items, public_url);
-        insert(&mut tx, *user, email.trim(), &subject, &body, now).await?;
+        insert(&mut tx, &[Queued { user: *user, recipient: email.trim(), subject, body, at: now }]).await?;
     }
     tx.commit().await?;
     Ok(true)

@@ -352,8 +352,8 @@ pub async fn mark_all_read(conn: &mut AnyConnection, user: UserId, now: i64) -> 
     Ok(())
 }
 
-#[derive(FromRow)]
-struct PreferencesRow {
+#[derive(FromRow, Clone, Copy)]
+pub(crate) struct PreferencesRow {
     new_work: i64,
     my_releases: i64,
     deadlines: i64,
@@ -361,7 +361,7 @@ struct PreferencesRow {
 }
 
 impl PreferencesRow {
-    fn preferences(self) -> MailPreferences {
+    pub(crate) fn preferences(self) -> MailPreferences {
         MailPreferences {
             new_work: self.new_work != 0,
             my_releases: self.my_releases != 0,
