@@ -13,6 +13,7 @@ use crate::session::ctx;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use releasedesk_core::commands::notifications as commands;
+use releasedesk_core::model::notifications::UNREAD_COUNTED;
 pub use releasedesk_core::model::notifications::{MailPreferences, Notification, NotificationKind, NotificationPage};
 
 #[server(prefix = "/api", endpoint = "my_notifications", input = StrictJson, output = crate::codec::JsonText)]
@@ -67,6 +68,16 @@ pub fn kind_label(locale: Locale, kind: NotificationKind) -> &'static str {
     }
 }
 
+/// The bell's number: the count, or "99+" once it reaches [`UNREAD_COUNTED`] (the server
+/// counts no further).
+fn bell_number(count: i64) -> String {
+    if count >= UNREAD_COUNTED {
+        format!("{}+", UNREAD_COUNTED - 1)
+    } else {
+        count.to_string()
+    }
+}
+
 /// The header's bell: a link to "Notificaciones" whose accessible name says how many are
 /// unread; the number follows the live events without a reload, and leads the page's title.
 #[component]
@@ -87,19 +98,16 @@ pub fn Bell() -> impl IntoView {
     Effect::new(move |_| {
         let n = count();
         let name = t_string!(i18n, app_name).to_string();
-        document().set_title(&if n > 0 { format!("({n}) {name}") } else { name });
+        document().set_title(&if n > 0 { format!("({}) {name}", bell_number(n)) } else { name });
     });
-    let label = move || {
-        let n = count();
-        format!("{}: {n}", t_string!(i18n, notifications.bell))
-    };
+    let label = move || format!("{}: {}", t_string!(i18n, notifications.bell), bell_number(count()));
     view! {
         <a href="/notifications" class="header-link bell" aria-label=label title=label data-unread=move || count().to_string()>
             <span aria-hidden="true">"🔔"</span>
             <Transition fallback=|| ()>
                 {move || {
                     let n = count();
-                    (n > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{n}</span> })
+                    (n > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{bell_number(n)}</span> })
                 }}
             </Transition>
         </a>
@@ -275,5 +283,17 @@ pub fn MailPreferencesForm() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bell_shows_the_count_and_99_plus_from_its_cap_on() {
+        assert_eq!(bell_number(1), "1");
+        assert_eq!(bell_number(UNREAD_COUNTED - 1), "99");
+        assert_eq!(bell_number(UNREAD_COUNTED), "99+");
     }
 }

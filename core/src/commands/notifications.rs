@@ -16,7 +16,8 @@ pub async fn notifications(ctx: &Ctx) -> Result<NotificationPage, Error> {
     Ok(store::page(&ctx.db, ctx.actor.user, NOTIFICATIONS_SHOWN).await?)
 }
 
-/// How many of the user's notifications are unread: the bell's number.
+/// How many of the user's notifications are unread, up to `UNREAD_COUNTED`: the bell's
+/// number.
 pub async fn unread(ctx: &Ctx) -> Result<i64, Error> {
     Ok(store::unread(&ctx.db, ctx.actor.user).await?)
 }

@@ -117,6 +117,10 @@ pub struct NotificationPage {
 /// How many notifications the page shows.
 pub const NOTIFICATIONS_SHOWN: i64 = 100;
 
+/// The unread notifications are counted up to this many: the bell shows more as "99+". A
+/// user who never reads theirs does not make every page count them all.
+pub const UNREAD_COUNTED: i64 = 100;
+
 /// What a user receives by e-mail ("Notificaciones por correo", in "Mi cuenta").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailPreferences {

@@ -5,7 +5,7 @@
 
 use crate::domain::{ReleaseId, UserId};
 use crate::model::notifications::{
-    of_entry, Audience, MailPreferences, Notification, NotificationKind, NotificationPage,
+    of_entry, Audience, MailPreferences, Notification, NotificationKind, NotificationPage, UNREAD_COUNTED,
 };
 use crate::store::log::{LogKind, NewEntry};
 use crate::store::{numbered, parse_code, Db};
@@ -323,12 +323,15 @@ pub async fn written_in(
     rows.into_iter().map(Row::notification).collect()
 }
 
-/// How many of the user's notifications are unread.
+/// How many of the user's notifications are unread, up to [`UNREAD_COUNTED`].
 pub async fn unread(db: &Db, user: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-        .bind(user.0)
-        .fetch_one(&db.pool)
-        .await
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM notifications WHERE user_id = $1 AND read_at IS NULL LIMIT $2) unread",
+    )
+    .bind(user.0)
+    .bind(UNREAD_COUNTED)
+    .fetch_one(&db.pool)
+    .await
 }
 
 /// Marks one of the user's notifications read; false when they have no such notification.

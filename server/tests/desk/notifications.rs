@@ -256,8 +256,37 @@ async fn the_daily_digest_comes_once_a_day_with_the_chosen_topics_whatever_the_i
     assert!(body.contains(&format!("https://desk.example.com/releases/{id}\n")), "{body}");
 }
 
+/// A user who never reads: the bell counts up to its cap (it shows "99+"), and marking all
+/// read brings it to nothing.
+async fn the_bell_counts_unread_notifications_up_to_its_cap(backend: Backend) {
+    use releasedesk_core::model::notifications::UNREAD_COUNTED;
+    let server = demo_server(backend).await;
+    let ana = server.login("ana").await;
+    let (ana_id, joao_id) = (user(&server.db, "ana").await, user(&server.db, "joao").await);
+    let n1 = group(&server.db, "Despliegue N1").await;
+    let gestor = server.login("gestor").await;
+    let release = register(&gestor, n1, "Avisos sin leer", now() + 10 * DAY).await;
+    let before = unread(&ana).await;
+    for _ in 0..UNREAD_COUNTED + 50 {
+        sqlx::query(
+            "INSERT INTO notifications (user_id, release_id, kind, actor_id, created_at) VALUES ($1, $2, 'new_work', $3, $4)",
+        )
+        .bind(ana_id)
+        .bind(release)
+        .bind(joao_id)
+        .bind(now())
+        .execute(&server.db.pool)
+        .await
+        .expect("a notification");
+    }
+    assert!(before < UNREAD_COUNTED);
+    assert_eq!(unread(&ana).await, UNREAD_COUNTED);
+    assert_eq!(ana.ok("mark_all_notifications_read", json!({})).await, json!(0));
+}
+
 on_both_databases!(
     each_user_is_told_of_their_work_and_releases_never_of_their_own_actions,
+    the_bell_counts_unread_notifications_up_to_its_cap,
     deadline_reminders_come_once_per_release_and_threshold_across_restarts_and_instances,
     the_daily_digest_comes_once_a_day_with_the_chosen_topics_whatever_the_instances,
 );
