@@ -26,9 +26,10 @@ pub async fn queue(conn: &mut AnyConnection, notifications: &[NewNotification]) 
         if preferences.digest || !preferences.wants(note.kind.topic()) {
             continue;
         }
-        let title = names.title(conn, note.release.0).await?;
+        let title =
+            names.read(conn, "SELECT title FROM releases WHERE id = $1", note.release.0).await?.unwrap_or_default();
         let actor = match note.actor {
-            Some(actor) => names.full_name(conn, actor.0).await?,
+            Some(actor) => names.read(conn, "SELECT full_name FROM users WHERE id = $1", actor.0).await?,
             None => None,
         };
         let language = Language::of(recipient.language.as_deref());
@@ -78,37 +79,24 @@ async fn recipients(
     Ok(recipients)
 }
 
-/// The titles and names the mails show, each read once.
+/// The texts the mails show (the release's title, the actor's name), each read once.
 #[derive(Default)]
-struct Names {
-    titles: Vec<(i64, String)>,
-    full_names: Vec<(i64, Option<String>)>,
-}
+struct Names(Vec<(&'static str, i64, Option<String>)>);
 
 impl Names {
-    async fn title(&mut self, conn: &mut AnyConnection, release: i64) -> Result<String, sqlx::Error> {
-        if let Some((_, title)) = self.titles.iter().find(|(id, _)| *id == release) {
-            return Ok(title.clone());
+    /// What `sql` reads for `id`, its one parameter.
+    async fn read(
+        &mut self,
+        conn: &mut AnyConnection,
+        sql: &'static str,
+        id: i64,
+    ) -> Result<Option<String>, sqlx::Error> {
+        if let Some((_, _, text)) = self.0.iter().find(|(read, of, _)| *read == sql && *of == id) {
+            return Ok(text.clone());
         }
-        let title: String = sqlx::query_scalar("SELECT title FROM releases WHERE id = $1")
-            .bind(release)
-            .fetch_optional(&mut *conn)
-            .await?
-            .unwrap_or_default();
-        self.titles.push((release, title.clone()));
-        Ok(title)
-    }
-
-    async fn full_name(&mut self, conn: &mut AnyConnection, user: i64) -> Result<Option<String>, sqlx::Error> {
-        if let Some((_, name)) = self.full_names.iter().find(|(id, _)| *id == user) {
-            return Ok(name.clone());
-        }
-        let name: Option<String> = sqlx::query_scalar("SELECT full_name FROM users WHERE id = $1")
-            .bind(user)
-            .fetch_optional(&mut *conn)
-            .await?;
-        self.full_names.push((user, name.clone()));
-        Ok(name)
+        let text: Option<String> = sqlx::query_scalar(sql).bind(id).fetch_optional(&mut *conn).await?;
+        self.0.push((sql, id, text.clone()));
+        Ok(text)
     }
 }
 
