@@ -259,7 +259,9 @@ async fn the_daily_digest_comes_once_a_day_with_the_chosen_topics_whatever_the_i
 /// A user who never reads: the bell counts up to its cap (it shows "99+"), and marking all
 /// read brings it to nothing.
 async fn the_bell_counts_unread_notifications_up_to_its_cap(backend: Backend) {
-    use releasedesk_core::model::notifications::UNREAD_COUNTED;
+    use releasedesk_core::domain::{ReleaseId, UserId};
+    use releasedesk_core::model::notifications::{NotificationKind, UNREAD_COUNTED};
+    use releasedesk_core::store::notifications::{insert, NewNotification};
     let server = demo_server(backend).await;
     let ana = server.login("ana").await;
     let (ana_id, joao_id) = (user(&server.db, "ana").await, user(&server.db, "joao").await);
@@ -267,18 +269,19 @@ async fn the_bell_counts_unread_notifications_up_to_its_cap(backend: Backend) {
     let gestor = server.login("gestor").await;
     let release = register(&gestor, n1, "Avisos sin leer", now() + 10 * DAY).await;
     let before = unread(&ana).await;
-    for _ in 0..UNREAD_COUNTED + 50 {
-        sqlx::query(
-            "INSERT INTO notifications (user_id, release_id, kind, actor_id, created_at) VALUES ($1, $2, 'new_work', $3, $4)",
-        )
-        .bind(ana_id)
-        .bind(release)
-        .bind(joao_id)
-        .bind(now())
-        .execute(&server.db.pool)
-        .await
-        .expect("a notification");
-    }
+    let unread_ones: Vec<NewNotification> = (0..UNREAD_COUNTED + 50)
+        .map(|_| NewNotification {
+            user: UserId(ana_id),
+            release: ReleaseId(release),
+            kind: NotificationKind::NewWork,
+            actor: Some(UserId(joao_id)),
+            log_entry: None,
+            at: now(),
+        })
+        .collect();
+    let mut conn = server.db.pool.acquire().await.expect("a connection");
+    insert(&mut conn, &unread_ones).await.expect("the notifications");
+    drop(conn);
     assert!(before < UNREAD_COUNTED);
     assert_eq!(unread(&ana).await, UNREAD_COUNTED);
     assert_eq!(ana.ok("mark_all_notifications_read", json!({})).await, json!(0));
