@@ -211,7 +211,7 @@ bench: bench-tools
 test-bench: bench-tools
 	SERVER_BIN=$(SERVER_BIN) BENCH_RELEASES=500 BENCH_SECONDS=1 BENCH_HYDRATION_RUNS=1 bench/run.sh
 	for work in page search advances capture; do \
-		AB_WORK=$$work AB_RELEASES=500 AB_PAIRS=1 AB_SECONDS=1 bench/ab.sh $(SERVER_BIN) $(SERVER_BIN) || exit 1; \
+		AB_WORK=$$work AB_STREAMS=20 AB_RELEASES=500 AB_PAIRS=1 AB_SECONDS=1 bench/ab.sh $(SERVER_BIN) $(SERVER_BIN) || exit 1; \
 	done
 
 clean:

@@ -13,6 +13,9 @@
 #                capture: 200 people capture the same task at once, as `make bench`
 #                (bench/capture.mjs); prints its p50 and p99 and the static burst's (the
 #                floor) beside them
+#   AB_STREAMS   live-event streams held open during each run (0), as a team's open tabs:
+#                the bench users' sessions, spread over them (bench/streams.mjs); not with
+#                capture
 #   AB_PAIRS     how many pairs of runs (5)
 #   AB_RELEASES  the database's size (100000)
 #   AB_SECONDS   per run (6), after a 2 s warm-up
@@ -43,11 +46,12 @@ RELEASES=${AB_RELEASES:-100000}
 DB=target/bench/ab-$RELEASES.db
 SEEDED=target/bench/ab-$RELEASES.json
 WORK=$(mktemp -d /tmp/releasedesk-ab.XXXXXX)
-SERVER_PID= COPY_MADE=
+STREAMS=${AB_STREAMS:-0}
+SERVER_PID= COPY_MADE= STREAMS_PID=
 # shellcheck source=bench/lib.sh
 source bench/lib.sh
 # An interrupted run leaves no server and no copy of the PostgreSQL database behind.
-trap 'stop_server; [[ -z $COPY_MADE ]] || drop_copy; rm -rf "$WORK"' EXIT
+trap 'stop_streams; stop_server; [[ -z $COPY_MADE ]] || drop_copy; rm -rf "$WORK"' EXIT
 case $WORK_KIND in
   page | search | advances | capture) ;;
   *) echo "AB_WORK is page, search, advances or capture, not $WORK_KIND" >&2; exit 2 ;;
@@ -116,9 +120,31 @@ burst() {
     "$(jq .p99_ms <<<"$out")" "$(jq .floor_p50_ms <<<"$out")" "$(jq .floor_p99_ms <<<"$out")"
 }
 
+# Opens $STREAMS live-event streams on the server at $1 and waits until they all answered.
+open_streams() {
+  local base=$1
+  [[ $STREAMS -gt 0 ]] || return 0
+  # The last run's answer must not count for this one.
+  rm -f "$WORK/streams.out"
+  node bench/streams.mjs "$base" bench "$(jq .bench_users "$SEEDED")" demo1234 "$STREAMS" >"$WORK/streams.out" &
+  STREAMS_PID=$!
+  for _ in $(seq 1 600); do
+    grep -qs '"open"' "$WORK/streams.out" && return 0
+    kill -0 "$STREAMS_PID" 2>/dev/null || { echo "the streams did not open" >&2; return 1; }
+    sleep 0.1
+  done
+  echo "the streams did not open within 60 s" >&2
+  return 1
+}
+stop_streams() {
+  [[ -z $STREAMS_PID ]] || { kill "$STREAMS_PID" 2>/dev/null || true; wait "$STREAMS_PID" 2>/dev/null || true; }
+  STREAMS_PID=
+}
+
 # The rate of $WORK_KIND's requests on the server at $2, the binary $1 serving it.
 rate() {
   local bin=$1 base=$2 cookie out
+  open_streams "$base"
   cookie=$(session_cookie "$base" ana)
   load "$base" "$cookie" 2 "$WORK/warm-up-ids" >/dev/null
   out=$(load "$base" "$cookie" "$SECONDS_PER_RUN" "$WORK/run-ids")
@@ -126,8 +152,9 @@ rate() {
     echo "no request of the run succeeded on $bin: $out" >&2
     return 1
   fi
-  printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
-    "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")"
+  stop_streams
+  printf '%s\t%s %s/s\tp99 %s ms\tnon-2xx %s\tstreams %s\n' "$bin" "$(jq .ok_per_s <<<"$out")" \
+    "$WORK_KIND" "$(jq .p99_ms <<<"$out")" "$(jq .non_2xx <<<"$out")" "$STREAMS"
 }
 
 measure() {

@@ -1,5 +1,7 @@
 //! Live updates: when anyone captures, saves, advances, links or acts on a release, every
-//! open page that shows it hears of it within a second, through server-sent events.
+//! open page that shows it hears of it within a second, through server-sent events; and
+//! the pages of the users a notification is for, and theirs only, hear that their bells
+//! count again.
 //!
 //! Every such write appends to the execution log in its transaction, so the log is the one
 //! source of change events. On PostgreSQL the append also sends a `NOTIFY` that the
@@ -13,43 +15,26 @@ pub use server::events;
 
 #[cfg(feature = "ssr")]
 mod server {
-    use crate::session::{Session, SessionUser, Sessions, Users};
+    use crate::session::Session;
     use axum::extract::Extension;
     use axum::http::StatusCode;
     use axum::response::sse::{Event, KeepAlive, Sse};
     use axum::response::{IntoResponse, Response};
     use futures_util::Stream;
-    use releasedesk_core::live::LiveHub;
+    use releasedesk_core::auth::watch::SessionWatch;
+    use releasedesk_core::live::{Heard, LiveHub};
+    use releasedesk_core::model::live::NOTIFIED_EVENT;
     use std::convert::Infallible;
-    use std::time::Duration;
     use tokio::sync::broadcast;
 
-    /// How often an open stream checks that its session still stands.
-    const SESSION_CHECK: Duration = Duration::from_secs(2);
-
-    /// The session a stream was opened under, checked again and again while it streams.
-    struct Watch {
-        sessions: Sessions,
-        users: Users,
-        id: tower_sessions::session::Id,
-        user: SessionUser,
-    }
-
-    impl Watch {
-        /// Ended by logout, a password change, expiry or the user's removal. A failed
-        /// check (the database is down) ends nothing.
-        async fn ended(&self) -> bool {
-            matches!(self.sessions.still_open(&self.users, self.id, &self.user).await, Ok(false))
-        }
-    }
-
     /// `GET /api/events`: the stream of live events, for logged-in users only. It ends
-    /// within seconds of its session's end, with an `ended` event so that the page does
-    /// not reconnect.
+    /// within seconds of its session's end (logout, a password change, expiry, the user's
+    /// removal; all the open streams' sessions are checked together), with an `ended` event
+    /// so that the page does not reconnect.
     pub async fn events(
         session: Session,
         Extension(hub): Extension<LiveHub>,
-        Extension(sessions): Extension<Sessions>,
+        Extension(sessions): Extension<SessionWatch>,
     ) -> Response {
         let (Some(user), Some(id)) = (session.user.clone(), session.session.id()) else {
             return StatusCode::UNAUTHORIZED.into_response();
@@ -58,34 +43,44 @@ mod server {
         if user.must_change_password {
             return StatusCode::FORBIDDEN.into_response();
         }
-        let watch = Watch { sessions, users: session.backend.clone(), id, user };
-        let mut check = tokio::time::interval(SESSION_CHECK);
-        check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let state = (hub.subscribe(), watch, check, false);
-        let stream = futures_util::stream::unfold(state, |(mut receiver, watch, mut check, ended)| async move {
+        let me = user.actor.user.0;
+        let state = (hub.subscribe(), sessions.watch(id, user), false);
+        let stream = futures_util::stream::unfold(state, move |(mut receiver, mut watching, ended)| async move {
             if ended {
                 return None;
             }
             loop {
                 tokio::select! {
                     received = receiver.recv() => match received {
-                        Ok(event) => {
-                            let data = serde_json::to_string(&event).unwrap_or_default();
-                            let event = Event::default().data(data);
-                            return Some((Ok::<_, Infallible>(event), (receiver, watch, check, false)));
+                        Ok(Heard::Release(event)) => {
+                            let event = Event::default().data(&*event);
+                            return Some((Ok::<_, Infallible>(event), (receiver, watching, false)));
                         }
-                        // A slow reader missed some: it refreshes on the next one anyway.
-                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Ok(Heard::Notified(users)) if users.includes(me) => {
+                            return Some((Ok(notified()), (receiver, watching, false)));
+                        }
+                        // Somebody else's notifications.
+                        Ok(Heard::Notified(_)) => continue,
+                        // A slow reader missed some: its pages refresh on the next release
+                        // event anyway, and its bell counts again now, in case.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            return Some((Ok(notified()), (receiver, watching, false)));
+                        }
                         Err(broadcast::error::RecvError::Closed) => return None,
                     },
-                    _ = check.tick() => if watch.ended().await {
+                    () = watching.ended() => {
                         let event = Event::default().event("ended").data("session");
-                        return Some((Ok(event), (receiver, watch, check, true)));
+                        return Some((Ok(event), (receiver, watching, true)));
                     },
                 }
             }
         });
         Sse::new(until_shutdown(hub, stream)).keep_alive(KeepAlive::default()).into_response()
+    }
+
+    /// The user has new notifications: their bell counts again.
+    fn notified() -> Event {
+        Event::default().event(NOTIFIED_EVENT).data(NOTIFIED_EVENT)
     }
 
     /// `events` until the server stops (the hub is closed), then a last `reconnect` event and
@@ -113,36 +108,71 @@ mod server {
     }
 }
 
+/// What a page's stream tells its listeners.
+#[cfg(feature = "hydrate")]
+enum Heard {
+    Release(LiveEvent),
+    Notified,
+}
+
 /// Calls `on_event` for every live event while the calling component lives (browser only).
-/// Every component of a page shares one stream (the header's bell follows it as the page
-/// does), opened by the first that asks and kept while the page lives.
+/// Every component of a page shares one stream, opened by the first that asks and kept
+/// while the page lives.
 pub fn on_live_event(on_event: impl Fn(LiveEvent) + 'static) {
     #[cfg(feature = "hydrate")]
-    {
-        use leptos::prelude::on_cleanup;
-        let id = shared::listen(std::rc::Rc::new(on_event));
-        on_cleanup(move || shared::forget(id));
-    }
+    listen_while_alive(move |heard| {
+        if let Heard::Release(event) = heard {
+            on_event(event.clone());
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = on_event;
+}
+
+/// Calls `on_notified` whenever the user has new notifications, while the calling
+/// component lives (browser only): the header's bell. Only the user's own pages hear it.
+pub fn on_notified(on_notified: impl Fn() + 'static) {
+    #[cfg(feature = "hydrate")]
+    listen_while_alive(move |heard| {
+        if let Heard::Notified = heard {
+            on_notified();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = on_notified;
+}
+
+#[cfg(feature = "hydrate")]
+fn listen_while_alive(listener: impl Fn(&Heard) + 'static) {
+    let id = shared::listen(std::rc::Rc::new(listener));
+    leptos::prelude::on_cleanup(move || shared::forget(id));
 }
 
 /// The page's one stream and the listeners it calls.
 #[cfg(feature = "hydrate")]
 mod shared {
-    use super::{set_live_marker, LiveEvent};
+    use super::{set_live_marker, Heard, LiveEvent};
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
-    type Listener = Rc<dyn Fn(LiveEvent)>;
+    type Listener = Rc<dyn Fn(&Heard)>;
 
     /// The stream and its handlers, which live as long as it does.
     struct Stream {
         _source: web_sys::EventSource,
         _handlers: Vec<Closure<dyn Fn()>>,
         _message: Closure<dyn Fn(web_sys::MessageEvent)>,
+    }
+
+    fn tell(heard: &Heard) {
+        // Called outside the borrow: a listener may add or remove listeners.
+        let listeners: Vec<Listener> =
+            LISTENERS.with_borrow(|listeners| listeners.iter().map(|(_, l)| l.clone()).collect());
+        for listener in listeners {
+            listener(heard);
+        }
     }
 
     thread_local! {
@@ -175,14 +205,13 @@ mod shared {
             if let Some(event) =
                 message.data().as_string().and_then(|data| serde_json::from_str::<LiveEvent>(&data).ok())
             {
-                // Called outside the borrow: a listener may add or remove listeners.
-                let listeners: Vec<Listener> =
-                    LISTENERS.with_borrow(|listeners| listeners.iter().map(|(_, l)| l.clone()).collect());
-                for listener in listeners {
-                    listener(event.clone());
-                }
+                tell(&Heard::Release(event));
             }
         });
+        // New notifications for this user: the bell counts again.
+        let notified = Closure::<dyn Fn()>::new(|| tell(&Heard::Notified));
+        let event = releasedesk_core::model::live::NOTIFIED_EVENT;
+        let _ = source.add_event_listener_with_callback(event, notified.as_ref().unchecked_ref());
         source.set_onmessage(Some(message.as_ref().unchecked_ref()));
         // Marks the page as following live events, so that a test (or a curious user in the
         // inspector) can tell the stream is connected.
@@ -203,7 +232,7 @@ mod shared {
         let reconnecting = Closure::<dyn Fn()>::new(|| set_live_marker(Some("reconnecting")));
         let event = releasedesk_core::model::live::RECONNECT_EVENT;
         let _ = source.add_event_listener_with_callback(event, reconnecting.as_ref().unchecked_ref());
-        Some(Stream { _source: source, _handlers: vec![opened, ended, reconnecting], _message: message })
+        Some(Stream { _source: source, _handlers: vec![opened, ended, reconnecting, notified], _message: message })
     }
 }
 

@@ -1,8 +1,8 @@
 //! "Notificaciones": the header's bell with the number of unread notifications (updated
-//! by the live events, and shown in the page's title), the page that lists them newest
-//! first with a link to each release, "Marcar como leída" and "Marcar todas como leídas",
-//! and "Notificaciones por correo" on the account page. Server functions are thin adapters
-//! of `releasedesk_core::commands::notifications`.
+//! when the server tells the user's pages of new ones, and shown in the page's title), the
+//! page that lists them newest first with a link to each release, "Marcar como leída" and
+//! "Marcar todas como leídas", and "Notificaciones por correo" on the account page. Server
+//! functions are thin adapters of `releasedesk_core::commands::notifications`.
 
 use crate::codec::StrictJson;
 use crate::error::AppError;
@@ -85,9 +85,10 @@ pub fn Bell() -> impl IntoView {
     let i18n = use_i18n();
     let refresh = use_context::<BellRefresh>().map_or_else(|| RwSignal::new(0), |r| r.0);
     let unread = Resource::new(move || refresh.get(), |_| unread_notifications());
-    // Anything that happens may concern this user: count again (one small query).
-    crate::live::on_live_event(move |_| refresh.update(|n| *n += 1));
-    // Deadline reminders are no log entry, hence no live event: counted every minute.
+    // New notifications for this user (the server tells only their pages): count again.
+    crate::live::on_notified(move || refresh.update(|n| *n += 1));
+    // And every minute: what was marked read in another tab, or told while the stream was
+    // reconnecting.
     #[cfg(feature = "hydrate")]
     if let Ok(handle) =
         set_interval_with_handle(move || refresh.update(|n| *n += 1), std::time::Duration::from_secs(60))

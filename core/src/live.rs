@@ -1,10 +1,11 @@
 //! The desk's change events, server side. Every write appends to the execution log in its
-//! transaction, so the log is the one source of change events. On PostgreSQL the append
-//! also sends a `NOTIFY` that the database delivers on commit to every server instance; on
-//! SQLite (one instance, one writer, ids committed in order) each instance reads the log's
-//! new rows.
+//! transaction, so the log is the one source of change events; every notification is a
+//! row of its own table, so that table is the one source of "you have new notifications".
+//! On PostgreSQL each append (and each batch of notifications) also sends a `NOTIFY` that
+//! the database delivers on commit to every server instance; on SQLite (one instance, one
+//! writer, ids committed in order) each instance reads the new rows.
 
-use crate::model::live::{LiveEvent, CHANNEL};
+use crate::model::live::{LiveEvent, CHANNEL, NOTIFIED_CHANNEL, NOTIFIED_EVERYONE};
 use crate::store::kept::CHANGES_CHANNEL;
 use crate::store::{Backend, Db};
 use sqlx::FromRow;
@@ -22,13 +23,66 @@ struct NewEntry {
     kind: String,
 }
 
+/// What the hub passes to the open event streams.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Heard {
+    /// Something happened on a release: every stream tells it. The [`LiveEvent`] as JSON,
+    /// written once for all the streams.
+    Release(Arc<str>),
+    /// New notifications: only the streams of these users tell it, and their bells count
+    /// again.
+    Notified(Recipients),
+}
+
+/// Whom a batch of new notifications concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipients {
+    /// These users, sorted, each once.
+    Users(Arc<[i64]>),
+    /// Too many to name in one database notification: everyone.
+    Everyone,
+}
+
+impl Recipients {
+    pub fn of(users: impl IntoIterator<Item = i64>) -> Recipients {
+        let mut users: Vec<i64> = users.into_iter().collect();
+        users.sort_unstable();
+        users.dedup();
+        Recipients::Users(users.into())
+    }
+
+    pub fn includes(&self, user: i64) -> bool {
+        match self {
+            Recipients::Users(users) => users.binary_search(&user).is_ok(),
+            Recipients::Everyone => true,
+        }
+    }
+
+    /// Reads the payload of [`NOTIFIED_CHANNEL`]: ids separated by commas, or
+    /// [`NOTIFIED_EVERYONE`]. `None` when it is neither.
+    fn parse(payload: &str) -> Option<Recipients> {
+        if payload == NOTIFIED_EVERYONE {
+            return Some(Recipients::Everyone);
+        }
+        let users: Result<Vec<i64>, _> = payload.split(',').map(|id| id.trim().parse()).collect();
+        users.ok().map(Recipients::of)
+    }
+}
+
+/// Where a SQLite instance has read the log and the notifications up to.
+#[derive(FromRow)]
+struct Read {
+    log: i64,
+    notifications: i64,
+}
+
 /// How often a SQLite instance looks for new log rows.
 const SQLITE_POLL: Duration = Duration::from_millis(250);
 
 /// The events of this server instance, fanned out to its open event streams.
 #[derive(Clone)]
 pub struct LiveHub {
-    sender: broadcast::Sender<LiveEvent>,
+    sender: broadcast::Sender<Heard>,
     /// Set once, when the server stops: every open stream ends (see [`LiveHub::close`]).
     closing: Arc<watch::Sender<bool>>,
 }
@@ -49,7 +103,7 @@ impl LiveHub {
     }
 
     /// Every event from now on, for one stream.
-    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Heard> {
         self.sender.subscribe()
     }
 
@@ -76,9 +130,16 @@ impl LiveHub {
         }
     }
 
-    fn publish(&self, event: LiveEvent) {
+    fn publish(&self, heard: Heard) {
         // No open stream means nobody to tell: not an error.
-        let _ = self.sender.send(event);
+        let _ = self.sender.send(heard);
+    }
+
+    fn publish_event(&self, event: &LiveEvent) {
+        match serde_json::to_string(event) {
+            Ok(json) => self.publish(Heard::Release(json.into())),
+            Err(error) => tracing::warn!(%error, "unwritable live event"),
+        }
     }
 
     /// Follows the log's notifications and the changes to what is kept, on PostgreSQL.
@@ -88,14 +149,20 @@ impl LiveHub {
         let kept = db.kept();
         loop {
             match sqlx::postgres::PgListener::connect(&db.url).await {
-                Ok(mut listener) => match listener.listen_all([CHANNEL, CHANGES_CHANNEL]).await {
+                Ok(mut listener) => match listener.listen_all([CHANNEL, CHANGES_CHANNEL, NOTIFIED_CHANNEL]).await {
                     Ok(()) => {
                         kept.listening(true);
                         loop {
                             match listener.try_recv().await {
                                 Ok(Some(note)) if note.channel() == CHANGES_CHANNEL => kept.changed(),
-                                Ok(Some(note)) => match serde_json::from_str(note.payload()) {
-                                    Ok(event) => self.publish(event),
+                                Ok(Some(note)) if note.channel() == NOTIFIED_CHANNEL => {
+                                    match Recipients::parse(note.payload()) {
+                                        Some(users) => self.publish(Heard::Notified(users)),
+                                        None => tracing::warn!(payload = note.payload(), "unreadable notified users"),
+                                    }
+                                }
+                                Ok(Some(note)) => match serde_json::from_str::<LiveEvent>(note.payload()) {
+                                    Ok(event) => self.publish_event(&event),
                                     Err(error) => tracing::warn!(%error, "unreadable live event"),
                                 },
                                 // The connection was lost, and what was sent meanwhile with it.
@@ -120,11 +187,15 @@ impl LiveHub {
     }
 
     async fn tail(&self, db: &Db) {
-        let mut last_seen: i64 = loop {
-            match sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) AS id FROM execution_log").fetch_one(&db.pool).await {
-                Ok(id) => break id,
-                // Read, but not as a number: from the start.
-                Err(sqlx::Error::ColumnDecode { .. }) => break 0,
+        let mut read: Read = loop {
+            let newest = sqlx::query_as(
+                "SELECT (SELECT COALESCE(MAX(id), 0) FROM execution_log) AS log,
+                        (SELECT COALESCE(MAX(id), 0) FROM notifications) AS notifications",
+            );
+            match newest.fetch_one(&db.pool).await {
+                Ok(read) => break read,
+                // Read, but not as numbers: from the start.
+                Err(sqlx::Error::ColumnDecode { .. }) => break Read { log: 0, notifications: 0 },
                 Err(error) => tracing::warn!(%error, "cannot read the log for live updates"),
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -136,16 +207,27 @@ impl LiveHub {
             let rows = sqlx::query(
                 "SELECT id, release_id, user_id, kind FROM execution_log WHERE id > $1 ORDER BY id LIMIT 500",
             )
-            .bind(last_seen)
+            .bind(read.log)
             .fetch_all(&db.pool)
             .await;
-            let Ok(rows) = rows else { continue };
             // Each row is read on its own: one that cannot be read is passed over.
-            for row in &rows {
+            for row in rows.iter().flatten() {
                 if let Ok(entry) = NewEntry::from_row(row) {
-                    last_seen = entry.id;
-                    self.publish(LiveEvent { release: entry.release_id, user: entry.user_id, kind: entry.kind });
+                    read.log = entry.id;
+                    self.publish_event(&LiveEvent { release: entry.release_id, user: entry.user_id, kind: entry.kind });
                 }
+            }
+            // After the log entries that caused them, as on PostgreSQL.
+            let notified = sqlx::query_as::<_, (i64, i64)>(
+                "SELECT id, user_id FROM notifications WHERE id > $1 ORDER BY id LIMIT 1000",
+            )
+            .bind(read.notifications)
+            .fetch_all(&db.pool)
+            .await;
+            if let Some(&(last, _)) = notified.as_ref().ok().and_then(|rows| rows.last()) {
+                read.notifications = last;
+                let users = notified.into_iter().flatten().map(|(_, user)| user);
+                self.publish(Heard::Notified(Recipients::of(users)));
             }
         }
     }
@@ -175,5 +257,22 @@ impl LiveHub {
                 None
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_notified_users_are_read_from_their_payload() {
+        let users = Recipients::parse("7,3,7,12").expect("ids");
+        assert_eq!(users, Recipients::Users(vec![3, 7, 12].into()));
+        assert!(users.includes(3) && users.includes(12));
+        assert!(!users.includes(4));
+        assert_eq!(Recipients::parse(NOTIFIED_EVERYONE), Some(Recipients::Everyone));
+        assert!(Recipients::Everyone.includes(4));
+        assert_eq!(Recipients::parse("3,ana"), None);
+        assert_eq!(Recipients::parse(""), None);
     }
 }

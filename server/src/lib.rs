@@ -8,7 +8,9 @@ use axum::http::{header, HeaderName, HeaderValue};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use releasedesk_core::auth::sessions::Users;
 use releasedesk_core::auth::throttle::LoginThrottle;
+use releasedesk_core::auth::watch::SessionWatch;
 use releasedesk_core::commands::Desk;
 use releasedesk_core::live::LiveHub;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -75,6 +77,7 @@ pub async fn router_with(
         }
     });
     let auth = auth_layer(&db, store.clone());
+    let watch = SessionWatch::start(store.clone(), Users::new(db.clone()));
     let guard_transport = move |request, next| app::transport::guard(transport.clone(), request, next);
     let explain_failures = {
         let db = db.clone();
@@ -87,6 +90,7 @@ pub async fn router_with(
         .merge(attachments)
         .layer(axum::Extension(live))
         .layer(axum::Extension(store))
+        .layer(axum::Extension(watch))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())

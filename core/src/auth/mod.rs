@@ -5,3 +5,4 @@ pub mod client;
 pub mod hashing;
 pub mod sessions;
 pub mod throttle;
+pub mod watch;

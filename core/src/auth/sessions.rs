@@ -5,6 +5,7 @@ use crate::domain::permissions::Actor;
 use crate::store::users as db;
 use crate::store::{Backend as DbBackend, Db};
 use axum_login::{AuthManagerLayer, AuthManagerLayerBuilder, AuthSession, AuthUser, AuthnBackend, UserId};
+use std::collections::HashSet;
 use tower_sessions::cookie::{time::Duration, SameSite};
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
@@ -264,17 +265,44 @@ fn now() -> i64 {
     tower_sessions::cookie::time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// Sessions checked per statement by [`Sessions::standing`].
+const CHECKED_AT_ONCE: usize = 500;
+
 impl Sessions {
-    /// Whether the session `id`, opened by `user`, still stands: it was not logged out,
-    /// has not expired, and its user still exists with the password it was opened with
-    /// (a password change ends it). For what outlives a request, such as an event stream.
-    pub async fn still_open(&self, users: &Users, id: Id, user: &SessionUser) -> Result<bool, String> {
-        // The stores load only sessions that have not expired.
-        if self.load(&id).await.map_err(|e| e.to_string())?.is_none() {
-            return Ok(false);
+    /// Of the sessions `ids`, those that still stand: not logged out, not expired. One
+    /// statement per [`CHECKED_AT_ONCE`]. For what outlives a request, such as an event
+    /// stream (see [`crate::auth::watch`]).
+    pub async fn standing(&self, ids: &[Id]) -> Result<HashSet<Id>, sqlx::Error> {
+        // As the stores compare it when they load a session.
+        let now = tower_sessions::cookie::time::OffsetDateTime::now_utc();
+        let mut standing = HashSet::new();
+        for chunk in ids.chunks(CHECKED_AT_ONCE) {
+            let ids: Vec<String> = chunk.iter().map(Id::to_string).collect();
+            let found: Vec<String> = match self {
+                Sessions::Sqlite(_, pool) => {
+                    let mut query =
+                        sqlx::QueryBuilder::<sqlx::Sqlite>::new("SELECT id FROM tower_sessions WHERE expiry_date > ");
+                    query.push_bind(now).push(" AND id IN (");
+                    let mut list = query.separated(", ");
+                    for id in &ids {
+                        list.push_bind(id);
+                    }
+                    list.push_unseparated(")");
+                    query.build_query_scalar().fetch_all(pool).await?
+                }
+                Sessions::Postgres(_, pool) => {
+                    sqlx::query_scalar(
+                        r#"SELECT id FROM "tower_sessions"."session" WHERE expiry_date > $1 AND id = ANY($2)"#,
+                    )
+                    .bind(now)
+                    .bind(&ids)
+                    .fetch_all(pool)
+                    .await?
+                }
+            };
+            standing.extend(found.iter().filter_map(|id| id.parse::<Id>().ok()));
         }
-        let current = users.get_user(&user.id()).await.map_err(|e| e.to_string())?;
-        Ok(current.is_some_and(|current| current.session_auth_hash() == user.session_auth_hash()))
+        Ok(standing)
     }
 }
 

@@ -10,11 +10,12 @@ use crate::support;
 
 use releasedesk_core::commands::notifications::remind_deadlines;
 use releasedesk_core::commands::Desk;
+use releasedesk_core::model::live::NOTIFIED_EVENT;
 use releasedesk_core::store::{now, Db};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use support::process::{Http, ServerProcess};
+use support::process::{EventStream, Http, Sent, ServerProcess};
 use support::smtp::{Mail, SmtpReceiver};
 use support::{database_url, demo_server, Backend, Client};
 use tokio::time::Instant;
@@ -287,9 +288,75 @@ async fn the_bell_counts_unread_notifications_up_to_its_cap(backend: Backend) {
     assert_eq!(ana.ok("mark_all_notifications_read", json!({})).await, json!(0));
 }
 
+/// Reads `stream` until its next "notified" event, within 10 s; answers the releases whose
+/// events came before it.
+async fn until_notified(stream: &mut EventStream, whose: &str) -> Vec<i64> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut releases = Vec::new();
+    loop {
+        let sent = stream.next_event(deadline).await;
+        match sent {
+            Some(Sent { name: None, data }) => {
+                let event: Value = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{data}: {e}"));
+                releases.push(event["release"].as_i64().unwrap_or_else(|| panic!("a release's event: {data}")));
+            }
+            Some(Sent { name: Some(name), .. }) if name == NOTIFIED_EVENT => return releases,
+            Some(other) => panic!("{whose}'s stream told {other:?}"),
+            None => panic!("{whose}'s stream told no new notification within 10 s; it told {releases:?}"),
+        }
+    }
+}
+
+/// Reads `stream` until an event of `release`, within 10 s.
+async fn until_events_of(stream: &mut EventStream, release: i64) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while let Some(event) = stream.next_data(deadline).await {
+        if event["release"] == release {
+            return;
+        }
+    }
+    panic!("no event of release {release} within 10 s");
+}
+
+/// The bell counts again on the pages of the users notified, and only theirs: the server
+/// tells their event streams (a real server process; a release's events go to every
+/// stream). Deadline reminders, which are no log entry, are told as well.
+async fn only_the_notified_users_streams_hear_of_new_notifications(backend: Backend) {
+    let url = database_url(backend).await;
+    // The server's own deadline scheduler waits an hour: the reminders are the test's.
+    let server = start(&url, true, &[("DEADLINE_POLL_MS", "3600000".to_owned())]).await;
+    let desk = server::open_database(&url).await.expect("open the database");
+    let (gestor, ana, lucia) = (server.login("gestor").await, server.login("ana").await, server.login("lucia").await);
+    let mut ana_hears = ana.events().await.expect("ana's stream");
+    let mut lucia_hears = lucia.events().await.expect("lucía's stream");
+    let (n1, n2) = (group(&desk.db, "Despliegue N1").await, group(&desk.db, "Despliegue N2").await);
+
+    // New work for Despliegue N1: Ana's stream hears it.
+    let ana_before = unread(&ana).await;
+    let for_n1 = approved_release(&gestor, n1, "Aviso en vivo N1").await;
+    until_notified(&mut ana_hears, "ana").await;
+    assert!(unread(&ana).await > ana_before, "her bell counts one more");
+    // Lucía's stream heard of that release, but the first "notified" she hears comes after
+    // new work for her own group, Despliegue N2.
+    let for_n2 = approved_release(&gestor, n2, "Aviso en vivo N2").await;
+    let before = until_notified(&mut lucia_hears, "lucia").await;
+    assert!(before.contains(&for_n1), "every stream hears of every release: {before:?}");
+    assert!(before.contains(&for_n2), "told before any event of release {for_n2}, her group's work: {before:?}");
+
+    // A deadline reminder (no log entry, no release event) reaches Ana's bell too.
+    let due = now() + 10 * DAY;
+    let reminded = register(&gestor, n1, "Aviso de plazo", due).await;
+    until_events_of(&mut ana_hears, reminded).await;
+    remind_deadlines(&desk, due - 3_600).await.expect("remind");
+    let told: Vec<(String, String)> = reminders(&desk.db, reminded).await;
+    assert!(told.contains(&("ana".to_owned(), "due_soon".to_owned())), "{told:?}");
+    until_notified(&mut ana_hears, "ana").await;
+}
+
 on_both_databases!(
     each_user_is_told_of_their_work_and_releases_never_of_their_own_actions,
     the_bell_counts_unread_notifications_up_to_its_cap,
+    only_the_notified_users_streams_hear_of_new_notifications,
     deadline_reminders_come_once_per_release_and_threshold_across_restarts_and_instances,
     the_daily_digest_comes_once_a_day_with_the_chosen_topics_whatever_the_instances,
 );

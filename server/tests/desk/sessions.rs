@@ -296,27 +296,37 @@ async fn read_to_end(stream: &mut support::process::EventStream, deadline: Insta
 }
 
 /// An open event stream ends within seconds of its session's end: after a logout elsewhere,
-/// and after a password change.
+/// and after a password change. Every open stream's session is checked: twenty tabs of one
+/// session end together, and another user's stay open.
 async fn an_event_stream_ends_with_its_session(backend: Backend) {
     let server = ServerProcess::start(&database_url(backend).await, true).await;
-    let ana = server.login("ana").await;
-    let mut stream = ana.events().await.expect("the stream opens");
-    assert_eq!(stream.response.status(), StatusCode::OK);
+    let (ana, joao) = (server.login("ana").await, server.login("joao").await);
+    let mut joaos = joao.events().await.expect("joão's stream opens");
+    let mut streams = Vec::new();
+    for _ in 0..20 {
+        let stream = ana.events().await.expect("the stream opens");
+        assert_eq!(stream.response.status(), StatusCode::OK);
+        streams.push(stream);
+    }
     // Still open after a check or two while the session stands.
-    assert_eq!(read_to_end(&mut stream, Instant::now() + Duration::from_secs(3)).await, None, "ended too early");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    assert_eq!(read_to_end(&mut streams[0], deadline).await, None, "ended too early");
     // The same session logs out in another tab.
     let cookie = ana.cookie.clone().expect("a session cookie");
     let logout = post_form(&server, "logout", String::new(), &[("cookie", &cookie)]).await;
     assert!(logout.status().is_success() || logout.status().is_redirection(), "{logout:?}");
-    let ended = read_to_end(&mut stream, Instant::now() + Duration::from_secs(5)).await;
-    let text = ended.expect("the stream ended within 5 s of the logout");
-    assert!(text.contains("event: ended"), "it said why: {text:?}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let endings = streams.iter_mut().map(|stream| read_to_end(stream, deadline));
+    for ended in futures::future::join_all(endings).await {
+        let text = ended.expect("every stream of the session ended within 5 s of the logout");
+        assert!(text.contains("event: ended"), "it said why: {text:?}");
+    }
     // It cannot be opened again with that cookie.
     assert_eq!(ana.events().await.expect("answered").response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(read_to_end(&mut joaos, Instant::now() + Duration::from_secs(1)).await, None, "João's still stands");
 
     // A password change (from another session of the user) ends the stream too.
-    let joao = server.login("joao").await;
-    let mut stream = joao.events().await.expect("the stream opens");
+    let mut stream = joaos;
     let laptop = server.login("joao").await.cookie.expect("a session cookie");
     let form = password_form(DEMO_PASSWORD, "novaSenha#2026");
     let changed = post_form(&server, "change_password", form, &[("cookie", &laptop)]).await;

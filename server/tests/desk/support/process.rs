@@ -294,7 +294,7 @@ impl Http {
             builder = builder.header(COOKIE, cookie);
         }
         let response = builder.send().await?;
-        Ok(EventStream { response, pending: String::new() })
+        Ok(EventStream::new(response))
     }
 }
 
@@ -302,20 +302,55 @@ impl Http {
 pub struct EventStream {
     pub response: reqwest::Response,
     pending: String,
+    /// The event being read: its name and data so far.
+    name: Option<String>,
+    data: Option<String>,
+}
+
+/// One server-sent event: its name (`None` for a plain message, a release's event) and its
+/// data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sent {
+    pub name: Option<String>,
+    pub data: String,
 }
 
 impl EventStream {
-    /// The JSON of the next `data:` line, or `None` when `deadline` passes or the stream ends.
-    pub async fn next_data(&mut self, deadline: tokio::time::Instant) -> Option<Value> {
+    fn new(response: reqwest::Response) -> EventStream {
+        EventStream { response, pending: String::new(), name: None, data: None }
+    }
+
+    /// The next event, or `None` when `deadline` passes or the stream ends.
+    pub async fn next_event(&mut self, deadline: tokio::time::Instant) -> Option<Sent> {
         loop {
             while let Some(end) = self.pending.find('\n') {
                 let line: String = self.pending.drain(..=end).collect();
-                if let Some(data) = line.trim_end().strip_prefix("data:") {
-                    return Some(serde_json::from_str(data.trim()).unwrap_or(Value::Null));
+                let line = line.trim_end();
+                if line.is_empty() {
+                    // An event without data is no event (a keep-alive comment).
+                    if let Some(data) = self.data.take() {
+                        return Some(Sent { name: self.name.take(), data });
+                    }
+                    self.name = None;
+                } else if let Some(name) = line.strip_prefix("event:") {
+                    self.name = Some(name.trim().to_owned());
+                } else if let Some(data) = line.strip_prefix("data:") {
+                    self.data = Some(data.trim().to_owned());
                 }
             }
             let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.ok()??;
             self.pending.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The JSON of the next release's event (a plain message), passing over named events;
+    /// `None` when `deadline` passes or the stream ends.
+    pub async fn next_data(&mut self, deadline: tokio::time::Instant) -> Option<Value> {
+        loop {
+            let sent = self.next_event(deadline).await?;
+            if sent.name.is_none() {
+                return Some(serde_json::from_str(&sent.data).unwrap_or(Value::Null));
+            }
         }
     }
 }
