@@ -249,12 +249,17 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     // claims the version read; then its task, then the next one.
     let (lock, _) =
         claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
-    let finished = finish_task(&mut tx, advance.finished_task, actor.user, &advance.outcome, now).await?;
-    if !finished {
+    let work = HandOver {
+        release: id,
+        task: advance.finished_task,
+        user: actor.user,
+        outcome: &advance.outcome,
+        next: next.as_ref(),
+        at: now,
+    };
+    if hand_over(&mut tx, db.backend, &work).await?.is_err() {
         return Err(stale_version(&mut tx, id, expected_version).await);
     }
-    let next_task = insert_next_task(&mut tx, id, next.as_ref(), now).await?;
-    set_position(&mut tx, id, next_step_code.as_deref(), next_task).await?;
     if step_is_execution {
         let resolved = advance.outcome == ClosureOutcome::Resolved.code();
         write_closure(&mut tx, id, closure, actor, now, resolved.then_some(now)).await?;

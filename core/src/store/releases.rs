@@ -9,7 +9,7 @@ use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
 use crate::store::kept::Lookup;
-use crate::store::{fold_for_search, parse_code, required, Db, NamedRow};
+use crate::store::{fold_for_search, parse_code, required, Backend, Db, NamedRow};
 use crate::Error;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow};
@@ -527,6 +527,73 @@ pub async fn finish_task(
     .await?;
     Ok(finished.rows_affected() > 0)
 }
+
+/// A release's work handed over: its open task `task` finished by `user` with `outcome`,
+/// and the next step's task opened for its group (`next`; none once the flow ended).
+pub struct HandOver<'a> {
+    pub release: ReleaseId,
+    pub task: TaskId,
+    pub user: UserId,
+    pub outcome: &'a str,
+    pub next: Option<&'a (String, GroupId)>,
+    pub at: i64,
+}
+
+/// Hands a release's work over ([`HandOver`]) and moves the release to the next task. For
+/// a write that claimed the release's version first. Answers the next task's id, or
+/// `Err(NotFinished)` when the task was already finished (by a concurrent write), and then
+/// nothing was written. On PostgreSQL, one statement (one round trip); on SQLite, whose
+/// statements cost no round trip and cannot modify data in a `WITH`, three.
+pub async fn hand_over(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    work: &HandOver<'_>,
+) -> Result<Result<Option<i64>, NotFinished>, sqlx::Error> {
+    let HandOver { release, task, user, outcome, next, at } = *work;
+    if backend == Backend::Sqlite {
+        if !finish_task(conn, task, user, outcome, at).await? {
+            return Ok(Err(NotFinished));
+        }
+        let next_task = insert_next_task(conn, release, next, at).await?;
+        set_position(conn, release, next.map(|(step, _)| step.as_str()), next_task).await?;
+        return Ok(Ok(next_task));
+    }
+    #[derive(sqlx::FromRow)]
+    struct HandedOver {
+        finished: i64,
+        next_task: Option<i64>,
+    }
+    // Every part of the statement sees the tables as they were before it: the release's
+    // position is set from the new task's RETURNING, and nothing is written unless the task
+    // was still open.
+    let handed: HandedOver = sqlx::query_as(
+        "WITH finished AS (
+              UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
+               WHERE id = $4 AND finished_at IS NULL RETURNING id),
+         next AS (
+              INSERT INTO tasks (release_id, step_code, group_id, created_at)
+              SELECT $5::bigint, $6::text, $7::bigint, $1 FROM finished WHERE $6::text IS NOT NULL
+              RETURNING id),
+         moved AS (
+              UPDATE releases SET current_step = $6::text, current_task_id = (SELECT id FROM next)
+               WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM finished) RETURNING id)
+         SELECT (SELECT COUNT(*) FROM finished) AS finished, (SELECT id FROM next) AS next_task",
+    )
+    .bind(at)
+    .bind(user.0)
+    .bind(outcome)
+    .bind(task.0)
+    .bind(release.0)
+    .bind(next.map(|(step, _)| step.as_str()))
+    .bind(next.map(|(_, group)| group.0))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(if handed.finished == 0 { Err(NotFinished) } else { Ok(handed.next_task) })
+}
+
+/// The task to finish was finished already: a concurrent write came first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotFinished;
 
 /// The release with its open task, and the log's snapshot of it: one statement for both.
 pub async fn load_for_advance(db: &Db, id: ReleaseId) -> Result<(LoadedRelease, Snapshot), Error> {
