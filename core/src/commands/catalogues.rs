@@ -252,6 +252,8 @@ pub async fn import_csv(ctx: &Ctx, catalogue: Catalogue, bytes: &[u8], apply: bo
         crate::store::admin::append_change(&mut tx, ctx.actor.user, ctx.now, &change).await?;
     }
     tx.commit().await?;
+    // The solution categories offered are kept between requests.
+    ctx.db.configuration_changed();
     report.imported = true;
     Ok(report)
 }

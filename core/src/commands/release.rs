@@ -308,7 +308,7 @@ pub async fn view(ctx: &Ctx, id: ReleaseId) -> Result<ReleaseView, Error> {
             .collect(),
         needs_closure: step.needs_closure,
     });
-    let categories = active_categories(db).await?;
+    let categories = active_categories(db).await?.to_vec();
     Ok(ReleaseView {
         id,
         title: row.title,

@@ -1,11 +1,13 @@
 //! What each server instance keeps between requests, because nearly every request reads
 //! it and it rarely changes: the users as sessions and tokens read them ([`SessionRecord`]),
-//! the groups that execute releases (every list page offers them in its filter), and the
+//! the groups that execute releases (every list page offers them in its filter), the
 //! active webhooks' events (every append to the execution log reads them in the writer's
-//! turn).
+//! turn), and the solution categories offered (every advance out of execution checks its
+//! category, every release page offers them).
 //!
 //! A change to any of it (a user, a group, a membership, a permission, a webhook or its
-//! events) must count from the next request, on every server instance:
+//! events, a solution category) must count from the next request, on every server
+//! instance:
 //! - the command that made it, on this instance, forgets everything kept once it has
 //!   committed ([`Db::configuration_changed`]);
 //! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
@@ -23,7 +25,7 @@
 
 use super::users::SessionRecord;
 use super::Db;
-use crate::model::release::GroupChoice;
+use crate::model::release::{CategoryChoice, GroupChoice};
 use crate::model::webhooks::WebhookEvent;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -53,7 +55,12 @@ struct State {
     execution_groups: Option<Vec<GroupChoice>>,
     /// The active webhooks' events, `(webhook, event)`: read by every append to the log.
     subscriptions: Option<Subscriptions>,
+    /// The solution categories offered, in their order.
+    categories: Option<Categories>,
 }
+
+/// The solution categories offered, in their order.
+pub type Categories = std::sync::Arc<[CategoryChoice]>;
 
 /// The active webhooks' events, `(webhook, event)`, by webhook.
 pub type Subscriptions = std::sync::Arc<[(i64, WebhookEvent)]>;
@@ -80,6 +87,7 @@ impl Kept {
                 users: HashMap::new(),
                 execution_groups: None,
                 subscriptions: None,
+                categories: None,
             }),
         }
     }
@@ -135,6 +143,20 @@ impl Kept {
         }
     }
 
+    pub fn lookup_categories(&self) -> Lookup<Categories> {
+        let state = self.state();
+        match &state.categories {
+            Some(categories) => Lookup::Kept(categories.clone()),
+            None => Lookup::Read(Ticket(state.generation)),
+        }
+    }
+
+    pub fn keep_categories(&self, ticket: Ticket, categories: &Categories) {
+        if let Some(mut state) = self.current(ticket) {
+            state.categories = Some(categories.clone());
+        }
+    }
+
     /// The state, if what a read that began at `ticket` found may be kept.
     fn current(&self, ticket: Ticket) -> Option<std::sync::MutexGuard<'_, State>> {
         let state = self.state();
@@ -151,6 +173,7 @@ impl Kept {
         state.users.clear();
         state.execution_groups = None;
         state.subscriptions = None;
+        state.categories = None;
     }
 
     /// Whether changes are heard of from now on (`true`: the instance listens again, and
@@ -168,7 +191,7 @@ impl Db {
     }
 
     /// Tells this instance that users, groups, memberships, permissions, webhooks or their
-    /// events changed (after the change committed): from the next request on, they are read
+    /// events, or solution categories changed (after the change committed): from the next request on, they are read
     /// afresh.
     pub fn configuration_changed(&self) {
         self.kept.changed();

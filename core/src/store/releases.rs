@@ -8,7 +8,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
-use crate::store::kept::Lookup;
+use crate::store::kept::{Categories, Lookup};
 use crate::store::{fold_for_search, parse_code, required, Backend, Db, NamedRow};
 use crate::Error;
 use sqlx::any::AnyRow;
@@ -603,20 +603,24 @@ pub async fn load_for_advance(db: &Db, id: ReleaseId) -> Result<(LoadedRelease, 
 
 /// Whether `category` is a solution category still offered.
 pub async fn category_is_active(db: &Db, category: CategoryId) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query("SELECT id FROM solution_categories WHERE id = $1 AND active = 1")
-        .bind(category.0)
-        .fetch_optional(&db.pool)
-        .await?;
-    Ok(found.is_some())
+    Ok(active_categories(db).await?.iter().any(|offered| offered.id == category))
 }
 
-/// The solution categories offered, in their order.
-pub async fn active_categories(db: &Db) -> Result<Vec<CategoryChoice>, sqlx::Error> {
+/// The solution categories offered, in their order; kept between requests
+/// ([`crate::store::kept`]).
+pub async fn active_categories(db: &Db) -> Result<Categories, sqlx::Error> {
+    let ticket = match db.kept().lookup_categories() {
+        Lookup::Kept(categories) => return Ok(categories),
+        Lookup::Read(ticket) => ticket,
+    };
     let rows: Vec<NamedRow> =
         sqlx::query_as("SELECT id, name_es, name_pt FROM solution_categories WHERE active = 1 ORDER BY position, id")
             .fetch_all(&db.pool)
             .await?;
-    Ok(rows.into_iter().map(|row| CategoryChoice { id: CategoryId(row.id), name: row.name() }).collect())
+    let categories: Categories =
+        rows.into_iter().map(|row| CategoryChoice { id: CategoryId(row.id), name: row.name() }).collect();
+    db.kept().keep_categories(ticket, &categories);
+    Ok(categories)
 }
 
 /// A release as its form shows it, with the names of its people and groups.

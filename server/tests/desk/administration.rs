@@ -339,6 +339,20 @@ async fn administrators_add_rename_and_retire_catalogue_items(backend: Backend) 
     }
     let kinds: Vec<&str> = audited(&server).await.iter().map(|(_, change)| change.kind().code()).collect::<Vec<_>>();
     assert_eq!(kinds, ["item_created", "item_updated"]);
+
+    // Retired by another process, straight in the database: the server, which keeps the
+    // categories between requests, stops offering it within moments.
+    let other = offered(ana.clone()).await[0].clone();
+    sqlx::query("UPDATE solution_categories SET active = 0 WHERE name_es = $1")
+        .bind(&other)
+        .execute(&server.db.pool)
+        .await
+        .expect("retire a category");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while offered(ana.clone()).await.contains(&other) {
+        assert!(std::time::Instant::now() < deadline, "{other} still offered 5 s after another process retired it");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 /// The records releases link to: created through the administration, found by the
