@@ -116,44 +116,43 @@ impl Kept {
     }
 
     pub fn lookup_execution_groups(&self) -> Lookup<Vec<GroupChoice>> {
-        let state = self.state();
-        match &state.execution_groups {
-            Some(groups) => Lookup::Kept(groups.clone()),
-            None => Lookup::Read(Ticket(state.generation)),
-        }
+        self.lookup_in(|state| &state.execution_groups)
     }
 
     pub fn keep_execution_groups(&self, ticket: Ticket, groups: &[GroupChoice]) {
-        if let Some(mut state) = self.current(ticket) {
-            state.execution_groups = Some(groups.to_vec());
-        }
+        self.keep_in(ticket, groups.to_vec(), |state| &mut state.execution_groups);
     }
 
     pub fn lookup_subscriptions(&self) -> Lookup<Subscriptions> {
-        let state = self.state();
-        match &state.subscriptions {
-            Some(subscriptions) => Lookup::Kept(subscriptions.clone()),
-            None => Lookup::Read(Ticket(state.generation)),
-        }
+        self.lookup_in(|state| &state.subscriptions)
     }
 
     pub fn keep_subscriptions(&self, ticket: Ticket, subscriptions: &Subscriptions) {
-        if let Some(mut state) = self.current(ticket) {
-            state.subscriptions = Some(subscriptions.clone());
-        }
+        self.keep_in(ticket, subscriptions.clone(), |state| &mut state.subscriptions);
     }
 
     pub fn lookup_categories(&self) -> Lookup<Categories> {
+        self.lookup_in(|state| &state.categories)
+    }
+
+    pub fn keep_categories(&self, ticket: Ticket, categories: &Categories) {
+        self.keep_in(ticket, categories.clone(), |state| &mut state.categories);
+    }
+
+    /// What one of the kept lists holds, or a ticket to read it.
+    fn lookup_in<T: Clone>(&self, kept: impl FnOnce(&State) -> &Option<T>) -> Lookup<T> {
         let state = self.state();
-        match &state.categories {
-            Some(categories) => Lookup::Kept(categories.clone()),
+        match kept(&state) {
+            Some(value) => Lookup::Kept(value.clone()),
             None => Lookup::Read(Ticket(state.generation)),
         }
     }
 
-    pub fn keep_categories(&self, ticket: Ticket, categories: &Categories) {
+    /// Keeps what a read found in one of the kept lists, unless a change was heard of since
+    /// it began.
+    fn keep_in<T>(&self, ticket: Ticket, value: T, kept: impl FnOnce(&mut State) -> &mut Option<T>) {
         if let Some(mut state) = self.current(ticket) {
-            state.categories = Some(categories.clone());
+            *kept(&mut state) = Some(value);
         }
     }
 
