@@ -44,7 +44,7 @@ mod server {
             return StatusCode::FORBIDDEN.into_response();
         }
         let me = user.actor.user.0;
-        let state = (hub.subscribe(), sessions.watch(id, user), false);
+        let state = (hub.subscribe(), sessions.watch(id, &user), false);
         let stream = futures_util::stream::unfold(state, move |(mut receiver, mut watching, ended)| async move {
             if ended {
                 return None;

@@ -27,10 +27,12 @@ struct Inner {
     next: AtomicU64,
 }
 
-/// A session watched, and how to tell its stream that it ended.
+/// A session watched: its user and the password it was opened with (the session's auth
+/// hash), and how to tell its stream that it ended.
 struct Watched {
     session: Id,
-    user: SessionUser,
+    user: i64,
+    auth: Arc<[u8]>,
     ended: oneshot::Sender<()>,
 }
 
@@ -76,12 +78,12 @@ impl Inner {
 
     /// One round: which of the watched sessions ended. `None` when that cannot be told.
     async fn check(&self) -> Option<Vec<u64>> {
-        let watched: Vec<(u64, Id, SessionUser)> =
-            self.watched().iter().map(|(id, w)| (*id, w.session, w.user.clone())).collect();
+        let watched: Vec<(u64, Id, i64, Arc<[u8]>)> =
+            self.watched().iter().map(|(id, w)| (*id, w.session, w.user, w.auth.clone())).collect();
         if watched.is_empty() {
             return Some(Vec::new());
         }
-        let mut ids: Vec<Id> = watched.iter().map(|(_, session, _)| *session).collect();
+        let mut ids: Vec<Id> = watched.iter().map(|(_, session, _, _)| *session).collect();
         ids.sort_unstable_by_key(|id| id.0);
         ids.dedup();
         let standing = match self.sessions.standing(&ids).await {
@@ -93,7 +95,7 @@ impl Inner {
         };
         // Each user once (kept in memory between requests, see `store::kept`). A user who
         // cannot be read ends nothing this round.
-        let mut users: Vec<i64> = watched.iter().map(|(_, _, user)| user.id()).collect();
+        let mut users: Vec<i64> = watched.iter().map(|(_, _, user, _)| *user).collect();
         users.sort_unstable();
         users.dedup();
         let mut current: HashMap<i64, Option<Option<SessionUser>>> = HashMap::new();
@@ -102,15 +104,15 @@ impl Inner {
         }
         let ended = watched
             .into_iter()
-            .filter(|(_, session, user)| {
-                let password_kept = match current.get(&user.id()) {
-                    Some(Some(Some(now))) => now.session_auth_hash() == user.session_auth_hash(),
+            .filter(|(_, session, user, auth)| {
+                let password_kept = match current.get(user) {
+                    Some(Some(Some(now))) => now.session_auth_hash() == &auth[..],
                     Some(Some(None)) => false,
                     _ => true,
                 };
                 !standing.contains(session) || !password_kept
             })
-            .map(|(id, _, _)| id)
+            .map(|(id, _, _, _)| id)
             .collect();
         Some(ended)
     }
@@ -143,10 +145,11 @@ impl SessionWatch {
     }
 
     /// Watches the session `session`, opened by `user`, until the answer is dropped.
-    pub fn watch(&self, session: Id, user: SessionUser) -> Watching {
+    pub fn watch(&self, session: Id, user: &SessionUser) -> Watching {
         let id = self.inner.next.fetch_add(1, Ordering::Relaxed);
         let (ended, receiver) = oneshot::channel();
-        self.inner.watched().insert(id, Watched { session, user, ended });
+        let watched = Watched { session, user: user.id(), auth: user.session_auth_hash().into(), ended };
+        self.inner.watched().insert(id, watched);
         Watching { id, ended: Some(receiver), inner: Arc::downgrade(&self.inner) }
     }
 }

@@ -249,7 +249,7 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     // claims the version read; then its task, then the next one.
     let (lock, _) =
         claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
-    let work = HandOver {
+    let work = Finishing {
         release: id,
         task: advance.finished_task,
         user: actor.user,
@@ -257,7 +257,7 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         next: next.as_ref(),
         at: now,
     };
-    if hand_over(&mut tx, db.backend, &work).await?.is_err() {
+    if !finish_and_open_next(&mut tx, db.backend, &work).await? {
         return Err(stale_version(&mut tx, id, expected_version).await);
     }
     if step_is_execution {

@@ -528,9 +528,9 @@ pub async fn finish_task(
     Ok(finished.rows_affected() > 0)
 }
 
-/// A release's work handed over: its open task `task` finished by `user` with `outcome`,
-/// and the next step's task opened for its group (`next`; none once the flow ended).
-pub struct HandOver<'a> {
+/// An advance's task work: its open task `task` finished by `user` with `outcome`, and the
+/// next step's task opened for its group (`next`; none once the flow ended).
+pub struct Finishing<'a> {
     pub release: ReleaseId,
     pub task: TaskId,
     pub user: UserId,
@@ -539,34 +539,29 @@ pub struct HandOver<'a> {
     pub at: i64,
 }
 
-/// Hands a release's work over ([`HandOver`]) and moves the release to the next task. For
-/// a write that claimed the release's version first. Answers the next task's id, or
-/// `Err(NotFinished)` when the task was already finished (by a concurrent write), and then
-/// nothing was written. On PostgreSQL, one statement (one round trip); on SQLite, whose
-/// statements cost no round trip and cannot modify data in a `WITH`, three.
-pub async fn hand_over(
+/// Finishes the task, opens the next one and moves the release to it ([`Finishing`]). For
+/// a write that claimed the release's version first. False when the task was finished
+/// already (by a concurrent write), and then nothing was written. On PostgreSQL, one
+/// statement (one round trip); on SQLite, whose statements cost no round trip and cannot
+/// modify data in a `WITH`, three.
+pub async fn finish_and_open_next(
     conn: &mut AnyConnection,
     backend: Backend,
-    work: &HandOver<'_>,
-) -> Result<Result<Option<i64>, NotFinished>, sqlx::Error> {
-    let HandOver { release, task, user, outcome, next, at } = *work;
+    work: &Finishing<'_>,
+) -> Result<bool, sqlx::Error> {
+    let Finishing { release, task, user, outcome, next, at } = *work;
     if backend == Backend::Sqlite {
         if !finish_task(conn, task, user, outcome, at).await? {
-            return Ok(Err(NotFinished));
+            return Ok(false);
         }
         let next_task = insert_next_task(conn, release, next, at).await?;
         set_position(conn, release, next.map(|(step, _)| step.as_str()), next_task).await?;
-        return Ok(Ok(next_task));
-    }
-    #[derive(sqlx::FromRow)]
-    struct HandedOver {
-        finished: i64,
-        next_task: Option<i64>,
+        return Ok(true);
     }
     // Every part of the statement sees the tables as they were before it: the release's
     // position is set from the new task's RETURNING, and nothing is written unless the task
     // was still open.
-    let handed: HandedOver = sqlx::query_as(
+    let finished: i64 = sqlx::query_scalar(
         "WITH finished AS (
               UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
                WHERE id = $4 AND finished_at IS NULL RETURNING id),
@@ -577,7 +572,7 @@ pub async fn hand_over(
          moved AS (
               UPDATE releases SET current_step = $6::text, current_task_id = (SELECT id FROM next)
                WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM finished) RETURNING id)
-         SELECT (SELECT COUNT(*) FROM finished) AS finished, (SELECT id FROM next) AS next_task",
+         SELECT COUNT(*) AS finished FROM finished",
     )
     .bind(at)
     .bind(user.0)
@@ -588,12 +583,8 @@ pub async fn hand_over(
     .bind(next.map(|(_, group)| group.0))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(if handed.finished == 0 { Err(NotFinished) } else { Ok(handed.next_task) })
+    Ok(finished > 0)
 }
-
-/// The task to finish was finished already: a concurrent write came first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NotFinished;
 
 /// The release with its open task, and the log's snapshot of it: one statement for both.
 pub async fn load_for_advance(db: &Db, id: ReleaseId) -> Result<(LoadedRelease, Snapshot), Error> {
