@@ -10,6 +10,9 @@
 
 pub use releasedesk_core::model::live::LiveEvent;
 
+#[cfg(feature = "hydrate")]
+use leptos::prelude::{on_cleanup, set_timeout_with_handle, StoredValue, TimeoutHandle, UpdateValue, WithValue};
+
 #[cfg(feature = "ssr")]
 pub use server::events;
 
@@ -142,10 +145,70 @@ pub fn on_notified(on_notified: impl Fn() + 'static) {
     let _ = on_notified;
 }
 
+/// How often, at most, a page asks the server again for what live events changed.
+pub const REFRESH_GAP: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// `refresh`, for a page to call on each live event that concerns it: the first of a burst
+/// refreshes at once, the rest at most once every [`REFRESH_GAP`], the last of the burst
+/// always included. A page thus shows the latest state, and a pipeline changing fifty
+/// releases a second costs each open tab two requests a second, not fifty.
+#[cfg(feature = "hydrate")]
+pub fn throttled(refresh: impl Fn() + Copy + 'static) -> impl Fn() + Copy + 'static {
+    let state = StoredValue::new(Throttle::default());
+    on_cleanup(move || {
+        if let Some(Some(handle)) = state.try_with_value(|throttle| throttle.timer) {
+            handle.clear();
+        }
+    });
+    move || {
+        let cooling = state.try_update_value(|throttle| {
+            throttle.pending = throttle.timer.is_some();
+            throttle.pending
+        });
+        if cooling == Some(false) {
+            refresh_and_cool(state, refresh);
+        }
+    }
+}
+
+/// On the server no event arrives: `refresh` as it is.
+#[cfg(not(feature = "hydrate"))]
+pub fn throttled(refresh: impl Fn() + Copy + 'static) -> impl Fn() + Copy + 'static {
+    refresh
+}
+
+/// A [`throttled`] refresh's state: the timer of its gap, while one runs, and whether an
+/// event came during it.
+#[cfg(feature = "hydrate")]
+#[derive(Default)]
+struct Throttle {
+    timer: Option<TimeoutHandle>,
+    pending: bool,
+}
+
+#[cfg(feature = "hydrate")]
+fn refresh_and_cool(state: StoredValue<Throttle>, refresh: impl Fn() + Copy + 'static) {
+    refresh();
+    let timer = set_timeout_with_handle(
+        move || {
+            let again = state.try_update_value(|throttle| {
+                throttle.timer = None;
+                std::mem::take(&mut throttle.pending)
+            });
+            if again == Some(true) {
+                refresh_and_cool(state, refresh);
+            }
+        },
+        REFRESH_GAP,
+    );
+    // Without a timer (no window), every event refreshes.
+    state.update_value(|throttle| throttle.timer = timer.ok());
+}
+
 #[cfg(feature = "hydrate")]
 fn listen_while_alive(listener: impl Fn(&Heard) + 'static) {
     let id = shared::listen(std::rc::Rc::new(listener));
-    leptos::prelude::on_cleanup(move || shared::forget(id));
+    on_cleanup(move || shared::forget(id));
 }
 
 /// The page's one stream and the listeners it calls.

@@ -86,7 +86,7 @@ pub fn Bell() -> impl IntoView {
     let refresh = use_context::<BellRefresh>().map_or_else(|| RwSignal::new(0), |r| r.0);
     let unread = Resource::new(move || refresh.get(), |_| unread_notifications());
     // New notifications for this user (the server tells only their pages): count again.
-    crate::live::on_notified(move || refresh.update(|n| *n += 1));
+    crate::live::on_notified(crate::live::throttled(move || refresh.update(|n| *n += 1)));
     // And every minute: what was marked read in another tab, or told while the stream was
     // reconnecting.
     #[cfg(feature = "hydrate")]

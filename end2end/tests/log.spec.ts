@@ -152,5 +152,50 @@ for (const lang of ['es', 'pt'] as const) {
       await expect(row).toContainText('João Silva', { timeout: 2_000 });
       await other.close();
     });
+
+    test('a stream of changes to a release on the list refreshes it at most twice a second, and ends on the last', async ({ page, browser }) => {
+      await login(page, 'ana', lang);
+      const other = await browser.newContext();
+      await apiLogin(other.request, 'joao');
+      const id = await waitingRelease(page.request);
+      await page.goto(`/releases?q=${id}`);
+      await listLive(page);
+      const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(id), exact: true }) });
+      await eventsOpen(page);
+      // A second stream of Ana's counts the events as they reach her, so that each change
+      // below is sent once the one before it has arrived: a steady stream, not one burst.
+      await page.evaluate(() => {
+        const counted = window as any;
+        counted.heard = 0;
+        counted.counter = new EventSource('/api/events');
+        counted.counter.onmessage = () => { counted.heard += 1; };
+      });
+      await page.waitForFunction(() => (window as any).counter.readyState === EventSource.OPEN);
+      const arrived = (n: number) => page.waitForFunction((n) => (window as any).heard >= n, n);
+      let asked = 0;
+      page.on('request', (request) => {
+        if (new URL(request.url()).pathname === '/api/list_releases') asked += 1;
+      });
+      // João takes it, saves it twenty times and advances it.
+      const started = Date.now();
+      await call(other.request, 'capture_task', { id });
+      await arrived(1);
+      let version: number = (await call(other.request, 'get_release', { id })).row_version;
+      const saves = 20;
+      for (let n = 1; n <= saves; n += 1) {
+        const draft = { outcome: null, solution_category: null, useful_information: `Paso ${n}` };
+        version = await call(other.request, 'save_release', { id, version, closure: draft });
+        await arrived(1 + n);
+      }
+      await call(other.request, 'advance_release', { id, version, decision: null, closure });
+      // Ana's row ends on the last change...
+      await expect(row).toContainText(text(lang, 'status.resolved'), { timeout: 3_000 });
+      const lasted = Date.now() - started;
+      // ...having asked at once, then at most twice a second while the changes came, not
+      // once for each of them.
+      expect(asked).toBeGreaterThan(0);
+      expect(asked).toBeLessThanOrEqual(2 + Math.ceil(lasted / 500));
+      await other.close();
+    });
   });
 }

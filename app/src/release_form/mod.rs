@@ -50,13 +50,15 @@ pub fn ReleasePage() -> impl IntoView {
     // is not rebuilt, so nothing typed is lost and an open dialog stays open.
     let changed_elsewhere = RwSignal::new(0usize);
     let user = use_context::<crate::layout::CurrentUser>();
+    let show_change = crate::live::throttled(move || changed_elsewhere.update(|n| *n += 1));
+    let show_relations = crate::live::throttled(move || relations_version.update(|n| *n += 1));
     crate::live::on_live_event(move |event| {
         let me = user.and_then(|u| u.get_untracked()).and_then(Result::ok).map(|actor| actor.user.0);
         if Some(event.release) == id.get_untracked().map(|id| id.0) && Some(event.user) != me {
-            changed_elsewhere.update(|n| *n += 1);
+            show_change();
             use releasedesk_core::domain::log::LogKind;
             if matches!(LogKind::from_code(&event.kind), Some(LogKind::Linked | LogKind::Unlinked)) {
-                relations_version.update(|n| *n += 1);
+                show_relations();
             }
         }
     });

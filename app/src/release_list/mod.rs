@@ -159,12 +159,13 @@ pub fn ReleaseListPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(query_from));
     let releases = Resource::new(move || query.get(), list_releases);
     // Someone else changed a release on this page: show it without a reload.
+    let refresh = crate::live::throttled(move || releases.refetch());
     crate::live::on_live_event(move |event| {
         let shown = releases.with_untracked(
             |page| matches!(page, Some(Ok(page)) if page.rows.iter().any(|row| row.id.0 == event.release)),
         );
         if shown {
-            releases.refetch();
+            refresh();
         }
     });
     let navigate = use_navigate();
