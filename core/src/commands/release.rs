@@ -194,7 +194,7 @@ async fn save_once(ctx: &Ctx, command: &Save) -> Result<i64, Error> {
     let mut tx = db.begin_write().await?;
     let (lock, version) = claim_version(&mut tx, id, expected_version, None, Position::Unchanged, now).await?;
     if has_closure {
-        write_closure(&mut tx, id, closure, actor, now, None).await?;
+        write_closure(&mut tx, id, closure, actor.user, now, None).await?;
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Saved);
     entry.step = Some(task.step.clone());
@@ -249,20 +249,20 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
     // claims the version read; then its task, then the next one.
     let (lock, _) =
         claim_version(&mut tx, id, expected_version, Some(advance.status), Position::Unchanged, now).await?;
+    let resolved = advance.outcome == ClosureOutcome::Resolved.code();
     let work = Finishing {
         release: id,
         task: advance.finished_task,
         user: actor.user,
         outcome: &advance.outcome,
         next: next.as_ref(),
+        closure: step_is_execution.then_some((closure, resolved.then_some(now))),
         at: now,
     };
     if !finish_and_open_next(&mut tx, db.backend, &work).await? {
         return Err(stale_version(&mut tx, id, expected_version).await);
     }
     if step_is_execution {
-        let resolved = advance.outcome == ClosureOutcome::Resolved.code();
-        write_closure(&mut tx, id, closure, actor, now, resolved.then_some(now)).await?;
         after.outcome = closure.outcome.map(|o| o.code().to_owned());
         after.solution_category_id = closure.solution_category.map(|c| c.0);
         after.useful_information = Some(closure.useful_information.clone());

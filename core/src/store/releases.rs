@@ -4,7 +4,6 @@
 
 use crate::domain::actions::ReleaseScope;
 use crate::domain::flow::{self, FlowDefinition, Holder, OpenTask, ReleaseState};
-use crate::domain::permissions::Actor;
 use crate::domain::validation::ClosureDraft;
 use crate::domain::{CategoryId, ClosureOutcome, GroupId, ReleaseId, Status, TaskId, UserId};
 use crate::model::release::{CategoryChoice, GroupChoice};
@@ -254,37 +253,46 @@ pub async fn stale_version(tx: &mut AnyConnection, id: ReleaseId, expected_versi
     }
 }
 
-/// Stores the Closure area; `release_date` is set once the release is resolved and kept
-/// by later writes that do not set it.
+/// An upsert of the Closure area from `$source`, a `VALUES` or `SELECT` of its columns (the
+/// release, outcome, category, useful information, who recorded it, when, the release
+/// date): `release_date` is set once the release is resolved and kept by later writes that
+/// do not set it.
+macro_rules! closure_upsert {
+    ($source:literal) => {
+        concat!(
+            "INSERT INTO closures (release_id, outcome, solution_category_id, useful_information,
+                                   recorded_by, recorded_at, release_date) ",
+            $source,
+            " ON CONFLICT (release_id) DO UPDATE SET
+                 outcome = excluded.outcome,
+                 solution_category_id = excluded.solution_category_id,
+                 useful_information = excluded.useful_information,
+                 recorded_by = excluded.recorded_by,
+                 recorded_at = excluded.recorded_at,
+                 release_date = COALESCE(excluded.release_date, closures.release_date)"
+        )
+    };
+}
+
+/// Stores the Closure area ([`closure_upsert`]).
 pub async fn write_closure(
     tx: &mut AnyConnection,
     id: ReleaseId,
     closure: &ClosureDraft,
-    actor: &Actor,
+    user: UserId,
     now: i64,
     release_date: Option<i64>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO closures (release_id, outcome, solution_category_id, useful_information,
-                               recorded_by, recorded_at, release_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (release_id) DO UPDATE SET
-             outcome = excluded.outcome,
-             solution_category_id = excluded.solution_category_id,
-             useful_information = excluded.useful_information,
-             recorded_by = excluded.recorded_by,
-             recorded_at = excluded.recorded_at,
-             release_date = COALESCE(excluded.release_date, closures.release_date)",
-    )
-    .bind(id.0)
-    .bind(closure.outcome.map(ClosureOutcome::code))
-    .bind(closure.solution_category.map(|c| c.0))
-    .bind(&closure.useful_information)
-    .bind(actor.user.0)
-    .bind(now)
-    .bind(release_date)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(closure_upsert!("VALUES ($1, $2, $3, $4, $5, $6, $7)"))
+        .bind(id.0)
+        .bind(closure.outcome.map(ClosureOutcome::code))
+        .bind(closure.solution_category.map(|c| c.0))
+        .bind(&closure.useful_information)
+        .bind(user.0)
+        .bind(now)
+        .bind(release_date)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
@@ -528,40 +536,46 @@ pub async fn finish_task(
     Ok(finished.rows_affected() > 0)
 }
 
-/// An advance's task work: its open task `task` finished by `user` with `outcome`, and the
-/// next step's task opened for its group (`next`; none once the flow ended).
+/// An advance's task work: its open task `task` finished by `user` with `outcome`, the next
+/// step's task opened for its group (`next`; none once the flow ended), and, out of a step
+/// with a Closure area, the area recorded (`closure`, with the release date a resolved
+/// outcome sets).
 pub struct Finishing<'a> {
     pub release: ReleaseId,
     pub task: TaskId,
     pub user: UserId,
     pub outcome: &'a str,
     pub next: Option<&'a (String, GroupId)>,
+    pub closure: Option<(&'a ClosureDraft, Option<i64>)>,
     pub at: i64,
 }
 
-/// Finishes the task, opens the next one and moves the release to it ([`Finishing`]). For
-/// a write that claimed the release's version first. False when the task was finished
-/// already (by a concurrent write), and then nothing was written. On PostgreSQL, one
-/// statement (one round trip); on SQLite, whose statements cost no round trip and cannot
-/// modify data in a `WITH`, three.
+/// Finishes the task, opens the next one, moves the release to it and records its Closure
+/// area ([`Finishing`]). For a write that claimed the release's version first. False when
+/// the task was finished already (by a concurrent write), and then nothing was written. On
+/// PostgreSQL, one statement (one round trip); on SQLite, whose statements cost no round
+/// trip and cannot modify data in a `WITH`, one per table.
 pub async fn finish_and_open_next(
     conn: &mut AnyConnection,
     backend: Backend,
     work: &Finishing<'_>,
 ) -> Result<bool, sqlx::Error> {
-    let Finishing { release, task, user, outcome, next, at } = *work;
+    let Finishing { release, task, user, outcome, next, closure, at } = *work;
     if backend == Backend::Sqlite {
         if !finish_task(conn, task, user, outcome, at).await? {
             return Ok(false);
         }
         let next_task = insert_next_task(conn, release, next, at).await?;
         set_position(conn, release, next.map(|(step, _)| step.as_str()), next_task).await?;
+        if let Some((draft, release_date)) = closure {
+            write_closure(conn, release, draft, user, at, release_date).await?;
+        }
         return Ok(true);
     }
     // Every part of the statement sees the tables as they were before it: the release's
     // position is set from the new task's RETURNING, and nothing is written unless the task
     // was still open.
-    let finished: i64 = sqlx::query_scalar(
+    let finished: i64 = sqlx::query_scalar(concat!(
         "WITH finished AS (
               UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
                WHERE id = $4 AND finished_at IS NULL RETURNING id),
@@ -571,9 +585,14 @@ pub async fn finish_and_open_next(
               RETURNING id),
          moved AS (
               UPDATE releases SET current_step = $6::text, current_task_id = (SELECT id FROM next)
-               WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM finished) RETURNING id)
-         SELECT COUNT(*) AS finished FROM finished",
-    )
+               WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM finished) RETURNING id),
+         closure AS (",
+        closure_upsert!(
+            "SELECT $5::bigint, $9::text, $10::bigint, $11::text, $2, $1, $12::bigint FROM finished WHERE $8::boolean"
+        ),
+        " RETURNING release_id)
+         SELECT COUNT(*) AS finished FROM finished"
+    ))
     .bind(at)
     .bind(user.0)
     .bind(outcome)
@@ -581,6 +600,11 @@ pub async fn finish_and_open_next(
     .bind(release.0)
     .bind(next.map(|(step, _)| step.as_str()))
     .bind(next.map(|(_, group)| group.0))
+    .bind(closure.is_some())
+    .bind(closure.and_then(|(draft, _)| draft.outcome.map(ClosureOutcome::code)))
+    .bind(closure.and_then(|(draft, _)| draft.solution_category.map(|c| c.0)))
+    .bind(closure.map(|(draft, _)| draft.useful_information.as_str()))
+    .bind(closure.and_then(|(_, release_date)| release_date))
     .fetch_one(&mut *conn)
     .await?;
     Ok(finished > 0)

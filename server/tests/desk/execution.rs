@@ -71,8 +71,10 @@ async fn the_seed_procedure_resolves_a_release_and_the_manager_closes_it(backend
     assert_eq!(kept["closure"]["useful_information"], "Desplegado en producción sin incidencias.");
     assert_eq!(log_kinds(&ana, id).await[0], "saved");
 
-    // Save and advance: Resolved, at Review, unassigned, the log has the advance and time spent.
+    // Save and advance: Resolved, at Review, unassigned, the log has the advance and time spent,
+    // and the Closure area as the advance sent it.
     let version = saved.json().as_i64().unwrap_or_default();
+    let draft = closure(Some("resolved"), Some(1), "Desplegado y validado con el área usuaria.");
     let advanced =
         ana.call("advance_release", json!({ "id": id, "version": version, "decision": null, "closure": draft })).await;
     assert_eq!(advanced.status, StatusCode::OK, "{}", advanced.text);
@@ -81,6 +83,7 @@ async fn the_seed_procedure_resolves_a_release_and_the_manager_closes_it(backend
     assert_eq!(at_review["status"], "resolved");
     assert_eq!(at_review["step"]["code"], "review");
     assert_eq!(at_review["responsible"], Value::Null);
+    assert_eq!(at_review["closure"]["useful_information"], "Desplegado y validado con el área usuaria.");
     let log = ana.call("release_log", json!({ "id": id })).await.json();
     let advance = log.as_array().and_then(|l| l.iter().find(|e| e["kind"] == "advanced")).cloned().unwrap_or_default();
     assert_eq!(advance["step"]["es"], "Ejecución");
@@ -103,7 +106,7 @@ async fn the_seed_procedure_resolves_a_release_and_the_manager_closes_it(backend
     assert_eq!(done["step"], Value::Null);
     assert_eq!(done["access"]["reason"]["reason"], "flow_ended");
     // The closure the executor wrote survives the review.
-    assert_eq!(done["closure"]["useful_information"], "Desplegado en producción sin incidencias.");
+    assert_eq!(done["closure"]["useful_information"], "Desplegado y validado con el área usuaria.");
 }
 
 async fn not_resolved_goes_back_to_execution_authorization(backend: Backend) {
