@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -218,4 +218,26 @@ export async function chooseOption(page: Page, lang: Language, item: 'saveAdvanc
   const l = LABELS[lang];
   await page.getByRole('button', { name: l.options }).click();
   await page.getByRole('menuitem', { name: l[item] }).click();
+}
+
+/** The caller of `request` (gestor) registers a release for `group` through the API and
+ * authorizes it: its task waits, unassigned, for that group. Its number. */
+export async function authorizedRelease(request: APIRequestContext, group: string, title: string): Promise<number> {
+  const call = async (endpoint: string, data: unknown) => {
+    const answer = await request.post(`/api/${endpoint}`, { data });
+    expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+    return answer.json();
+  };
+  const groups: { id: number; name: string }[] = await call('executor_groups', {});
+  const executor = groups.find((g) => g.name === group)!.id;
+  const now = Math.floor(Date.now() / 1000);
+  const id: number = await call('register_release', { registration: {
+    title, description: 'Una versión para avisar', executor_group: executor, release_type: 'normal', risk: 'low',
+    impact: 2, urgency: 2, planned_start: now + 86_400, planned_end: now + 3 * 86_400, version_label: '9.9.1',
+  } });
+  await call('capture_task', { id });
+  const { row_version: version } = await call('get_release', { id });
+  const closure = { outcome: null, solution_category: null, useful_information: '' };
+  await call('advance_release', { id, version, decision: 'approved', closure });
+  return id;
 }

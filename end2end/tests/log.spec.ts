@@ -1,6 +1,6 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LABELS, type Language, login, listLive, formLive, PASSWORD, FLOW, localized, text, format } from './helpers';
+import { LABELS, type Language, login, listLive, formLive, PASSWORD, FLOW, localized, text, format, authorizedRelease } from './helpers';
 
 /** The occurrence form's label of a required field: the field's name, then " *". */
 const required = (key: string) => (lang: Language) => `${text(lang, key)} *`;
@@ -157,7 +157,11 @@ for (const lang of ['es', 'pt'] as const) {
       await login(page, 'ana', lang);
       const other = await browser.newContext();
       await apiLogin(other.request, 'joao');
-      const id = await waitingRelease(page.request);
+      // A release of its own, so that the demo's waiting releases stay for the other tests.
+      const manager = await browser.newContext();
+      await apiLogin(manager.request, 'gestor');
+      const id = await authorizedRelease(manager.request, 'Despliegue N1', `Cambios seguidos (${lang})`);
+      await manager.close();
       await page.goto(`/releases?q=${id}`);
       await listLive(page);
       const row = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: String(id), exact: true }) });

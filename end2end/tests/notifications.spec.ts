@@ -1,6 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LABELS, type Language, localized, login, hydrated, rowOf, listLive, expectAccessible, formLive } from './helpers';
+import { LABELS, type Language, localized, login, hydrated, rowOf, listLive, expectAccessible, formLive, authorizedRelease } from './helpers';
 
 const N = localized({
   bell: 'notifications.bell', title: 'notifications.title', markAll: 'notifications.mark_all',
@@ -23,23 +23,7 @@ async function bellCount(page: Page, lang: Language): Promise<number> {
 
 /** Gestor registers a release of Despliegue N2 through the API and authorizes it: its task waits for N2. */
 async function releaseOfTheOtherGroup(page: Page, title: string): Promise<string> {
-  const call = async (endpoint: string, data: unknown) => {
-    const answer = await page.request.post(`/api/${endpoint}`, { data });
-    expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
-    return answer.json();
-  };
-  const groups: { id: number; name: string }[] = await call('executor_groups', {});
-  const n2 = groups.find((g) => g.name === 'Despliegue N2')!.id;
-  const now = Math.floor(Date.now() / 1000);
-  const id: number = await call('register_release', { registration: {
-    title, description: 'Una versión para avisar', executor_group: n2, release_type: 'normal', risk: 'low',
-    impact: 2, urgency: 2, planned_start: now + 86_400, planned_end: now + 3 * 86_400, version_label: '9.9.1',
-  } });
-  await call('capture_task', { id });
-  const { row_version: version } = await call('get_release', { id });
-  const closure = { outcome: null, solution_category: null, useful_information: '' };
-  await call('advance_release', { id, version, decision: 'approved', closure });
-  return String(id);
+  return String(await authorizedRelease(page.request, 'Despliegue N2', title));
 }
 
 for (const lang of ['es', 'pt'] as const) {
