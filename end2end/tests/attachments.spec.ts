@@ -1,6 +1,6 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LABELS, type Language, PASSWORD, expectAccessible, formLive, format, localized, login, openAndCapture, openReleaseListFromMenu } from './helpers';
+import { LABELS, type Language, apiLogin, authorizedRelease, call, expectAccessible, formLive, format, localized, login, openAndCapture, openReleaseListFromMenu } from './helpers';
 
 const ATTACH = localized({
   tab: 'attachments.title', attach: 'attachments.attach', toOccurrence: 'attachments.attach_to_occurrence',
@@ -13,28 +13,10 @@ const PNG = Buffer.from(
   '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
   '1f15c4890000000d49444154789c63f8cfc0f01f0005000100ff89993d1d0000000049454e44ae426082', 'hex');
 
-/** A server function called as the logged-in user of `request`. */
-async function call(request: APIRequestContext, endpoint: string, body: object) {
-  const answer = await request.post(`/api/${endpoint}`, { data: body });
-  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
-  return answer.json();
-}
-
 /** A release gestor registers for Despliegue N1 and authorizes (a release of this test alone): its number. */
 async function waitingForN1(request: APIRequestContext, lang: Language): Promise<number> {
-  const login = await request.post('/api/login', { form: { username: 'gestor', password: PASSWORD } });
-  expect(login.status()).toBeLessThan(400);
-  const groups: { id: number, name: string }[] = await call(request, 'executor_groups', {});
-  const group = groups.find((g) => g.name === 'Despliegue N1')!.id;
-  const id: number = await call(request, 'register_release', { registration: {
-    title: `Evidencias adjuntas (${lang})`, description: 'Registro de despliegue y capturas', executor_group: group,
-    release_type: 'normal', risk: 'low', impact: 3, urgency: 3,
-    planned_start: 1_900_000_000, planned_end: 1_900_086_400, version_label: '1.4.0',
-  } });
-  await call(request, 'capture_task', { id });
-  const view = await call(request, 'get_release', { id });
-  await call(request, 'advance_release', { id, version: view.row_version, decision: 'approved', closure: { outcome: null, solution_category: null, useful_information: '' } });
-  return id;
+  await apiLogin(request, 'gestor');
+  return authorizedRelease(request, 'Despliegue N1', `Evidencias adjuntas (${lang})`);
 }
 
 /** Clicks the download link named `name` inside `scope`; the saved file's bytes. */

@@ -220,24 +220,34 @@ export async function chooseOption(page: Page, lang: Language, item: 'saveAdvanc
   await page.getByRole('menuitem', { name: l[item] }).click();
 }
 
+/** A server function called as the logged-in user of `request` (a browser context's). */
+export async function call(request: APIRequestContext, endpoint: string, body: object) {
+  const answer = await request.post(`/api/${endpoint}`, { data: body });
+  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
+  return answer.json();
+}
+
+/** Logs the user of `request` (a browser context's) in through the API. */
+export async function apiLogin(request: APIRequestContext, username: string) {
+  const answer = await request.post('/api/login', { form: { username, password: PASSWORD } });
+  expect(answer.status()).toBeLessThan(400);
+}
+
 /** The caller of `request` (gestor) registers a release for `group` through the API and
- * authorizes it: its task waits, unassigned, for that group. Its number. */
+ * authorizes it: its task waits, unassigned, for that group. Its number. Planned a year
+ * ahead, so that no deadline reminder about it reaches anyone's bell during the tests. */
 export async function authorizedRelease(request: APIRequestContext, group: string, title: string): Promise<number> {
-  const call = async (endpoint: string, data: unknown) => {
-    const answer = await request.post(`/api/${endpoint}`, { data });
-    expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
-    return answer.json();
-  };
-  const groups: { id: number; name: string }[] = await call('executor_groups', {});
+  const groups: { id: number; name: string }[] = await call(request, 'executor_groups', {});
   const executor = groups.find((g) => g.name === group)!.id;
   const now = Math.floor(Date.now() / 1000);
-  const id: number = await call('register_release', { registration: {
+  const YEAR = 365 * 86_400;
+  const id: number = await call(request, 'register_release', { registration: {
     title, description: 'Una versión para avisar', executor_group: executor, release_type: 'normal', risk: 'low',
-    impact: 2, urgency: 2, planned_start: now + 86_400, planned_end: now + 3 * 86_400, version_label: '9.9.1',
+    impact: 2, urgency: 2, planned_start: now + YEAR, planned_end: now + YEAR + 2 * 86_400, version_label: '9.9.1',
   } });
-  await call('capture_task', { id });
-  const { row_version: version } = await call('get_release', { id });
+  await call(request, 'capture_task', { id });
+  const { row_version: version } = await call(request, 'get_release', { id });
   const closure = { outcome: null, solution_category: null, useful_information: '' };
-  await call('advance_release', { id, version, decision: 'approved', closure });
+  await call(request, 'advance_release', { id, version, decision: 'approved', closure });
   return id;
 }

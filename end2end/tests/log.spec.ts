@@ -1,6 +1,6 @@
 import { test, expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { LABELS, type Language, login, listLive, formLive, PASSWORD, FLOW, localized, text, format, authorizedRelease } from './helpers';
+import { LABELS, type Language, login, listLive, formLive, FLOW, localized, text, format, authorizedRelease, call, apiLogin } from './helpers';
 
 /** The occurrence form's label of a required field: the field's name, then " *". */
 const required = (key: string) => (lang: Language) => `${text(lang, key)} *`;
@@ -18,21 +18,9 @@ const LOG = localized({
   execution: (lang) => FLOW[lang].execution, review: (lang) => FLOW[lang].review, unassigned: 'list.unassigned',
 });
 
-/** A server function called as the logged-in user of `request` (a browser context's). */
-async function call(request: APIRequestContext, endpoint: string, body: object) {
-  const answer = await request.post(`/api/${endpoint}`, { data: body });
-  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
-  return answer.json();
-}
-
 /** Waits until the page follows live events (its event stream is connected). */
 async function eventsOpen(page: Page) {
   await expect(page.locator('html[data-live-events="open"]')).toHaveCount(1);
-}
-
-async function apiLogin(request: APIRequestContext, username: string) {
-  const answer = await request.post('/api/login', { form: { username, password: PASSWORD } });
-  expect(answer.status()).toBeLessThan(400);
 }
 
 /** The first release waiting, free, at Execution for Despliegue N1. */

@@ -1,5 +1,5 @@
-import { test, expect, type APIRequestContext } from '@playwright/test';
-import { LABELS, login, listLive, formLive } from './helpers';
+import { test, expect } from '@playwright/test';
+import { LABELS, login, listLive, formLive, call } from './helpers';
 
 /** Markup typed into text fields: shown as text, never run. */
 const PAYLOADS = {
@@ -7,12 +7,6 @@ const PAYLOADS = {
   image: '<img src=x onerror="window.__xss = \'img\'">',
   link: '<a href="javascript:window.__xss=1">enlace</a> \'; DROP TABLE releases; --',
 };
-
-async function call(request: APIRequestContext, endpoint: string, body: object) {
-  const answer = await request.post(`/api/${endpoint}`, { data: body });
-  expect(answer.ok(), `${endpoint}: ${await answer.text()}`).toBeTruthy();
-  return answer.json();
-}
 
 // Every page records what its Content-Security-Policy blocked.
 test.beforeEach(async ({ page }) => {
