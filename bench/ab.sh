@@ -27,6 +27,9 @@
 #                after the run
 #   AB_SEEDED    with AB_DATABASE_URL, for advances and capture: the JSON `seed-bench` printed
 #                when it filled that database (the releases ana holds, the task to capture)
+#   AB_OLD_DATABASE_URL  for page and search, when NEW adds a migration that OLD refuses: the
+#                database OLD serves instead, a copy of AB_DATABASE_URL's data at OLD's
+#                migrations
 # Without AB_DATABASE_URL, the SQLite database is seeded once per size, in
 # target/bench/ab-RELEASES.db (what the seed reports beside it, in ab-RELEASES.json), and kept
 # for the next comparison; each run serves a fresh copy of it, so that the writes of one run
@@ -66,6 +69,10 @@ if [[ -n $SERVED ]]; then
   CLUSTER=${SERVED_BASE%/*}
   COPY=${SERVED_NAME}_ab
   SEEDED=${AB_SEEDED:-}
+  if [[ -n ${AB_OLD_DATABASE_URL:-} && ! $WORK_KIND =~ ^(page|search)$ ]]; then
+    echo "AB_OLD_DATABASE_URL is read by page and search only" >&2
+    exit 2
+  fi
   if [[ $WORK_KIND =~ ^(advances|capture)$ && ! -f $SEEDED ]]; then
     echo "$WORK_KIND on AB_DATABASE_URL needs AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
     exit 2
@@ -159,6 +166,7 @@ rate() {
 
 measure() {
   local bin=$1 port base served=$SERVED
+  [[ $bin != "$OLD" || -z ${AB_OLD_DATABASE_URL:-} ]] || served=$AB_OLD_DATABASE_URL
   if [[ -z $served ]]; then
     rm -f "$WORK"/run.db*
     cp "$DB" "$WORK/run.db"

@@ -24,6 +24,10 @@ pub struct Filter {
     /// Whether whoever reads the pages shows how many releases match (the list does, its
     /// export does not): see [`Filter::page_carries_count`].
     counted: bool,
+    /// PostgreSQL, when each typed word stands for known title words: a line per typed
+    /// word, its title words separated by spaces, as `release_search_walk` reads them
+    /// (migration 0023).
+    walk: Option<String>,
 }
 
 /// One condition of a filter, with the value it binds.
@@ -132,6 +136,12 @@ impl Filter {
     /// most of its cost at a million releases.
     fn page_counts(&self, window: &Window) -> bool {
         self.narrow_search() && matches!(window, Window::Forward { after: None, .. })
+    }
+
+    /// The search's words as `release_search_walk` reads them, when it can read them: a word
+    /// search and nothing else, of known title words only.
+    fn walks(&self) -> Option<&str> {
+        self.walk.as_deref().filter(|_| self.words_alone())
     }
 
     /// Whether the statement of a page also carries the capped count ([`count`]), as a
@@ -258,6 +268,17 @@ fn match_query(backend: Backend, words: &[String], vocabulary: &Vocabulary) -> S
         })
         .collect::<Vec<_>>()
         .join(and)
+}
+
+/// The typed words as `release_search_walk` reads them: a line per word, the title words it
+/// stands for separated by spaces. None when a typed word stays a prefix, or a title word
+/// holds a separator (the parser that makes them splits on both).
+fn walk_groups(words: &[String], vocabulary: &Vocabulary) -> Option<String> {
+    let lines = words.iter().map(|typed| {
+        let known = vocabulary.get(typed).filter(|known| !known.is_empty())?;
+        known.iter().all(|word| !word.contains([' ', '\n'])).then(|| known.join(" "))
+    });
+    lines.collect::<Option<Vec<_>>>().map(|lines| lines.join("\n"))
 }
 
 /// A stored title word as an FTS5 string, whatever it holds.
@@ -418,8 +439,15 @@ pub async fn filter(db: &Db, query: &ListQuery, asking: &Asking<'_>) -> Result<F
 
 fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabulary: &Vocabulary) -> Filter {
     let (actor, now) = (asking.actor, asking.now);
-    let mut filter =
-        Filter { from: RELEASES, number: "r.id", conditions: vec![], sort: query.sort, backend, counted: true };
+    let mut filter = Filter {
+        from: RELEASES,
+        number: "r.id",
+        conditions: vec![],
+        sort: query.sort,
+        backend,
+        counted: true,
+        walk: None,
+    };
     if let Some(number) = search_number(query.search.trim()) {
         filter.conditions.push(Condition::Number(number));
     } else {
@@ -436,6 +464,7 @@ fn filter_for(query: &ListQuery, asking: &Asking<'_>, backend: Backend, vocabula
                     filter.from = POSTGRES_SEARCH;
                     filter.number = "s.id";
                     filter.conditions.push(Condition::TsQuery(query));
+                    filter.walk = walk_groups(&words, vocabulary);
                 }
             }
         }
@@ -478,9 +507,21 @@ pub async fn count(db: &Db, filter: &Filter) -> Result<i64, sqlx::Error> {
 /// Pushes the statement of [`count`].
 fn push_count(sql: &mut QueryBuilder<'_, Any>, filter: &Filter) {
     sql.push("SELECT COUNT(*) AS total FROM (SELECT 1 FROM ");
-    sql.push(filter.count_from());
-    filter.push_where(sql);
+    match filter.walks() {
+        Some(groups) => push_walk(sql, groups, i64::MAX, COUNT_LIMIT + 1),
+        None => {
+            sql.push(filter.count_from());
+            filter.push_where(sql);
+        }
+    }
     sql.push(format_args!(" LIMIT {}) matches", COUNT_LIMIT + 1));
+}
+
+/// Pushes `release_search_walk(…) w`: the numbers below `below` that match `groups`, newest
+/// first, read until `wanted` are found (migration 0023).
+fn push_walk(sql: &mut QueryBuilder<'_, Any>, groups: &str, below: i64, wanted: i64) {
+    sql.push("release_search_walk(").push_bind(groups.to_owned()).push(", ").push_bind(below);
+    sql.push(", ").push_bind(wanted).push(") WITH ORDINALITY w (id, n)");
 }
 
 /// Where a page starts, and so which way the rows are read.
@@ -654,11 +695,25 @@ fn push_window(sql: &mut QueryBuilder<'static, Any>, filter: &Filter, window: &W
         past.conditions.push(Condition::Cursor { expression, comparison, pivot: pivot.unwrap_or(0), key });
         past
     };
+    let counts = filter.page_counts(window);
+    let (counted, counting) = if counts { (", s.matches", ", COUNT(*) OVER () AS matches") } else { ("", "") };
+    // A word search alone on PostgreSQL, newest first, of known title words: its matches
+    // walked a bucket of numbers at a time until the page, and from the top its capped count
+    // (`Filter::page_counts`), have their rows (migration 0023); then their releases.
+    if let (true, true, Some(groups)) = (filter.narrow_search(), descending, filter.walks()) {
+        let wanted = if counts { (COUNT_LIMIT + 1).max(offset + limit) } else { offset + limit };
+        sql.push(format_args!("SELECT r.*{counted} FROM (SELECT w.id{counting} FROM "));
+        push_walk(sql, groups, pivot.unwrap_or(i64::MAX), wanted);
+        sql.push(format_args!(" ORDER BY w.n LIMIT {limit} OFFSET ")).push_bind(offset);
+        sql.push(") s JOIN releases r ON r.id = s.id");
+        return direction;
+    }
     match (filter.sort.column, pivot) {
-        // A word search alone on PostgreSQL: the page of matches from the narrow table, then
-        // their releases. Sorted by `id + 0`, which no index gives: PostgreSQL then always
-        // finds the matches through the words' index and sorts them, where by `id` it would
-        // walk the numbers down testing each, the whole table for a search that finds few.
+        // Any other word search alone on PostgreSQL: the page of matches from the narrow
+        // table, then their releases. Sorted by `id + 0`, which no index gives: PostgreSQL
+        // then always finds the matches through the words' index and sorts them, where by
+        // `id` it would walk the numbers down testing each, the whole table for a search that
+        // finds few.
         // From the top, each match also carries how many there are (`Filter::page_counts`).
         _ if filter.narrow_search() => {
             let (mut narrow, offset) = match pivot {
@@ -666,8 +721,6 @@ fn push_window(sql: &mut QueryBuilder<'static, Any>, filter: &Filter, window: &W
                 None => (filter.clone(), offset),
             };
             narrow.from = POSTGRES_SEARCH_ALONE;
-            let (counted, counting) =
-                if filter.page_counts(window) { (", s.matches", ", COUNT(*) OVER () AS matches") } else { ("", "") };
             sql.push(format_args!("SELECT r.*{counted} FROM (SELECT s.id{counting} FROM ")).push(narrow.from);
             narrow.push_where(sql);
             sql.push(format_args!(" ORDER BY s.id + 0 {direction} LIMIT {limit} OFFSET ")).push_bind(offset);
@@ -949,10 +1002,73 @@ mod tests {
 
     /// The page statement as the database receives it, and the values it binds.
     fn page_statement(query: &ListQuery) -> (String, Vec<String>) {
-        let filter = filter_for(query, &asking(&anyone(), 0), Backend::Postgres, &Vocabulary::new());
+        page_statement_of(query, &Vocabulary::new())
+    }
+
+    fn page_statement_of(query: &ListQuery, vocabulary: &Vocabulary) -> (String, Vec<String>) {
+        let filter = filter_for(query, &asking(&anyone(), 0), Backend::Postgres, vocabulary);
         let mut sql = page_sql(&filter, &Window::of(query), query.page_size);
-        let (sql, arguments) = numbered(&mut sql);
+        statement(&mut sql)
+    }
+
+    fn statement(sql: &mut QueryBuilder<'static, Any>) -> (String, Vec<String>) {
+        let (sql, arguments) = numbered(sql);
         (sql.split_whitespace().collect::<Vec<_>>().join(" "), bound_values(&arguments))
+    }
+
+    #[test]
+    fn a_search_of_known_title_words_on_postgresql_walks_the_numbers_newest_first() {
+        let vocabulary = Vocabulary::from([
+            ("migr".into(), vec!["migracion".into(), "migraciones".into()]),
+            ("erp".into(), vec!["erp".into()]),
+            ("zzz".into(), vec![]),
+        ]);
+        let top = ListQuery { search: "migr erp".into(), ..Default::default() };
+        let groups = text("erp\nmigracion migraciones");
+        let (sql, values) = page_statement_of(&top, &vocabulary);
+        assert!(
+            sql.contains(
+                "FROM (SELECT r.*, s.matches FROM (SELECT w.id, COUNT(*) OVER () AS matches FROM \
+                 release_search_walk($1, $2, $3) WITH ORDINALITY w (id, n) ORDER BY w.n LIMIT 26 OFFSET $4) s \
+                 JOIN releases r ON r.id = s.id) r"
+            ),
+            "{sql}"
+        );
+        let unbounded = format!("BigInt({})", i64::MAX);
+        assert_eq!(values, [groups.clone(), unbounded.clone(), "BigInt(1001)".into(), "BigInt(0)".into()]);
+        // A typed page number far down walks as far as the page; a page after a cursor
+        // walks below it, as far as the page, and counts apart.
+        let (_, values) = page_statement_of(&ListQuery { page: 60, ..top.clone() }, &vocabulary);
+        assert_eq!(values[2..], ["BigInt(1526)".to_owned(), "BigInt(1500)".into()]);
+        let next = ListQuery { page: 1, after: Some(90), ..top.clone() };
+        let (sql, values) = page_statement_of(&next, &vocabulary);
+        assert!(sql.contains("(SELECT w.id FROM release_search_walk($1, $2, $3)"), "{sql}");
+        assert_eq!(values, [groups.clone(), "BigInt(90)".into(), "BigInt(26)".into(), "BigInt(0)".into()]);
+        let filter = filter_for(&next, &asking(&anyone(), 0), Backend::Postgres, &vocabulary);
+        let mut count = QueryBuilder::new("");
+        push_count(&mut count, &filter);
+        assert_eq!(
+            statement(&mut count),
+            (
+                "SELECT COUNT(*) AS total FROM (SELECT 1 FROM release_search_walk($1, $2, $3) WITH ORDINALITY w \
+                 (id, n) LIMIT 1001) matches"
+                    .into(),
+                vec![groups, unbounded, "BigInt(1001)".into()]
+            )
+        );
+
+        // Not walked: a page back, the oldest first, another condition, a word that stays a
+        // prefix.
+        let oldest_first = Sort { column: SortColumn::Number, descending: false };
+        for other in [
+            ListQuery { after: None, before: Some(9), ..next.clone() },
+            ListQuery { sort: oldest_first, ..top.clone() },
+            ListQuery { status: Some(Status::Approved), ..top.clone() },
+            ListQuery { search: "migr zzz".into(), ..top.clone() },
+        ] {
+            let (sql, _) = page_statement_of(&other, &vocabulary);
+            assert!(!sql.contains("release_search_walk") && sql.contains("s.search_vector @@"), "{sql}");
+        }
     }
 
     #[test]
