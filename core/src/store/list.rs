@@ -695,35 +695,40 @@ fn push_window(sql: &mut QueryBuilder<'static, Any>, filter: &Filter, window: &W
         past.conditions.push(Condition::Cursor { expression, comparison, pivot: pivot.unwrap_or(0), key });
         past
     };
-    let counts = filter.page_counts(window);
-    let (counted, counting) = if counts { (", s.matches", ", COUNT(*) OVER () AS matches") } else { ("", "") };
-    // A word search alone on PostgreSQL, newest first, of known title words: its matches
-    // walked a bucket of numbers at a time until the page, and from the top its capped count
-    // (`Filter::page_counts`), have their rows (migration 0023); then their releases.
-    if let (true, true, Some(groups)) = (filter.narrow_search(), descending, filter.walks()) {
-        let wanted = if counts { (COUNT_LIMIT + 1).max(offset + limit) } else { offset + limit };
-        sql.push(format_args!("SELECT r.*{counted} FROM (SELECT w.id{counting} FROM "));
-        push_walk(sql, groups, pivot.unwrap_or(i64::MAX), wanted);
-        sql.push(format_args!(" ORDER BY w.n LIMIT {limit} OFFSET ")).push_bind(offset);
-        sql.push(") s JOIN releases r ON r.id = s.id");
-        return direction;
-    }
     match (filter.sort.column, pivot) {
-        // Any other word search alone on PostgreSQL: the page of matches from the narrow
-        // table, then their releases. Sorted by `id + 0`, which no index gives: PostgreSQL
-        // then always finds the matches through the words' index and sorts them, where by
-        // `id` it would walk the numbers down testing each, the whole table for a search that
-        // finds few.
-        // From the top, each match also carries how many there are (`Filter::page_counts`).
+        // A word search alone on PostgreSQL: the page of matches, then their releases; from
+        // the top, each match also carries how many there are (`Filter::page_counts`).
         _ if filter.narrow_search() => {
-            let (mut narrow, offset) = match pivot {
-                Some(_) => (past(filter.number, comparison, None), 0),
-                None => (filter.clone(), offset),
-            };
-            narrow.from = POSTGRES_SEARCH_ALONE;
-            sql.push(format_args!("SELECT r.*{counted} FROM (SELECT s.id{counting} FROM ")).push(narrow.from);
-            narrow.push_where(sql);
-            sql.push(format_args!(" ORDER BY s.id + 0 {direction} LIMIT {limit} OFFSET ")).push_bind(offset);
+            let counts = filter.page_counts(window);
+            let (counted, counting) = if counts { (", s.matches", ", COUNT(*) OVER () AS matches") } else { ("", "") };
+            sql.push(format_args!("SELECT r.*{counted} FROM ("));
+            match filter.walks().filter(|_| descending) {
+                // Newest first, of known title words: walked a bucket of numbers at a time
+                // until the page, and from the top its capped count, have their rows
+                // (migration 0023).
+                Some(groups) => {
+                    let wanted = if counts { (COUNT_LIMIT + 1).max(offset + limit) } else { offset + limit };
+                    sql.push(format_args!("SELECT w.id{counting} FROM "));
+                    push_walk(sql, groups, pivot.unwrap_or(i64::MAX), wanted);
+                    sql.push(" ORDER BY w.n");
+                }
+                // Otherwise from the narrow table, sorted by `id + 0`, which no index gives:
+                // PostgreSQL then always finds the matches through the words' index and sorts
+                // them, where by `id` it would walk the numbers down testing each, the whole
+                // table for a search that finds few.
+                None => {
+                    let mut narrow = match pivot {
+                        Some(_) => past(filter.number, comparison, None),
+                        None => filter.clone(),
+                    };
+                    narrow.from = POSTGRES_SEARCH_ALONE;
+                    sql.push(format_args!("SELECT s.id{counting} FROM ")).push(narrow.from);
+                    narrow.push_where(sql);
+                    sql.push(format_args!(" ORDER BY s.id + 0 {direction}"));
+                }
+            }
+            // After a cursor the offset is 0 (`Window::of`).
+            sql.push(format_args!(" LIMIT {limit} OFFSET ")).push_bind(offset);
             sql.push(") s JOIN releases r ON r.id = s.id");
         }
         (SortColumn::Number, None) => select(sql, filter, &format!("{} {direction}", filter.number), offset),
