@@ -259,9 +259,9 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         closure: step_is_execution.then_some((closure, resolved.then_some(now))),
         at: now,
     };
-    if !finish_and_open_next(&mut tx, db.backend, &work).await? {
+    let Finished::Yes(head) = finish_and_open_next(&mut tx, db.backend, &work).await? else {
         return Err(stale_version(&mut tx, id, expected_version).await);
-    }
+    };
     if step_is_execution {
         after.outcome = closure.outcome.map(|o| o.code().to_owned());
         after.solution_category_id = closure.solution_category.map(|c| c.0);
@@ -284,7 +284,7 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         entry.step = Some(advance.from_step.clone());
         entries.push(entry);
     }
-    append_all(db, &mut tx, lock, &entries).await?;
+    append_all(db, &mut tx, lock, head, &entries).await?;
     tx.commit().await?;
     let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })

@@ -8,7 +8,7 @@
 
 pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
-use crate::store::releases::Locked;
+use crate::store::releases::{ChainHead, Locked};
 use crate::store::{values_rows, AnyQuery, Db, NamedRow};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
@@ -88,14 +88,25 @@ pub fn link_hash(previous: &str, entry: &Linked) -> String {
 }
 
 /// The hash of the release's latest entry, which the next one chains onto ("" when it has
-/// none, or when it was written before the chain started). Read under the release's write
-/// lock, so two transactions never chain onto the same entry; `entries`, the ones about to
-/// be chained, must all be of the locked release.
-async fn chain_head(conn: &mut AnyConnection, lock: Locked, entries: &[NewEntry]) -> Result<String, sqlx::Error> {
+/// none, or when it was written before the chain started): `known` when a statement under
+/// the lock read it already. Read under the release's write lock, so two transactions never
+/// chain onto the same entry; `entries`, the ones about to be chained, must all be of the
+/// locked release.
+async fn chain_head(
+    conn: &mut AnyConnection,
+    lock: Locked,
+    known: Option<ChainHead>,
+    entries: &[NewEntry],
+) -> Result<String, sqlx::Error> {
     let release = lock.release();
-    if let Some(other) = entries.iter().find(|e| e.release != release) {
-        let (other, locked) = (other.release.0, release.0);
+    // The known head too must be the locked release's.
+    let mut releases = entries.iter().map(|e| e.release).chain(known.as_ref().map(|head| head.release));
+    if let Some(other) = releases.find(|other| *other != release) {
+        let (other, locked) = (other.0, release.0);
         return Err(sqlx::Error::InvalidArgument(format!("an entry of release {other} under the lock of {locked}")));
+    }
+    if let Some(head) = known {
+        return Ok(head.hash);
     }
     let head: Option<Option<String>> =
         sqlx::query_scalar("SELECT chain_hash FROM execution_log WHERE release_id = $1 ORDER BY id DESC LIMIT 1")
@@ -114,7 +125,7 @@ pub async fn append(db: &Db, conn: &mut AnyConnection, lock: Locked, entry: &New
         format!("INSERT INTO execution_log ({COLUMNS}) VALUES {} RETURNING id", values_rows(1, COLUMN_COUNT))
     });
     let linked = Linked::of(entry);
-    let hash = link_hash(&chain_head(conn, lock, std::slice::from_ref(entry)).await?, &linked);
+    let hash = link_hash(&chain_head(conn, lock, None, std::slice::from_ref(entry)).await?, &linked);
     // The binding helper serves the batch insert too, so the new id is read from the row.
     let id: i64 = bind(sqlx::query(APPEND_ONE.as_str()), linked, hash).fetch_one(&mut *conn).await?.try_get("id")?;
     // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
@@ -125,17 +136,19 @@ pub async fn append(db: &Db, conn: &mut AnyConnection, lock: Locked, entry: &New
 }
 
 /// Appends several entries of the locked release in one statement, in order, inside the
-/// caller's transaction, and queues their webhooks' deliveries.
+/// caller's transaction, and queues their webhooks' deliveries. They chain onto `head` when
+/// a statement under the lock read it, onto the head read here otherwise.
 pub async fn append_all(
     db: &Db,
     conn: &mut AnyConnection,
     lock: Locked,
+    head: Option<ChainHead>,
     entries: &[NewEntry],
 ) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
     }
-    let mut previous = chain_head(conn, lock, entries).await?;
+    let mut previous = chain_head(conn, lock, head, entries).await?;
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         let linked = Linked::of(entry);

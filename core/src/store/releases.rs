@@ -550,32 +550,56 @@ pub struct Finishing<'a> {
     pub at: i64,
 }
 
+/// The hash of a locked release's latest log entry (empty when it has none chained), read
+/// under the lock by a statement of the same transaction: the log's next append chains onto
+/// it without reading it again (`store::log::append_all`).
+#[derive(Debug)]
+pub struct ChainHead {
+    pub(crate) release: ReleaseId,
+    pub(crate) hash: String,
+}
+
+/// What finishing a task did.
+#[derive(Debug)]
+pub enum Finished {
+    /// The task was finished already (by a concurrent write); nothing was written.
+    No,
+    /// The task work was written; on PostgreSQL its statement also read the log's chain head.
+    Yes(Option<ChainHead>),
+}
+
 /// Finishes the task, opens the next one, moves the release to it and records its Closure
-/// area ([`Finishing`]). For a write that claimed the release's version first. False when
-/// the task was finished already (by a concurrent write), and then nothing was written. On
-/// PostgreSQL, one statement (one round trip); on SQLite, whose statements cost no round
-/// trip and cannot modify data in a `WITH`, one per table.
+/// area ([`Finishing`]). For a write that claimed the release's version first. On
+/// PostgreSQL, one statement (one round trip), which also reads the log's chain head for
+/// the advance's entries; on SQLite, whose statements cost no round trip and cannot modify
+/// data in a `WITH`, one per table.
 pub async fn finish_and_open_next(
     conn: &mut AnyConnection,
     backend: Backend,
     work: &Finishing<'_>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<Finished, sqlx::Error> {
     let Finishing { release, task, user, outcome, next, closure, at } = *work;
     if backend == Backend::Sqlite {
         if !finish_task(conn, task, user, outcome, at).await? {
-            return Ok(false);
+            return Ok(Finished::No);
         }
         let next_task = insert_next_task(conn, release, next, at).await?;
         set_position(conn, release, next.map(|(step, _)| step.as_str()), next_task).await?;
         if let Some((draft, release_date)) = closure {
             write_closure(conn, release, draft, user, at, release_date).await?;
         }
-        return Ok(true);
+        return Ok(Finished::Yes(None));
+    }
+    #[derive(FromRow)]
+    struct Row {
+        finished: i64,
+        head: Option<String>,
     }
     // Every part of the statement sees the tables as they were before it: the release's
     // position is set from the new task's RETURNING, and nothing is written unless the task
-    // was still open.
-    let finished: i64 = sqlx::query_scalar(concat!(
+    // was still open. Its snapshot is taken under the release's lock, claimed before it, so
+    // the log's latest entry it reads is the one the advance's entries chain onto.
+    let row: Row = sqlx::query_as(concat!(
         "WITH finished AS (
               UPDATE tasks SET finished_at = $1, finished_by = $2, outcome = $3
                WHERE id = $4 AND finished_at IS NULL RETURNING id),
@@ -591,7 +615,8 @@ pub async fn finish_and_open_next(
             "SELECT $5::bigint, $9::text, $10::bigint, $11::text, $2, $1, $12::bigint FROM finished WHERE $8::boolean"
         ),
         " RETURNING release_id)
-         SELECT COUNT(*) AS finished FROM finished"
+         SELECT (SELECT COUNT(*) FROM finished) AS finished,
+                (SELECT chain_hash FROM execution_log WHERE release_id = $5::bigint ORDER BY id DESC LIMIT 1) AS head"
     ))
     .bind(at)
     .bind(user.0)
@@ -607,7 +632,11 @@ pub async fn finish_and_open_next(
     .bind(closure.and_then(|(_, release_date)| release_date))
     .fetch_one(&mut *conn)
     .await?;
-    Ok(finished > 0)
+    Ok(if row.finished > 0 {
+        Finished::Yes(Some(ChainHead { release, hash: row.head.unwrap_or_default() }))
+    } else {
+        Finished::No
+    })
 }
 
 /// The release with its open task, and the log's snapshot of it: one statement for both.
