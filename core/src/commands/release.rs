@@ -50,6 +50,9 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     // After the next task: its group is told of the new work.
     append(db, &mut tx, lock, &registered).await?;
     tx.commit().await?;
+    // Its title's words may be new: this instance's searches see them from the next request
+    // (the others hear of a new word from the database).
+    db.configuration_changed();
     Ok(release)
 }
 
@@ -436,6 +439,10 @@ async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result
     entry.step = release.state.task.as_ref().map(|t| t.step.clone());
     append(db, &mut tx, lock, &entry).await?;
     tx.commit().await?;
+    if before.title != after.title {
+        // As a registration's (see `register`).
+        db.configuration_changed();
+    }
     Ok(version)
 }
 

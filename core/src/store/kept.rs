@@ -2,12 +2,13 @@
 //! it and it rarely changes: the users as sessions and tokens read them ([`SessionRecord`]),
 //! the groups that execute releases (every list page offers them in its filter), the
 //! active webhooks' events (every append to the execution log reads them in the writer's
-//! turn), and the solution categories offered (every advance out of execution checks its
-//! category, every release page offers them).
+//! turn), the solution categories offered (every advance out of execution checks its
+//! category, every release page offers them), and the title words each typed word of a
+//! search stands for (every search reads them first).
 //!
 //! A change to any of it (a user, a group, a membership, a permission, a webhook or its
-//! events, a solution category) must count from the next request, on every server
-//! instance:
+//! events, a solution category, a word no title held before) must count from the next
+//! request, on every server instance:
 //! - the command that made it, on this instance, forgets everything kept once it has
 //!   committed ([`Db::configuration_changed`]);
 //! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
@@ -38,6 +39,9 @@ pub const CHANGES_CHANNEL: &str = "releasedesk_users";
 /// (the users of a desk are its staff): the cache starts over rather than grow.
 const MOST_USERS: usize = 10_000;
 
+/// Typed words are whatever people type: past this many kept, they start over.
+const MOST_TYPED_WORDS: usize = 10_000;
+
 /// What one instance keeps; see the module's documentation.
 #[derive(Debug)]
 pub struct Kept {
@@ -57,7 +61,13 @@ struct State {
     subscriptions: Option<Subscriptions>,
     /// The solution categories offered, in their order.
     categories: Option<Categories>,
+    /// The title words each typed word starts, as `store::list` reads them (up to one more
+    /// than it expands to, none when no title word starts with it).
+    title_words: HashMap<String, TitleWords>,
 }
+
+/// The title words a typed word starts, as read.
+pub type TitleWords = std::sync::Arc<[String]>;
 
 /// The solution categories offered, in their order.
 pub type Categories = std::sync::Arc<[CategoryChoice]>;
@@ -88,6 +98,7 @@ impl Kept {
                 execution_groups: None,
                 subscriptions: None,
                 categories: None,
+                title_words: HashMap::new(),
             }),
         }
     }
@@ -139,6 +150,25 @@ impl Kept {
         self.keep_in(ticket, categories.clone(), |state| &mut state.categories);
     }
 
+    /// The title words kept for each of `typed` that has them, and a ticket to read the others.
+    pub fn lookup_title_words(&self, typed: &[String]) -> (Vec<(String, TitleWords)>, Ticket) {
+        let state = self.state();
+        let kept =
+            typed.iter().filter_map(|t| state.title_words.get(t).map(|words| (t.clone(), words.clone()))).collect();
+        (kept, Ticket(state.generation))
+    }
+
+    /// Keeps the title words read for typed words, unless a change was heard of since the
+    /// read began.
+    pub fn keep_title_words(&self, ticket: Ticket, read: &[(String, TitleWords)]) {
+        if let Some(mut state) = self.current(ticket) {
+            if state.title_words.len() + read.len() > MOST_TYPED_WORDS {
+                state.title_words.clear();
+            }
+            state.title_words.extend(read.iter().cloned());
+        }
+    }
+
     /// What one of the kept lists holds, or a ticket to read it.
     fn lookup_in<T: Clone>(&self, kept: impl FnOnce(&State) -> &Option<T>) -> Lookup<T> {
         let state = self.state();
@@ -173,6 +203,7 @@ impl Kept {
         state.execution_groups = None;
         state.subscriptions = None;
         state.categories = None;
+        state.title_words.clear();
     }
 
     /// Whether changes are heard of from now on (`true`: the instance listens again, and
@@ -190,8 +221,8 @@ impl Db {
     }
 
     /// Tells this instance that users, groups, memberships, permissions, webhooks or their
-    /// events, or solution categories changed (after the change committed): from the next request on, they are read
-    /// afresh.
+    /// events, solution categories or the titles' words changed (after the change
+    /// committed): from the next request on, they are read afresh.
     pub fn configuration_changed(&self) {
         self.kept.changed();
     }
@@ -256,6 +287,24 @@ mod tests {
         cache.changed();
         assert!(matches!(cache.lookup_execution_groups(), Lookup::Read(_)));
         assert_eq!(kept(&cache, 2), None);
+    }
+
+    #[test]
+    fn title_words_are_kept_by_typed_word_until_a_change() {
+        let cache = Kept::new(true);
+        let typed = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        let words = |words: &[&str]| -> TitleWords { words.iter().map(|w| w.to_string()).collect() };
+        let (kept, read) = cache.lookup_title_words(&typed(&["migr", "erp"]));
+        assert!(kept.is_empty());
+        cache.keep_title_words(read, &[("migr".into(), words(&["migracion"])), ("erp".into(), words(&[]))]);
+        let (kept, _) = cache.lookup_title_words(&typed(&["erp", "nomina", "migr"]));
+        assert_eq!(kept, [("erp".into(), words(&[])), ("migr".into(), words(&["migracion"]))]);
+
+        // A new title word may extend what a typed word stands for.
+        let (_, before) = cache.lookup_title_words(&typed(&["nomina"]));
+        cache.changed();
+        cache.keep_title_words(before, &[("nomina".into(), words(&["nomina"]))]);
+        assert!(cache.lookup_title_words(&typed(&["migr", "nomina"])).0.is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::domain::permissions::Actor;
 use crate::domain::time_zone::ZoneOffsets;
 use crate::domain::{DeadlineClock, Localized, ReleaseId, Status, UserId};
 use crate::model::list::{Deadline, ListQuery, Scope, Sort, SortColumn, COUNT_LIMIT, DUE_SOON_SECONDS};
+use crate::store::kept::TitleWords;
 use crate::store::releases::OpenTaskRow;
 use crate::store::search::{prefix_end, terms, words};
 use crate::store::{fold_for_search, numbered, parse_code, Backend, Db};
@@ -307,30 +308,40 @@ fn search_number(search: &str) -> Option<i64> {
 
 /// The title words each typed word starts, from `release_title_words`: both full-text
 /// indexes find whole words in a few milliseconds at a million releases, where a prefix
-/// ("migr:*", "migr"*) first merges every word's list under it. One statement for all the
-/// typed words.
+/// ("migr:*", "migr"*) first merges every word's list under it. One statement for the
+/// typed words this instance has not kept ([`crate::store::kept`]): a title word is never
+/// removed, and a new one forgets what was kept.
 async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct TitleWord {
         typed: String,
         word: String,
     }
-    let mut vocabulary = Vocabulary::new();
     let words = search_words(query);
-    if words.is_empty() {
-        return Ok(vocabulary);
-    }
-    let mut sql = title_words_sql(&words);
-    let (sql, arguments) = numbered(&mut sql);
-    // A range of one index, whatever the words.
-    let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(db.reads(true)).await?;
-    for row in rows {
-        vocabulary.entry(row.typed).or_default().push(row.word);
+    let (mut found, ticket) = db.kept().lookup_title_words(&words);
+    let unread: Vec<String> = words.into_iter().filter(|typed| found.iter().all(|(kept, _)| kept != typed)).collect();
+    if !unread.is_empty() {
+        let mut sql = title_words_sql(&unread);
+        let (sql, arguments) = numbered(&mut sql);
+        // A range of one index, whatever the words.
+        let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(db.reads(true)).await?;
+        let read: Vec<(String, TitleWords)> = unread
+            .into_iter()
+            .map(|typed| {
+                let started = rows.iter().filter(|row| row.typed == typed).map(|row| row.word.clone()).collect();
+                (typed, started)
+            })
+            .collect();
+        db.kept().keep_title_words(ticket, &read);
+        found.extend(read);
     }
     // A typed word that starts too many title words stays a prefix; one that starts none
     // finds nothing either way.
-    vocabulary.retain(|_, known| known.len() as i64 <= MAX_EXPANSION);
-    Ok(vocabulary)
+    Ok(found
+        .into_iter()
+        .filter(|(_, started)| !started.is_empty() && started.len() as i64 <= MAX_EXPANSION)
+        .map(|(typed, started)| (typed, started.to_vec()))
+        .collect())
 }
 
 /// The statement of `title_words`: for each typed word, the first title words from it on

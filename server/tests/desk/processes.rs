@@ -670,6 +670,40 @@ async fn a_change_to_a_users_groups_counts_on_every_instance(backend: Backend) {
     );
 }
 
+/// Each instance keeps the title words a typed word stands for (`store::kept`). A title
+/// with a word no title held before is found by a typed word it starts from the next request
+/// on the instance that registered it, and within moments on the others: found, not missed
+/// because the typed word was kept standing for the words before it.
+async fn a_new_title_word_is_found_on_every_instance(backend: Backend) {
+    let url = database_url(backend).await;
+    let a = ServerProcess::start(&url, true).await;
+    let b = ServerProcess::start(&url, true).await;
+    let gestor = a.login("gestor").await;
+    // The newest release a search for `typed` finds first.
+    async fn newest_found(client: &Http, typed: &str) -> Option<i64> {
+        let query = json!({ "query": { "search": typed, "status": null, "scope": "all", "page": 0 } });
+        let page = ok(client.call("list_releases", query).await, "list_releases").json();
+        page["rows"].as_array().and_then(|rows| rows.first()).and_then(|row| row["id"].as_i64())
+    }
+    let known = register(&gestor, "Migración del clúster de colas").await;
+    // Both instances have read, and keep, what "clu" stands for: "cluster".
+    for server in [&a, &b] {
+        for _ in 0..3 {
+            assert_eq!(newest_found(&gestor.on(server), "clu").await, Some(known));
+        }
+    }
+    let new_word = register(&gestor, "Clustering de los nodos de colas").await;
+    assert_eq!(newest_found(&gestor.on(&a), "clu").await, Some(new_word), "the next request on A");
+    let asked = Instant::now();
+    while newest_found(&gestor.on(&b), "clu").await != Some(new_word) {
+        assert!(asked.elapsed() < Duration::from_secs(10), "B never found the title's new word");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    eprintln!("{backend:?}: the new word found on B after {:?}", asked.elapsed());
+}
+
+on_both_databases!(a_new_title_word_is_found_on_every_instance);
+
 /// Registers a release through `client` (for Despliegue N1); its number.
 async fn register(client: &Http, title: &str) -> i64 {
     let groups = ok(client.call("executor_groups", json!({})).await, "executor_groups").json();
