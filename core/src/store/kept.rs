@@ -61,12 +61,12 @@ struct State {
     subscriptions: Option<Subscriptions>,
     /// The solution categories offered, in their order.
     categories: Option<Categories>,
-    /// The title words each typed word starts, as `store::list` reads them (up to one more
-    /// than it expands to, none when no title word starts with it).
+    /// The title words each typed word stands for (`store::list`): none when it starts none,
+    /// or more than a search expands a typed word to.
     title_words: HashMap<String, TitleWords>,
 }
 
-/// The title words a typed word starts, as read.
+/// The title words a typed word stands for.
 pub type TitleWords = std::sync::Arc<[String]>;
 
 /// The solution categories offered, in their order.

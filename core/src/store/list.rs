@@ -325,22 +325,24 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
         let (sql, arguments) = numbered(&mut sql);
         // A range of one index, whatever the words.
         let rows: Vec<TitleWord> = sqlx::query_as_with(&sql, arguments).fetch_all(db.reads(true)).await?;
+        // A typed word that starts too many title words stays a prefix; one that starts none
+        // finds nothing either way: both are kept as none.
         let read: Vec<(String, TitleWords)> = unread
             .into_iter()
             .map(|typed| {
-                let started = rows.iter().filter(|row| row.typed == typed).map(|row| row.word.clone()).collect();
-                (typed, started)
+                let started: Vec<String> =
+                    rows.iter().filter(|row| row.typed == typed).map(|row| row.word.clone()).collect();
+                let expands = started.len() as i64 <= MAX_EXPANSION;
+                (typed, if expands { started.into() } else { TitleWords::default() })
             })
             .collect();
         db.kept().keep_title_words(ticket, &read);
         found.extend(read);
     }
-    // A typed word that starts too many title words stays a prefix; one that starts none
-    // finds nothing either way.
     Ok(found
         .into_iter()
-        .filter(|(_, started)| !started.is_empty() && started.len() as i64 <= MAX_EXPANSION)
-        .map(|(typed, started)| (typed, started.to_vec()))
+        .filter(|(_, started)| !started.is_empty())
+        .map(|(typed, words)| (typed, words.to_vec()))
         .collect())
 }
 
