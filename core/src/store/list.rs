@@ -318,6 +318,10 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
         word: String,
     }
     let words = search_words(query);
+    // The list without a search (most pages) asks nothing, not even what is kept.
+    if words.is_empty() {
+        return Ok(Vocabulary::new());
+    }
     let (mut found, ticket) = db.kept().lookup_title_words(&words);
     let unread: Vec<String> = words.into_iter().filter(|typed| found.iter().all(|(kept, _)| kept != typed)).collect();
     if !unread.is_empty() {
