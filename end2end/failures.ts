@@ -14,9 +14,9 @@ const firstLines = (error: TestError) =>
   plain(error.message ?? error.value ?? '').split('\n').slice(0, ERROR_LINES).join('\n');
 
 /**
- * The last thing a failed run prints: each failure's first lines and the server's warnings
- * and errors. CI shows the end of a run's output, where the list reporter's own summary
- * names the failed tests but not why they failed.
+ * The last thing a failed run prints: the server's warnings and errors, then each failure's
+ * first lines. CI shows only the end of a run's output, where the list reporter's own
+ * summary names the failed tests but not why they failed: the failures come last.
  */
 export default class FailureSummary implements Reporter {
   private failures: string[] = [];
@@ -39,10 +39,6 @@ export default class FailureSummary implements Reporter {
     if (this.failures.length === 0 && result.status === 'passed') {
       return;
     }
-    console.log('\n== Why the browser tests failed');
-    for (const failure of this.failures) {
-      console.log(`\n${failure}`);
-    }
     const log = existsSync(SERVER_LOG) ? readFileSync(SERVER_LOG, 'utf8').split('\n') : [];
     const notable = log.filter((line) => {
       try {
@@ -55,5 +51,9 @@ export default class FailureSummary implements Reporter {
     });
     const shown = notable.slice(-LOG_LINES).join('\n') || '(none)';
     console.log(`\n== The server's last warnings, errors and slow answers (${SERVER_LOG})\n${shown}`);
+    console.log('\n== Why the browser tests failed');
+    for (const failure of this.failures) {
+      console.log(`\n${failure}`);
+    }
   }
 }
