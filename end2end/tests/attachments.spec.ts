@@ -53,9 +53,13 @@ for (const lang of ['es', 'pt'] as const) {
       const panel = page.getByRole('tabpanel', { name: t.tab, exact: true });
       await expect(panel.getByText(t.none)).toBeVisible();
       const log = Buffer.from(`Despliegue ${lang}: 42 servidores actualizados sin errores.\n`, 'utf8');
-      await panel.getByLabel(t.attach, { exact: true }).setInputFiles({ name: 'despliegue.log', mimeType: 'text/plain', buffer: log });
+      // One input takes both files, as a file dialog opened before the list reloaded with the
+      // first would: the reload keeps the upload in place.
+      const picker = (await panel.getByLabel(t.attach, { exact: true }).elementHandle())!;
+      await picker.setInputFiles({ name: 'despliegue.log', mimeType: 'text/plain', buffer: log });
       await expect(panel.getByRole('status')).toContainText('despliegue.log');
-      await panel.getByLabel(t.attach, { exact: true }).setInputFiles({ name: 'captura.png', mimeType: 'image/png', buffer: PNG });
+      await expect(panel.getByRole('link', { name: 'despliegue.log' })).toBeVisible();
+      await picker.setInputFiles({ name: 'captura.png', mimeType: 'image/png', buffer: PNG });
       await expect(panel.getByRole('link', { name: 'captura.png' })).toBeVisible();
       const thumbnail = panel.getByRole('img', { name: `${t.preview} captura.png` });
       await expect(thumbnail).toBeVisible();

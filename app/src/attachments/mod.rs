@@ -92,6 +92,12 @@ fn AttachmentList(
         notice.set(Some(Some(name)));
         changed.run(());
     });
+    // The upload stays while the files reload (after every upload): replacing it would take
+    // away the input under a file dialog the user opened meanwhile, and the file they chose
+    // there would go nowhere.
+    let upload_limit = Memo::new(move |_| {
+        files.get().and_then(Result::ok).filter(|loaded| loaded.may_edit).map(|loaded| loaded.max_bytes)
+    });
     let caption = move || match occurrence {
         Some(_) => t_string!(i18n, attachments.of_occurrence).to_owned(),
         None => t_string!(i18n, attachments.caption).to_owned(),
@@ -105,7 +111,6 @@ fn AttachmentList(
                         Err(error) => view! { <ErrorAlert error /> }.into_any(),
                         Ok(loaded) => {
                             let may_edit = loaded.may_edit;
-                            let max_bytes = loaded.max_bytes;
                             let shown: Vec<AttachmentSummary> =
                                 loaded.attachments.into_iter().filter(|a| a.occurrence == occurrence).collect();
                             let empty = shown.is_empty();
@@ -150,14 +155,12 @@ fn AttachmentList(
                                         <p class="muted">{t!(i18n, attachments.none)}</p>
                                     </Show>
                                 </Show>
-                                <Show when=move || may_edit>
-                                    <Uploader release occurrence max_bytes uploaded />
-                                </Show>
                             }
                                 .into_any()
                         }
                     })
             }}
+            {move || upload_limit.get().map(|max_bytes| view! { <Uploader release occurrence max_bytes uploaded /> })}
             {move || {
                 notice
                     .get()
