@@ -150,12 +150,19 @@ impl Kept {
         self.keep_in(ticket, categories.clone(), |state| &mut state.categories);
     }
 
-    /// The title words kept for each of `typed` that has them, and a ticket to read the others.
-    pub fn lookup_title_words(&self, typed: &[String]) -> (Vec<(String, TitleWords)>, Ticket) {
+    /// The title words kept for each of `typed` that has them, the typed words that have
+    /// none kept, and a ticket to read those.
+    pub fn lookup_title_words(&self, typed: Vec<String>) -> (Vec<(String, TitleWords)>, Vec<String>, Ticket) {
         let state = self.state();
-        let kept =
-            typed.iter().filter_map(|t| state.title_words.get(t).map(|words| (t.clone(), words.clone()))).collect();
-        (kept, Ticket(state.generation))
+        let mut kept = Vec::new();
+        let mut unread = Vec::new();
+        for word in typed {
+            match state.title_words.get(&word) {
+                Some(words) => kept.push((word, words.clone())),
+                None => unread.push(word),
+            }
+        }
+        (kept, unread, Ticket(state.generation))
     }
 
     /// Keeps the title words read for typed words, unless a change was heard of since the
@@ -294,17 +301,21 @@ mod tests {
         let cache = Kept::new(true);
         let typed = |words: &[&str]| words.iter().map(|w| w.to_string()).collect::<Vec<_>>();
         let words = |words: &[&str]| -> TitleWords { words.iter().map(|w| w.to_string()).collect() };
-        let (kept, read) = cache.lookup_title_words(&typed(&["migr", "erp"]));
+        let (kept, unread, read) = cache.lookup_title_words(typed(&["migr", "erp"]));
         assert!(kept.is_empty());
+        assert_eq!(unread, typed(&["migr", "erp"]));
         cache.keep_title_words(read, &[("migr".into(), words(&["migracion"])), ("erp".into(), words(&[]))]);
-        let (kept, _) = cache.lookup_title_words(&typed(&["erp", "nomina", "migr"]));
+        let (kept, unread, _) = cache.lookup_title_words(typed(&["erp", "nomina", "migr"]));
         assert_eq!(kept, [("erp".into(), words(&[])), ("migr".into(), words(&["migracion"]))]);
+        assert_eq!(unread, typed(&["nomina"]));
 
         // A new title word may extend what a typed word stands for.
-        let (_, before) = cache.lookup_title_words(&typed(&["nomina"]));
+        let (_, _, before) = cache.lookup_title_words(typed(&["nomina"]));
         cache.changed();
         cache.keep_title_words(before, &[("nomina".into(), words(&["nomina"]))]);
-        assert!(cache.lookup_title_words(&typed(&["migr", "nomina"])).0.is_empty());
+        let (kept, unread, _) = cache.lookup_title_words(typed(&["migr", "nomina"]));
+        assert!(kept.is_empty());
+        assert_eq!(unread, typed(&["migr", "nomina"]));
     }
 
     #[test]

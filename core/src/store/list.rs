@@ -322,8 +322,7 @@ async fn title_words(db: &Db, query: &ListQuery) -> Result<Vocabulary, sqlx::Err
     if words.is_empty() {
         return Ok(Vocabulary::new());
     }
-    let (mut found, ticket) = db.kept().lookup_title_words(&words);
-    let unread: Vec<String> = words.into_iter().filter(|typed| found.iter().all(|(kept, _)| kept != typed)).collect();
+    let (mut found, unread, ticket) = db.kept().lookup_title_words(words);
     if !unread.is_empty() {
         let mut sql = title_words_sql(&unread);
         let (sql, arguments) = numbered(&mut sql);
