@@ -92,7 +92,7 @@ pub fn change_summary(locale: Locale, zone: &ZoneOffsets, change: &FieldChange) 
 /// attachments, in the release's log), from the entry's id.
 #[component]
 pub fn LogTable(
-    entries: Vec<LogEntryView>,
+    #[prop(into)] entries: Signal<Vec<LogEntryView>>,
     #[prop(into)] caption: Signal<String>,
     #[prop(optional)] beside_occurrence: Option<Callback<i64, AnyView>>,
 ) -> impl IntoView {
@@ -111,7 +111,13 @@ pub fn LogTable(
                         <th scope="col">{t!(i18n, log.detail)}</th>
                     </tr>
                 </thead>
-                <tbody>{entries.into_iter().map(|entry| view! { <LogRow entry beside_occurrence /> }).collect_view()}</tbody>
+                // Keyed by entry: an entry never changes, so a reload keeps the rows already
+                // shown and what is under way in them (a file being chosen for an occurrence).
+                <tbody>
+                    <For each=move || entries.get() key=|entry| entry.id let(entry)>
+                        <LogRow entry beside_occurrence />
+                    </For>
+                </tbody>
             </table>
         </div>
     }

@@ -91,13 +91,20 @@ for (const lang of ['es', 'pt'] as const) {
       const dialog = page.getByRole('dialog', { name: l.log });
       const row = dialog.getByRole('row').filter({ hasText: `Evidencia (${lang})` });
       const evidence = Buffer.from('proveedor: ventana confirmada\n', 'utf8');
-      await row.getByLabel(t.toOccurrence).setInputFiles({ name: 'proveedor.txt', mimeType: 'text/plain', buffer: evidence });
+      // The occurrence's input too is held across the log's reload, as an open file dialog.
+      const occurrencePicker = (await row.getByLabel(t.toOccurrence).elementHandle())!;
+      await occurrencePicker.setInputFiles({ name: 'proveedor.txt', mimeType: 'text/plain', buffer: evidence });
       const attached = dialog.getByRole('row').filter({ hasText: `Evidencia (${lang})` }).getByRole('link', { name: 'proveedor.txt' });
       await expect(attached).toBeVisible();
       expect(await downloaded(page, attached)).toEqual(evidence);
+      // Rows by their kind's cell: the occurrence's row also says "… adjuntado: proveedor.txt".
+      const logged = (kind: string) => dialog.getByRole('row').filter({ has: page.getByRole('cell', { name: kind, exact: true }) });
+      await expect(logged(t.added)).toHaveCount(4);
+      await occurrencePicker.setInputFiles({ name: 'acta.txt', mimeType: 'text/plain', buffer: Buffer.from('acta firmada\n', 'utf8') });
+      await expect(dialog.getByRole('row').filter({ hasText: `Evidencia (${lang})` }).getByRole('link', { name: 'acta.txt' })).toBeVisible();
       // Every upload and the removal are in the log.
-      await expect(dialog.getByRole('row').filter({ hasText: t.added })).toHaveCount(4);
-      await expect(dialog.getByRole('row').filter({ hasText: t.removed })).toHaveCount(1);
+      await expect(logged(t.added)).toHaveCount(5);
+      await expect(logged(t.removed)).toHaveCount(1);
       await expectAccessible(page, 'the log with an occurrence\'s attachments');
     });
 

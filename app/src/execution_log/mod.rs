@@ -37,6 +37,14 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
         view! { <OccurrenceAttachments release occurrence=entry files changed=files_changed /> }.into_any()
     });
     let kind_filter = RwSignal::new(None::<LogKind>);
+    let shown = Memo::new(move |_| {
+        entries
+            .get()
+            .and_then(Result::ok)
+            .map(|all| all.into_iter().filter(|e| kind_filter.get().is_none_or(|k| e.kind == k)).collect::<Vec<_>>())
+            .unwrap_or_default()
+    });
+    let caption = Signal::derive(move || t_string!(i18n, log.title).to_owned());
     let form_open = RwSignal::new(false);
     view! {
         <div class="log-tools">
@@ -73,25 +81,17 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
             }) />
         </Show>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
-            {move || {
-                entries
-                    .get()
-                    .map(|result| match result {
-                        Ok(entries) => {
-                            let shown: Vec<_> = entries
-                                .into_iter()
-                                .filter(|e| kind_filter.get().is_none_or(|k| e.kind == k))
-                                .collect();
-                            if shown.is_empty() {
-                                view! { <p class="muted">{t!(i18n, log.empty)}</p> }.into_any()
-                            } else {
-                                let caption = Signal::derive(move || t_string!(i18n, log.title).to_owned());
-                                view! { <LogTable entries=shown caption beside_occurrence /> }.into_any()
-                            }
-                        }
-                        Err(error) => view! { <ErrorAlert error /> }.into_any(),
-                    })
-            }}
+            {move || entries.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
+            // The table stays while the log reloads, and its rows with it (see `LogTable`).
+            <Show
+                when=move || !shown.with(Vec::is_empty)
+                fallback=move || {
+                    let loaded = entries.get().is_some_and(|answer| answer.is_ok());
+                    loaded.then(|| view! { <p class="muted">{t!(i18n, log.empty)}</p> })
+                }
+            >
+                <LogTable entries=shown caption beside_occurrence />
+            </Show>
         </Transition>
     }
 }
