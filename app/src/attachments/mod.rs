@@ -96,7 +96,10 @@ fn AttachmentList(
     // away the input under a file dialog the user opened meanwhile, and the file they chose
     // there would go nowhere.
     let upload_limit = Memo::new(move |_| {
-        files.get().and_then(Result::ok).filter(|loaded| loaded.may_edit).map(|loaded| loaded.max_bytes)
+        files.with(|answer| match answer {
+            Some(Ok(loaded)) if loaded.may_edit => Some(loaded.max_bytes),
+            _ => None,
+        })
     });
     let caption = move || match occurrence {
         Some(_) => t_string!(i18n, attachments.of_occurrence).to_owned(),

@@ -38,12 +38,13 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
     });
     let kind_filter = RwSignal::new(None::<LogKind>);
     let shown = Memo::new(move |_| {
-        entries
-            .get()
-            .and_then(Result::ok)
-            .map(|all| all.into_iter().filter(|e| kind_filter.get().is_none_or(|k| e.kind == k)).collect::<Vec<_>>())
-            .unwrap_or_default()
+        let kind = kind_filter.get();
+        entries.with(|answer| match answer {
+            Some(Ok(all)) => all.iter().filter(|e| kind.is_none_or(|k| e.kind == k)).cloned().collect(),
+            _ => Vec::new(),
+        })
     });
+    let loaded = move || entries.with(|answer| matches!(answer, Some(Ok(_))));
     let caption = Signal::derive(move || t_string!(i18n, log.title).to_owned());
     let form_open = RwSignal::new(false);
     view! {
@@ -81,14 +82,16 @@ pub fn ExecutionLog(release: ReleaseId, #[prop(into)] refresh: Signal<usize>, ma
             }) />
         </Show>
         <Transition fallback=move || view! { <p class="muted">{t!(i18n, list.loading)}</p> }>
-            {move || entries.get().and_then(Result::err).map(|error| view! { <ErrorAlert error /> })}
+            {move || {
+                entries.with(|answer| match answer {
+                    Some(Err(error)) => Some(view! { <ErrorAlert error=error.clone() /> }),
+                    _ => None,
+                })
+            }}
             // The table stays while the log reloads, and its rows with it (see `LogTable`).
             <Show
                 when=move || !shown.with(Vec::is_empty)
-                fallback=move || {
-                    let loaded = entries.get().is_some_and(|answer| answer.is_ok());
-                    loaded.then(|| view! { <p class="muted">{t!(i18n, log.empty)}</p> })
-                }
+                fallback=move || loaded().then(|| view! { <p class="muted">{t!(i18n, log.empty)}</p> })
             >
                 <LogTable entries=shown caption beside_occurrence />
             </Show>

@@ -307,17 +307,6 @@ async fn until_notified(stream: &mut EventStream, whose: &str) -> Vec<i64> {
     }
 }
 
-/// Reads `stream` until an event of `release`, within 10 s.
-async fn until_events_of(stream: &mut EventStream, release: i64) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while let Some(event) = stream.next_data(deadline).await {
-        if event["release"] == release {
-            return;
-        }
-    }
-    panic!("no event of release {release} within 10 s");
-}
-
 /// The bell counts again on the pages of the users notified, and only theirs: the server
 /// tells their event streams (a real server process; a release's events go to every
 /// stream). Deadline reminders, which are no log entry, are told as well.
@@ -346,7 +335,7 @@ async fn only_the_notified_users_streams_hear_of_new_notifications(backend: Back
     // A deadline reminder (no log entry, no release event) reaches Ana's bell too.
     let due = now() + 10 * DAY;
     let reminded = register(&gestor, n1, "Aviso de plazo", due).await;
-    until_events_of(&mut ana_hears, reminded).await;
+    ana_hears.until_events_of(reminded).await;
     remind_deadlines(&desk, due - 3_600).await.expect("remind");
     let told: Vec<(String, String)> = reminders(&desk.db, reminded).await;
     assert!(told.contains(&("ana".to_owned(), "due_soon".to_owned())), "{told:?}");

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use support::postgres::Cluster;
-use support::process::{EventStream, Http, Reply, ServerProcess, REQUEST_TIMEOUT};
+use support::process::{Http, Reply, ServerProcess, REQUEST_TIMEOUT};
 use support::{database_url, Backend};
 
 // ---------------------------------------------------------------------------------------
@@ -689,18 +689,9 @@ async fn a_new_title_word_is_found_on_every_instance(backend: Backend) {
     // count of changes, with its live updates. Once its stream tells of a release registered
     // after it told of the first (whose new words were counted), it keeps what it reads.
     let mut heard_on_b = gestor.on(&b).events().await.expect("B's event stream");
-    async fn told_of(stream: &mut EventStream, release: i64) {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while let Some(event) = stream.next_data(deadline).await {
-            if event["release"] == release {
-                return;
-            }
-        }
-        panic!("B's stream did not tell of release {release}");
-    }
-    told_of(&mut heard_on_b, register(&gestor, "Migración del clúster de colas").await).await;
+    heard_on_b.until_events_of(register(&gestor, "Migración del clúster de colas").await).await;
     let known = register(&gestor, "Migración del clúster de colas").await;
-    told_of(&mut heard_on_b, known).await;
+    heard_on_b.until_events_of(known).await;
     // Both instances have read, and keep, what "clu" stands for: "cluster".
     for server in [&a, &b] {
         for _ in 0..3 {

@@ -353,6 +353,17 @@ impl EventStream {
             }
         }
     }
+
+    /// Reads the stream until an event of `release`, within 10 s.
+    pub async fn until_events_of(&mut self, release: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while let Some(event) = self.next_data(deadline).await {
+            if event["release"] == release {
+                return;
+            }
+        }
+        panic!("no event of release {release} within 10 s");
+    }
 }
 
 fn urlencode(text: &str) -> String {
