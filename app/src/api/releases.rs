@@ -103,7 +103,8 @@ pub struct ListParams {
 pub struct ReleaseListPage {
     /// The list's rows, as the page shows them.
     pub releases: Vec<ReleaseRow>,
-    /// How many releases the filters select, counted up to 1 000.
+    /// How many releases the filters select, counted up to 100; past that,
+    /// `total_is_lower_bound` is true and `total` is 100.
     pub total: i64,
     pub total_is_lower_bound: bool,
     pub page: i64,

@@ -267,8 +267,11 @@ pub struct ReleasePage {
     pub has_next: bool,
 }
 
-/// The list counts its matches up to this many and then says "more than".
-pub const COUNT_LIMIT: i64 = 1_000;
+/// The list counts its matches up to this many and then says "more than" ("1–25 de más de
+/// 100"). Counting further costs a search more than its page: at a million releases,
+/// counting to 1,000 was four fifths of a common search's time in the database
+/// (BENCHMARKS.md, the twenty-seventh and twenty-ninth passes).
+pub const COUNT_LIMIT: i64 = 100;
 
 impl ListQuery {
     /// The search text's length and the page number; the rest is typed.

@@ -1056,7 +1056,8 @@ mod tests {
             "{sql}"
         );
         let unbounded = format!("BigInt({})", i64::MAX);
-        assert_eq!(values, [groups.clone(), unbounded.clone(), "BigInt(1001)".into(), "BigInt(0)".into()]);
+        let counted = format!("BigInt({})", COUNT_LIMIT + 1);
+        assert_eq!(values, [groups.clone(), unbounded.clone(), counted.clone(), "BigInt(0)".into()]);
         // A typed page number far down walks as far as the page; a page after a cursor
         // walks below it, as far as the page, and counts apart.
         let (_, values) = page_statement_of(&ListQuery { page: 60, ..top.clone() }, &vocabulary);
@@ -1071,10 +1072,12 @@ mod tests {
         assert_eq!(
             statement(&mut count),
             (
-                "SELECT COUNT(*) AS total FROM (SELECT 1 FROM release_search_walk($1, $2, $3) WITH ORDINALITY w \
-                 (id, n) LIMIT 1001) matches"
-                    .into(),
-                vec![groups, unbounded, "BigInt(1001)".into()]
+                format!(
+                    "SELECT COUNT(*) AS total FROM (SELECT 1 FROM release_search_walk($1, $2, $3) WITH ORDINALITY w \
+                     (id, n) LIMIT {}) matches",
+                    COUNT_LIMIT + 1
+                ),
+                vec![groups, unbounded, counted]
             )
         );
 
@@ -1190,17 +1193,18 @@ mod tests {
         let sqlite = filter_for(&words, &asking(&anyone(), 0), Backend::Sqlite, &Vocabulary::new());
         let (sql, values) = statement(&sqlite, &words);
         assert!(
-            sql.contains(
+            sql.contains(&format!(
                 "t.assignee_id, (SELECT COUNT(*) AS total FROM (SELECT 1 FROM release_search s \
-                 WHERE release_search MATCH $1 LIMIT 1001) matches) AS matches FROM ("
-            ),
+                 WHERE release_search MATCH $1 LIMIT {}) matches) AS matches FROM (",
+                COUNT_LIMIT + 1
+            )),
             "{sql}"
         );
         assert_eq!(values, [text("\"erp\"*"), text("\"erp\"*"), "BigInt(0)".into()]);
         // After a cursor the count is still the filter's, not the cursor's.
         let next = ListQuery { page: 1, after: Some(90), ..words.clone() };
         let (sql, _) = statement(&sqlite, &next);
-        assert!(sql.contains("MATCH $1 LIMIT 1001) matches) AS matches"), "{sql}");
+        assert!(sql.contains(&format!("MATCH $1 LIMIT {}) matches) AS matches", COUNT_LIMIT + 1)), "{sql}");
         assert!(sql.contains("MATCH $2 AND s.rowid < $3"), "{sql}");
         // The export shows no count; PostgreSQL plans the count apart.
         assert!(!statement(&sqlite.clone().uncounted(), &words).0.contains("COUNT"));

@@ -87,8 +87,8 @@ async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
     let ana = server.login("ana").await;
     let everything = json!({ "search": "", "status": null, "scope": "all", "page": 0 });
     let mut page = list(&ana, everything.clone()).await;
-    assert_eq!(page["total"], seeded.releases);
-    assert_eq!(page["total_is_lower_bound"], false);
+    assert!(seeded.releases > COUNT_LIMIT, "more than the pager counts");
+    assert_eq!((&page["total"], &page["total_is_lower_bound"]), (&json!(COUNT_LIMIT), &json!(true)));
     let mut seen = ids(&page);
     let mut second_page = Vec::new();
     let mut number = 0;
