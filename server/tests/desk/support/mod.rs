@@ -57,14 +57,24 @@ static SQLITE_FILES: AtomicUsize = AtomicUsize::new(0);
 pub async fn database_url(backend: Backend) -> String {
     match backend {
         Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("releasedesk-test-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            let file = dir.join(format!("db{}.sqlite", SQLITE_FILES.fetch_add(1, Ordering::SeqCst)));
+            let file = sqlite_dir().join(format!("db{}.sqlite", SQLITE_FILES.fetch_add(1, Ordering::SeqCst)));
             let _ = std::fs::remove_file(&file);
             file.display().to_string()
         }
         Backend::Postgres => postgres::fresh_database().await,
     }
+}
+
+/// The directory of this test process's SQLite databases (about 250 MB in a whole run),
+/// removed once the process has ended, as the PostgreSQL cluster's is.
+fn sqlite_dir() -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("releasedesk-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        postgres::remove_after_this_process(&dir);
+        dir
+    })
 }
 
 /// A server on a fresh database with the demo data.

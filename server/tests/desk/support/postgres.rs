@@ -191,8 +191,14 @@ fn postgres_bin_dir() -> PathBuf {
     versions.pop().expect("an initdb under /usr/lib/postgresql/*/bin")
 }
 
+/// Removes `dir` once this test process has ended, however it ends.
+pub fn remove_after_this_process(dir: &Path) {
+    let script = format!("while [ -d /proc/{} ]; do sleep 1; done; rm -rf '{}'", std::process::id(), dir.display());
+    spawn_watchdog(false, &script);
+}
+
 /// Runs a watchdog shell script in the background, detached from the test's output. It is
-/// never waited for on purpose: it outlives the test process, to stop the cluster after it.
+/// never waited for on purpose: it outlives the test process, to clean up after it.
 #[allow(clippy::zombie_processes)]
 fn spawn_watchdog(as_root: bool, script: &str) {
     as_postgres(as_root, Path::new("sh"))
@@ -201,7 +207,7 @@ fn spawn_watchdog(as_root: bool, script: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
-        .expect("start the PostgreSQL watchdog");
+        .expect("start a watchdog");
 }
 
 fn as_postgres(as_root: bool, program: &Path) -> Command {
