@@ -6,7 +6,7 @@
 //! writer, ids committed in order) each instance reads the new rows.
 
 use crate::model::live::{LiveEvent, CHANNEL, NOTIFIED_CHANNEL, NOTIFIED_EVERYONE};
-use crate::store::kept::CHANGES_CHANNEL;
+use crate::store::kept::{CHANGES_CHANNEL, TITLE_WORDS_CHANGED};
 use crate::store::{Backend, Db};
 use sqlx::FromRow;
 use std::future::Future;
@@ -74,6 +74,15 @@ impl Recipients {
 struct Read {
     log: i64,
     notifications: i64,
+}
+
+/// How many changes what a SQLite instance keeps has seen (`user_changes`).
+#[derive(FromRow, Clone, Copy, PartialEq, Eq)]
+struct Changes {
+    /// To the configuration: users, groups, memberships, webhooks, categories.
+    changes: i64,
+    /// New title words.
+    title_words: i64,
 }
 
 /// How often a SQLite instance looks for new log rows.
@@ -154,7 +163,13 @@ impl LiveHub {
                         kept.listening(true);
                         loop {
                             match listener.try_recv().await {
-                                Ok(Some(note)) if note.channel() == CHANGES_CHANNEL => kept.changed(),
+                                Ok(Some(note)) if note.channel() == CHANGES_CHANNEL => {
+                                    if note.payload() == TITLE_WORDS_CHANGED {
+                                        kept.title_words_changed();
+                                    } else {
+                                        kept.changed();
+                                    }
+                                }
                                 Ok(Some(note)) if note.channel() == NOTIFIED_CHANNEL => {
                                     match Recipients::parse(note.payload()) {
                                         Some(users) => self.publish(Heard::Notified(users)),
@@ -200,10 +215,10 @@ impl LiveHub {
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
         };
-        let mut user_changes = None;
+        let mut changes = None;
         loop {
             tokio::time::sleep(SQLITE_POLL).await;
-            user_changes = Self::count_changes(db, user_changes).await;
+            changes = Self::count_changes(db, changes).await;
             let rows = sqlx::query(
                 "SELECT id, release_id, user_id, kind FROM execution_log WHERE id > $1 ORDER BY id LIMIT 500",
             )
@@ -232,20 +247,21 @@ impl LiveHub {
         }
     }
 
-    /// Reads how many changes what is kept has seen (`user_changes`, counted by triggers on
-    /// users, groups and webhooks), given the count read last time (`None`: unknown). A
-    /// different count is a change made by another process: this instance forgets what it
-    /// keeps. While the count cannot be read, it keeps nothing, since it would not see such
-    /// a change.
-    async fn count_changes(db: &Db, last: Option<i64>) -> Option<i64> {
+    /// Reads how many changes what is kept has seen (`user_changes`, counted by triggers:
+    /// the configuration's, and the new title words'), given the counts read last time
+    /// (`None`: unknown). A different count is a change made by another process: this
+    /// instance forgets what it changed. While the counts cannot be read, it keeps nothing,
+    /// since it would not see such a change.
+    async fn count_changes(db: &Db, last: Option<Changes>) -> Option<Changes> {
         let kept = db.kept();
-        match sqlx::query_scalar::<_, i64>("SELECT changes FROM user_changes WHERE id = 1").fetch_one(&db.pool).await {
+        let counted = sqlx::query_as::<_, Changes>("SELECT changes, title_words FROM user_changes WHERE id = 1");
+        match counted.fetch_one(&db.pool).await {
             Ok(count) if last == Some(count) => last,
             Ok(count) => {
-                if last.is_some() {
-                    kept.changed();
-                } else {
-                    kept.listening(true);
+                match last {
+                    Some(last) if last.changes != count.changes => kept.changed(),
+                    Some(_) => kept.title_words_changed(),
+                    None => kept.listening(true),
                 }
                 Some(count)
             }

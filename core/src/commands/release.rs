@@ -52,7 +52,7 @@ pub async fn register(ctx: &Ctx, registration: &Registration) -> Result<ReleaseI
     tx.commit().await?;
     // Its title's words may be new: this instance's searches see them from the next request
     // (the others hear of a new word from the database).
-    db.configuration_changed();
+    db.title_words_changed();
     Ok(release)
 }
 
@@ -441,7 +441,7 @@ async fn edit_registration_once(ctx: &Ctx, command: &EditRegistration) -> Result
     tx.commit().await?;
     if before.title != after.title {
         // As a registration's (see `register`).
-        db.configuration_changed();
+        db.title_words_changed();
     }
     Ok(version)
 }

@@ -9,20 +9,24 @@
 //! A change to any of it (a user, a group, a membership, a permission, a webhook or its
 //! events, a solution category, a word no title held before) must count from the next
 //! request, on every server instance:
-//! - the command that made it, on this instance, forgets everything kept once it has
-//!   committed ([`Db::configuration_changed`]);
+//! - the command that made it, on this instance, forgets what it changed once it has
+//!   committed ([`Db::configuration_changed`], [`Db::title_words_changed`]);
 //! - on PostgreSQL, triggers on those tables send a `NOTIFY` that the database delivers
-//!   on commit to every instance ([`CHANGES_CHANNEL`], followed by `live::LiveHub`); while
-//!   an instance is not listening (before the first `LISTEN`, or after a lost connection)
-//!   it keeps nothing and reads everything afresh, since it would miss a change;
-//! - on SQLite, triggers count the changes in `user_changes`, which the instance reads every
-//!   250 ms with its live updates: a change made by another process (`releasedesk
-//!   create-group` on an existing group, a second server) counts within that time.
+//!   on commit to every instance ([`CHANGES_CHANNEL`], followed by `live::LiveHub`; a new
+//!   title word's payload is [`TITLE_WORDS_CHANGED`]); while an instance is not listening
+//!   (before the first `LISTEN`, or after a lost connection) it keeps nothing and reads
+//!   everything afresh, since it would miss a change;
+//! - on SQLite, triggers count the changes in `user_changes` (new title words in its own
+//!   column), which the instance reads every 250 ms with its live updates: a change made by
+//!   another process (`releasedesk create-group` on an existing group, a second server)
+//!   counts within that time.
 //!
 //! A read that began before a change is never kept after it: each change starts a new
-//! generation, and what was read in an earlier one is dropped. Changes are rare, so one
-//! change forgets everything kept. (The migrations' comments name this module by its
-//! first name, `store/user_cache.rs`.)
+//! generation, and what was read in an earlier one is dropped. Two kinds of change, each
+//! with its generation: the configuration (users, groups, memberships, permissions,
+//! webhooks, categories: rare, so one such change forgets everything kept), and the title
+//! words, which arrive with registrations all day and forget only the title words kept.
+//! (The migrations' comments name this module by its first name, `store/user_cache.rs`.)
 
 use super::users::SessionRecord;
 use super::Db;
@@ -34,6 +38,10 @@ use std::sync::Mutex;
 /// The channel of the PostgreSQL triggers that tell of a change to what is kept. Its name
 /// is older than the webhooks' part: the migrations that send on it keep it.
 pub const CHANGES_CHANNEL: &str = "releasedesk_users";
+
+/// The payload of a [`CHANGES_CHANNEL`] notification that tells of new title words only;
+/// every other payload is a change to the configuration.
+pub const TITLE_WORDS_CHANGED: &str = "title_words";
 
 /// More users than this with a session in one instance's memory means something is odd
 /// (the users of a desk are its staff): the cache starts over rather than grow.
@@ -54,6 +62,8 @@ struct State {
     trusted: bool,
     /// Counts the changes heard of: a read is kept only in the generation it began in.
     generation: u64,
+    /// Likewise for the title words, which a configuration change also forgets.
+    title_words_generation: u64,
     users: HashMap<i64, Option<SessionRecord>>,
     /// The groups holding Ejecutar, by name.
     execution_groups: Option<Vec<GroupChoice>>,
@@ -86,6 +96,9 @@ pub enum Lookup<T> {
 /// When a read of something kept began.
 pub struct Ticket(u64);
 
+/// When a read of title words began.
+pub struct TitleWordsTicket(u64);
+
 impl Kept {
     /// A cache that keeps from the start (`trusted`) or only once
     /// [`Kept::listening`] says changes are heard of.
@@ -94,6 +107,7 @@ impl Kept {
             state: Mutex::new(State {
                 trusted,
                 generation: 0,
+                title_words_generation: 0,
                 users: HashMap::new(),
                 execution_groups: None,
                 subscriptions: None,
@@ -152,7 +166,7 @@ impl Kept {
 
     /// The title words kept for each of `typed` that has them, the typed words that have
     /// none kept, and a ticket to read those.
-    pub fn lookup_title_words(&self, typed: Vec<String>) -> (Vec<(String, TitleWords)>, Vec<String>, Ticket) {
+    pub fn lookup_title_words(&self, typed: Vec<String>) -> (Vec<(String, TitleWords)>, Vec<String>, TitleWordsTicket) {
         let state = self.state();
         let mut kept = Vec::new();
         let mut unread = Vec::new();
@@ -162,13 +176,14 @@ impl Kept {
                 None => unread.push(word),
             }
         }
-        (kept, unread, Ticket(state.generation))
+        (kept, unread, TitleWordsTicket(state.title_words_generation))
     }
 
     /// Keeps the title words read for typed words, unless a change was heard of since the
     /// read began.
-    pub fn keep_title_words(&self, ticket: Ticket, read: &[(String, TitleWords)]) {
-        if let Some(mut state) = self.current(ticket) {
+    pub fn keep_title_words(&self, ticket: TitleWordsTicket, read: &[(String, TitleWords)]) {
+        let mut state = self.state();
+        if state.trusted && state.title_words_generation == ticket.0 {
             if state.title_words.len() + read.len() > MOST_TYPED_WORDS {
                 state.title_words.clear();
             }
@@ -199,9 +214,14 @@ impl Kept {
         (state.trusted && state.generation == ticket.0).then_some(state)
     }
 
-    /// Forgets everything kept: something of it changed.
+    /// Forgets everything kept: something of the configuration changed.
     pub fn changed(&self) {
         self.forget(self.state());
+    }
+
+    /// Forgets the title words kept: a title brought a word no title held before.
+    pub fn title_words_changed(&self) {
+        Self::forget_title_words(&mut self.state());
     }
 
     fn forget(&self, mut state: std::sync::MutexGuard<'_, State>) {
@@ -210,6 +230,11 @@ impl Kept {
         state.execution_groups = None;
         state.subscriptions = None;
         state.categories = None;
+        Self::forget_title_words(&mut state);
+    }
+
+    fn forget_title_words(state: &mut State) {
+        state.title_words_generation += 1;
         state.title_words.clear();
     }
 
@@ -228,10 +253,16 @@ impl Db {
     }
 
     /// Tells this instance that users, groups, memberships, permissions, webhooks or their
-    /// events, solution categories or the titles' words changed (after the change
-    /// committed): from the next request on, they are read afresh.
+    /// events, or solution categories changed (after the change committed): from the next
+    /// request on, everything kept is read afresh.
     pub fn configuration_changed(&self) {
         self.kept.changed();
+    }
+
+    /// Tells this instance that titles were registered or corrected (after the change
+    /// committed): from the next search on, what typed words stand for is read afresh.
+    pub fn title_words_changed(&self) {
+        self.kept.title_words_changed();
     }
 }
 
@@ -311,11 +342,39 @@ mod tests {
 
         // A new title word may extend what a typed word stands for.
         let (_, _, before) = cache.lookup_title_words(typed(&["nomina"]));
-        cache.changed();
+        cache.title_words_changed();
         cache.keep_title_words(before, &[("nomina".into(), words(&["nomina"]))]);
         let (kept, unread, _) = cache.lookup_title_words(typed(&["migr", "nomina"]));
         assert!(kept.is_empty());
         assert_eq!(unread, typed(&["migr", "nomina"]));
+    }
+
+    #[test]
+    fn new_title_words_forget_only_the_title_words() {
+        let cache = Kept::new(true);
+        let user = ticket(&cache, 1);
+        let (_, _, words) = cache.lookup_title_words(vec!["clu".into()]);
+        cache.title_words_changed();
+        // A read of users that began before new title words is still kept; one of title
+        // words is not.
+        cache.keep(1, user, &record("ana"));
+        cache.keep_title_words(words, &[("clu".into(), ["cluster".to_owned()].into())]);
+        assert_eq!(kept(&cache, 1).as_deref(), Some("ana"));
+        let (kept_words, unread, words) = cache.lookup_title_words(vec!["clu".into()]);
+        assert!(kept_words.is_empty());
+        assert_eq!(unread, ["clu"]);
+
+        // Kept, then forgotten by new title words, and by a change to the configuration.
+        cache.keep_title_words(words, &[("clu".into(), ["cluster".to_owned()].into())]);
+        assert_eq!(cache.lookup_title_words(vec!["clu".into()]).0.len(), 1);
+        cache.title_words_changed();
+        assert_eq!(cache.lookup_title_words(vec!["clu".into()]).0.len(), 0);
+        assert_eq!(kept(&cache, 1).as_deref(), Some("ana"), "the users stay");
+        let (_, _, words) = cache.lookup_title_words(vec!["clu".into()]);
+        cache.keep_title_words(words, &[("clu".into(), ["cluster".to_owned()].into())]);
+        cache.changed();
+        assert_eq!(cache.lookup_title_words(vec!["clu".into()]).0.len(), 0);
+        assert_eq!(kept(&cache, 1), None);
     }
 
     #[test]
