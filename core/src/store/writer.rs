@@ -398,15 +398,17 @@ mod tests {
     use crate::store::Db;
     use tokio::sync::oneshot;
 
-    /// A fresh SQLite desk in a file of its own, with a table `t` to write to.
-    async fn desk(name: &str) -> Db {
-        let dir = std::env::temp_dir().join(format!("releasedesk-writer-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a temporary directory");
-        let url = format!("sqlite://{}?mode=rwc", dir.join("desk.db").display());
+    /// A fresh SQLite desk in a file of its own, with a table `t` to write to; its directory
+    /// is removed when the first part is dropped.
+    async fn desk(name: &str) -> (tempfile::TempDir, Db) {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("releasedesk-writer-{name}-"))
+            .tempdir()
+            .expect("a temporary directory");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("desk.db").display());
         let db = crate::store::connect(&url).await.expect("a SQLite desk");
         sqlx::query("CREATE TABLE t (x BIGINT NOT NULL)").execute(&db.pool).await.expect("a table");
-        db
+        (dir, db)
     }
 
     async fn written(db: &Db) -> Vec<i64> {
@@ -454,7 +456,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn commands_at_once_keep_exactly_the_writes_they_committed() {
-        let db = desk("at-once").await;
+        let (_dir, db) = desk("at-once").await;
         let commands = (0..48).map(|x| {
             let db = db.clone();
             tokio::spawn(async move {
@@ -480,7 +482,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_turn_dropped_after_others_left_the_commit_to_it_still_commits_theirs() {
-        let db = desk("dropped").await;
+        let (_dir, db) = desk("dropped").await;
         let mut first = db.begin_write().await.expect("a turn");
         insert(&mut first, 1).await;
         // The second queues while the first writes, takes its turn once the first ends it,
@@ -503,7 +505,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_turn_rolled_back_commits_the_turns_before_it_without_waiting_for_the_next() {
-        let db = desk("refused").await;
+        let (_dir, db) = desk("refused").await;
         let mut first = db.begin_write().await.expect("a turn");
         insert(&mut first, 1).await;
         // The second (a refused capture) writes and rolls back when told.
