@@ -33,7 +33,9 @@ const L = localized({
 class FirstServer {
   readonly url: string;
   private process?: ChildProcess;
-  private readonly dir = mkdtempSync(path.join(os.tmpdir(), 'releasedesk-first-run-'));
+  /** Made when the server starts: Playwright also loads this file to list the tests, in a
+   * process that runs none of them. */
+  private dir = '';
 
   constructor(readonly port: number) {
     this.url = `http://127.0.0.1:${port}`;
@@ -53,6 +55,7 @@ class FirstServer {
   }
 
   async start() {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'releasedesk-first-run-'));
     const created = spawnSync(serverBin, ['create-admin', 'jefa', 'Jefa de Operaciones'], {
       env: this.env(), input: `${ADMIN_PASSWORD}\n`, encoding: 'utf8',
     });
@@ -67,7 +70,7 @@ class FirstServer {
 
   stop() {
     this.process?.kill('SIGTERM');
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
