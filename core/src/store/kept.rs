@@ -182,8 +182,7 @@ impl Kept {
     /// Keeps the title words read for typed words, unless a change was heard of since the
     /// read began.
     pub fn keep_title_words(&self, ticket: TitleWordsTicket, read: &[(String, TitleWords)]) {
-        let mut state = self.state();
-        if state.trusted && state.title_words_generation == ticket.0 {
+        if let Some(mut state) = self.current_in(|state| state.title_words_generation, ticket.0) {
             if state.title_words.len() + read.len() > MOST_TYPED_WORDS {
                 state.title_words.clear();
             }
@@ -210,8 +209,17 @@ impl Kept {
 
     /// The state, if what a read that began at `ticket` found may be kept.
     fn current(&self, ticket: Ticket) -> Option<std::sync::MutexGuard<'_, State>> {
+        self.current_in(|state| state.generation, ticket.0)
+    }
+
+    /// The state, if what a read that began when `generation` was `began` found may be kept.
+    fn current_in(
+        &self,
+        generation: impl FnOnce(&State) -> u64,
+        began: u64,
+    ) -> Option<std::sync::MutexGuard<'_, State>> {
         let state = self.state();
-        (state.trusted && state.generation == ticket.0).then_some(state)
+        (state.trusted && generation(&state) == began).then_some(state)
     }
 
     /// Forgets everything kept: something of the configuration changed.
