@@ -37,16 +37,21 @@ capture_burst() {
 # wrk at $4 connections for $3 seconds with the report script bench/wrk/$1 on $2; prints its
 # JSON line. wrk counts a redirect as a success, so a page (get.lua) is first checked to answer
 # 200 to the same request, within 30 s: a page that never answers is a failure to report, not
-# a run that waits forever. BENCH_THREADS, BENCH_COOKIE and what the script reads come from
-# the environment.
+# a run that waits forever, and the report says how far the answer came (its head, the
+# server's sockets) for a request never read, a head never sent and a body that stopped to be
+# told apart. BENCH_THREADS, BENCH_COOKIE and what the script reads come from the environment.
 wrk_json() {
   local script=$1 url=$2 seconds=$3 connections=$4 status failed=0
   if [[ $script == get.lua ]]; then
-    status=$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' ${BENCH_COOKIE:+-H "Cookie: $BENCH_COOKIE"} "$url") \
-      || failed=$?
+    status=$(curl -s --max-time 30 -o /dev/null -D "$WORK/check-head" -w '%{http_code}' \
+      ${BENCH_COOKIE:+-H "Cookie: $BENCH_COOKIE"} "$url") || failed=$?
     if [[ $failed != 0 || $status != 200 ]]; then
       [[ $failed == 0 ]] && echo "$url answered $status, not 200" >&2 \
         || echo "$url did not answer (curl's exit status $failed; 28 is its 30 s limit)" >&2
+      echo "the answer's head, as far as it came:" >&2
+      if [[ -s $WORK/check-head ]]; then cat "$WORK/check-head" >&2; else echo "(none)" >&2; fi
+      echo "the server's sockets (Recv-Q: what it has not read):" >&2
+      ss -tnp 2>/dev/null | grep "pid=$SERVER_PID," >&2 || true
       echo "the server's log:" >&2
       tail -n 50 "$WORK/server.log" >&2
       return 1
