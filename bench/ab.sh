@@ -60,6 +60,8 @@ case $WORK_KIND in
   *) echo "AB_WORK is page, search, advances or capture, not $WORK_KIND" >&2; exit 2 ;;
 esac
 SERVED=${AB_DATABASE_URL:-}
+# The JSON of a seed-bench from before it named a capture burst's warm-up target.
+outdated() { ! jq -e .capture_warm_up_target "$SEEDED" >/dev/null 2>&1; }
 if [[ -n $SERVED ]]; then
   # postgres://…/NAME?OPTIONS: the cluster, the database's name, and the options every
   # connection keeps.
@@ -77,10 +79,14 @@ if [[ -n $SERVED ]]; then
     echo "$WORK_KIND on AB_DATABASE_URL needs AB_SEEDED: the JSON seed-bench printed when it filled it" >&2
     exit 2
   fi
+  if [[ $WORK_KIND == capture ]] && outdated; then
+    echo "capture needs capture_warm_up_target in AB_SEEDED (seed-bench prints it since the thirtieth pass)" >&2
+    exit 2
+  fi
 fi
 
 mkdir -p target/bench
-if [[ -z $SERVED ]] && [[ ! -f $DB || ! -f $SEEDED ]]; then
+if [[ -z $SERVED ]] && { [[ ! -f $DB || ! -f $SEEDED ]] || outdated; }; then
   rm -f "$DB" "$DB-wal" "$DB-shm"
   DATABASE_URL=$DB RUST_LOG=error "$NEW" seed-bench --releases "$RELEASES" >"$SEEDED.new"
   mv "$SEEDED.new" "$SEEDED"
@@ -119,12 +125,13 @@ drop_copy() { on_cluster -c "DROP DATABASE IF EXISTS \"$COPY\" WITH (FORCE)" && 
 burst() {
   local bin=$1 base=$2 out
   out=$(capture_burst "$base" "$(cat "$SEEDED")")
-  if [[ $(jq .winners <<<"$out") -ne 1 ]]; then
+  if [[ $(jq .winners <<<"$out") -ne 1 || $(jq .cold_winners <<<"$out") -ne 1 ]]; then
     echo "not one winner on $bin: $out" >&2
     return 1
   fi
-  printf '%s\tcapture p50 %s ms\tp99 %s ms\tfloor p50 %s ms\tp99 %s ms\n' "$bin" "$(jq .p50_ms <<<"$out")" \
-    "$(jq .p99_ms <<<"$out")" "$(jq .floor_p50_ms <<<"$out")" "$(jq .floor_p99_ms <<<"$out")"
+  printf '%s\tcapture p50 %s ms\tp99 %s ms\tfloor p50 %s ms\tp99 %s ms\tcold p99 %s ms\n' "$bin" \
+    "$(jq .p50_ms <<<"$out")" "$(jq .p99_ms <<<"$out")" "$(jq .floor_p50_ms <<<"$out")" \
+    "$(jq .floor_p99_ms <<<"$out")" "$(jq .cold_p99_ms <<<"$out")"
 }
 
 # Opens $STREAMS live-event streams on the server at $1 and waits until they all answered.

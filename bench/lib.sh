@@ -28,10 +28,12 @@ session_cookie() {
     | tr -d '\r' | sed -n 's/^[Ss]et-[Cc]ookie: \(releasedesk_session=[^;]*\).*/\1/p' | head -1
 }
 
-# The burst of 200 captures of one task (bench/capture.mjs) on the server at $1, by the bench
-# users that `seed-bench` reported in the JSON $2; prints its JSON line.
+# The burst of 200 captures of one task (bench/capture.mjs), after a warm-up burst on another,
+# on the server at $1, by the bench users that `seed-bench` reported in the JSON $2; prints its
+# JSON line.
 capture_burst() {
-  node bench/capture.mjs "$1" "$(jq .capture_target <<<"$2")" bench "$(jq .bench_users <<<"$2")" demo1234
+  node bench/capture.mjs "$1" "$(jq .capture_target <<<"$2")" "$(jq .capture_warm_up_target <<<"$2")" \
+    bench "$(jq .bench_users <<<"$2")" demo1234
 }
 
 # wrk at $4 connections for $3 seconds with the report script bench/wrk/$1 on $2; prints its

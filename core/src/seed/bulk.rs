@@ -32,6 +32,8 @@ pub struct Seeded {
     pub held_by_ana: Vec<i64>,
     /// An approved release whose execution task nobody holds yet.
     pub capture_target: i64,
+    /// Another, for a burst of captures before the one measured (`bench/capture.mjs`).
+    pub capture_warm_up_target: i64,
     pub bench_users: usize,
     /// A solution category to close with.
     pub solution_category: i64,
@@ -227,19 +229,21 @@ pub async fn seed(desk: &Desk, count: i64) -> Result<Seeded, BulkError> {
     .bind(ana)
     .fetch_all(&db.pool)
     .await?;
-    let capture_target = sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT MAX(r.id) AS id FROM releases r JOIN tasks t ON t.id = r.current_task_id
-          WHERE r.status = 'approved' AND r.executor_group_id = $1 AND t.assignee_id IS NULL",
+    let free: Vec<i64> = sqlx::query_scalar(
+        "SELECT r.id FROM releases r JOIN tasks t ON t.id = r.current_task_id
+          WHERE r.status = 'approved' AND r.executor_group_id = $1 AND t.assignee_id IS NULL
+          ORDER BY r.id DESC LIMIT 2",
     )
     .bind(n1)
-    .fetch_one(&db.pool)
-    .await?
-    .ok_or(sqlx::Error::RowNotFound)?;
+    .fetch_all(&db.pool)
+    .await?;
+    let [capture_target, capture_warm_up_target] = free[..] else { return Err(sqlx::Error::RowNotFound.into()) };
     Ok(Seeded {
         releases: scalar(db, "SELECT COUNT(*) AS n FROM releases").await?,
         newest: scalar(db, "SELECT MAX(id) AS n FROM releases").await?,
         held_by_ana,
         capture_target,
+        capture_warm_up_target,
         bench_users,
         solution_category: scalar(db, "SELECT MIN(id) AS n FROM solution_categories").await?,
     })

@@ -73,13 +73,17 @@ async fn generated_releases_are_coherent_and_can_be_worked_on(backend: Backend) 
     let view = ana.call("get_release", json!({ "id": held })).await.json();
     assert_eq!(view["status"], "resolved", "{view}");
 
-    // The capture target is free for anyone of the group, bench users included.
+    // The capture targets, the warm-up burst's and the measured one's, are two releases free
+    // for anyone of the group, bench users included.
+    assert_ne!(seeded.capture_target, seeded.capture_warm_up_target);
     let bench = server.login("bench001").await;
-    let captured = bench.call("capture_task", json!({ "id": seeded.capture_target })).await;
-    assert_eq!(captured.status, StatusCode::OK, "{}", captured.text);
     let lucia = server.login("lucia").await;
-    let refused = lucia.call("capture_task", json!({ "id": seeded.capture_target })).await;
-    assert!(refused.status.is_client_error(), "{}", refused.text);
+    for target in [seeded.capture_warm_up_target, seeded.capture_target] {
+        let captured = bench.call("capture_task", json!({ "id": target })).await;
+        assert_eq!(captured.status, StatusCode::OK, "{}", captured.text);
+        let refused = lucia.call("capture_task", json!({ "id": target })).await;
+        assert!(refused.status.is_client_error(), "{}", refused.text);
+    }
 }
 
 async fn cursor_paging_walks_the_whole_list_once(backend: Backend) {
