@@ -52,8 +52,26 @@ async function measure(link) {
         offline: false, latency: rtt || 0, downloadThroughput: bytesPerSecond, uploadThroughput: bytesPerSecond,
       });
     }
+    // What a load that never becomes interactive leaves to explain it.
+    const trouble = [];
+    page.on('pageerror', (error) => trouble.push(`page error: ${error.message}`));
+    page.on('console', (message) => message.type() === 'error' && trouble.push(`console: ${message.text()}`));
+    page.on('requestfailed', (request) => trouble.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
+    const pending = new Set();
+    page.on('request', (request) => pending.add(request));
+    page.on('requestfinished', (request) => pending.delete(request));
+    page.on('requestfailed', (request) => pending.delete(request));
     await page.goto(new URL('/releases', base).href);
-    const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 });
+    const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 }).catch(async (error) => {
+      const state = await page.evaluate(() => ({
+        hydrated: document.body?.hasAttribute('data-hydrated'),
+        rows: Boolean(document.querySelector('.table-wrap')),
+        live: Boolean(document.querySelector('.table-wrap[data-live]')),
+      })).catch((e) => `cannot read the page: ${e.message}`);
+      const unanswered = [...pending].map((request) => `unanswered: ${request.method()} ${request.url()}`);
+      throw new Error(`run ${run + 1} over ${link} not interactive in 30 s: ${JSON.stringify(state)}\n`
+        + [...trouble, ...unanswered].join('\n'), { cause: error });
+    });
     times.push(await at.jsonValue());
     bytes = await page.evaluate(() => performance.getEntriesByType('navigation')
       .concat(performance.getEntriesByType('resource'))
