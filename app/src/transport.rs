@@ -55,10 +55,15 @@ pub async fn guard(transport: Transport, mut request: Request, next: Next) -> Re
         transport.proxies.client_address(peer, forwarded_for)
     });
     request.extensions_mut().insert(Client { address, https });
-    if https {
+    let user_data = carries_user_data(request.uri().path());
+    if !user_data {
+        // A static file is the same for everyone: its cookies are not passed on, so no
+        // session is read for it (a database read per file, and a failed one while the
+        // database is away).
+        request.headers_mut().remove(header::COOKIE);
+    } else if https {
         take_secure_cookie(request.headers_mut());
     }
-    let user_data = carries_user_data(request.uri().path());
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if https {

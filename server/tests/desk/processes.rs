@@ -541,9 +541,11 @@ async fn a_database_outage_answers_503_and_the_server_recovers_without_a_restart
         function.as_ref().map(|r| (r.status, r.text.clone())),
     );
     assert!(server.is_alive(), "the server died with the database:\n{}", server.output());
-    let stat =
-        server.anonymous().page("/pkg/releasedesk.css").await.expect("a static file is served during the outage");
-    assert_eq!(stat.status, StatusCode::OK, "a static file during the outage");
+    // A static file reads no session: served to a logged-in browser as to anyone.
+    for (who, client) in [("anyone", server.anonymous()), ("ana", ana.clone())] {
+        let stat = client.page("/pkg/releasedesk.css").await.expect("a static file is served during the outage");
+        assert_eq!(stat.status, StatusCode::OK, "a static file for {who} during the outage: {}", stat.text);
+    }
     let page = page.unwrap_or_else(|e| panic!("the page did not answer within {REQUEST_TIMEOUT:?}: {e}"));
     let function = function.unwrap_or_else(|e| panic!("list_releases did not answer within {REQUEST_TIMEOUT:?}: {e}"));
     assert_eq!(function.status, StatusCode::SERVICE_UNAVAILABLE, "list_releases during the outage: {}", function.text);
