@@ -56,14 +56,7 @@ pub async fn guard(transport: Transport, mut request: Request, next: Next) -> Re
     });
     request.extensions_mut().insert(Client { address, https });
     let user_data = carries_user_data(request.uri().path());
-    if !user_data {
-        // A static file is the same for everyone: its cookies are not passed on, so no
-        // session is read for it (a database read per file, and a failed one while the
-        // database is away).
-        request.headers_mut().remove(header::COOKIE);
-    } else if https {
-        take_secure_cookie(request.headers_mut());
-    }
+    pass_cookies(request.headers_mut(), user_data, https);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     if https {
@@ -87,6 +80,17 @@ pub async fn guard(transport: Transport, mut request: Request, next: Next) -> Re
 /// Everything but the static files (the app's code, styles and icons, the same for all).
 fn carries_user_data(path: &str) -> bool {
     !(path.starts_with("/pkg/") || path.starts_with("/assets/") || path.starts_with("/favicon."))
+}
+
+/// The request's cookies as the session layers are to see them. A static file is the same
+/// for everyone: none are passed on, so no session is read for it (a database read per file,
+/// and a failed one while the database is away). Over HTTPS, see [`take_secure_cookie`].
+fn pass_cookies(headers: &mut HeaderMap, user_data: bool, https: bool) {
+    if !user_data {
+        headers.remove(header::COOKIE);
+    } else if https {
+        take_secure_cookie(headers);
+    }
 }
 
 /// Over HTTPS only the `__Host-` cookie is the session: a plain `releasedesk_session` sent
@@ -153,6 +157,27 @@ mod tests {
         );
         take_secure_cookie(&mut headers);
         assert_eq!(headers[header::COOKIE], "releasedesk_session=real; releasedesk_lang=pt");
+    }
+
+    #[test]
+    fn a_static_file_is_asked_for_without_cookies_and_a_page_with_them() {
+        let cookies = || {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::COOKIE, HeaderValue::from_static("releasedesk_session=abc; releasedesk_lang=pt"));
+            headers
+        };
+        for path in ["/pkg/releasedesk.wasm", "/pkg/releasedesk.css", "/favicon.svg", "/assets/logo.svg"] {
+            for https in [false, true] {
+                let mut headers = cookies();
+                pass_cookies(&mut headers, carries_user_data(path), https);
+                assert_eq!(headers.get(header::COOKIE), None, "{path}, https {https}");
+            }
+        }
+        for path in ["/releases", "/api/list_releases", "/pkgs", "/"] {
+            let mut headers = cookies();
+            pass_cookies(&mut headers, carries_user_data(path), false);
+            assert_eq!(headers[header::COOKIE], "releasedesk_session=abc; releasedesk_lang=pt", "{path}");
+        }
     }
 
     #[test]
