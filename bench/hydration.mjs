@@ -56,11 +56,13 @@ async function measure(link) {
     const trouble = [];
     page.on('pageerror', (error) => trouble.push(`page error: ${error.message}`));
     page.on('console', (message) => message.type() === 'error' && trouble.push(`console: ${message.text()}`));
-    page.on('requestfailed', (request) => trouble.push(`failed: ${request.url()} ${request.failure()?.errorText}`));
     const pending = new Set();
     page.on('request', (request) => pending.add(request));
     page.on('requestfinished', (request) => pending.delete(request));
-    page.on('requestfailed', (request) => pending.delete(request));
+    page.on('requestfailed', (request) => {
+      pending.delete(request);
+      trouble.push(`failed: ${request.url()} ${request.failure()?.errorText}`);
+    });
     await page.goto(new URL('/releases', base).href);
     const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 }).catch(async (error) => {
       const state = await page.evaluate(() => ({

@@ -17,12 +17,7 @@ use std::sync::Arc;
 
 /// Paths an anonymous visitor may load: the login page and what it needs to render.
 fn is_public(path: &str) -> bool {
-    path == "/login"
-        || path.starts_with("/pkg/")
-        || path.starts_with("/api/")
-        || path == "/favicon.ico"
-        || path == "/favicon.svg"
-        || path.starts_with("/assets/")
+    path == "/login" || path.starts_with("/api/") || crate::transport::is_static_file(path)
 }
 
 /// "Mi cuenta", where a user changes their password; a user with a temporary one is sent

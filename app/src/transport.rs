@@ -79,7 +79,13 @@ pub async fn guard(transport: Transport, mut request: Request, next: Next) -> Re
 
 /// Everything but the static files (the app's code, styles and icons, the same for all).
 fn carries_user_data(path: &str) -> bool {
-    !(path.starts_with("/pkg/") || path.starts_with("/assets/") || path.starts_with("/favicon."))
+    !is_static_file(path)
+}
+
+/// The site's static files: the app's code, styles and icons, the same for everyone and
+/// open to anyone.
+pub fn is_static_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || path.starts_with("/assets/") || path.starts_with("/favicon.")
 }
 
 /// The request's cookies as the session layers are to see them. A static file is the same
