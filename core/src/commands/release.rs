@@ -16,6 +16,7 @@ use crate::model::release::{GroupChoice, RegisteredDraft, Registration, ReleaseV
 use crate::store::flows::FlowCache;
 use crate::store::list::remember_edited_title_words;
 use crate::store::log::{append, append_all, LogDetails, NewEntry};
+use crate::store::notifications::People;
 use crate::store::releases::*;
 use crate::store::Db;
 use crate::Error;
@@ -151,7 +152,8 @@ async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     }
     let mut entry = NewEntry::new(id, actor.user, now, LogDetails::Captured);
     entry.step = Some(task.step.clone());
-    append(db, &mut tx, lock, &entry).await?;
+    let people = People::after(release.requester, Some((task.group, Some(actor.user))));
+    append_all(db, &mut tx, lock, None, &[entry], Some(people)).await?;
     tx.commit().await?;
     turn.won(version, flow::Holder { user: actor.user, name: actor.full_name.clone() });
     Ok(Captured::Taken)
@@ -287,7 +289,9 @@ async fn advance_once(ctx: &Ctx, command: &Advance) -> Result<Advanced, Error> {
         entry.step = Some(advance.from_step.clone());
         entries.push(entry);
     }
-    append_all(db, &mut tx, lock, head, &entries).await?;
+    // Who the entries tell: the next step's group is told of its new work.
+    let people = People::after(release.requester, next.as_ref().map(|(_, group)| (*group, None)));
+    append_all(db, &mut tx, lock, head, &entries, Some(people)).await?;
     tx.commit().await?;
     let next_step = next.and_then(|(code, _)| flow.step(&code).map(|s| s.name.clone()));
     Ok(Advanced { status: advance.status, next_step, time_spent_minutes })

@@ -3,8 +3,9 @@
 //! the groups that execute releases (every list page offers them in its filter), the
 //! active webhooks' events (every append to the execution log reads them in the writer's
 //! turn), the solution categories offered (every advance out of execution checks its
-//! category, every release page offers them), and the title words each typed word of a
-//! search stands for (every search reads them first).
+//! category, every release page offers them), the active members of each group whose new
+//! work was told (every advance to a step tells its group), and the title words each typed
+//! word of a search stands for (every search reads them first).
 //!
 //! A change to any of it (a user, a group, a membership, a permission, a webhook or its
 //! events, a solution category, a word no title held before) must count from the next
@@ -47,6 +48,8 @@ pub const TITLE_WORDS_CHANGED: &str = "title_words";
 /// (the users of a desk are its staff): the cache starts over rather than grow.
 const MOST_USERS: usize = 10_000;
 
+/// Groups, likewise: a desk's teams.
+const MOST_GROUPS: usize = 10_000;
 /// Typed words are whatever people type: past this many kept, they start over.
 const MOST_TYPED_WORDS: usize = 10_000;
 
@@ -71,6 +74,8 @@ struct State {
     subscriptions: Option<Subscriptions>,
     /// The solution categories offered, in their order.
     categories: Option<Categories>,
+    /// The active members of groups, by group, as new work tells them.
+    members: HashMap<i64, Members>,
     /// The title words each typed word stands for (`store::list`): none when it starts none,
     /// or more than a search expands a typed word to.
     title_words: HashMap<String, TitleWords>,
@@ -82,6 +87,8 @@ pub type TitleWords = std::sync::Arc<[String]>;
 /// The solution categories offered, in their order.
 pub type Categories = std::sync::Arc<[CategoryChoice]>;
 
+/// A group's active members, by id.
+pub type Members = std::sync::Arc<[i64]>;
 /// The active webhooks' events, `(webhook, event)`, by webhook.
 pub type Subscriptions = std::sync::Arc<[(i64, WebhookEvent)]>;
 
@@ -112,6 +119,7 @@ impl Kept {
                 execution_groups: None,
                 subscriptions: None,
                 categories: None,
+                members: HashMap::new(),
                 title_words: HashMap::new(),
             }),
         }
@@ -162,6 +170,23 @@ impl Kept {
 
     pub fn keep_categories(&self, ticket: Ticket, categories: &Categories) {
         self.keep_in(ticket, categories.clone(), |state| &mut state.categories);
+    }
+
+    pub fn lookup_members(&self, group: i64) -> Lookup<Members> {
+        let state = self.state();
+        match state.members.get(&group) {
+            Some(members) => Lookup::Kept(members.clone()),
+            None => Lookup::Read(Ticket(state.generation)),
+        }
+    }
+
+    pub fn keep_members(&self, ticket: Ticket, group: i64, members: &Members) {
+        if let Some(mut state) = self.current(ticket) {
+            if state.members.len() >= MOST_GROUPS {
+                state.members.clear();
+            }
+            state.members.insert(group, members.clone());
+        }
     }
 
     /// The title words kept for each of `typed` that has them, the typed words that have
@@ -238,6 +263,7 @@ impl Kept {
         state.execution_groups = None;
         state.subscriptions = None;
         state.categories = None;
+        state.members.clear();
         Self::forget_title_words(&mut state);
     }
 
@@ -330,7 +356,16 @@ mod tests {
         let groups = [GroupChoice { id: crate::domain::GroupId(1), name: "Despliegue N1".into() }];
         cache.keep_execution_groups(read, &groups);
         assert!(matches!(cache.lookup_execution_groups(), Lookup::Kept(kept) if kept == groups));
+        // A group's active members, by group, likewise.
+        let Lookup::Read(read) = cache.lookup_members(1) else { panic!("members kept before any read") };
+        cache.keep_members(read, 1, &Members::from([3, 4]));
+        assert!(matches!(cache.lookup_members(1), Lookup::Kept(kept) if *kept == [3, 4]));
+        assert!(matches!(cache.lookup_members(2), Lookup::Read(_)), "another group's are not");
+        let Lookup::Read(before) = cache.lookup_members(2) else { panic!("group 2 kept") };
         cache.changed();
+        assert!(matches!(cache.lookup_members(1), Lookup::Read(_)));
+        cache.keep_members(before, 2, &Members::from([5]));
+        assert!(matches!(cache.lookup_members(2), Lookup::Read(_)), "read before the change");
         assert!(matches!(cache.lookup_execution_groups(), Lookup::Read(_)));
         assert_eq!(kept(&cache, 2), None);
     }

@@ -8,6 +8,7 @@
 
 pub use crate::domain::log::{LogDetails, LogKind};
 use crate::domain::{Localized, ReleaseId, UserId};
+use crate::store::notifications::People;
 use crate::store::releases::{ChainHead, Locked};
 use crate::store::{values_rows, AnyQuery, Db, NamedRow};
 use sqlx::{AnyConnection, Row};
@@ -131,19 +132,21 @@ pub async fn append(db: &Db, conn: &mut AnyConnection, lock: Locked, entry: &New
     // The webhooks' deliveries of the entry, in its transaction: queued iff it commits.
     crate::store::webhooks::enqueue(db, conn, &[(id, entry)]).await?;
     // Its notifications (and their mail), likewise.
-    crate::store::notifications::record(conn, &[(id, entry)]).await?;
+    crate::store::notifications::record(db, conn, &[(id, entry)], None).await?;
     Ok(id)
 }
 
 /// Appends several entries of the locked release in one statement, in order, inside the
 /// caller's transaction, and queues their webhooks' deliveries. They chain onto `head` when
-/// a statement under the lock read it, onto the head read here otherwise.
+/// a statement under the lock read it, onto the head read here otherwise; their
+/// notifications go to `people` when the command knows them, to those read here otherwise.
 pub async fn append_all(
     db: &Db,
     conn: &mut AnyConnection,
     lock: Locked,
     head: Option<ChainHead>,
     entries: &[NewEntry],
+    people: Option<People>,
 ) -> Result<(), sqlx::Error> {
     if entries.is_empty() {
         return Ok(());
@@ -173,7 +176,7 @@ pub async fn append_all(
     // The webhooks' deliveries of the entries, in their transaction: queued iff they commit.
     crate::store::webhooks::enqueue(db, conn, &appended).await?;
     // Their notifications (and their mail), likewise.
-    crate::store::notifications::record(conn, &appended).await
+    crate::store::notifications::record(db, conn, &appended, people).await
 }
 
 fn bind(query: AnyQuery<'_>, entry: Linked, hash: String) -> AnyQuery<'_> {

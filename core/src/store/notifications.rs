@@ -3,10 +3,11 @@
 //! queues their e-mail (`store::mail`); [`remind`] writes a deadline reminder once per
 //! release and threshold. The rest reads and marks them for their user.
 
-use crate::domain::{ReleaseId, UserId};
+use crate::domain::{GroupId, ReleaseId, UserId};
 use crate::model::notifications::{
     of_entry, Audience, MailPreferences, Notification, NotificationKind, NotificationPage, UNREAD_COUNTED,
 };
+use crate::store::kept::{Lookup, Members};
 use crate::store::log::{LogKind, NewEntry};
 use crate::store::{numbered, parse_code, Db};
 use sqlx::{Any, AnyConnection, FromRow, QueryBuilder};
@@ -22,15 +23,23 @@ pub struct NewNotification {
     pub at: i64,
 }
 
-/// The active members of a group.
-async fn members(conn: &mut AnyConnection, group: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+/// The active members of a group, kept between actions (`store::kept`): new work at a
+/// step tells its group, on nearly every advance.
+async fn members(db: &Db, conn: &mut AnyConnection, group: i64) -> Result<Members, sqlx::Error> {
+    let ticket = match db.kept().lookup_members(group) {
+        Lookup::Kept(members) => return Ok(members),
+        Lookup::Read(ticket) => ticket,
+    };
+    let read: Vec<i64> = sqlx::query_scalar(
         "SELECT m.user_id FROM group_members m JOIN users u ON u.id = m.user_id
           WHERE m.group_id = $1 AND u.active = 1 ORDER BY m.user_id",
     )
     .bind(group)
     .fetch_all(&mut *conn)
-    .await
+    .await?;
+    let members = Members::from(read);
+    db.kept().keep_members(ticket, group, &members);
+    Ok(members)
 }
 
 /// The release's open task: its group and its assignee.
@@ -41,56 +50,60 @@ async fn open_task(conn: &mut AnyConnection, release: ReleaseId) -> Result<Optio
         .await
 }
 
-/// Whom an action on a release can tell, as its transaction sees the release after it:
-/// the requester, the open task's assignee, and, while no one holds the task, its group's
-/// active members. Read once per action, in one statement.
+/// Whom an action on a release can tell, as the release is after it: the requester, the
+/// open task's assignee, and, while no one holds the task, its group's active members.
+/// The command that acted knows them ([`People::after`]) or they are read in its
+/// transaction, once per action.
 #[derive(Debug)]
-struct People {
+pub struct People {
     requester: Option<i64>,
-    assignee: Option<i64>,
-    members: Vec<i64>,
+    /// The open task's group and assignee.
+    open_task: Option<(i64, Option<i64>)>,
 }
 
 impl People {
+    /// As the command knows the release after its action: who registered it, and the group
+    /// and the holder of its open task (none once its flow has ended).
+    pub fn after(requester: UserId, open_task: Option<(GroupId, Option<UserId>)>) -> People {
+        People {
+            requester: Some(requester.0),
+            open_task: open_task.map(|(group, assignee)| (group.0, assignee.map(|user| user.0))),
+        }
+    }
+
     async fn read(conn: &mut AnyConnection, release: ReleaseId) -> Result<People, sqlx::Error> {
         #[derive(FromRow)]
         struct Row {
             requester_id: i64,
+            group_id: Option<i64>,
             assignee_id: Option<i64>,
-            member: Option<i64>,
         }
-        let rows: Vec<Row> = sqlx::query_as(
-            // Left joins all the way (a member who is not active gives a row without a
-            // member): SQLite would otherwise build the whole join of members and users.
-            "SELECT r.requester_id, t.assignee_id, u.id AS member
-               FROM releases r
-               LEFT JOIN tasks t ON t.release_id = r.id AND t.finished_at IS NULL
-               LEFT JOIN group_members m ON m.group_id = t.group_id AND t.assignee_id IS NULL
-               LEFT JOIN users u ON u.id = m.user_id AND u.active = 1
-              WHERE r.id = $1
-              ORDER BY u.id",
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT r.requester_id, t.group_id, t.assignee_id
+               FROM releases r LEFT JOIN tasks t ON t.release_id = r.id AND t.finished_at IS NULL
+              WHERE r.id = $1",
         )
         .bind(release.0)
-        .fetch_all(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
         Ok(People {
-            requester: rows.first().map(|row| row.requester_id),
-            assignee: rows.first().and_then(|row| row.assignee_id),
-            members: rows.iter().filter_map(|row| row.member).collect(),
+            requester: row.as_ref().map(|row| row.requester_id),
+            open_task: row.and_then(|row| Some((row.group_id?, row.assignee_id))),
         })
     }
 
     /// The open task's people: its assignee, or its group while no one holds it.
-    fn open_task(&self) -> Vec<i64> {
-        match self.assignee {
-            Some(assignee) => vec![assignee],
-            None => self.members.clone(),
-        }
+    async fn open_task(&self, db: &Db, conn: &mut AnyConnection) -> Result<Vec<i64>, sqlx::Error> {
+        Ok(match self.open_task {
+            Some((_, Some(assignee))) => vec![assignee],
+            Some((group, None)) => members(db, conn, group).await?.to_vec(),
+            None => Vec::new(),
+        })
     }
 
     /// The requester and whoever holds the open task.
     fn stakeholders(&self) -> Vec<i64> {
-        self.requester.into_iter().chain(self.assignee).collect()
+        self.requester.into_iter().chain(self.open_task.and_then(|(_, assignee)| assignee)).collect()
     }
 }
 
@@ -108,17 +121,20 @@ async fn people_of<'a>(
 
 /// Who `audience` is for the entry; `people` are its release's, once read.
 async fn audience(
+    db: &Db,
     conn: &mut AnyConnection,
     people: &mut Option<People>,
     entry: &NewEntry,
     audience: Audience,
 ) -> Result<Vec<i64>, sqlx::Error> {
     Ok(match audience {
-        Audience::OpenTask => people_of(conn, people, entry.release).await?.open_task(),
+        Audience::OpenTask => people_of(conn, people, entry.release).await?.open_task(db, conn).await?,
         Audience::Stakeholders => people_of(conn, people, entry.release).await?.stakeholders(),
         Audience::Delegated => match &entry.details {
             crate::store::log::LogDetails::Delegated { to_user: Some(user), .. } => vec![user.0],
-            crate::store::log::LogDetails::Delegated { to_group: Some(group), .. } => members(conn, group.0).await?,
+            crate::store::log::LogDetails::Delegated { to_group: Some(group), .. } => {
+                members(db, conn, group.0).await?.to_vec()
+            }
             _ => Vec::new(),
         },
     })
@@ -126,15 +142,20 @@ async fn audience(
 
 /// Writes the notifications of the entries (`(id, entry)`, appended in this transaction,
 /// of one action on one release): each user is told once of one action, never of their own.
-pub async fn record(conn: &mut AnyConnection, entries: &[(i64, &NewEntry)]) -> Result<(), sqlx::Error> {
+/// `people` are the release's after the action, when its command knows them; read otherwise.
+pub async fn record(
+    db: &Db,
+    conn: &mut AnyConnection,
+    entries: &[(i64, &NewEntry)],
+    mut people: Option<People>,
+) -> Result<(), sqlx::Error> {
     debug_assert!(entries.windows(2).all(|pair| pair[0].1.release == pair[1].1.release), "one release's entries");
     let batch: Vec<LogKind> = entries.iter().map(|(_, entry)| entry.details.kind()).collect();
-    let mut people = None;
     let mut told: Vec<i64> = Vec::new();
     let mut notifications = Vec::new();
     for (id, entry) in entries {
         for (kind, who) in of_entry(&entry.details, &batch) {
-            for user in audience(conn, &mut people, entry, who).await? {
+            for user in audience(db, conn, &mut people, entry, who).await? {
                 if user == entry.user.0 || told.contains(&user) {
                     continue;
                 }
@@ -248,7 +269,7 @@ pub async fn remind(db: &Db, release: ReleaseId, kind: NotificationKind, now: i6
         .fetch_optional(&mut *tx)
         .await?;
     let mut users = match group {
-        Some(group) => members(&mut tx, group).await?,
+        Some(group) => members(db, &mut tx, group).await?.to_vec(),
         None => Vec::new(),
     };
     if let Some((_, Some(assignee))) = open_task(&mut tx, release).await? {

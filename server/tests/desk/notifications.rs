@@ -173,6 +173,20 @@ async fn each_user_is_told_of_their_work_and_releases_never_of_their_own_actions
     assert_eq!(unread(&ana).await, 0);
     assert_eq!(unread(&joao).await, joao_before, "João's are his");
     assert_eq!(server.anonymous().call("my_notifications", json!({})).await.status, 401);
+
+    // Active again, the former member is told of Despliegue N1's next work: the members the
+    // server kept since the first approval are not who it tells after the change.
+    admin.ok("admin_set_active", json!({ "id": former, "active": true })).await;
+    let next = approved_release(&gestor, n1, "Avisos del CRM").await;
+    let told: Vec<String> = sqlx::query_scalar(
+        "SELECT u.username FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.release_id = $1
+          ORDER BY u.username",
+    )
+    .bind(next)
+    .fetch_all(&server.db.pool)
+    .await
+    .expect("who was told");
+    assert_eq!(told, ["ana", "antiguo", "joao"]);
 }
 
 /// The release's deadline reminders: (username, kind), sorted.
