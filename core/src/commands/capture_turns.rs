@@ -13,10 +13,22 @@
 //!
 //! One turn per stripe of release ids, each a fair (first come, first served) mutex: two
 //! releases that share a stripe take turns too, which costs one capture's time at most.
+//!
+//! Before their turns, the captures that come while the release is being read for one of
+//! them take that read's answer instead of reading it again ([`CaptureTurns::read`]): a
+//! burst of captures reads the row a few times, not once per person. Such a capture sees
+//! the release as it was at most one read earlier than it came; whatever it decides from
+//! that is checked again by the guarded write, so the worst it can give is the refusal of a
+//! write made in that moment ("the release changed"), never a second winner.
 
 use crate::domain::flow::Holder;
 use crate::domain::ReleaseId;
-use tokio::sync::{Mutex, MutexGuard};
+use crate::store::releases::LoadedRelease;
+use crate::Error;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use tokio::sync::{watch, Mutex, MutexGuard};
 
 const STRIPES: usize = 64;
 
@@ -29,11 +41,28 @@ struct Won {
 }
 
 #[derive(Debug)]
-pub(crate) struct CaptureTurns([Mutex<Option<Won>>; STRIPES]);
+pub(crate) struct CaptureTurns {
+    turns: [Mutex<Option<Won>>; STRIPES],
+    /// The reads of a release on their way, which the captures that come meanwhile share.
+    reads: std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>,
+}
 
 impl Default for CaptureTurns {
     fn default() -> CaptureTurns {
-        CaptureTurns(std::array::from_fn(|_| Mutex::new(None)))
+        CaptureTurns { turns: std::array::from_fn(|_| Mutex::new(None)), reads: Default::default() }
+    }
+}
+
+/// The read of a release that other captures wait for: forgotten once it ends, answered or
+/// not (its sender dropped, they read for themselves).
+struct Reading<'a> {
+    reads: &'a std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>,
+    release: ReleaseId,
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.release);
     }
 }
 
@@ -47,7 +76,44 @@ impl CaptureTurns {
     /// The turn on `release`, once the captures before it have ended theirs.
     pub async fn take(&self, release: ReleaseId) -> Turn<'_> {
         let stripe = release.0.rem_euclid(STRIPES as i64) as usize;
-        Turn { release, won: self.0[stripe].lock().await }
+        Turn { release, won: self.turns[stripe].lock().await }
+    }
+
+    /// The release as `load` reads it, or as the read of it already on its way answers: when
+    /// a task becomes free, its group's captures come at once, and they all read the same
+    /// row. A read that fails, or whose capture went away, is not shared: each of its
+    /// waiters reads for itself.
+    pub async fn read<F>(&self, release: ReleaseId, load: impl FnOnce() -> F) -> Result<LoadedRelease, Error>
+    where
+        F: Future<Output = Result<LoadedRelease, Error>>,
+    {
+        let on_its_way = {
+            let mut reads = self.reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match reads.get(&release) {
+                Some(answer) => Err(answer.clone()),
+                None => {
+                    let (sender, answer) = watch::channel(None);
+                    reads.insert(release, answer);
+                    Ok(sender)
+                }
+            }
+        };
+        match on_its_way {
+            Ok(sender) => {
+                let _reading = Reading { reads: &self.reads, release };
+                let read = load().await?;
+                sender.send_replace(Some(Arc::new(read.clone())));
+                Ok(read)
+            }
+            Err(mut answer) => {
+                let shared: Option<Arc<LoadedRelease>> =
+                    answer.wait_for(Option::is_some).await.ok().and_then(|read| read.clone());
+                match shared {
+                    Some(read) => Ok(LoadedRelease::clone(&read)),
+                    None => load().await,
+                }
+            }
+        }
     }
 }
 
@@ -88,6 +154,95 @@ mod tests {
         drop(second);
         // Release 71 shares release 7's stripe, not its capture.
         assert_eq!(turns.take(ReleaseId(7 + STRIPES as i64)).await.lost_to(3), None);
+    }
+
+    fn release(version: i64) -> LoadedRelease {
+        use crate::domain::flow::ReleaseState;
+        use crate::domain::{GroupId, Status};
+        LoadedRelease {
+            id: ReleaseId(7),
+            flow_id: 1,
+            executor_group: GroupId(2),
+            requester: UserId(3),
+            state: ReleaseState { status: Status::Approved, row_version: version, task: None },
+            captured_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn captures_that_come_while_the_release_is_read_share_that_read() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let turns = Arc::new(CaptureTurns::default());
+        let reads = Arc::new(AtomicUsize::new(0));
+        let (answer, answered) = tokio::sync::oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let (turns, reads) = (turns.clone(), reads.clone());
+            async move {
+                turns
+                    .read(ReleaseId(7), || async move {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        answered.await.map_err(|_| Error::Internal)?;
+                        Ok(release(4))
+                    })
+                    .await
+            }
+        });
+        // The second comes once the first's read is on its way.
+        while reads.load(Ordering::SeqCst) == 0 {
+            tokio::task::yield_now().await;
+        }
+        let second = tokio::spawn({
+            let (turns, reads) = (turns.clone(), reads.clone());
+            async move {
+                turns
+                    .read(ReleaseId(7), || async move {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        Ok(release(5))
+                    })
+                    .await
+            }
+        });
+        tokio::task::yield_now().await;
+        answer.send(()).expect("the first read waits");
+        let within = std::time::Duration::from_secs(30);
+        let first = tokio::time::timeout(within, first).await.expect("answered").expect("the task").expect("read");
+        let second = tokio::time::timeout(within, second).await.expect("answered").expect("the task").expect("read");
+        assert_eq!((first.state.row_version, second.state.row_version), (4, 4), "one answer for both");
+        assert_eq!(reads.load(Ordering::SeqCst), 1, "one read");
+
+        // Once it has ended, the next capture reads again.
+        let again = turns.read(ReleaseId(7), || async { Ok(release(6)) }).await.expect("read");
+        assert_eq!(again.state.row_version, 6);
+    }
+
+    #[tokio::test]
+    async fn a_read_that_fails_is_not_shared() {
+        let turns = Arc::new(CaptureTurns::default());
+        let (fail, failed) = tokio::sync::oneshot::channel::<()>();
+        let (started, on_its_way) = tokio::sync::oneshot::channel::<()>();
+        let first = tokio::spawn({
+            let turns = turns.clone();
+            async move {
+                turns
+                    .read(ReleaseId(7), || async move {
+                        let _ = started.send(());
+                        let _ = failed.await;
+                        Err::<LoadedRelease, _>(Error::Internal)
+                    })
+                    .await
+            }
+        });
+        on_its_way.await.expect("the first read started");
+        let second = tokio::spawn({
+            let turns = turns.clone();
+            async move { turns.read(ReleaseId(7), || async { Ok(release(5)) }).await }
+        });
+        tokio::task::yield_now().await;
+        fail.send(()).expect("the first read waits");
+        let within = std::time::Duration::from_secs(30);
+        assert!(tokio::time::timeout(within, first).await.expect("answered").expect("the task").is_err());
+        let second = tokio::time::timeout(within, second).await.expect("answered").expect("the task");
+        assert_eq!(second.expect("its own read").state.row_version, 5);
     }
 
     #[tokio::test]

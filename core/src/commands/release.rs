@@ -118,7 +118,8 @@ pub async fn capture(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
 
 async fn capture_once(ctx: &Ctx, id: ReleaseId) -> Result<Captured, Error> {
     let (db, flows, actor, now) = (&ctx.db, &ctx.flows, &ctx.actor, ctx.now);
-    let release = load(db, id).await?;
+    // Shared with this instance's captures of the release that come while it is read.
+    let release = ctx.capture_turns.read(id, || load(db, id)).await?;
     let flow = flows.get(db, release.flow_id).await?;
     let status = match flow::capture(&flow, &release.state, actor)? {
         Capture::AlreadyYours => return Ok(Captured::AlreadyYours),
