@@ -40,11 +40,14 @@ struct Won {
     holder: Holder,
 }
 
+/// The reads of releases on their way, each with the answer its waiters receive.
+type Reads = std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>;
+
 #[derive(Debug)]
 pub(crate) struct CaptureTurns {
     turns: [Mutex<Option<Won>>; STRIPES],
     /// The reads of a release on their way, which the captures that come meanwhile share.
-    reads: std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>,
+    reads: Reads,
 }
 
 impl Default for CaptureTurns {
@@ -56,7 +59,7 @@ impl Default for CaptureTurns {
 /// The read of a release that other captures wait for: forgotten once it ends, answered or
 /// not (its sender dropped, they read for themselves).
 struct Reading<'a> {
-    reads: &'a std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>,
+    reads: &'a Reads,
     release: ReleaseId,
 }
 
