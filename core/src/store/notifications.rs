@@ -42,14 +42,6 @@ async fn members(db: &Db, conn: &mut AnyConnection, group: i64) -> Result<Member
     Ok(members)
 }
 
-/// The release's open task: its group and its assignee.
-async fn open_task(conn: &mut AnyConnection, release: ReleaseId) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
-    sqlx::query_as("SELECT group_id, assignee_id FROM tasks WHERE release_id = $1 AND finished_at IS NULL")
-        .bind(release.0)
-        .fetch_optional(&mut *conn)
-        .await
-}
-
 /// Whom an action on a release can tell, as the release is after it: the requester, the
 /// open task's assignee, and, while no one holds the task, its group's active members.
 /// The command that acted knows them ([`People::after`]) or they are read in its
@@ -272,7 +264,7 @@ pub async fn remind(db: &Db, release: ReleaseId, kind: NotificationKind, now: i6
         Some(group) => members(db, &mut tx, group).await?.to_vec(),
         None => Vec::new(),
     };
-    if let Some((_, Some(assignee))) = open_task(&mut tx, release).await? {
+    if let Some((_, Some(assignee))) = People::read(&mut tx, release).await?.open_task {
         users.push(assignee);
     }
     users.sort_unstable();
