@@ -63,17 +63,20 @@ async function measure(link) {
       pending.delete(request);
       trouble.push(`failed: ${request.url()} ${request.failure()?.errorText}`);
     });
-    await page.goto(new URL('/releases', base).href);
-    const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 }).catch(async (error) => {
+    // A load that fails or never ends says which requests it still waited for.
+    const stuck = (what) => async (error) => {
       const state = await page.evaluate(() => ({
         hydrated: document.body?.hasAttribute('data-hydrated'),
         rows: Boolean(document.querySelector('.table-wrap')),
         live: Boolean(document.querySelector('.table-wrap[data-live]')),
       })).catch((e) => `cannot read the page: ${e.message}`);
       const unanswered = [...pending].map((request) => `unanswered: ${request.method()} ${request.url()}`);
-      throw new Error(`run ${run + 1} over ${link} not interactive in 30 s: ${JSON.stringify(state)}\n`
+      throw new Error(`run ${run + 1} over ${link} ${what}: ${JSON.stringify(state)}\n`
         + [...trouble, ...unanswered].join('\n'), { cause: error });
-    });
+    };
+    await page.goto(new URL('/releases', base).href).catch(stuck('not loaded'));
+    const at = await page.waitForFunction(() => window.__interactiveAt, null, { timeout: 30_000 })
+      .catch(stuck('not interactive in 30 s'));
     times.push(await at.jsonValue());
     bytes = await page.evaluate(() => performance.getEntriesByType('navigation')
       .concat(performance.getEntriesByType('resource'))
