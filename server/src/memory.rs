@@ -10,6 +10,7 @@ use std::ffi::{c_int, c_long, c_void};
 /// Process-wide settings of the allocator; call first thing in `main`.
 pub fn configure() {
     return_freed_memory_soon();
+    releasedesk_core::auth::hashing::after_each(give_back_what_this_thread_freed);
     sqlite_allocates_with_mimalloc();
 }
 
@@ -24,6 +25,13 @@ fn return_freed_memory_soon() {
     unsafe { mi_option_set(MI_OPTION_PURGE_DELAY, 10) }
 }
 
+/// Gives the memory this thread has freed back to the system now, not when the thread next
+/// allocates: a password hash's 7 MiB, once it is done.
+fn give_back_what_this_thread_freed() {
+    // SAFETY: collects the calling thread's own heap; callable from any thread at any time.
+    unsafe { mi_collect(true) }
+}
+
 // mimalloc's C interface; the `mimalloc` crate links the library in.
 unsafe extern "C" {
     fn mi_malloc(size: usize) -> *mut c_void;
@@ -32,6 +40,7 @@ unsafe extern "C" {
     fn mi_usable_size(pointer: *const c_void) -> usize;
     fn mi_good_size(size: usize) -> usize;
     fn mi_option_set(option: c_int, value: c_long);
+    fn mi_collect(force: bool);
 }
 
 // SQLite's allocator methods (https://sqlite.org/c3ref/mem_methods.html). mimalloc aligns

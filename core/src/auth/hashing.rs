@@ -7,7 +7,7 @@
 
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use tokio::sync::Semaphore;
 
 /// m = 7 MiB, t = 5, p = 1: the OWASP Password Storage Cheat Sheet lists it among the
@@ -40,11 +40,31 @@ pub fn verify(password: &str, hash: &str) -> bool {
 static HASHING: LazyLock<Semaphore> =
     LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)));
 
+/// What runs on a hash's thread once the hash is done ([`after_each`]).
+static AFTER_EACH: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what runs on a hash's thread once the hash is done, once per process: the server
+/// gives the hash's freed memory back to the system there. Its allocator would give it back
+/// only when that thread next allocates, and a thread of the blocking pool may stay idle
+/// for a while: a burst of logins left one or two hashes' 7 MiB resident, or none, from run
+/// to run (BENCHMARKS.md, *The thirty-second pass*).
+pub fn after_each(hook: fn()) {
+    let _ = AFTER_EACH.set(hook);
+}
+
 /// Runs `work` (a hash or a verification) on the blocking pool once a core is free for it.
 /// `None` if the work could not run (the runtime is shutting down).
 pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
     let _permit = HASHING.acquire().await.ok()?;
-    tokio::task::spawn_blocking(work).await.ok()
+    tokio::task::spawn_blocking(move || {
+        let done = work();
+        if let Some(hook) = AFTER_EACH.get() {
+            hook();
+        }
+        done
+    })
+    .await
+    .ok()
 }
 
 #[cfg(test)]
@@ -67,6 +87,32 @@ mod tests {
         assert!(earlier.contains("$m=19456,t=2,p=1$"), "{earlier}");
         assert!(verify("demo1234", &earlier));
         assert!(!verify("wrong", &earlier));
+    }
+
+    thread_local! {
+        /// Whether this thread ran the test's work.
+        static WORKED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+
+    /// Each thread the hook of [`after_each`] ran on, and whether the test's work had run
+    /// there before it. Other tests' hashes run the hook too, on their threads.
+    static HOOKED: std::sync::Mutex<Vec<(std::thread::ThreadId, bool)>> = std::sync::Mutex::new(Vec::new());
+
+    fn note_thread() {
+        HOOKED.lock().expect("hooked").push((std::thread::current().id(), WORKED.get()));
+    }
+
+    #[tokio::test]
+    async fn what_runs_after_each_hash_runs_on_its_thread_once_it_is_done() {
+        after_each(note_thread);
+        let worked_on = run(|| {
+            WORKED.set(true);
+            std::thread::current().id()
+        })
+        .await
+        .expect("ran");
+        let hooked = HOOKED.lock().expect("hooked").clone();
+        assert!(hooked.contains(&(worked_on, true)), "{hooked:?}");
     }
 
     #[test]
