@@ -237,7 +237,7 @@ async fn open_database(url: &str, schema: Schema<'_>) -> Result<Db, SetupError> 
             }
             // Kept only once the instance listens for the triggers' notifications.
             let kept = std::sync::Arc::new(kept::Kept::new(false));
-            // Half as many again for the list's reads: four backends at once keep the cores
+            // Half the desk's for the list's reads: four backends at once keep the cores
             // busy, and a page or search waits in the pool instead of sharing the cores
             // with seven others (searches' p99 at 1,000,000 releases 13–16 ms against 18–19
             // ms with eight, at the same rate: BENCHMARKS.md, *The thirty-second pass*).
