@@ -27,7 +27,6 @@ use crate::store::releases::LoadedRelease;
 use crate::Error;
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
 use tokio::sync::{watch, Mutex, MutexGuard};
 
 const STRIPES: usize = 64;
@@ -41,7 +40,7 @@ struct Won {
 }
 
 /// The reads of releases on their way, each with the answer its waiters receive.
-type Reads = std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<Arc<LoadedRelease>>>>>;
+type Reads = std::sync::Mutex<HashMap<ReleaseId, watch::Receiver<Option<LoadedRelease>>>>;
 
 #[derive(Debug)]
 pub(crate) struct CaptureTurns {
@@ -105,14 +104,13 @@ impl CaptureTurns {
             Ok(sender) => {
                 let _reading = Reading { reads: &self.reads, release };
                 let read = load().await?;
-                sender.send_replace(Some(Arc::new(read.clone())));
+                sender.send_replace(Some(read.clone()));
                 Ok(read)
             }
             Err(mut answer) => {
-                let shared: Option<Arc<LoadedRelease>> =
-                    answer.wait_for(Option::is_some).await.ok().and_then(|read| read.clone());
+                let shared = answer.wait_for(Option::is_some).await.ok().and_then(|read| read.clone());
                 match shared {
-                    Some(read) => Ok(LoadedRelease::clone(&read)),
+                    Some(read) => Ok(read),
                     None => load().await,
                 }
             }
@@ -139,6 +137,7 @@ mod tests {
     use super::*;
     use crate::domain::UserId;
     use std::sync::Arc;
+    use tokio::task::JoinHandle;
 
     fn ana() -> Holder {
         Holder { user: UserId(1), name: "Ana".into() }
@@ -172,44 +171,51 @@ mod tests {
         }
     }
 
+    type Answer = Result<LoadedRelease, Error>;
+
+    /// A capture of release 7 reading it through `turns`, on a task of its own.
+    fn spawn_read<F>(turns: &Arc<CaptureTurns>, load: impl FnOnce() -> F + Send + 'static) -> JoinHandle<Answer>
+    where
+        F: Future<Output = Answer> + Send + 'static,
+    {
+        let turns = turns.clone();
+        tokio::spawn(async move { turns.read(ReleaseId(7), load).await })
+    }
+
+    /// What a spawned read answered, within 30 s.
+    async fn answered(read: JoinHandle<Answer>) -> Answer {
+        tokio::time::timeout(std::time::Duration::from_secs(30), read).await.expect("answered").expect("the task")
+    }
+
     #[tokio::test]
     async fn captures_that_come_while_the_release_is_read_share_that_read() {
         use std::sync::atomic::{AtomicUsize, Ordering};
         let turns = Arc::new(CaptureTurns::default());
         let reads = Arc::new(AtomicUsize::new(0));
-        let (answer, answered) = tokio::sync::oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let (turns, reads) = (turns.clone(), reads.clone());
-            async move {
-                turns
-                    .read(ReleaseId(7), || async move {
-                        reads.fetch_add(1, Ordering::SeqCst);
-                        answered.await.map_err(|_| Error::Internal)?;
-                        Ok(release(4))
-                    })
-                    .await
+        let (answer, answered_at) = tokio::sync::oneshot::channel::<()>();
+        let first = spawn_read(&turns, {
+            let reads = reads.clone();
+            || async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                answered_at.await.map_err(|_| Error::Internal)?;
+                Ok(release(4))
             }
         });
         // The second comes once the first's read is on its way.
         while reads.load(Ordering::SeqCst) == 0 {
             tokio::task::yield_now().await;
         }
-        let second = tokio::spawn({
-            let (turns, reads) = (turns.clone(), reads.clone());
-            async move {
-                turns
-                    .read(ReleaseId(7), || async move {
-                        reads.fetch_add(1, Ordering::SeqCst);
-                        Ok(release(5))
-                    })
-                    .await
+        let second = spawn_read(&turns, {
+            let reads = reads.clone();
+            || async move {
+                reads.fetch_add(1, Ordering::SeqCst);
+                Ok(release(5))
             }
         });
         tokio::task::yield_now().await;
         answer.send(()).expect("the first read waits");
-        let within = std::time::Duration::from_secs(30);
-        let first = tokio::time::timeout(within, first).await.expect("answered").expect("the task").expect("read");
-        let second = tokio::time::timeout(within, second).await.expect("answered").expect("the task").expect("read");
+        let first = answered(first).await.expect("read");
+        let second = answered(second).await.expect("read");
         assert_eq!((first.state.row_version, second.state.row_version), (4, 4), "one answer for both");
         assert_eq!(reads.load(Ordering::SeqCst), 1, "one read");
 
@@ -223,29 +229,17 @@ mod tests {
         let turns = Arc::new(CaptureTurns::default());
         let (fail, failed) = tokio::sync::oneshot::channel::<()>();
         let (started, on_its_way) = tokio::sync::oneshot::channel::<()>();
-        let first = tokio::spawn({
-            let turns = turns.clone();
-            async move {
-                turns
-                    .read(ReleaseId(7), || async move {
-                        let _ = started.send(());
-                        let _ = failed.await;
-                        Err::<LoadedRelease, _>(Error::Internal)
-                    })
-                    .await
-            }
+        let first = spawn_read(&turns, || async move {
+            let _ = started.send(());
+            let _ = failed.await;
+            Err(Error::Internal)
         });
         on_its_way.await.expect("the first read started");
-        let second = tokio::spawn({
-            let turns = turns.clone();
-            async move { turns.read(ReleaseId(7), || async { Ok(release(5)) }).await }
-        });
+        let second = spawn_read(&turns, || async { Ok(release(5)) });
         tokio::task::yield_now().await;
         fail.send(()).expect("the first read waits");
-        let within = std::time::Duration::from_secs(30);
-        assert!(tokio::time::timeout(within, first).await.expect("answered").expect("the task").is_err());
-        let second = tokio::time::timeout(within, second).await.expect("answered").expect("the task");
-        assert_eq!(second.expect("its own read").state.row_version, 5);
+        assert!(answered(first).await.is_err());
+        assert_eq!(answered(second).await.expect("its own read").state.row_version, 5);
     }
 
     #[tokio::test]
